@@ -1,0 +1,88 @@
+"""Settings from the environment and ``.env`` (pydantic-settings); see ``.env.example``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot import timezones
+
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Field names are the environment variable names."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = TELEGRAM_BASE_URL
+    database_url: str = "sqlite+aiosqlite:///pembina.db"
+    pembina_admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    pembina_timezone: str = "Asia/Jakarta"
+    pembina_language: Literal["id", "en"] = "id"
+    pembina_invite_ttl_days: int = Field(default=30, ge=1, le=365)
+    pembina_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("pembina_admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            for part in parts:
+                if not part.lstrip("-").isdigit():
+                    raise ValueError(f"{part!r} is not a Telegram user id (digits only)")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("pembina_timezone")
+    @classmethod
+    def _indonesian_zone(cls, value: str) -> str:
+        zone = timezones.normalise(value)
+        if zone is None:
+            raise ValueError(
+                "use WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+            )
+        return zone
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pass@host/db"
+            )
+        return value
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def file_base_url(self) -> str:
+        """Where files are downloaded: Telegram's ``.../file/bot`` beside ``.../bot``."""
+        base = self.telegram_api_base_url
+        return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning pydantic's report into one clear line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"Setting {name} is invalid: {first['msg']}") from None

@@ -1,0 +1,67 @@
+"""Message catalogues (Indonesian and English) and safe formatting into Telegram HTML.
+
+Catalogues are TOML files in ``bot/locales`` (tables give dotted keys: ``[start] hello`` is
+``start.hello``). Every value passed to :func:`t` is HTML-escaped unless wrapped in
+:class:`Html`, so user text can never break or inject markup: escaping is the default, not
+something a handler must remember.
+"""
+
+from __future__ import annotations
+
+import html
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+_LOCALES = Path(__file__).parent / "locales"
+
+
+class Html(str):
+    """Text that is already safe HTML (built from catalogue text and escaped values)."""
+
+    __slots__ = ()
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """All messages of one language, by dotted key."""
+    with (_LOCALES / f"{language}.toml").open("rb") as fh:
+        return _flatten(tomllib.load(fh))
+
+
+def _escape(value: object) -> str:
+    if isinstance(value, Html):
+        return str(value)
+    return html.escape(str(value), quote=False)
+
+
+def t(language: str, key: str, /, **values: object) -> Html:
+    """The message ``key`` in ``language`` with ``values`` escaped into it."""
+    lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
+    if template is None:
+        raise KeyError(f"message {key!r} is in no catalogue")
+    return Html(template.format(**{k: _escape(v) for k, v in values.items()}))
+
+
+def has(language: str, key: str) -> bool:
+    return key in catalogue(language)
+
+
+def escape(text: str) -> Html:
+    """User text made safe to embed in an HTML message."""
+    return Html(html.escape(text, quote=False))

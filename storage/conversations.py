@@ -1,0 +1,52 @@
+"""Conversation steps and drafts, written as each answer arrives so a restart loses nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Conversation
+from storage.portable import upsert
+from storage.schema import conversations
+
+
+async def get_conversation(conn: AsyncConnection, telegram_id: int) -> Conversation | None:
+    row = (
+        (
+            await conn.execute(
+                select(conversations).where(conversations.c.telegram_id == telegram_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return Conversation(
+        telegram_id=row["telegram_id"], flow=row["flow"], step=row["step"], data=dict(row["data"])
+    )
+
+
+async def save_conversation(
+    conn: AsyncConnection,
+    telegram_id: int,
+    *,
+    flow: str,
+    step: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> Conversation:
+    await upsert(
+        conn,
+        conversations,
+        {"telegram_id": telegram_id, "flow": flow, "step": step, "data": data, "updated_at": now},
+        keys=["telegram_id"],
+    )
+    return Conversation(telegram_id=telegram_id, flow=flow, step=step, data=data)
+
+
+async def clear_conversation(conn: AsyncConnection, telegram_id: int) -> None:
+    await conn.execute(delete(conversations).where(conversations.c.telegram_id == telegram_id))

@@ -1,0 +1,91 @@
+"""Invite codes: single-use, expiring, one person each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Invite
+from storage.schema import invites
+
+
+def _to_invite(row: Mapping[str, Any]) -> Invite:
+    return Invite(
+        id=row["id"],
+        code=row["code"],
+        person_id=row["person_id"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        used_at=row["used_at"],
+        used_by_telegram_id=row["used_by_telegram_id"],
+    )
+
+
+async def create_invite(
+    conn: AsyncConnection, *, code: str, person_id: int, now: datetime, expires_at: datetime
+) -> Invite:
+    result = await conn.execute(
+        insert(invites).values(
+            code=code, person_id=person_id, created_at=now, expires_at=expires_at
+        )
+    )
+    return Invite(
+        id=int(result.inserted_primary_key[0]),
+        code=code,
+        person_id=person_id,
+        created_at=now,
+        expires_at=expires_at,
+        used_at=None,
+        used_by_telegram_id=None,
+    )
+
+
+async def get_invite(conn: AsyncConnection, code: str) -> Invite | None:
+    row = (await conn.execute(select(invites).where(invites.c.code == code))).mappings().first()
+    return _to_invite(row) if row else None
+
+
+async def open_invite_for(conn: AsyncConnection, person_id: int, now: datetime) -> Invite | None:
+    """The newest unused, unexpired invite of a person, if any."""
+    row = (
+        (
+            await conn.execute(
+                select(invites)
+                .where(
+                    invites.c.person_id == person_id,
+                    invites.c.used_at.is_(None),
+                    invites.c.expires_at > now,
+                )
+                .order_by(invites.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _to_invite(row) if row else None
+
+
+async def mark_used(
+    conn: AsyncConnection, invite_id: int, telegram_id: int, now: datetime
+) -> bool:
+    """Use an invite; False if someone used it first (the update is guarded)."""
+    result = await conn.execute(
+        update(invites)
+        .where(invites.c.id == invite_id, invites.c.used_at.is_(None))
+        .values(used_at=now, used_by_telegram_id=telegram_id)
+    )
+    return result.rowcount == 1
+
+
+async def revoke_open_invites(conn: AsyncConnection, person_id: int, now: datetime) -> None:
+    """Expire every unused invite of a person (when a new one replaces them)."""
+    await conn.execute(
+        update(invites)
+        .where(invites.c.person_id == person_id, invites.c.used_at.is_(None))
+        .values(expires_at=now)
+    )

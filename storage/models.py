@@ -1,0 +1,102 @@
+"""Plain models that storage functions take and return (no SQLAlchemy rows leak out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone on the roster (or approved through a join request)."""
+
+    id: int
+    nip: str | None
+    name: str
+    unit: str | None
+    roles: frozenset[str]
+    timezone: str
+    language: str
+    status: str
+    telegram_id: int | None = None
+    supervisor_id: int | None = None
+    mentor_id: int | None = None
+    mentor_capacity: int = 3
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """One validated roster row, NIPs still unresolved (resolved inside the import)."""
+
+    line: int
+    nip: str
+    name: str
+    roles: frozenset[str]
+    unit: str | None
+    supervisor_nip: str | None
+    mentor_nip: str | None
+    timezone: str | None
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: int
+    code: str
+    person_id: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by_telegram_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    id: int
+    telegram_id: int
+    nip: str
+    name: str
+    unit: str
+    language: str
+    status: str
+    created_at: datetime
+    person_id: int | None = None
+    decided_by_telegram_id: int | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Where a person is in a multi-step dialogue, and what they answered so far."""
+
+    telegram_id: int
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UserPrefs:
+    """Language and time zone of a Telegram account that may not be on the roster."""
+
+    telegram_id: int
+    language: str | None
+    timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    dedup_key: str
+    chat_id: int
+    person_id: int | None
+    text: str
+    reply_markup: dict[str, Any] | None
+    status: str
+    attempts: int
+    not_before: datetime
+    last_error: str | None = None

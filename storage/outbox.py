@@ -1,0 +1,147 @@
+"""The outbox: every message the bot sends unprompted is a row before it is a request.
+
+A row is written in the same transaction as the fact that caused it, under a unique key, so
+enqueuing the same thing twice is a no-op. The sender *claims* a row before calling Telegram
+(attempt counted, row leased); a crash mid-call leaves the lease to expire and the row is
+sent again: at most one duplicate, never a loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import OutboxMessage
+from storage.portable import insert_or_ignore
+from storage.schema import outbox
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+LEASE = timedelta(seconds=60)
+
+
+def _to_message(row: Mapping[str, Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        dedup_key=row["dedup_key"],
+        chat_id=row["chat_id"],
+        person_id=row["person_id"],
+        text=row["text"],
+        reply_markup=row["reply_markup"],
+        status=row["status"],
+        attempts=row["attempts"],
+        not_before=row["not_before"],
+        last_error=row["last_error"],
+    )
+
+
+async def enqueue(
+    conn: AsyncConnection,
+    *,
+    dedup_key: str,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    reply_markup: dict[str, Any] | None = None,
+    person_id: int | None = None,
+) -> bool:
+    """Queue a message; False (and nothing changes) if that key was queued before."""
+    return await insert_or_ignore(
+        conn,
+        outbox,
+        {
+            "dedup_key": dedup_key[:200],
+            "chat_id": chat_id,
+            "person_id": person_id,
+            "text": text,
+            "reply_markup": reply_markup,
+            "status": PENDING,
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        },
+        keys=["dedup_key"],
+    )
+
+
+async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Lease up to ``limit`` due rows (pending, or sending with an expired lease)."""
+    due = (
+        await conn.execute(
+            select(outbox)
+            .where(
+                or_(outbox.c.status == PENDING, outbox.c.status == SENDING),
+                outbox.c.not_before <= now,
+            )
+            .order_by(outbox.c.not_before, outbox.c.id)
+            .limit(limit)
+        )
+    ).mappings()
+    claimed = [_to_message(r) for r in due]
+    if claimed:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([m.id for m in claimed]))
+            .values(status=SENDING, attempts=outbox.c.attempts + 1, not_before=now + LEASE)
+        )
+    return claimed
+
+
+async def mark_sent(
+    conn: AsyncConnection, message_id: int, telegram_message_id: int | None, now: datetime
+) -> None:
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(status=SENT, sent_at=now, telegram_message_id=telegram_message_id, last_error=None)
+    )
+
+
+async def reschedule(
+    conn: AsyncConnection,
+    message_id: int,
+    not_before: datetime,
+    error: str,
+    *,
+    refund_attempt: bool = False,
+) -> None:
+    """Try again later; a rate-limit pause gives the attempt back."""
+    values: dict[str, Any] = {"status": PENDING, "not_before": not_before, "last_error": error}
+    if refund_attempt:
+        values["attempts"] = outbox.c.attempts - 1
+    await conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+
+
+async def mark_failed(conn: AsyncConnection, message_id: int, error: str) -> None:
+    await conn.execute(
+        update(outbox).where(outbox.c.id == message_id).values(status=FAILED, last_error=error)
+    )
+
+
+async def fail_pending_for_chat(conn: AsyncConnection, chat_id: int, error: str) -> int:
+    """Stop everything still queued for a chat that can no longer be reached."""
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.chat_id == chat_id, outbox.c.status.in_([PENDING, SENDING]))
+        .values(status=FAILED, last_error=error)
+    )
+    return result.rowcount
+
+
+async def counts(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+    return {status: int(n) for status, n in rows}
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    """When the earliest unsent row becomes due (for the sender's sleep)."""
+    row = await conn.execute(
+        select(func.min(outbox.c.not_before)).where(outbox.c.status.in_([PENDING, SENDING]))
+    )
+    value = row.scalar()
+    if value is None:
+        return None
+    return value if isinstance(value, datetime) else None

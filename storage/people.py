@@ -1,0 +1,148 @@
+"""Queries about people, their roles and their Telegram binding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Person
+from storage.schema import people, person_roles
+
+
+async def _roles_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, set[str]]:
+    roles: dict[int, set[str]] = {i: set() for i in ids}
+    if ids:
+        rows = await conn.execute(
+            select(person_roles.c.person_id, person_roles.c.role).where(
+                person_roles.c.person_id.in_(ids)
+            )
+        )
+        for person_id, role in rows:
+            roles[person_id].add(role)
+    return roles
+
+
+def _to_person(row: Mapping[str, Any], roles: set[str]) -> Person:
+    return Person(
+        id=row["id"],
+        nip=row["nip"],
+        name=row["name"],
+        unit=row["unit"],
+        roles=frozenset(roles),
+        timezone=row["timezone"],
+        language=row["language"],
+        status=row["status"],
+        telegram_id=row["telegram_id"],
+        supervisor_id=row["supervisor_id"],
+        mentor_id=row["mentor_id"],
+        mentor_capacity=row["mentor_capacity"],
+    )
+
+
+async def _fetch(conn: AsyncConnection, *where: Any) -> list[Person]:
+    rows = (await conn.execute(select(people).where(*where).order_by(people.c.id))).mappings()
+    found = list(rows)
+    roles = await _roles_of(conn, [r["id"] for r in found])
+    return [_to_person(r, roles[r["id"]]) for r in found]
+
+
+async def get_person(conn: AsyncConnection, person_id: int) -> Person | None:
+    found = await _fetch(conn, people.c.id == person_id)
+    return found[0] if found else None
+
+
+async def get_person_by_nip(conn: AsyncConnection, nip: str) -> Person | None:
+    found = await _fetch(conn, people.c.nip == nip)
+    return found[0] if found else None
+
+
+async def get_person_by_telegram(conn: AsyncConnection, telegram_id: int) -> Person | None:
+    found = await _fetch(conn, people.c.telegram_id == telegram_id)
+    return found[0] if found else None
+
+
+async def people_by_nips(conn: AsyncConnection, nips: Iterable[str]) -> dict[str, Person]:
+    """The people with these NIPs, keyed by NIP (unknown NIPs are simply absent)."""
+    wanted = list(set(nips))
+    if not wanted:
+        return {}
+    return {p.nip: p for p in await _fetch(conn, people.c.nip.in_(wanted)) if p.nip}
+
+
+async def all_people(conn: AsyncConnection) -> list[Person]:
+    return await _fetch(conn)
+
+
+async def insert_person(
+    conn: AsyncConnection,
+    *,
+    nip: str | None,
+    name: str,
+    unit: str | None,
+    timezone: str,
+    language: str,
+    roles: Iterable[str],
+    now: datetime,
+    telegram_id: int | None = None,
+) -> int:
+    result = await conn.execute(
+        insert(people).values(
+            nip=nip,
+            name=name,
+            unit=unit,
+            timezone=timezone,
+            language=language,
+            telegram_id=telegram_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    person_id = int(result.inserted_primary_key[0])
+    await set_roles(conn, person_id, roles)
+    return person_id
+
+
+async def update_person(
+    conn: AsyncConnection, person_id: int, now: datetime, **values: Any
+) -> None:
+    """Change the given columns; ``updated_at`` follows."""
+    await conn.execute(
+        update(people).where(people.c.id == person_id).values(**values, updated_at=now)
+    )
+
+
+async def set_roles(conn: AsyncConnection, person_id: int, roles: Iterable[str]) -> None:
+    await conn.execute(delete(person_roles).where(person_roles.c.person_id == person_id))
+    rows = [{"person_id": person_id, "role": r} for r in sorted(set(roles))]
+    if rows:
+        await conn.execute(insert(person_roles), rows)
+
+
+async def coordinator_telegram_ids(conn: AsyncConnection) -> list[int]:
+    """Telegram ids of bound people with the coordinator role."""
+    rows = await conn.execute(
+        select(people.c.telegram_id)
+        .join(person_roles, person_roles.c.person_id == people.c.id)
+        .where(person_roles.c.role == "coordinator", people.c.telegram_id.is_not(None))
+        .order_by(people.c.telegram_id)
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def count_people(conn: AsyncConnection) -> dict[str, int]:
+    """How many people per role, and how many have joined on Telegram."""
+    counts: dict[str, int] = {}
+    rows = await conn.execute(
+        select(person_roles.c.role, people.c.telegram_id).join(
+            people, people.c.id == person_roles.c.person_id
+        )
+    )
+    for role, telegram_id in rows:
+        counts[role] = counts.get(role, 0) + 1
+        if telegram_id is not None:
+            counts[f"{role}_joined"] = counts.get(f"{role}_joined", 0) + 1
+    return counts

@@ -1,0 +1,38 @@
+"""The one place where SQL differs between SQLite and PostgreSQL: INSERT ... ON CONFLICT.
+
+Both back ends speak the same ``ON CONFLICT`` clause, but SQLAlchemy builds it from each
+dialect's own ``insert``; this picks the right one from the live connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def _insert(conn: AsyncConnection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def insert_or_ignore(
+    conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
+) -> bool:
+    """Insert a row unless one with the same ``keys`` exists; True if it was inserted."""
+    stmt = _insert(conn, table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    result = await conn.execute(stmt)
+    return result.rowcount == 1
+
+
+async def upsert(
+    conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
+) -> None:
+    """Insert a row, or update the non-key columns of the existing one."""
+    stmt = _insert(conn, table).values(**values)
+    changes = {k: stmt.excluded[k] for k in values if k not in keys}
+    await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))

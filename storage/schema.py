@@ -1,0 +1,253 @@
+"""The tables, in SQLAlchemy Core. Alembic migrations create them; this module describes them.
+
+Everything that must survive a restart is a row here: people and their roles, programmes,
+pairings, reflections and reviews, conversation steps and drafts, invites, join requests, the
+outbox of messages still to send, and the ids of updates already handled.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ROLES = ("mentee", "mentor", "supervisor", "coordinator")
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("nip", String(18), unique=True),
+    Column("name", String(200), nullable=False),
+    Column("unit", String(200)),
+    Column("supervisor_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("mentor_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("telegram_id", BigInteger, unique=True),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("mentor_capacity", Integer, nullable=False, server_default="3"),
+    Column("unreachable_since", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('active', 'inactive', 'unreachable')", name="status"),
+)
+
+person_roles = Table(
+    "person_roles",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), primary_key=True),
+    CheckConstraint("role IN ('mentee', 'mentor', 'supervisor', 'coordinator')", name="role"),
+)
+
+programmes = Table(
+    "programmes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("reflection_weekday", Integer, nullable=False),
+    Column("questions", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+programme_members = Table(
+    "programme_members",
+    metadata,
+    Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), primary_key=True),
+)
+
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("due_on", Date),
+    Column("position", Integer, nullable=False),
+)
+
+pairings = Table(
+    "pairings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), nullable=False),
+    Column("mentor_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("mentee_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("offered_at", UTCDateTime),
+    Column("responded_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("mentor_id <> mentee_id", name="not_self"),
+    Index("ix_pairings_programme_mentee", "programme_id", "mentee_id"),
+    Index("ix_pairings_mentor", "mentor_id", "status"),
+)
+
+reflections = Table(
+    "reflections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("week_start", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("minutes", Integer),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("late", Boolean, nullable=False, server_default="0"),
+    Column("submitted_at", UTCDateTime),
+    Column("reviewed_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("programme_id", "person_id", "week_start", name="uq_reflections_week"),
+)
+
+reflection_evidence = Table(
+    "reflection_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reflection_id", ForeignKey("reflections.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("telegram_file_id", String(200), nullable=False),
+    Column("file_unique_id", String(100)),
+    Column("caption", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reflection_id", ForeignKey("reflections.id", ondelete="CASCADE"), nullable=False),
+    Column("reviewer_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("comment", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+mentoring_sessions = Table(
+    "mentoring_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), nullable=False),
+    Column("mentor_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("mentee_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("logged_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("confirmed_at", UTCDateTime),
+    Column("rating", Integer),
+    Column("rating_note", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("used_by_telegram_id", BigInteger),
+    Index("ix_invites_person", "person_id"),
+)
+
+join_requests = Table(
+    "join_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("telegram_id", BigInteger, nullable=False),
+    Column("nip", String(18), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("decided_by_telegram_id", BigInteger),
+    Column("decided_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_join_requests_status", "status"),
+)
+
+telegram_users = Table(
+    "telegram_users",
+    metadata,
+    Column("telegram_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("language", String(8)),
+    Column("timezone", String(64)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("telegram_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("flow", String(32), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dedup_key", String(200), nullable=False, unique=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("reply_markup", JSON),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("not_before", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("telegram_message_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_due", "status", "not_before"),
+)
+
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("processed_at", UTCDateTime, nullable=False),
+)
