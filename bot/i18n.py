@@ -65,3 +65,10 @@ def has(language: str, key: str) -> bool:
 def escape(text: str) -> Html:
     """User text made safe to embed in an HTML message."""
     return Html(html.escape(text, quote=False))
+
+
+def plain(language: str, key: str, /, **values: object) -> str:
+    """A catalogue message for a terminal (the command line): nothing is escaped."""
+    lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
+    return template.format(**{k: str(v) for k, v in values.items()})

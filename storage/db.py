@@ -14,14 +14,43 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.updates import mark_processed
+
 BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "pembina_write"
+
+
+class AlreadyHandled(Exception):
+    """The update being handled was handled before (Telegram redelivered it after a crash)."""
+
+
+@dataclass(slots=True)
+class _UpdateMark:
+    update_id: int
+    at: datetime
+    recorded: bool = False
+
+
+_current_update: ContextVar[_UpdateMark | None] = ContextVar("pembina_update", default=None)
+
+
+def handling_update(update_id: int, at: datetime) -> None:
+    """Declare that the current task is handling ``update_id``.
+
+    The first write transaction of that task then records the id *in the same
+    transaction* as the change it makes, so a crash can never leave a change applied but
+    the update unrecorded (which would apply it twice on redelivery), nor the reverse.
+    """
+    _current_update.set(_UpdateMark(update_id, at))
 
 
 def _is_sqlite(url: str) -> bool:
@@ -68,10 +97,20 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction: committed on success, rolled back on any exception."""
+        mark = _current_update.get()
         async with self._write_lock, self.engine.connect() as conn:
             conn = await conn.execution_options(**{_WRITE_OPTION: True})
             async with conn.begin():
+                if mark is not None and not mark.recorded:
+                    await _record_update(conn, mark)
                 yield conn
+        if mark is not None:
+            mark.recorded = True
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _record_update(conn: AsyncConnection, mark: _UpdateMark) -> None:
+    if not await mark_processed(conn, mark.update_id, mark.at):
+        raise AlreadyHandled(mark.update_id)

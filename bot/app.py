@@ -1,0 +1,167 @@
+"""Builds the python-telegram-bot Application: handlers, defaults, rate limiter, services.
+
+Every handler is registered here, in one place, in the order that matters:
+group -2 skips redelivered updates, group -1 keeps people inside a registration, group 0
+does the work, group 99 records the update as handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import menus
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.flows.services import Services
+from bot.handlers import dedupe, fallback, join, members, preferences, register, start
+from bot.handlers.context import CONTEXT_TYPES, Context
+from bot.i18n import LANGUAGES, t
+from bot.outbox_sender import OutboxSender
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+PembinaApp = Application  # type: ignore[type-arg]
+PRIVATE = filters.ChatType.PRIVATE
+
+
+@dataclass(slots=True)
+class Running:
+    """What :func:`start_bot` started and :func:`stop_bot` stops."""
+
+    app: PembinaApp
+    sender: OutboxSender
+
+
+def build_application(settings: Settings, token: str, *, clock: Clock | None = None) -> PembinaApp:
+    """The Application with its services attached; nothing is contacted yet."""
+    services = Services(
+        db=Database(settings.database_url),
+        clock=clock or SystemClock(),
+        admin_ids=frozenset(settings.pembina_admin_ids),
+        default_timezone=settings.pembina_timezone,
+        default_language=settings.pembina_language,
+        invite_ttl=timedelta(days=settings.pembina_invite_ttl_days),
+    )
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .context_types(CONTEXT_TYPES)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .build()
+    )
+    app.bot_data.services = services
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: PembinaApp) -> None:
+    app.add_handler(TypeHandler(Update, dedupe.skip_seen), group=dedupe.FIRST_GROUP)
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
+    commands = {
+        "start": start.start,
+        "help": members.show_help,
+        "cancel": register.cancel,
+        "language": preferences.choose_language,
+        "timezone": preferences.choose_timezone,
+        "profile": members.show_profile,
+        "requests": join.list_requests,
+        "people": members.show_people,
+        "invite": members.invite,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(register.on_button, pattern=r"^reg:"))
+    app.add_handler(CallbackQueryHandler(join.on_decision, pattern=r"^jr:"))
+    app.add_handler(CallbackQueryHandler(preferences.on_language, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(preferences.on_timezone, pattern=r"^tz:"))
+    app.add_handler(CallbackQueryHandler(fallback.unknown_button))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, register.on_text))
+    app.add_handler(
+        MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, register.on_other)
+    )
+    app.add_handler(TypeHandler(Update, dedupe.record_seen), group=dedupe.LAST_GROUP)
+    app.add_error_handler(fallback.on_error)  # type: ignore[arg-type]
+
+
+def services_of(app: PembinaApp) -> Services:
+    services = app.bot_data.services
+    assert isinstance(services, Services)
+    return services
+
+
+async def set_default_menus(app: PembinaApp) -> None:
+    """The menu strangers see, in Indonesian (default) and English."""
+    for language in LANGUAGES:
+        commands = [BotCommand(n, t(language, f"command.{n}")) for n in menus.STRANGER]
+        await app.bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "id" else language,
+        )
+
+
+async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
+    """Initialise, start the outbox sender and long polling (the order PTB documents)."""
+    await app.initialize()
+    services = services_of(app)
+    services.bot_username = app.bot.username
+    sender = OutboxSender(services.db, services.clock, app.bot)
+    services.outbox_wake = sender.wake
+    await set_default_menus(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+    sender.start()
+    return Running(app, sender)
+
+
+async def stop_bot(running: Running) -> None:
+    """Stop polling first (no new work), then the sender, then the Application."""
+    app = running.app
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    await running.sender.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    await services_of(app).db.dispose()
+
+
+async def run_until_stopped(app: PembinaApp, stop: asyncio.Event) -> None:
+    running = await start_bot(app)
+    try:
+        await stop.wait()
+    finally:
+        await stop_bot(running)
+
+
+__all__ = ["Context", "PembinaApp", "Running", "build_application", "start_bot", "stop_bot"]

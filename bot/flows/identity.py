@@ -1,0 +1,63 @@
+"""Who is talking to the bot: their roster entry (if bound), roles, language and time zone.
+
+Rights are decided here and in the flows, never by which buttons a person was shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.flows.services import Services
+from storage import people, prefs
+from storage.models import Person
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The person behind a Telegram account, as far as Pembina knows them."""
+
+    telegram_id: int
+    person: Person | None
+    is_admin: bool
+    language: str
+    timezone: str
+
+    @property
+    def roles(self) -> frozenset[str]:
+        roles = set(self.person.roles) if self.person else set()
+        if self.is_admin:
+            roles.add("coordinator")
+        return frozenset(roles)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return "coordinator" in self.roles
+
+    @property
+    def known(self) -> bool:
+        """On the roster (bound) or a configured coordinator."""
+        return self.person is not None or self.is_admin
+
+    @property
+    def name(self) -> str | None:
+        return self.person.name if self.person else None
+
+
+async def who(svc: Services, telegram_id: int, telegram_language: str | None = None) -> Viewer:
+    """Look the account up; a stranger's language follows Telegram's until they choose one."""
+    async with svc.db.read() as conn:
+        person = await people.get_person_by_telegram(conn, telegram_id)
+        saved = await prefs.get_prefs(conn, telegram_id)
+    if person is not None:
+        language, zone = person.language, person.timezone
+    else:
+        hinted = "en" if (telegram_language or "").startswith("en") else None
+        language = (saved.language if saved else None) or hinted or svc.default_language
+        zone = (saved.timezone if saved else None) or svc.default_timezone
+    return Viewer(
+        telegram_id=telegram_id,
+        person=person,
+        is_admin=telegram_id in svc.admin_ids,
+        language=language,
+        timezone=zone,
+    )

@@ -1,0 +1,154 @@
+"""Importing a validated roster: all rows in one transaction, idempotent, invites included."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.flows.roster import ParsedRoster, parse_roster
+from bot.flows.services import Services
+from storage import invites, people
+from storage.models import Invite, Person, RosterEntry
+
+INVITE_BYTES = 12  # 16 URL-safe characters: unguessable, and fits /start's 64-char limit.
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(INVITE_BYTES)
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}" if bot_username else ""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    already_joined: int = 0
+    invites: list[tuple[Person, Invite]] = field(default_factory=list)
+
+
+async def validate_roster(svc: Services, text: str) -> ParsedRoster:
+    """Parse the file, letting references point at people already stored."""
+    async with svc.db.read() as conn:
+        known = [p.nip for p in await people.all_people(conn) if p.nip]
+    return parse_roster(text, known)
+
+
+def _changes(entry: RosterEntry, person: Person) -> dict[str, object]:
+    wanted: dict[str, object] = {"name": entry.name, "unit": entry.unit}
+    if entry.timezone:
+        wanted["timezone"] = entry.timezone
+    if entry.language:
+        wanted["language"] = entry.language
+    return {k: v for k, v in wanted.items() if getattr(person, k) != v}
+
+
+async def import_roster(svc: Services, parsed: ParsedRoster) -> ImportReport:
+    """Write every entry (or nothing, if the roster has errors); returns what changed."""
+    if parsed.errors:
+        raise ValueError("refusing to import a roster with errors")
+    now = svc.clock.now()
+    created: set[str] = set()
+    updated: set[str] = set()
+    async with svc.db.write() as conn:
+        existing = await people.people_by_nips(conn, [e.nip for e in parsed.entries])
+        for entry in parsed.entries:
+            if await _write_entry(svc, conn, entry, existing.get(entry.nip)):
+                (updated if entry.nip in existing else created).add(entry.nip)
+        referenced = [n for e in parsed.entries for n in (e.supervisor_nip, e.mentor_nip) if n]
+        stored = await people.people_by_nips(conn, [e.nip for e in parsed.entries] + referenced)
+        for entry in parsed.entries:
+            if await _link_references(conn, entry, stored, now) and entry.nip not in created:
+                updated.add(entry.nip)
+        report = ImportReport(
+            created=len(created),
+            updated=len(updated),
+            unchanged=len(parsed.entries) - len(created) - len(updated),
+        )
+        for entry in parsed.entries:
+            person = stored[entry.nip]
+            if person.telegram_id is not None:
+                report.already_joined += 1
+            else:
+                report.invites.append((person, await _open_invite(svc, conn, person, now)))
+    return report
+
+
+async def _write_entry(
+    svc: Services, conn: AsyncConnection, entry: RosterEntry, person: Person | None
+) -> bool:
+    """Insert or update one person; True if anything was written."""
+    now = svc.clock.now()
+    if person is None:
+        await people.insert_person(
+            conn,
+            nip=entry.nip,
+            name=entry.name,
+            unit=entry.unit,
+            timezone=entry.timezone or svc.default_timezone,
+            language=entry.language or svc.default_language,
+            roles=entry.roles,
+            now=now,
+        )
+        return True
+    changes = _changes(entry, person)
+    if changes:
+        await people.update_person(conn, person.id, now, **changes)
+    if entry.roles != person.roles:
+        await people.set_roles(conn, person.id, entry.roles)
+    return bool(changes) or entry.roles != person.roles
+
+
+async def _link_references(
+    conn: AsyncConnection, entry: RosterEntry, stored: dict[str, Person], now: datetime
+) -> bool:
+    """Point supervisor_id / mentor_id at the NIPs the row names; True if they moved."""
+    person = stored[entry.nip]
+    supervisor = stored[entry.supervisor_nip].id if entry.supervisor_nip else None
+    mentor = stored[entry.mentor_nip].id if entry.mentor_nip else None
+    if (person.supervisor_id, person.mentor_id) == (supervisor, mentor):
+        return False
+    await people.update_person(conn, person.id, now, supervisor_id=supervisor, mentor_id=mentor)
+    return True
+
+
+async def _open_invite(
+    svc: Services, conn: AsyncConnection, person: Person, now: datetime
+) -> Invite:
+    """The person's open invite, or a new one: re-importing never multiplies codes."""
+    invite = await invites.open_invite_for(conn, person.id, now)
+    if invite is not None:
+        return invite
+    return await invites.create_invite(
+        conn,
+        code=new_invite_code(),
+        person_id=person.id,
+        now=now,
+        expires_at=now + svc.invite_ttl,
+    )
+
+
+def invites_csv(report: ImportReport, bot_username: str) -> str:
+    """``nip,name,role,code,link`` for everyone who still has to join."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["nip", "name", "role", "code", "link"])
+    for person, invite in report.invites:
+        writer.writerow(
+            [
+                person.nip,
+                person.name,
+                ";".join(sorted(person.roles)),
+                invite.code,
+                invite_link(bot_username, invite.code),
+            ]
+        )
+    return out.getvalue()

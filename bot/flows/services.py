@@ -1,0 +1,29 @@
+"""What every flow needs, passed in explicitly: the database, the clock and a few settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.clock import Clock
+from storage.db import Database
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(slots=True)
+class Services:
+    """The flows' view of the running program (no Telegram objects in here)."""
+
+    db: Database
+    clock: Clock
+    admin_ids: frozenset[int] = frozenset()
+    default_timezone: str = "Asia/Jakarta"
+    default_language: str = "id"
+    invite_ttl: timedelta = timedelta(days=30)
+    bot_username: str = ""
+    # Called after a flow queued outbox messages, so the sender wakes at once.
+    outbox_wake: Callable[[], None] = field(default=_nothing)

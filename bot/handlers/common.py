@@ -1,0 +1,60 @@
+"""Small helpers shared by handlers: who is asking, and how to answer them."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+from bot import menus
+from bot.flows.buttons import Keyboard
+from bot.flows.identity import Viewer, who
+from bot.handlers.context import Context
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+
+async def viewer_of(update: Update, context: Context) -> Viewer:
+    user = update.effective_user
+    assert user is not None
+    return await who(context.svc, user.id, user.language_code)
+
+
+def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Message:
+    """Answer in the chat the update came from (HTML is the default parse mode)."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(text, reply_markup=markup(keyboard))
+
+
+async def apply_menu(bot: ExtBot[None], viewer: Viewer) -> None:
+    """Show this person the commands of their roles, in their language."""
+    names = menus.commands_for(viewer.roles, known=viewer.known)
+    commands = [BotCommand(n, t(viewer.language, f"command.{n}")) for n in names]
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(viewer.telegram_id))
+    except TelegramError as exc:  # a menu is a nicety; never fail the conversation for it
+        log.warning("could not set the menu of %s: %s", viewer.telegram_id, exc)
+
+
+def roles_text(viewer: Viewer) -> str:
+    order = ("coordinator", "supervisor", "mentor", "mentee")
+    return ", ".join(t(viewer.language, f"role.{r}") for r in order if r in viewer.roles)

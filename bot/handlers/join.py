@@ -1,0 +1,80 @@
+"""Coordinators decide join requests: /requests and the Approve / Reject buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+
+from bot import callbacks
+from bot.flows import join_requests
+from bot.flows.identity import who
+from bot.flows.join_requests import Decided
+from bot.flows.registration import decision_buttons
+from bot.handlers.common import apply_menu, say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+log = logging.getLogger(__name__)
+MAX_LISTED = 10
+
+
+async def list_requests(update: Update, context: Context) -> None:
+    """/requests: every waiting request, each with its decision buttons."""
+    viewer = await viewer_of(update, context)
+    waiting = await join_requests.pending(context.svc, viewer)
+    if waiting is None:
+        await say(update, t(viewer.language, "common.not_allowed"))
+        return
+    if not waiting:
+        await say(update, t(viewer.language, "join.none_pending"))
+        return
+    await say(update, t(viewer.language, "join.list_header", count=len(waiting)))
+    for request in waiting[:MAX_LISTED]:
+        text = t(
+            viewer.language, "join.notify", name=request.name, nip=request.nip, unit=request.unit
+        )
+        await say(update, text, decision_buttons(viewer.language, request.id))
+
+
+async def on_decision(update: Update, context: Context) -> None:
+    """``jr:ok:<id>:<role>`` or ``jr:no:<id>``; rights are checked by the flow."""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    data = callbacks.decode(query.data)
+    request_id = data.int_field(1) if data else None
+    action = data.fields[0] if data and data.fields else ""
+    if data is None or request_id is None or action not in ("ok", "no"):
+        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        return
+    role = data.fields[2] if action == "ok" and len(data.fields) > 2 else None
+    decision = await join_requests.decide(
+        context.svc, viewer, request_id, approve=action == "ok", role=role
+    )
+    lang = viewer.language
+    if decision.outcome is Decided.NOT_ALLOWED:
+        log.warning("join decision refused: %s is not a coordinator", viewer.telegram_id)
+        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        return
+    if decision.outcome is Decided.NOT_FOUND:
+        await query.answer(t(lang, "join.not_found"), show_alert=True)
+        return
+    if decision.outcome is Decided.NIP_TAKEN:
+        await query.answer(t(lang, "join.nip_taken"), show_alert=True)
+        return
+    if decision.outcome is Decided.ALREADY_DECIDED:
+        assert decision.request is not None
+        note = t(
+            lang, "join.already_decided", status=t(lang, f"join.status.{decision.request.status}")
+        )
+    elif decision.outcome is Decided.APPROVED:
+        note = t(lang, "join.decided_approved", role=t(lang, f"role.{role}"))
+    else:
+        note = t(lang, "join.decided_rejected")
+    await query.answer(note)
+    original = query.message.text_html if isinstance(query.message, Message) else ""
+    await query.edit_message_text(Html(f"{original}\n\n{note}"))
+    if decision.outcome is Decided.APPROVED and decision.request is not None:
+        applicant = await who(context.svc, decision.request.telegram_id)
+        await apply_menu(context.bot, applicant)

@@ -1,0 +1,86 @@
+"""/help, /profile and the coordinator's /people and /invite."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import menus, timezones
+from bot.flows import coordination
+from bot.flows.coordination import Invited
+from bot.handlers.common import roles_text, say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+
+async def show_help(update: Update, context: Context) -> None:
+    """/help: the commands of this person's roles, with one line each."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    if viewer.known:
+        header = t(lang, "help.header", roles=Html(roles_text(viewer)))
+    else:
+        header = t(lang, "help.stranger_header")
+    lines = [
+        f"/{name} · {t(lang, f'command.{name}')}"
+        for name in menus.commands_for(viewer.roles, known=viewer.known)
+    ]
+    await say(update, Html("\n".join([header, "", *lines, "", t(lang, "help.footer")])))
+
+
+async def show_profile(update: Update, context: Context) -> None:
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    person = viewer.person
+    if person is None:
+        key = "profile.admin" if viewer.is_admin else "common.stranger_hint"
+        await say(update, t(lang, key))
+        return
+    none = t(lang, "profile.none")
+    await say(
+        update,
+        t(
+            lang,
+            "profile.text",
+            name=person.name,
+            nip=person.nip or none,
+            unit=person.unit or none,
+            roles=Html(roles_text(viewer)),
+            timezone=timezones.label(person.timezone),
+            language=t(lang, f"language.name_{lang}"),
+        ),
+    )
+
+
+async def show_people(update: Update, context: Context) -> None:
+    viewer = await viewer_of(update, context)
+    summary = await coordination.roster_summary(context.svc, viewer)
+    if summary is None:
+        await say(update, t(viewer.language, "common.not_allowed"))
+        return
+    await say(update, t(viewer.language, "people.summary", **summary))
+
+
+async def invite(update: Update, context: Context) -> None:
+    """/invite NIP: a fresh link for one person (e.g. who lost theirs)."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    if not viewer.is_coordinator:
+        await say(update, t(lang, "common.not_allowed"))
+        return
+    if not context.args:
+        await say(update, t(lang, "invite.usage"))
+        return
+    result = await coordination.invite_person(context.svc, viewer, "".join(context.args))
+    if result.outcome is Invited.UNKNOWN_NIP:
+        await say(update, t(lang, "invite.unknown_nip", nip="".join(context.args)[:40]))
+    elif result.outcome is Invited.ALREADY_JOINED and result.person:
+        await say(update, t(lang, "invite.already_joined", name=result.person.name))
+    elif result.outcome is Invited.LINK and result.person and result.invite:
+        expires = timezones.local(result.invite.expires_at, viewer.timezone)
+        stamp = f"{expires:%Y-%m-%d %H:%M} {timezones.label(viewer.timezone)}"
+        await say(
+            update,
+            t(lang, "invite.link", name=result.person.name, expires=stamp, link=result.link),
+        )
+    else:
+        await say(update, t(lang, "common.not_allowed"))

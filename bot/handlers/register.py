@@ -1,0 +1,125 @@
+"""Self-registration in chat: text answers, anything else gently refused, /cancel, confirm."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot import callbacks
+from bot.flows import registration
+from bot.flows.buttons import Button
+from bot.flows.identity import Viewer
+from bot.flows.registration import Outcome, Result, Step
+from bot.handlers.common import say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+_QUESTIONS = {
+    Step.NIP: "register.ask_nip",
+    Step.NAME: "register.ask_name",
+    Step.UNIT: "register.ask_unit",
+}
+
+
+def question(viewer: Viewer, result: Result) -> Html:
+    if result.step is Step.CONFIRM:
+        return t(viewer.language, "register.confirm", **result.data)
+    assert result.step is not None
+    return t(viewer.language, _QUESTIONS[result.step])
+
+
+def confirm_buttons(viewer: Viewer) -> list[list[Button]]:
+    return [
+        [
+            Button(t(viewer.language, "register.send"), callbacks.encode("reg", "send")),
+            Button(t(viewer.language, "register.cancel"), callbacks.encode("reg", "cancel")),
+        ]
+    ]
+
+
+async def ask(update: Update, viewer: Viewer, result: Result, lead: Html | None = None) -> None:
+    """Ask the question of the step ``result`` is at, after an optional lead line."""
+    text = question(viewer, result)
+    if lead:
+        text = Html(f"{lead}\n\n{text}")
+    buttons = confirm_buttons(viewer) if result.step is Step.CONFIRM else None
+    await say(update, text, buttons)
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """A text message: an answer if registering, otherwise a pointer to /help."""
+    viewer = await viewer_of(update, context)
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    result = await registration.answer(context.svc, viewer, message.text)
+    if result.outcome is Outcome.NOT_ACTIVE:
+        key = "common.unknown_text" if viewer.known else "common.stranger_hint"
+        await say(update, t(viewer.language, key))
+    elif result.outcome is Outcome.INVALID:
+        assert result.problem is not None
+        await ask(update, viewer, result, lead=t(viewer.language, result.problem))
+    else:
+        await ask(update, viewer, result)
+
+
+async def on_other(update: Update, context: Context) -> None:
+    """A sticker, photo, voice note...: a friendly hint; the step stays where it was."""
+    viewer = await viewer_of(update, context)
+    current = await registration.active_step(context.svc, viewer.telegram_id)
+    if current is None:
+        key = "common.text_only" if viewer.known else "common.stranger_hint"
+        await say(update, t(viewer.language, key))
+        return
+    lead_key = (
+        "register.problem.use_buttons" if current.step is Step.CONFIRM else "register.non_text"
+    )
+    await ask(update, viewer, current, lead=t(viewer.language, lead_key))
+
+
+async def guard_commands(update: Update, context: Context) -> None:
+    """While registering, commands other than /start and /cancel get a hint (group -1)."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or not message.text:
+        return
+    command = message.text.split()[0].split("@")[0].lstrip("/").lower()
+    if command in ("start", "cancel"):
+        return
+    current = await registration.active_step(context.svc, user.id)
+    if current is None:
+        return
+    viewer = await viewer_of(update, context)
+    await ask(update, viewer, current, lead=t(viewer.language, "register.command_blocked"))
+    raise ApplicationHandlerStop
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel: drop what is in progress."""
+    viewer = await viewer_of(update, context)
+    stopped = await registration.cancel(context.svc, viewer.telegram_id)
+    key = "register.cancelled" if stopped else "common.nothing_to_cancel"
+    await say(update, t(viewer.language, key))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """The Send / Cancel buttons under the registration summary."""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    data = callbacks.decode(query.data)
+    action = data.fields[0] if data and data.fields else ""
+    if action == "send":
+        result = await registration.confirm(context.svc, viewer)
+        if result.outcome is Outcome.FILED and result.request is not None:
+            await query.answer()
+            await query.edit_message_reply_markup(None)
+            key = "register.filed" if result.notified else "register.filed_no_coordinator"
+            await say(update, t(viewer.language, key, name=result.request.name))
+            return
+    elif action == "cancel" and await registration.cancel(context.svc, viewer.telegram_id):
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await say(update, t(viewer.language, "register.cancelled"))
+        return
+    await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)

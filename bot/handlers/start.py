@@ -1,0 +1,65 @@
+"""/start: join with an invite code, greet a member, or begin registration for a stranger."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.flows import registration
+from bot.flows.identity import Viewer
+from bot.flows.onboarding import Redeemed, redeem_invite
+from bot.handlers.common import apply_menu, roles_text, say, viewer_of
+from bot.handlers.context import Context
+from bot.handlers.register import ask
+from bot.i18n import Html, t
+
+_REFUSED = {
+    Redeemed.USED: "start.invite_used",
+    Redeemed.UNKNOWN: "start.invite_unknown",
+    Redeemed.EXPIRED: "start.invite_expired",
+}
+
+
+def greeting(viewer: Viewer) -> Html:
+    """Hello by name, the role, and what this person can do next."""
+    lang = viewer.language
+    person = viewer.person
+    if person is None:
+        return t(lang, "start.admin_greeting")
+    unit = t(lang, "start.unit_suffix", unit=person.unit) if person.unit else ""
+    parts = [t(lang, "start.greeting", name=person.name, role=Html(roles_text(viewer)), unit=unit)]
+    for role in ("mentee", "mentor", "supervisor", "coordinator"):
+        if role in viewer.roles:
+            parts.append(t(lang, f"start.next_{role}"))
+    parts.append(t(lang, "start.help_hint"))
+    return Html("\n\n".join(parts))
+
+
+async def start(update: Update, context: Context) -> None:
+    """Deep link ``/start <code>`` joins; plain ``/start`` greets or starts registration."""
+    user = update.effective_user
+    assert user is not None
+    if context.args:
+        result = await redeem_invite(context.svc, context.args[0], user.id)
+        viewer = await viewer_of(update, context)
+        if result.outcome in (Redeemed.JOINED, Redeemed.ALREADY_YOURS):
+            await say(update, greeting(viewer))
+            await apply_menu(context.bot, viewer)
+        elif result.outcome is Redeemed.ACCOUNT_TAKEN and result.person is not None:
+            await say(update, t(viewer.language, "start.account_taken", name=result.person.name))
+        else:
+            await say(update, t(viewer.language, _REFUSED[result.outcome]))
+        return
+    viewer = await viewer_of(update, context)
+    if viewer.known:
+        await say(update, greeting(viewer))
+        await apply_menu(context.bot, viewer)
+        return
+    result = await registration.begin(context.svc, viewer)
+    if result.outcome is registration.Outcome.ALREADY_PENDING and result.request:
+        await say(update, t(viewer.language, "register.already_pending", nip=result.request.nip))
+        return
+    if result.step is registration.Step.NIP and not result.data:
+        await say(update, t(viewer.language, "start.stranger_intro"))
+    else:
+        await say(update, t(viewer.language, "register.resume"))
+    await ask(update, viewer, result)

@@ -1,0 +1,157 @@
+"""Drains the outbox to Telegram, within its limits, without losing or repeating messages.
+
+Rules (see ``storage.outbox``): a row is claimed (attempt counted) before the call; a 429
+pauses the whole sender for ``retry_after`` and gives the attempt back; network errors and
+5xx are retried with capped exponential backoff up to ``MAX_ATTEMPTS``; a 403 or "chat not
+found" marks the person unreachable and stops everything queued for that chat; any other
+400 is a bug in the message and fails the row with its reason. Nothing is retried forever
+and nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.flows.buttons import from_json
+from bot.handlers.common import markup
+from storage import outbox, people
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(minutes=10)
+BATCH = 20
+IDLE_POLL_SECONDS = 1.0
+_UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "peer_id_invalid")
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+class OutboxSender:
+    """One sender per bot process; :meth:`drain` is also called directly by tests and CLI."""
+
+    def __init__(self, db: Database, clock: Clock, bot: Bot) -> None:
+        self.db = db
+        self.clock = clock
+        self.bot = bot
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.paused_until_monotonic = 0.0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="pembina-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:  # keep the sender alive; the row stays leased and returns
+                log.exception("outbox drain failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Send every message that is due now; returns how many were sent."""
+        sent = 0
+        while True:
+            async with self.db.write() as conn:
+                batch = await outbox.claim_due(conn, self.clock.now(), BATCH)
+            if not batch:
+                return sent
+            for index, message in enumerate(batch):
+                result = await self._send_one(message)
+                if result == "paused":
+                    await self._release(batch[index + 1 :])
+                    return sent
+                sent += result == "sent"
+
+    async def _release(self, messages: list[OutboxMessage]) -> None:
+        """Give claimed rows back untouched after a pause (their attempt is refunded)."""
+        async with self.db.write() as conn:
+            for message in messages:
+                await outbox.reschedule(
+                    conn, message.id, self.clock.now(), "released", refund_attempt=True
+                )
+
+    async def _send_one(self, message: OutboxMessage) -> str:
+        try:
+            sent = await self.bot.send_message(
+                message.chat_id,
+                message.text,
+                reply_markup=markup(from_json(message.reply_markup)),
+            )
+        except RetryAfter as exc:
+            wait = (
+                exc.retry_after
+                if isinstance(exc.retry_after, timedelta)
+                else timedelta(seconds=float(exc.retry_after))
+            )
+            async with self.db.write() as conn:
+                await outbox.reschedule(
+                    conn, message.id, self.clock.now() + wait, str(exc), refund_attempt=True
+                )
+            log.warning("Telegram asked to wait %s; the outbox pauses", wait)
+            await asyncio.sleep(wait.total_seconds())
+            return "paused"
+        except Forbidden as exc:
+            await self._unreachable(message, str(exc))
+            return "failed"
+        except BadRequest as exc:
+            if any(marker in str(exc).lower() for marker in _UNREACHABLE_400):
+                await self._unreachable(message, str(exc))
+            else:
+                async with self.db.write() as conn:
+                    await outbox.mark_failed(conn, message.id, str(exc))
+                log.error("outbox message %s refused by Telegram: %s", message.id, exc)
+            return "failed"
+        except (NetworkError, TelegramError) as exc:
+            await self._retry_later(message, str(exc))
+            return "retry"
+        async with self.db.write() as conn:
+            await outbox.mark_sent(conn, message.id, sent.message_id, self.clock.now())
+        return "sent"
+
+    async def _retry_later(self, message: OutboxMessage, error: str) -> None:
+        async with self.db.write() as conn:
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                await outbox.mark_failed(conn, message.id, f"gave up: {error}")
+                log.error("outbox message %s failed %d times: %s", message.id, MAX_ATTEMPTS, error)
+            else:
+                later = self.clock.now() + backoff(message.attempts + 1)
+                await outbox.reschedule(conn, message.id, later, error)
+
+    async def _unreachable(self, message: OutboxMessage, error: str) -> None:
+        """Blocked or gone: stop sending to this chat and flag the person."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            await outbox.mark_failed(conn, message.id, error)
+            await outbox.fail_pending_for_chat(conn, message.chat_id, error)
+            person = await people.get_person_by_telegram(conn, message.chat_id)
+            if person is not None:
+                await people.update_person(
+                    conn, person.id, now, status="unreachable", unreachable_since=now
+                )
+        log.warning("chat %s is unreachable: %s", message.chat_id, error)
