@@ -1,0 +1,45 @@
+"""Shared fixtures: a migrated SQLite file and the flows' services with a controllable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.clock import FixedClock
+from bot.flows.services import Services
+from storage.db import Database
+from storage.migrate import upgrade
+
+REPO = Path(__file__).resolve().parents[1]
+SPEC_PATH = REPO.parent / "shared" / "telegram-bot-api" / "api.min.json"
+DEMO_ROSTER = REPO / "bot" / "demo" / "roster.csv"
+START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # a Monday, 09:00 WIB
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'pembina.db'}"
+
+
+@pytest_asyncio.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def svc(db: Database, clock: FixedClock) -> Services:
+    return Services(
+        db=db, clock=clock, admin_ids=frozenset({900}), bot_username="pembina_demo_bot"
+    )

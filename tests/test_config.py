@@ -1,0 +1,67 @@
+"""Settings: defaults, parsing, and one clear line for a bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "DATABASE_URL",
+        "PEMBINA_ADMIN_IDS",
+        "PEMBINA_TIMEZONE",
+        "PEMBINA_LANGUAGE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.token is None
+    assert settings.database_url == "sqlite+aiosqlite:///pembina.db"
+    assert settings.pembina_admin_ids == []
+    assert settings.pembina_timezone == "Asia/Jakarta"
+    assert settings.pembina_language == "id"
+    assert settings.file_base_url == "https://api.telegram.org/file/bot"
+
+
+def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PEMBINA_ADMIN_IDS", "11, 22,33")
+    monkeypatch.setenv("PEMBINA_TIMEZONE", "wita")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot/")
+    settings = load_settings()
+    assert settings.pembina_admin_ids == [11, 22, 33]
+    assert settings.pembina_timezone == "Asia/Makassar"
+    assert settings.file_base_url == "http://127.0.0.1:8081/file/bot"
+
+
+def test_values_from_dotenv_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".env").write_text("PEMBINA_LANGUAGE=en\n")
+    assert load_settings().pembina_language == "en"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PEMBINA_ADMIN_IDS", "12,abc"),
+        ("PEMBINA_TIMEZONE", "Europe/Paris"),
+        ("PEMBINA_LANGUAGE", "fr"),
+        ("DATABASE_URL", "mysql://x"),
+        ("TELEGRAM_API_BASE_URL", "ftp://x"),
+    ],
+)
+def test_bad_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert name in message
+    assert "\n" not in message
