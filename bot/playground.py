@@ -1,0 +1,272 @@
+"""``pembina playground``: the real bot against the built-in Telegram double, in a terminal.
+
+A newcomer (or a developer trying a feature as a user would) chats as any demo person
+without a Telegram account: the bot, its database and its handlers are exactly those of
+``pembina run``; only Telegram is replaced by the local double on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import Running, build_application, start_bot, stop_bot
+from bot.config import Settings
+from bot.flows.roster_import import import_roster, validate_roster
+from bot.i18n import plain
+from bot.playground_text import to_terminal
+from bot.tgdouble import DoubleUser, TelegramDouble
+from storage.db import Database
+from storage.migrate import upgrade
+
+DEMO_ROSTER = Path(__file__).parent / "demo" / "roster.csv"
+FIRST_ID = 1001
+GUEST_ID = 2001
+QUIET = 0.4
+
+
+@dataclass
+class Persona:
+    number: int
+    name: str
+    role: str
+    user: DoubleUser
+    code: str | None = None
+    seen: dict[int, str] = field(default_factory=dict)  # message id -> what we printed
+
+
+def _roster_people() -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(DEMO_ROSTER.read_text(encoding="utf-8"))))
+
+
+class Playground:
+    """The terminal chat: one current persona, commands starting with ``:``."""
+
+    def __init__(self, double: TelegramDouble, language: str, colour: bool) -> None:
+        self.double = double
+        self.lang = language
+        self.colour = colour
+        self.personas: list[Persona] = []
+        self.current: Persona | None = None
+        self._answers_seen = 0
+
+    def say(self, key: str, **values: object) -> None:
+        print(plain(self.lang, f"playground.{key}", **values), flush=True)
+
+    def add(self, name: str, role: str, telegram_id: int, language: str, code: str | None) -> None:
+        user = self.double.user(telegram_id, first_name=name.split()[0], language_code=language)
+        self.personas.append(Persona(len(self.personas) + 1, name, role, user, code))
+
+    def list_people(self) -> None:
+        for p in self.personas:
+            marker = "→" if p is self.current else " "
+            self.say("person_line", marker=marker, number=p.number, name=p.name, role=p.role)
+
+    def become(self, number: int) -> None:
+        found = [p for p in self.personas if p.number == number]
+        if not found:
+            self.say("no_such_person", number=number)
+            return
+        self.current = found[0]
+        self.say("now_as", name=self.current.name, role=self.current.role)
+        if self.current.code:
+            self.say("has_invite")
+        self.show_new(self.current)
+
+    def _buttons(self, message: Any) -> list[str]:
+        markup = message.reply_markup or {}
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        return [button["text"] for row in rows for button in row]
+
+    def _render(self, message: Any) -> str:
+        text = to_terminal(message.html or message.text or "", colour=self.colour)
+        buttons = self._buttons(message)
+        if buttons:
+            text += "\n" + "  ".join(f"[{i}] {label}" for i, label in enumerate(buttons, 1))
+        return text
+
+    def show_new(self, persona: Persona) -> None:
+        """Print this persona's bot messages not shown yet (new, or edited since)."""
+        for message in persona.user.messages:
+            rendered = self._render(message)
+            previous = persona.seen.get(message.message_id)
+            if previous == rendered:
+                continue
+            persona.seen[message.message_id] = rendered
+            self.say("bot_edited" if previous is not None else "bot_says", text=rendered)
+        self._show_alerts(persona)
+
+    def _show_alerts(self, persona: Persona) -> None:
+        answers = self.double.callback_answers
+        for answer in answers[self._answers_seen :]:
+            if (
+                answer.get("text")
+                and answer.get("user_id", persona.user.user_id) == persona.user.user_id
+            ):
+                self.say("alert", text=answer["text"])
+        self._answers_seen = len(answers)
+
+    def notify_others(self) -> None:
+        for p in self.personas:
+            if p is self.current:
+                continue
+            fresh = sum(1 for m in p.user.messages if p.seen.get(m.message_id) != self._render(m))
+            if fresh:
+                self.say("others_have", name=p.name, count=fresh, number=p.number)
+
+    async def act(self, line: str) -> bool:
+        """Carry out one line of input; False means quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if line in (":quit", ":q", ":exit"):
+            return False
+        if line == ":help":
+            self.say("help")
+            return True
+        if line in (":people", ":who"):
+            self.list_people()
+            return True
+        if line.startswith(":as"):
+            arg = line[3:].strip()
+            if arg.isdigit():
+                self.become(int(arg))
+            else:
+                self.say("usage_as")
+            return True
+        persona = self.current
+        if persona is None:
+            self.say("choose_first")
+            return True
+        if not await self._send(persona, line):
+            return True
+        await self.double.settle(quiet=QUIET, timeout=30)
+        self.show_new(persona)
+        self.notify_others()
+        return True
+
+    async def _send(self, persona: Persona, line: str) -> bool:
+        user = persona.user
+        if line == ":open":
+            if not persona.code:
+                self.say("no_invite")
+                return False
+            await user.send_text(f"/start {persona.code}")
+        elif line.startswith(":press"):
+            return await self._press(persona, line[6:].strip())
+        elif line == ":sticker":
+            await user.send_sticker()
+        elif line == ":photo":
+            await user.send_photo()
+        elif line == ":voice":
+            await user.send_voice()
+        elif line == ":doc":
+            await user.send_document(b"%PDF-1.4 demo", "dokumen.pdf", "application/pdf")
+        elif line == ":menu":
+            await self.double.settle(quiet=0.1, timeout=10)
+            for name, description in user.menu_descriptions().items():
+                self.say("menu_line", name=name, description=description)
+            return False
+        elif line.startswith(":"):
+            self.say("unknown_command")
+            return False
+        else:
+            await user.send_text(line)
+        return True
+
+    async def _press(self, persona: Persona, arg: str) -> bool:
+        with_buttons = [m for m in persona.user.messages if self._buttons(m)]
+        if not with_buttons:
+            self.say("no_buttons")
+            return False
+        message = with_buttons[-1]
+        labels = self._buttons(message)
+        if not arg.isdigit() or not 1 <= int(arg) <= len(labels):
+            self.say("usage_press", count=len(labels))
+            return False
+        await persona.user.press(message, int(arg) - 1)
+        return True
+
+
+async def _lines(script: Path | None, prompt: str) -> Any:
+    """Input lines from a script file (echoed) or the keyboard; ends at EOF."""
+    if script is not None:
+        for line in (await asyncio.to_thread(script.read_text, encoding="utf-8")).splitlines():
+            print(f"{prompt}{line}", flush=True)
+            yield line
+        return
+    while True:
+        try:
+            yield await asyncio.to_thread(input, prompt)
+        except EOFError:
+            return
+
+
+async def _seed(settings: Settings) -> dict[str, str]:
+    """Migrate a fresh database and load the demo roster; invite codes by name."""
+    from bot.clock import SystemClock
+    from bot.flows.services import Services
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        svc = Services(
+            db=db,
+            clock=SystemClock(),
+            default_timezone=settings.pembina_timezone,
+            default_language=settings.pembina_language,
+        )
+        parsed = await validate_roster(svc, DEMO_ROSTER.read_text(encoding="utf-8"))
+        report = await import_roster(svc, parsed)
+    finally:
+        await db.dispose()
+    return {person.name: invite.code for person, invite in report.invites}
+
+
+async def run_playground(settings: Settings, *, db_path: Path | None, script: Path | None) -> int:
+    lang = settings.pembina_language
+    workdir = Path(tempfile.mkdtemp(prefix="pembina-playground-"))
+    db_file = db_path or workdir / "playground.db"
+    async with TelegramDouble(bot_username="pembina_demo_bot", bot_name="Pembina") as double:
+        local = settings.model_copy(
+            update={
+                "telegram_api_base_url": double.base_url,
+                "database_url": f"sqlite+aiosqlite:///{db_file}",
+                "pembina_admin_ids": [],
+            }
+        )
+        codes = await _seed(local)
+        running: Running = await start_bot(build_application(local, double.token), poll_timeout=1)
+        try:
+            playground = Playground(double, lang, colour=sys.stdout.isatty())
+            for offset, row in enumerate(_roster_people()):
+                playground.add(
+                    row["name"],
+                    plain(lang, f"playground.role_{row['role']}"),
+                    FIRST_ID + offset,
+                    row["language"] or lang,
+                    codes.get(row["name"]),
+                )
+            playground.add(
+                plain(lang, "playground.guest_name"),
+                plain(lang, "playground.role_guest"),
+                GUEST_ID,
+                lang,
+                None,
+            )
+            playground.say("welcome", db=db_file, url=double.base_url)
+            playground.list_people()
+            playground.say("help")
+            async for line in _lines(script, "> "):
+                if not await playground.act(line):
+                    break
+            playground.say("bye", db=db_file)
+        finally:
+            await stop_bot(running)
+    return 0

@@ -1,0 +1,98 @@
+"""End-to-end fixtures: the real PTB Application over HTTP against the Telegram double.
+
+Nothing of our own is mocked: the bot long-polls the double on loopback, writes a real
+SQLite file, and the double checks every request against the official Bot API field list
+when ``../shared/telegram-bot-api/api.min.json`` is beside the repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+
+from bot.app import Running, build_application, services_of, start_bot, stop_bot
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.flows.roster_import import import_roster, validate_roster
+from bot.flows.services import Services
+from bot.tgdouble import TelegramDouble
+from storage.db import Database
+from storage.migrate import upgrade
+from tests.conftest import DEMO_ROSTER, SPEC_PATH
+
+ADMIN_ID = 900
+
+
+@pytest_asyncio.fixture
+async def double() -> AsyncIterator[TelegramDouble]:
+    spec = SPEC_PATH if SPEC_PATH.exists() else None
+    async with TelegramDouble(spec_path=spec) as tg:
+        yield tg
+        assert tg.spec_violations == [], tg.spec_violations
+        assert tg.unimplemented_calls == []
+
+
+def settings_for(double: TelegramDouble, db_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=double.token,  # type: ignore[arg-type]
+        telegram_api_base_url=double.base_url,
+        database_url=db_url,
+        pembina_admin_ids=[ADMIN_ID],
+    )
+
+
+@dataclass
+class BotUnderTest:
+    """A running bot and what a test needs to drive and restart it."""
+
+    double: TelegramDouble
+    db_url: str
+    clock: FixedClock
+    running: Running | None = None
+
+    @property
+    def svc(self) -> Services:
+        assert self.running is not None
+        return services_of(self.running.app)
+
+    async def start(self) -> None:
+        database = Database(self.db_url)
+        await upgrade(database)
+        await database.dispose()
+        app = build_application(
+            settings_for(self.double, self.db_url), self.double.token, clock=self.clock
+        )
+        self.running = await start_bot(app, poll_timeout=1)
+
+    async def stop(self) -> None:
+        if self.running is not None:
+            await stop_bot(self.running)
+            self.running = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def import_demo_roster(self) -> dict[str, str]:
+        """Load the demo roster; returns invite codes by name."""
+        parsed = await validate_roster(self.svc, DEMO_ROSTER.read_text(encoding="utf-8"))
+        report = await import_roster(self.svc, parsed)
+        return {person.name: invite.code for person, invite in report.invites}
+
+
+@pytest_asyncio.fixture
+async def bot(double: TelegramDouble, db_url: str, clock: FixedClock) -> AsyncIterator[BotUnderTest]:
+    under_test = BotUnderTest(double, db_url, clock)
+    await under_test.start()
+    yield under_test
+    await under_test.stop()
+
+
+@pytest.fixture
+def spec_checked(double: TelegramDouble) -> bool:
+    """Whether requests are checked against the official Bot API field list in this run."""
+    return double.spec_checked
