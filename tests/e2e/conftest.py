@@ -85,7 +85,9 @@ class BotUnderTest:
 
 
 @pytest_asyncio.fixture
-async def bot(double: TelegramDouble, db_url: str, clock: FixedClock) -> AsyncIterator[BotUnderTest]:
+async def bot(
+    double: TelegramDouble, db_url: str, clock: FixedClock
+) -> AsyncIterator[BotUnderTest]:
     under_test = BotUnderTest(double, db_url, clock)
     await under_test.start()
     yield under_test

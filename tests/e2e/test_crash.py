@@ -14,7 +14,9 @@ from tests.conftest import REPO
 NIP = "199001012015031002"
 
 
-async def _start_bot(double: TelegramDouble, db_url: str, workdir: Path) -> asyncio.subprocess.Process:
+async def _start_bot(
+    double: TelegramDouble, db_url: str, workdir: Path
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": double.token,
@@ -24,12 +26,20 @@ async def _start_bot(double: TelegramDouble, db_url: str, workdir: Path) -> asyn
         "PYTHONPATH": str(REPO),
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=workdir, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=workdir,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
 
 
-async def test_kill_9_mid_registration_resumes(double: TelegramDouble, db_url: str, tmp_path: Path) -> None:
+async def test_kill_9_mid_registration_resumes(
+    double: TelegramDouble, db_url: str, tmp_path: Path
+) -> None:
     user = double.user(850, first_name="Rudi")
     process = await _start_bot(double, db_url, tmp_path)
     try:

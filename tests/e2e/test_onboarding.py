@@ -16,7 +16,9 @@ async def _join(user: DoubleUser, code: str) -> str:
     return (await user.next_message()).text
 
 
-async def test_invite_link_binds_and_greets_in_role(bot: BotUnderTest, double: TelegramDouble) -> None:
+async def test_invite_link_binds_and_greets_in_role(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
     codes = await bot.import_demo_roster()
     budi = double.user(501, first_name="Budi")
     greeting = await _join(budi, codes["Budi Santoso"])
@@ -43,7 +45,9 @@ async def test_invite_link_binds_and_greets_in_role(bot: BotUnderTest, double: T
     assert {"requests", "people", "invite"} <= set(siti.menu())
 
 
-async def test_used_unknown_and_expired_codes_bind_nothing(bot: BotUnderTest, double: TelegramDouble) -> None:
+async def test_used_unknown_and_expired_codes_bind_nothing(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
     codes = await bot.import_demo_roster()
     budi, intruder = double.user(501), double.user(666, first_name="Mallory")
     await _join(budi, codes["Budi Santoso"])
@@ -100,7 +104,7 @@ async def test_stranger_join_request_approved(bot: BotUnderTest, double: Telegra
     assert "profile" in eko.menu()
     async with bot.svc.db.read() as conn:
         person = await people.get_person_by_telegram(conn, 700)
-        request = (await join_requests.pending_requests(conn))
+        request = await join_requests.pending_requests(conn)
     assert person is not None
     assert person.roles == frozenset({"mentor"})
     assert person.nip == NEW_NIP
@@ -135,7 +139,9 @@ async def test_stranger_join_request_rejected(bot: BotUnderTest, double: Telegra
     assert "NIP" in (await tono.next_messages(2))[1].text
 
 
-async def test_mentee_cannot_do_coordinator_things(bot: BotUnderTest, double: TelegramDouble) -> None:
+async def test_mentee_cannot_do_coordinator_things(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
     codes = await bot.import_demo_roster()
     budi = double.user(501)
     await _join(budi, codes["Budi Santoso"])
@@ -158,11 +164,20 @@ async def test_mentee_cannot_do_coordinator_things(bot: BotUnderTest, double: Te
     assert still.status == "pending"
 
 
-async def test_forged_and_garbage_buttons_change_nothing(bot: BotUnderTest, double: TelegramDouble) -> None:
+async def test_forged_and_garbage_buttons_change_nothing(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
     budi = double.user(501)
     await budi.send_text("/start")
     await budi.next_messages(2)
-    for data in ("lang:fr", "tz:UTC", "jr:ok:1:admin", "reg:send", "zzz", "jr:ok:99999999999999999999:x"):
+    for data in (
+        "lang:fr",
+        "tz:UTC",
+        "jr:ok:1:admin",
+        "reg:send",
+        "zzz",
+        "jr:ok:99999999999999999999:x",
+    ):
         await budi.press_data(budi.messages[-1].message_id, data)
         await double.settle()
         assert double.callback_answers[-1]["show_alert"] is True
