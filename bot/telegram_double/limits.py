@@ -1,0 +1,78 @@
+"""Telegram's sending limits as token buckets, answering with a ``retry_after`` when exceeded."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Per bot: ~30 messages/s overall, 1/s per private chat, 20/min per group.
+
+    ``per_chat_burst`` is how many messages a private chat may receive at once before the
+    1/s rate applies; the default is generous so functional tests never trip it, and a
+    benchmark sets 1 to hold the bot to the letter.
+    """
+
+    enabled: bool = True
+    global_per_second: float = 30.0
+    global_burst: float = 30.0
+    per_chat_per_second: float = 1.0
+    per_chat_burst: float = 20.0
+    per_group_per_minute: float = 20.0
+
+
+@dataclass
+class _Bucket:
+    rate: float  # tokens per second
+    capacity: float
+    tokens: float
+    stamp: float = field(default_factory=time.monotonic)
+
+    def _refill(self, now: float) -> None:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait_needed(self, now: float) -> float:
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+class Limiter:
+    """Decides whether a message to ``chat_id`` may go now; else how long to wait."""
+
+    def __init__(self, limits: RateLimits) -> None:
+        self.limits = limits
+        self._global = _Bucket(limits.global_per_second, limits.global_burst, limits.global_burst)
+        self._chats: dict[int, _Bucket] = {}
+
+    def _chat_bucket(self, chat_id: int) -> _Bucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if chat_id < 0:
+                rate, burst = (
+                    self.limits.per_group_per_minute / 60,
+                    self.limits.per_group_per_minute,
+                )
+            else:
+                rate, burst = self.limits.per_chat_per_second, self.limits.per_chat_burst
+            bucket = self._chats[chat_id] = _Bucket(rate, burst, burst)
+        return bucket
+
+    def check(self, chat_id: int) -> int | None:
+        """None if the message may be sent (and count it), else ``retry_after`` seconds."""
+        if not self.limits.enabled:
+            return None
+        now = time.monotonic()
+        chat = self._chat_bucket(chat_id)
+        wait = max(self._global.wait_needed(now), chat.wait_needed(now))
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        self._global.take()
+        chat.take()
+        return None

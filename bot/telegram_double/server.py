@@ -1,0 +1,777 @@
+"""A local Telegram Bot API double: an aiohttp server that behaves like Telegram.
+
+python-telegram-bot talks to it over real HTTP through ``base_url``. It answers with
+Telegram's envelopes and errors (HTML parsing, the 4096/1024-character and 64-byte limits,
+403 for blocked users and users who never wrote, 429 with ``retry_after`` from real token
+buckets), checks each request against the official field list when given one, and lets
+tests and the playground act as users (see :mod:`bot.telegram_double.users`). MarkdownV2 text is
+stored unparsed (the bot sends HTML only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.telegram_double.html import HtmlError, parse_html, utf16_len
+from bot.telegram_double.limits import Limiter, RateLimits
+from bot.telegram_double.models import (
+    ApiError,
+    CallRecord,
+    FailRule,
+    SentMessage,
+    StallRule,
+    StoredFile,
+)
+from bot.telegram_double.spec import ApiSpec, decode_field
+from bot.telegram_double.users import DoubleUser
+
+Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+SEND_METHODS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
+)
+_COMMAND_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+class TelegramDouble:
+    """The server and its state; one bot, any number of users."""
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",  # noqa: S107 - a fake token for a local double
+        bot_id: int = 123456,
+        bot_username: str = "pembina_demo_bot",
+        bot_name: str = "Pembina",
+        spec_path: Path | None = None,
+        rate_limits: RateLimits | None = None,
+    ) -> None:
+        self.token = token
+        self.bot_id = bot_id
+        self.bot_username = bot_username
+        self.bot_name = bot_name
+        self.spec = ApiSpec.load(spec_path) if spec_path and spec_path.exists() else None
+        self.spec_checked = self.spec is not None
+        self.spec_violations: list[str] = []
+        self.unimplemented_calls: list[str] = []
+        self.calls: list[CallRecord] = []
+        self.callback_answers: list[dict[str, Any]] = []
+        self.stats: Counter[str] = Counter()
+        self.limiter = Limiter(rate_limits or RateLimits())
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._enqueued_upto = 0
+        self._delivered_upto = 0
+        self._messages: dict[int, list[SentMessage]] = {}
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._users: dict[int, DoubleUser] = {}
+        self._known_chats: set[int] = set()
+        self._blocked: set[int] = set()
+        self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._files: dict[str, StoredFile] = {}
+        self._queries: dict[str, bool] = {}
+        self._fail_rules: list[FailRule] = []
+        self._stall_rules: list[StallRule] = []
+        self._last_activity = time.monotonic()
+        self._changed: asyncio.Condition | None = None
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+        self._closing = False
+        self._methods: dict[str, Handler] = {
+            name[3:].lower(): getattr(self, name) for name in dir(self) if name.startswith("_m_")
+        }
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._changed = asyncio.Condition()
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self._port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._host = host
+
+    async def stop(self) -> None:
+        self._closing = True
+        await self._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> TelegramDouble:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._host}:{self._port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://{self._host}:{self._port}/file/bot"
+
+    # ------------------------------------------------------------ test controls
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "User",
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str = "id",
+    ) -> DoubleUser:
+        """The handle of a user (and their private chat, whose id is the user id)."""
+        if user_id not in self._users:
+            self._users[user_id] = DoubleUser(
+                self, user_id, first_name, last_name, username, language_code
+            )
+        return self._users[user_id]
+
+    def fail_next(
+        self,
+        method: str,
+        error_code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id``) with an error."""
+        self._fail_rules.append(
+            FailRule(method.lower(), error_code, description, retry_after, times, chat_id)
+        )
+
+    def stall_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Carry out the next calls of ``method`` but answer late (delivered, then timed out)."""
+        self._stall_rules.append(StallRule(method.lower(), seconds, times))
+
+    def block(self, user_id: int) -> None:
+        self._blocked.add(user_id)
+
+    def unblock(self, user_id: int) -> None:
+        self._blocked.discard(user_id)
+
+    def messages_in(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self._messages.get(chat_id, []) if not m.deleted]
+
+    def commands_for(self, chat_id: int, language_code: str = "") -> list[dict[str, str]]:
+        """The command menu a user sees in this private chat (Telegram's scope order)."""
+        chat = f"chat:{chat_id}"
+        for scope, lang in (
+            (chat, language_code),
+            (chat, ""),
+            ("all_private_chats", language_code),
+            ("all_private_chats", ""),
+            ("default", language_code),
+            ("default", ""),
+        ):
+            found = self._commands.get((scope, lang))
+            if found:
+                return found
+        return []
+
+    async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        """Wait until every update was fetched and the bot has been silent for ``quiet`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            fetched = self._delivered_upto >= self._enqueued_upto
+            if fetched and now - self._last_activity >= quiet:
+                return
+            if now >= deadline:
+                raise TimeoutError(
+                    f"the bot did not settle within {timeout}s "
+                    f"(updates fetched: {fetched}, last call: {self.calls[-1:]})"
+                )
+            await asyncio.sleep(min(quiet / 3, 0.05))
+
+    # ------------------------------------------------------- used by DoubleUser
+
+    def next_message_id(self, chat_id: int) -> int:
+        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    def bot_user_json(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": self.bot_name,
+            "username": self.bot_username,
+        }
+
+    def store_file(self, data: bytes, file_path: str, mime_type: str | None = None) -> StoredFile:
+        file_id = "F" + secrets.token_urlsafe(24)
+        stored = StoredFile(file_id, "U" + secrets.token_urlsafe(8), data, file_path, mime_type)
+        self._files[file_id] = stored
+        return stored
+
+    def new_query_id(self) -> str:
+        query_id = str(secrets.randbelow(10**18))
+        self._queries[query_id] = False
+        return query_id
+
+    async def enqueue(self, payload: dict[str, Any], chat_id: int) -> dict[str, Any]:
+        """Queue an update (``payload`` is e.g. ``{"message": {...}}``); returns it whole."""
+        update = {"update_id": next(self._update_ids), **payload}
+        self._known_chats.add(chat_id)
+        self._updates.append(update)
+        self._enqueued_upto = update["update_id"]
+        self._last_activity = time.monotonic()
+        await self._notify()
+        return update
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:
+        assert self._changed is not None, "start() the double first"
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    def message_json(self, message: SentMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": message.date,
+            "chat": self._chat_json(message.chat_id),
+            "from": self.bot_user_json(),
+        }
+        if message.kind == "text":
+            data["text"] = message.text
+            if message.entities:
+                data["entities"] = message.entities
+        else:
+            if message.kind == "photo":
+                data["photo"] = [self._photo_size(self._files[f]) for f in message.file_ids]
+            elif message.kind == "document":
+                data["document"] = self._document_json(self._files[message.file_ids[0]])
+            if message.text:
+                data["caption"] = message.text
+                if message.entities:
+                    data["caption_entities"] = message.entities
+        if message.reply_markup:
+            data["reply_markup"] = message.reply_markup
+        if message.edited:
+            data["edit_date"] = int(time.time())
+        return data
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _notify(self) -> None:
+        if self._changed is not None:
+            async with self._changed:
+                self._changed.notify_all()
+
+    @staticmethod
+    def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        return web.json_response(body, status=code)
+
+    async def _params(self, request: web.Request, method: str) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if request.content_type == "application/json":
+            body = await request.json()
+            return dict(body) if isinstance(body, dict) else {}
+        for name, value in request.query.items():
+            params[name] = decode_field(self.spec, method, name, value)
+        if request.method == "POST" and request.body_exists:
+            form = await request.post()
+            for name, value in form.items():
+                if isinstance(value, web.FileField):
+                    data = value.file.read()
+                    stored = self.store_file(data, f"uploads/{value.filename}", value.content_type)
+                    params[name] = {"__file__": stored.file_id, "filename": value.filename}
+                else:
+                    params[name] = decode_field(self.spec, method, name, str(value))
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(401, "Unauthorized")
+        name = request.match_info["method"]
+        method = name.lower()
+        params = await self._params(request, method)
+        if method != "getupdates":
+            self._last_activity = time.monotonic()
+        response = await self._answer(name, method, params)
+        if method != "getupdates":
+            self._last_activity = time.monotonic()
+        return response
+
+    async def _answer(self, name: str, method: str, params: dict[str, Any]) -> web.Response:
+        self.stats[method] += 1
+        try:
+            self._check_spec(name, params)
+            self._apply_fail_rules(method, params)
+            handler = self._methods.get(method)
+            if handler is None:
+                if self.spec is not None and not self.spec.has(method):
+                    raise ApiError(404, "Not Found")
+                self.unimplemented_calls.append(name)
+                raise ApiError(
+                    400, "Bad Request: method not implemented by the Pembina test double"
+                )
+            result = await handler(params)
+        except ApiError as exc:
+            if exc.code == 429:
+                self.stats["429"] += 1
+            self.calls.append(CallRecord(name, params, exc.code, exc.description))
+            return self._error(exc.code, exc.description, exc.retry_after)
+        self.calls.append(CallRecord(name, params, 200))
+        await self._stall(method)
+        return web.json_response({"ok": True, "result": result})
+
+    def _check_spec(self, name: str, params: dict[str, Any]) -> None:
+        if self.spec is None:
+            return
+        problems = self.spec.problems(name, params)
+        if problems:
+            self.spec_violations.extend(f"{name}: {p}" for p in problems)
+            raise ApiError(
+                400,
+                f"Bad Request: {problems[0]} (checked against the Bot API spec by the double)",
+            )
+
+    def _apply_fail_rules(self, method: str, params: dict[str, Any]) -> None:
+        for rule in self._fail_rules:
+            if rule.method != method or rule.times <= 0:
+                continue
+            if rule.chat_id is not None and params.get("chat_id") != rule.chat_id:
+                continue
+            rule.times -= 1
+            raise ApiError(rule.error_code, rule.description, rule.retry_after)
+
+    async def _stall(self, method: str) -> None:
+        for rule in self._stall_rules:
+            if rule.method == method and rule.times > 0:
+                rule.times -= 1
+                await asyncio.sleep(rule.seconds)
+                return
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        for stored in self._files.values():
+            if stored.file_path == path:
+                return web.Response(body=stored.data)
+        return web.Response(status=404)
+
+    # --------------------------------------------------------------- helpers
+
+    def _chat_json(self, chat_id: int) -> dict[str, Any]:
+        if chat_id < 0:
+            return {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
+        user = self._users.get(chat_id)
+        data: dict[str, Any] = {
+            "id": chat_id,
+            "type": "private",
+            "first_name": user.first_name if user else "User",
+        }
+        if user and user.username:
+            data["username"] = user.username
+        return data
+
+    @staticmethod
+    def _photo_size(stored: StoredFile) -> dict[str, Any]:
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": 640,
+            "height": 480,
+            "file_size": len(stored.data),
+        }
+
+    @staticmethod
+    def _document_json(stored: StoredFile) -> dict[str, Any]:
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": stored.file_path.rsplit("/", 1)[-1],
+            "mime_type": stored.mime_type or "application/octet-stream",
+            "file_size": len(stored.data),
+        }
+
+    def _target_chat(self, params: dict[str, Any], field: str = "chat_id") -> int:
+        raw = params.get(field)
+        if raw is None or raw == "":
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        if isinstance(raw, str):
+            if raw.lstrip("-").isdigit():
+                raw = int(raw)
+            else:
+                raise ApiError(400, "Bad Request: chat not found")
+        chat_id = int(raw)
+        if chat_id in self._blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id not in self._known_chats:
+            if chat_id < 0:
+                raise ApiError(400, "Bad Request: chat not found")
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        return chat_id
+
+    @staticmethod
+    def _parse(
+        text: Any, parse_mode: Any, limit: int, what: str
+    ) -> tuple[str, list[dict[str, Any]]]:
+        text = "" if text is None else str(text)
+        if parse_mode == "HTML":
+            try:
+                plain, entities = parse_html(text)
+            except HtmlError as exc:
+                raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from exc
+        else:
+            plain, entities = text, []
+        if what == "text" and not plain.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_len(plain) > limit:
+            kind = "message" if what == "text" else "message caption"
+            raise ApiError(400, f"Bad Request: {kind} is too long")
+        return plain, entities
+
+    @staticmethod
+    def _check_markup(markup: Any) -> dict[str, Any] | None:
+        if markup in (None, ""):
+            return None
+        if not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        rows = markup.get("inline_keyboard")
+        if rows is None:
+            return markup  # reply keyboards etc. are stored as given
+        actions = (
+            "callback_data",
+            "url",
+            "switch_inline_query",
+            "switch_inline_query_current_chat",
+            "login_url",
+            "web_app",
+            "pay",
+            "callback_game",
+            "copy_text",
+            "switch_inline_query_chosen_chat",
+        )
+        for row in rows:
+            for button in row:
+                if not str(button.get("text", "")).strip():
+                    raise ApiError(
+                        400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                    )
+                present = [a for a in actions if a in button]
+                if len(present) != 1:
+                    raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+                if "callback_data" in button:
+                    size = len(str(button["callback_data"]).encode())
+                    if not 1 <= size <= 64:
+                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return markup
+
+    def _rate_limit(self, chat_id: int) -> None:
+        wait = self.limiter.check(chat_id)
+        if wait is not None:
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+
+    async def _store(self, message: SentMessage) -> SentMessage:
+        self._messages.setdefault(message.chat_id, []).append(message)
+        await self._notify()
+        return message
+
+    def _find(self, params: dict[str, Any], missing: str) -> SentMessage:
+        chat_id = self._target_chat(params)
+        wanted = params.get("message_id")
+        for message in self._messages.get(chat_id, []):
+            if message.message_id == wanted and not message.deleted:
+                return message
+        raise ApiError(400, f"Bad Request: {missing}")
+
+    # ---------------------------------------------------------- Bot API methods
+
+    async def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return {
+            **self.bot_user_json(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = max(float(params.get("timeout") or 0), 0.0)
+        if offset > 0:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + timeout
+        while not self._updates and not self._closing:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                await self.wait_until(lambda: bool(self._updates) or self._closing, remaining)
+            except TimeoutError:
+                break
+        batch = self._updates[:limit]
+        if batch:
+            self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])
+            self._last_activity = time.monotonic()
+        return batch
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+            self._delivered_upto = self._enqueued_upto
+        return True
+
+    async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        return {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    async def _m_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_logOut(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = self._target_chat(params)
+        text, entities = self._parse(params.get("text"), params.get("parse_mode"), 4096, "text")
+        markup = self._check_markup(params.get("reply_markup"))
+        self._rate_limit(chat_id)
+        message = await self._store(
+            SentMessage(
+                message_id=self.next_message_id(chat_id),
+                chat_id=chat_id,
+                date=int(time.time()),
+                text=text,
+                html=str(params.get("text")),
+                entities=entities,
+                parse_mode=params.get("parse_mode"),
+                reply_markup=markup,
+            )
+        )
+        return self.message_json(message)
+
+    async def _media(self, params: dict[str, Any], field: str, kind: str) -> SentMessage:
+        chat_id = self._target_chat(params)
+        caption, entities = self._parse(
+            params.get("caption"), params.get("parse_mode"), 1024, "caption"
+        )
+        markup = self._check_markup(params.get("reply_markup"))
+        file_id = self._file_param(params.get(field), kind)
+        self._rate_limit(chat_id)
+        return await self._store(
+            SentMessage(
+                message_id=self.next_message_id(chat_id),
+                chat_id=chat_id,
+                date=int(time.time()),
+                kind=kind,
+                text=caption,
+                html=str(params.get("caption") or ""),
+                entities=entities,
+                parse_mode=params.get("parse_mode"),
+                reply_markup=markup,
+                file_ids=[file_id],
+            )
+        )
+
+    def _file_param(self, value: Any, kind: str) -> str:
+        if isinstance(value, dict) and "__file__" in value:
+            return str(value["__file__"])
+        if isinstance(value, str) and value in self._files:
+            return value
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return self.store_file(b"", f"remote/{kind}", None).file_id
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        return self.message_json(await self._media(params, "photo", "photo"))
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        return self.message_json(await self._media(params, "document", "document"))
+
+    async def _m_sendMediaGroup(self, params: dict[str, Any]) -> Any:
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of messages in the media group")
+        sent = []
+        for item in media:
+            ref = item.get("media", "")
+            if isinstance(ref, str) and ref.startswith("attach://"):
+                ref = params.get(ref[len("attach://") :])
+            kind = "photo" if item.get("type") == "photo" else "document"
+            part = {
+                "chat_id": params.get("chat_id"),
+                kind: ref,
+                "caption": item.get("caption"),
+                "parse_mode": item.get("parse_mode"),
+            }
+            sent.append(self.message_json(await self._media(part, kind, kind)))
+        return sent
+
+    async def _m_copyMessage(self, params: dict[str, Any]) -> Any:
+        source = self._find(
+            {"chat_id": params.get("from_chat_id"), "message_id": params.get("message_id")},
+            "message to copy not found",
+        )
+        chat_id = self._target_chat(params)
+        self._rate_limit(chat_id)
+        copy = await self._store(
+            SentMessage(
+                message_id=self.next_message_id(chat_id),
+                chat_id=chat_id,
+                date=int(time.time()),
+                kind=source.kind,
+                text=source.text,
+                html=source.html,
+                entities=source.entities,
+                parse_mode=source.parse_mode,
+                file_ids=list(source.file_ids),
+            )
+        )
+        return {"message_id": copy.message_id}
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        message = self._find(params, "message to edit not found")
+        text, entities = self._parse(params.get("text"), params.get("parse_mode"), 4096, "text")
+        markup = self._check_markup(params.get("reply_markup"))
+        if (
+            text == message.text
+            and entities == message.entities
+            and markup == message.reply_markup
+        ):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current content "
+                "and reply markup of the message",
+            )
+        message.history.append(message.html)
+        message.text, message.html, message.entities = text, str(params.get("text")), entities
+        message.parse_mode, message.reply_markup, message.edited = (
+            params.get("parse_mode"),
+            markup,
+            True,
+        )
+        await self._notify()
+        return self.message_json(message)
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._find(params, "message to edit not found")
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup == message.reply_markup or (not markup and not message.reply_markup):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current content "
+                "and reply markup of the message",
+            )
+        message.reply_markup, message.edited = markup, True
+        await self._notify()
+        return self.message_json(message)
+
+    async def _m_deleteMessage(self, params: dict[str, Any]) -> Any:
+        message = self._find(params, "message to delete not found")
+        message.deleted = True
+        await self._notify()
+        return True
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("callback_query_id", ""))
+        if self._queries.get(query_id, True):
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or "
+                "query ID is invalid",
+            )
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._queries[query_id] = True
+        user_id = next((u.user_id for u in self._users.values() if query_id in u.query_ids), None)
+        self.callback_answers.append(
+            {
+                "id": query_id,
+                "text": text,
+                "show_alert": bool(params.get("show_alert")),
+                "url": params.get("url"),
+                "user_id": user_id,
+            }
+        )
+        await self._notify()
+        return True
+
+    @staticmethod
+    def _scope_key(scope: Any) -> str:
+        if not scope:
+            return "default"
+        if isinstance(scope, str):
+            scope = json.loads(scope)
+        kind = scope.get("type", "default")
+        if kind in ("chat", "chat_administrators"):
+            return f"{kind}:{scope.get('chat_id')}"
+        if kind == "chat_member":
+            return f"chat_member:{scope.get('chat_id')}:{scope.get('user_id')}"
+        return str(kind)
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+        for command in commands:
+            name = str(command.get("command", ""))
+            if not 1 <= len(name) <= 32 or not set(name) <= _COMMAND_NAME_CHARS:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        self._commands[key] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
+        await self._notify()
+        return True
+
+    async def _m_getMyCommands(self, params: dict[str, Any]) -> Any:
+        key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        return self._commands.get(key, [])
+
+    async def _m_deleteMyCommands(self, params: dict[str, Any]) -> Any:
+        key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        self._commands.pop(key, None)
+        return True
+
+    async def _m_setChatMenuButton(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_sendChatAction(self, params: dict[str, Any]) -> Any:
+        self._target_chat(params)
+        return True
+
+    async def _m_getFile(self, params: dict[str, Any]) -> Any:
+        stored = self._files.get(str(params.get("file_id", "")))
+        if stored is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }
