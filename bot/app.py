@@ -12,15 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    Defaults,
     MessageHandler,
     TypeHandler,
     filters,
@@ -66,12 +64,6 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(CONTEXT_TYPES)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
         .rate_limiter(AIORateLimiter(max_retries=2))
         .build()
     )

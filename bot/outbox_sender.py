@@ -16,11 +16,12 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
 from bot.flows.buttons import from_json
-from bot.handlers.common import markup
+from bot.handlers.common import NO_PREVIEW, markup
 from storage import outbox, people
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -101,6 +102,8 @@ class OutboxSender:
             sent = await self.bot.send_message(
                 message.chat_id,
                 message.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
                 reply_markup=markup(from_json(message.reply_markup)),
             )
         except RetryAfter as exc:

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.i18n import plain
 from bot.playground_text import to_terminal
-from bot.tgdouble import DoubleUser, TelegramDouble
+from bot.telegram_double import DoubleUser, TelegramDouble
 from storage.db import Database
 from storage.migrate import upgrade
 

@@ -7,11 +7,14 @@ import logging
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     Message,
     Update,
 )
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
@@ -38,11 +41,33 @@ def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     )
 
 
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
 async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Message:
-    """Answer in the chat the update came from (HTML is the default parse mode)."""
+    """Answer in the chat the update came from, as HTML without link previews.
+
+    Parse mode is passed per call rather than through PTB's ``Defaults``, which would also
+    add it to methods that have no such field (``editMessageReplyMarkup``).
+    """
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(text, reply_markup=markup(keyboard))
+    return await chat.send_message(
+        text,
+        parse_mode=ParseMode.HTML,
+        link_preview_options=NO_PREVIEW,
+        reply_markup=markup(keyboard),
+    )
+
+
+async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None) -> None:
+    """Replace the text (and buttons) of the message a button was pressed on."""
+    await query.edit_message_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        link_preview_options=NO_PREVIEW,
+        reply_markup=markup(keyboard),
+    )
 
 
 async def apply_menu(bot: ExtBot[None], viewer: Viewer) -> None:

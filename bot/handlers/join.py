@@ -11,7 +11,7 @@ from bot.flows import join_requests
 from bot.flows.identity import who
 from bot.flows.join_requests import Decided
 from bot.flows.registration import decision_buttons
-from bot.handlers.common import apply_menu, say, viewer_of
+from bot.handlers.common import apply_menu, edit, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -74,7 +74,7 @@ async def on_decision(update: Update, context: Context) -> None:
         note = t(lang, "join.decided_rejected")
     await query.answer(note)
     original = query.message.text_html if isinstance(query.message, Message) else ""
-    await query.edit_message_text(Html(f"{original}\n\n{note}"))
+    await edit(query, Html(f"{original}\n\n{note}"))
     if decision.outcome is Decided.APPROVED and decision.request is not None:
         applicant = await who(context.svc, decision.request.telegram_id)
         await apply_menu(context.bot, applicant)

@@ -7,7 +7,7 @@ from telegram import Update
 from bot import callbacks, timezones
 from bot.flows import preferences
 from bot.flows.buttons import Button
-from bot.handlers.common import apply_menu, say, viewer_of
+from bot.handlers.common import apply_menu, edit, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import LANGUAGES, t
 
@@ -33,7 +33,7 @@ async def on_language(update: Update, context: Context) -> None:
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(t(code, "language.changed"))
+    await edit(query, t(code, "language.changed"))
     updated = await viewer_of(update, context)
     await apply_menu(context.bot, updated)
 
@@ -74,6 +74,6 @@ async def on_timezone(update: Update, context: Context) -> None:
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(
-        t(viewer.language, "timezone.changed", label=label, time=_clock(zone, context))
+    await edit(
+        query, t(viewer.language, "timezone.changed", label=label, time=_clock(zone, context))
     )

@@ -18,7 +18,7 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.flows.services import Services
-from bot.tgdouble import TelegramDouble
+from bot.telegram_double import TelegramDouble
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import DEMO_ROSTER, SPEC_PATH

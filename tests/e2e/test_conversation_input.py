@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.tgdouble import DoubleUser, TelegramDouble
+from bot.telegram_double import DoubleUser, TelegramDouble
 from storage import conversations
 from tests.e2e.conftest import BotUnderTest
 

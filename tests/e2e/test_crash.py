@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.tgdouble import TelegramDouble
+from bot.telegram_double import TelegramDouble
 from tests.conftest import REPO
 
 NIP = "199001012015031002"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot.tgdouble import DoubleUser, TelegramDouble
+from bot.telegram_double import DoubleUser, TelegramDouble
 from storage import outbox, people
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 

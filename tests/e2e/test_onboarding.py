@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.tgdouble import DoubleUser, TelegramDouble
+from bot.telegram_double import DoubleUser, TelegramDouble
 from storage import join_requests, people
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 
