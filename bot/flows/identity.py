@@ -21,6 +21,7 @@ class Viewer:
     is_admin: bool
     language: str
     timezone: str
+    language_from_telegram: bool = False  # not chosen yet: guessed from Telegram's setting
 
     @property
     def roles(self) -> frozenset[str]:
@@ -48,11 +49,14 @@ async def who(svc: Services, telegram_id: int, telegram_language: str | None = N
     async with svc.db.read() as conn:
         person = await people.get_person_by_telegram(conn, telegram_id)
         saved = await prefs.get_prefs(conn, telegram_id)
+    hinted = "en" if (telegram_language or "").startswith("en") else None
+    from_telegram = False
     if person is not None:
         language, zone = person.language, person.timezone
     else:
-        hinted = "en" if (telegram_language or "").startswith("en") else None
-        language = (saved.language if saved else None) or hinted or svc.default_language
+        chosen = saved.language if saved else None
+        from_telegram = chosen is None and hinted is not None
+        language = chosen or hinted or svc.default_language
         zone = (saved.timezone if saved else None) or svc.default_timezone
     return Viewer(
         telegram_id=telegram_id,
@@ -60,4 +64,5 @@ async def who(svc: Services, telegram_id: int, telegram_language: str | None = N
         is_admin=telegram_id in svc.admin_ids,
         language=language,
         timezone=zone,
+        language_from_telegram=from_telegram,
     )

@@ -34,3 +34,13 @@ async def set_timezone(svc: Services, viewer: Viewer, label: str) -> str | None:
         else:
             await prefs.save_prefs(conn, viewer.telegram_id, now=now, timezone=zone)
     return zone
+
+
+async def remember_guessed_language(svc: Services, viewer: Viewer) -> None:
+    """Keep the language guessed from Telegram, so unprompted messages (sent when we have
+    no update to guess from) use it too."""
+    if viewer.person is None and viewer.language_from_telegram:
+        async with svc.db.write() as conn:
+            await prefs.save_prefs(
+                conn, viewer.telegram_id, now=svc.clock.now(), language=viewer.language
+            )

@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot import menus
+from bot.flows import preferences
 from bot.flows.buttons import Keyboard
 from bot.flows.identity import Viewer, who
 from bot.handlers.context import Context
@@ -28,9 +29,13 @@ log = logging.getLogger(__name__)
 
 
 async def viewer_of(update: Update, context: Context) -> Viewer:
+    """Who sent this update; a guessed language is remembered the first time."""
     user = update.effective_user
     assert user is not None
-    return await who(context.svc, user.id, user.language_code)
+    viewer = await who(context.svc, user.id, user.language_code)
+    if viewer.language_from_telegram:
+        await preferences.remember_guessed_language(context.svc, viewer)
+    return viewer
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

@@ -51,6 +51,7 @@ async def test_outbox_retries_a_502_and_gives_up_on_nobody(
     bot.svc.outbox_wake()
     note = await admin.next_message(timeout=10)
     assert "Permintaan bergabung" in note.text
+    await double.settle()
     async with bot.svc.db.read() as conn:
         assert (await outbox.counts(conn)) == {"sent": 1}
 
