@@ -15,12 +15,15 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
 }
 
 
+ROLE_ORDER = ("mentee", "mentor", "supervisor", "coordinator")
+
+
 def commands_for(roles: Iterable[str], *, known: bool) -> list[str]:
     """The commands a person with these roles may use (role commands after the basics)."""
     if not known:
         return list(STRANGER)
     names = list(MEMBER)
-    for role in ("mentee", "mentor", "supervisor", "coordinator"):
+    for role in ROLE_ORDER:
         if role in roles:
             names += [n for n in BY_ROLE[role] if n not in names]
     return names

@@ -38,7 +38,7 @@ class Persona:
     role: str
     user: DoubleUser
     code: str | None = None
-    seen: dict[int, str] = field(default_factory=dict)  # message id -> what we printed
+    seen: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # shown state
 
 
 def _roster_people() -> list[dict[str, str]]:
@@ -91,24 +91,27 @@ class Playground:
             text += "\n" + "  ".join(f"[{i}] {label}" for i, label in enumerate(buttons, 1))
         return text
 
+    def _state(self, message: Any) -> tuple[str, tuple[str, ...]]:
+        return message.html or message.text or "", tuple(self._buttons(message))
+
     def show_new(self, persona: Persona) -> None:
-        """Print this persona's bot messages not shown yet (new, or edited since)."""
+        """Print this persona's new bot messages, and edits that changed the text or gave new
+        buttons (an edit that only took the buttons away is not worth repeating)."""
         for message in persona.user.messages:
-            rendered = self._render(message)
+            state = self._state(message)
             previous = persona.seen.get(message.message_id)
-            if previous == rendered:
-                continue
-            persona.seen[message.message_id] = rendered
-            self.say("bot_edited" if previous is not None else "bot_says", text=rendered)
+            persona.seen[message.message_id] = state
+            if previous is None:
+                self.say("bot_says", text=self._render(message))
+            elif previous[0] != state[0] or (state[1] and previous[1] != state[1]):
+                self.say("bot_edited", text=self._render(message))
         self._show_alerts(persona)
 
     def _show_alerts(self, persona: Persona) -> None:
+        """Alerts a button press raised (Telegram shows them as a pop-up)."""
         answers = self.double.callback_answers
         for answer in answers[self._answers_seen :]:
-            if (
-                answer.get("text")
-                and answer.get("user_id", persona.user.user_id) == persona.user.user_id
-            ):
+            if answer["show_alert"] and answer["user_id"] == persona.user.user_id:
                 self.say("alert", text=answer["text"])
         self._answers_seen = len(answers)
 
@@ -116,7 +119,7 @@ class Playground:
         for p in self.personas:
             if p is self.current:
                 continue
-            fresh = sum(1 for m in p.user.messages if p.seen.get(m.message_id) != self._render(m))
+            fresh = sum(1 for m in p.user.messages if m.message_id not in p.seen)
             if fresh:
                 self.say("others_have", name=p.name, count=fresh, number=p.number)
 
@@ -230,6 +233,7 @@ async def _seed(settings: Settings) -> dict[str, str]:
 
 
 async def run_playground(settings: Settings, *, db_path: Path | None, script: Path | None) -> int:
+    quiet_logs()
     lang = settings.pembina_language
     workdir = Path(tempfile.mkdtemp(prefix="pembina-playground-"))
     db_file = db_path or workdir / "playground.db"
@@ -270,3 +274,11 @@ async def run_playground(settings: Settings, *, db_path: Path | None, script: Pa
         finally:
             await stop_bot(running)
     return 0
+
+
+def quiet_logs() -> None:
+    """The playground is a chat: only warnings from the libraries underneath."""
+    import logging
+
+    for name in ("telegram", "httpx", "aiohttp", "bot", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)

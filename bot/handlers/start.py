@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.flows import registration
+from bot import menus
+from bot.flows import join_requests, registration
 from bot.flows.identity import Viewer
 from bot.flows.onboarding import Redeemed, redeem_invite
 from bot.handlers.common import apply_menu, roles_text, say, viewer_of
@@ -19,19 +20,27 @@ _REFUSED = {
 }
 
 
-def greeting(viewer: Viewer) -> Html:
+def greeting(viewer: Viewer, waiting_requests: int = 0) -> Html:
     """Hello by name, the role, and what this person can do next."""
     lang = viewer.language
     person = viewer.person
     if person is None:
-        return t(lang, "start.admin_greeting")
-    unit = t(lang, "start.unit_suffix", unit=person.unit) if person.unit else ""
-    parts = [t(lang, "start.greeting", name=person.name, role=Html(roles_text(viewer)), unit=unit)]
-    for role in ("mentee", "mentor", "supervisor", "coordinator"):
-        if role in viewer.roles:
-            parts.append(t(lang, f"start.next_{role}"))
-    parts.append(t(lang, "start.help_hint"))
+        parts = [t(lang, "start.admin_greeting")]
+    else:
+        unit = t(lang, "start.unit_suffix", unit=person.unit) if person.unit else ""
+        roles = Html(roles_text(viewer))
+        parts = [t(lang, "start.greeting", name=person.name, role=roles, unit=unit)]
+        parts += [t(lang, f"start.next_{r}") for r in menus.ROLE_ORDER if r in viewer.roles]
+        parts.append(t(lang, "start.help_hint"))
+    if waiting_requests:
+        parts.append(t(lang, "start.pending_requests", count=waiting_requests))
     return Html("\n\n".join(parts))
+
+
+async def _greet(update: Update, context: Context, viewer: Viewer) -> None:
+    waiting = await join_requests.pending(context.svc, viewer)
+    await say(update, greeting(viewer, len(waiting or [])))
+    await apply_menu(context.bot, viewer)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -42,8 +51,7 @@ async def start(update: Update, context: Context) -> None:
         result = await redeem_invite(context.svc, context.args[0], user.id)
         viewer = await viewer_of(update, context)
         if result.outcome in (Redeemed.JOINED, Redeemed.ALREADY_YOURS):
-            await say(update, greeting(viewer))
-            await apply_menu(context.bot, viewer)
+            await _greet(update, context, viewer)
         elif result.outcome is Redeemed.ACCOUNT_TAKEN and result.person is not None:
             await say(update, t(viewer.language, "start.account_taken", name=result.person.name))
         else:
@@ -51,8 +59,7 @@ async def start(update: Update, context: Context) -> None:
         return
     viewer = await viewer_of(update, context)
     if viewer.known:
-        await say(update, greeting(viewer))
-        await apply_menu(context.bot, viewer)
+        await _greet(update, context, viewer)
         return
     result = await registration.begin(context.svc, viewer)
     if result.outcome is registration.Outcome.ALREADY_PENDING and result.request:
