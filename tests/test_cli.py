@@ -1,0 +1,140 @@
+"""The command line as an operator uses it: real processes, real files, exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.telegram_double import TelegramDouble
+from tests.conftest import DEMO_ROSTER, REPO
+
+ENV_NAMES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_URL",
+    "PEMBINA_ADMIN_IDS",
+    "PEMBINA_TIMEZONE",
+    "PEMBINA_LANGUAGE",
+)
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
+    env.update(
+        {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(REPO)}
+    )
+    env.update(extra)
+    return env
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def _pembina(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_roster_import_good_bad_and_again(tmp_path: Path) -> None:
+    first = _pembina(
+        tmp_path, "roster", "import", str(DEMO_ROSTER), "--bot-username", "@pembina_bkpsdm_bot"
+    )
+    assert first.returncode == 0, first.stderr
+    assert "8 baru, 0 diperbarui, 0 tidak berubah" in first.stdout
+    rows = _csv(tmp_path / "invites.csv")
+    assert len(rows) == 8
+    assert rows[4]["name"] == "Budi Santoso"
+    assert rows[4]["link"] == f"https://t.me/pembina_bkpsdm_bot?start={rows[4]['code']}"
+
+    again = _pembina(tmp_path, "roster", "import", str(DEMO_ROSTER), "--invites-out", "again.csv")
+    assert again.returncode == 0
+    assert "0 baru, 0 diperbarui, 8 tidak berubah" in again.stdout
+    assert [r["code"] for r in _csv(tmp_path / "again.csv")] == [r["code"] for r in rows]
+    assert "link dikosongkan" in again.stdout  # no token, no --bot-username
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nip,name,role\n199503172020121005,Budi,mentee\n123,X,boss\n", encoding="utf-8")
+    rejected = _pembina(tmp_path, "roster", "import", str(bad), PEMBINA_LANGUAGE="en")
+    assert rejected.returncode == 1
+    assert "Roster rejected, nothing was imported. 2 problem(s):" in rejected.stderr
+    assert "line 3: nip 123: must be exactly 18 digits" in rejected.stderr
+    assert "line 3: unknown role boss" in rejected.stderr
+
+
+def test_missing_file_and_bad_setting_are_one_line(tmp_path: Path) -> None:
+    missing = _pembina(tmp_path, "roster", "import", "nope.csv")
+    assert missing.returncode == 2
+    assert missing.stderr.strip().startswith("Berkas nope.csv tidak bisa dibaca")
+    assert "Traceback" not in missing.stderr
+    bad = _pembina(tmp_path, "migrate", PEMBINA_ADMIN_IDS="12,abc")
+    assert bad.returncode == 2
+    assert (
+        bad.stderr.strip()
+        == "Setting PEMBINA_ADMIN_IDS is invalid: 'abc' is not a Telegram user id (digits only)"
+    )
+
+
+def test_run_without_token_explains_botfather_and_playground(tmp_path: Path) -> None:
+    result = _pembina(tmp_path, "run", PEMBINA_LANGUAGE="en")
+    assert result.returncode == 2
+    assert "@BotFather" in result.stderr
+    assert "pembina playground" in result.stderr
+
+
+def test_help_of_every_command(tmp_path: Path) -> None:
+    for args in (
+        ["--help"],
+        ["run", "--help"],
+        ["migrate", "--help"],
+        ["roster", "import", "--help"],
+        ["playground", "--help"],
+    ):
+        result = _pembina(tmp_path, *args)
+        assert result.returncode == 0
+        assert "usage: pembina" in result.stdout
+
+
+async def test_roster_import_asks_telegram_for_the_username(tmp_path: Path) -> None:
+    async with TelegramDouble(bot_username="bkpsdm_bogor_bot") as double:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "roster",
+            "import",
+            str(DEMO_ROSTER),
+            cwd=tmp_path,
+            env=_env(
+                tmp_path, TELEGRAM_BOT_TOKEN=double.token, TELEGRAM_API_BASE_URL=double.base_url
+            ),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err
+    links = [r["link"] for r in _csv(tmp_path / "invites.csv")]
+    assert all(link.startswith("https://t.me/bkpsdm_bogor_bot?start=") for link in links)
+
+
+def test_playground_script_walks_a_join(tmp_path: Path) -> None:
+    script = tmp_path / "walk.txt"
+    script.write_text(":as 5\n:open\n/language\n:press 2\n/help\n:quit\n", encoding="utf-8")
+    result = _pembina(
+        tmp_path, "playground", "--script", str(script), "--db", str(tmp_path / "pg.db")
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Halo, Budi Santoso!" in result.stdout
+    assert "All right, I will speak English." in result.stdout
+    assert "What you can do as mentee" in result.stdout
