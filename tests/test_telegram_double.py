@@ -79,7 +79,7 @@ async def test_html_is_parsed_and_bad_html_refused(double: TelegramDouble, bot: 
         ("italic", 12, 2),
     ]
     for bad in ("<b>unclosed", "a < b", "<script>x</script>", "Tom & Jerry", "<b><i>x</b></i>"):
-        with pytest.raises(BadRequest, match="(?i)parse entities"):
+        with pytest.raises(BadRequest, match=r"(?i)parse entities"):
             await bot.send_message(42, bad, parse_mode=ParseMode.HTML)
 
 
@@ -97,11 +97,11 @@ async def test_length_limits(double: TelegramDouble, bot: Bot) -> None:
     await bot.send_message(
         42, "<b>" + "x" * 4096 + "</b>", parse_mode=ParseMode.HTML
     )  # tags are free
-    with pytest.raises(BadRequest, match="(?i)too long"):
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
         await bot.send_message(42, "x" * 4097)
-    with pytest.raises(BadRequest, match="(?i)too long"):
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
         await bot.send_message(42, "😀" * 2049)  # 4098 UTF-16 units
-    with pytest.raises(BadRequest, match="(?i)empty"):
+    with pytest.raises(BadRequest, match=r"(?i)empty"):
         await bot.send_message(42, "   ")
 
 
@@ -109,7 +109,7 @@ async def test_callback_data_limit_and_press(double: TelegramDouble, bot: Bot) -
     user = double.user(42)
     await user.send_text("hi")
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="x" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(42, "pick", reply_markup=too_long)
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="y" * 64)]])
     await bot.send_message(42, "pick", reply_markup=keyboard)
@@ -120,38 +120,38 @@ async def test_callback_data_limit_and_press(double: TelegramDouble, bot: Bot) -
     assert update.callback_query is not None
     assert update.callback_query.data == "y" * 64
     assert await bot.answer_callback_query(update.callback_query.id, "ok")
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(update.callback_query.id, "again")
 
 
 async def test_forbidden_for_blocked_and_never_started(double: TelegramDouble, bot: Bot) -> None:
-    with pytest.raises(Forbidden, match="(?i)initiate conversation"):
+    with pytest.raises(Forbidden, match=r"(?i)initiate conversation"):
         await bot.send_message(7, "hello stranger")
     user = double.user(42)
     await user.send_text("hi")
     double.block(42)
-    with pytest.raises(Forbidden, match="(?i)blocked by the user"):
+    with pytest.raises(Forbidden, match=r"(?i)blocked by the user"):
         await bot.send_message(42, "hello")
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(-100123, "hello group")
 
 
 async def test_injected_429_502_and_real_rate_limit(bot: Bot) -> None:
-    async with TelegramDouble(rate_limits=RateLimits(per_chat_burst=2)) as tg:
-        async with Bot(tg.token, base_url=tg.base_url) as b:
-            await tg.user(42).send_text("hi")
-            tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
-            with pytest.raises(RetryAfter) as caught:
-                await b.send_message(42, "a")
-            assert caught.value.retry_after.total_seconds() == 3
-            tg.fail_next("sendMessage", 502, "Bad Gateway")
-            with pytest.raises(NetworkError):
-                await b.send_message(42, "a")
-            await b.send_message(42, "1")
-            await b.send_message(42, "2")
-            with pytest.raises(RetryAfter):
-                await b.send_message(42, "3")  # burst of 2, then 1 per second
-            assert tg.stats["429"] == 2
+    strict = TelegramDouble(rate_limits=RateLimits(per_chat_burst=2))
+    async with strict as tg, Bot(tg.token, base_url=tg.base_url) as b:
+        await tg.user(42).send_text("hi")
+        tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
+        with pytest.raises(RetryAfter) as caught:
+            await b.send_message(42, "a")
+        assert caught.value.retry_after.total_seconds() == 3
+        tg.fail_next("sendMessage", 502, "Bad Gateway")
+        with pytest.raises(NetworkError):
+            await b.send_message(42, "a")
+        await b.send_message(42, "1")
+        await b.send_message(42, "2")
+        with pytest.raises(RetryAfter):
+            await b.send_message(42, "3")  # burst of 2, then 1 per second
+        assert tg.stats["429"] == 2
 
 
 async def test_spec_check_catches_unknown_fields(double: TelegramDouble, bot: Bot) -> None:
@@ -159,7 +159,7 @@ async def test_spec_check_catches_unknown_fields(double: TelegramDouble, bot: Bo
         pytest.skip(f"Bot API spec not found at {SPEC_PATH}: request checking is skipped")
     assert double.spec_checked
     await double.user(42).send_text("hi")
-    with pytest.raises(BadRequest, match="(?i)bogus_field is not a parameter of sendMessage"):
+    with pytest.raises(BadRequest, match=r"(?i)bogus_field is not a parameter of sendMessage"):
         await bot.send_message(42, "x", api_kwargs={"bogus_field": 1})
     assert double.spec_violations == ["sendMessage: bogus_field is not a parameter of sendMessage"]
 
@@ -171,7 +171,7 @@ async def test_command_menus_by_scope(double: TelegramDouble, bot: Bot) -> None:
     assert [c["command"] for c in double.commands_for(42, "id")] == ["people"]
     assert double.commands_for(7, "en") == [{"command": "help", "description": "Help"}]
     assert double.commands_for(7, "id") == [{"command": "help", "description": "Bantuan"}]
-    with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand("Bad-Name", "x")])
 
 
