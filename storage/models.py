@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -100,3 +100,40 @@ class OutboxMessage:
     attempts: int
     not_before: datetime
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    id: int
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    reflection_weekday: int  # 0 = Monday
+    questions: list[dict[str, Any]]
+    status: str
+    unit_rule: str
+    offer_hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    id: int
+    programme_id: int
+    title: str
+    due_on: date | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    id: int
+    programme_id: int
+    mentor_id: int
+    mentee_id: int
+    status: str  # offered, active, declined, expired, ended
+    reason: str | None
+    offered_at: datetime | None
+    responded_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_requested_by_id: int | None = None

@@ -77,6 +77,8 @@ programmes = Table(
     Column("reflection_weekday", Integer, nullable=False),
     Column("questions", JSON, nullable=False),
     Column("status", String(16), nullable=False, server_default="active"),
+    Column("unit_rule", String(16), nullable=False, server_default="any"),
+    Column("offer_hours", Integer, nullable=False, server_default="72"),
     Column("created_at", UTCDateTime, nullable=False),
 )
 
@@ -110,6 +112,7 @@ pairings = Table(
     Column("offered_at", UTCDateTime),
     Column("responded_at", UTCDateTime),
     Column("ended_at", UTCDateTime),
+    Column("end_requested_by_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("mentor_id <> mentee_id", name="not_self"),
     Index("ix_pairings_programme_mentee", "programme_id", "mentee_id"),

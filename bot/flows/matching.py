@@ -68,14 +68,23 @@ def propose(
     mentors: Iterable[MentorSlot],
     rules: Rules,
     past_pairs: frozenset[tuple[int, int]] = frozenset(),
+    excluded: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[list[Proposal], list[Unmatched]]:
-    """Pairs for ``mentees`` (those still without a mentor), and who could not be placed."""
+    """Pairs for ``mentees`` (those still without a mentor), and who could not be placed.
+
+    ``excluded`` (mentor, mentee) pairs are never proposed: a mentor who declined a mentee
+    is not asked again.
+    """
     slots = sorted(mentors, key=lambda m: m.person_id)
     load = {m.person_id: m.load for m in slots}
     proposals: list[Proposal] = []
     unmatched: list[Unmatched] = []
     for mentee in sorted(mentees, key=lambda m: m.person_id):
-        others = [m for m in slots if m.person_id != mentee.person_id]
+        others = [
+            m
+            for m in slots
+            if m.person_id != mentee.person_id and (m.person_id, mentee.person_id) not in excluded
+        ]
         open_slots = [m for m in others if load[m.person_id] < m.capacity]
         if not open_slots:
             unmatched.append(Unmatched(mentee.person_id, "no_capacity" if others else "no_mentor"))

@@ -1,0 +1,349 @@
+"""Pairing mentees with mentors: proposals, offers the mentor accepts or declines, re-offers.
+
+Every pairing starts as an *offer* to the mentor (a button message through the outbox). A
+decline, or no answer within the programme's window, offers the mentee to the next
+candidate and tells the coordinators. Capacity is checked inside the write transaction that
+creates an offer, so no path can over-assign a mentor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import callbacks
+from bot.flows import recipients
+from bot.flows.buttons import Button, to_json
+from bot.flows.identity import Viewer
+from bot.flows.matching import (
+    MenteeNeed,
+    MentorSlot,
+    Proposal,
+    Rules,
+    UnitRule,
+    Unmatched,
+    propose,
+)
+from bot.flows.services import Services
+from bot.flows.templates import TEMPLATES
+from bot.i18n import t
+from storage import outbox, pairings, people, programmes
+from storage.models import Pairing, Person, Programme
+
+
+@dataclass(slots=True)
+class Plan:
+    """Proposed pairs with the people behind the ids, for showing and applying."""
+
+    programme: Programme
+    proposals: list[Proposal] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    people: dict[int, Person] = field(default_factory=dict)
+
+
+async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | None = None) -> Plan:
+    mentee_ids = await programmes.members(conn, programme.id, "mentee")
+    mentor_ids = await programmes.members(conn, programme.id, "mentor")
+    everyone = {p.id: p for p in await people.all_people(conn)}
+    loads = await pairings.loads(conn)
+    history = await pairings.history(conn)
+    current = {
+        p.mentee_id
+        for p in await pairings.of_programme(conn, programme.id)
+        if p.status in pairings.CURRENT
+    }
+    refused = frozenset(
+        (p.mentor_id, p.mentee_id)
+        for p in await pairings.of_programme(conn, programme.id)
+        if p.status in (pairings.DECLINED, pairings.EXPIRED)
+    )
+    needs = [
+        MenteeNeed(i, everyone[i].unit, everyone[i].supervisor_id)
+        for i in mentee_ids
+        if i not in current and (only is None or i in only)
+    ]
+    slots = [
+        MentorSlot(i, everyone[i].unit, everyone[i].mentor_capacity, loads.get(i, 0))
+        for i in mentor_ids
+    ]
+    rules = Rules(
+        unit=UnitRule(programme.unit_rule),
+        supervisor_first=TEMPLATES[programme.kind].supervisor_first,
+    )
+    proposals, unmatched = propose(needs, slots, rules, past_pairs=history, excluded=refused)
+    return Plan(programme, proposals, unmatched, everyone)
+
+
+async def plan_for(svc: Services, programme: Programme) -> Plan:
+    async with svc.db.read() as conn:
+        return await _plan(conn, programme)
+
+
+def offer_buttons(language: str, pairing_id: int) -> list[list[Button]]:
+    return [
+        [
+            Button(t(language, "pair.accept"), callbacks.encode("pair", "ok", pairing_id)),
+            Button(t(language, "pair.decline"), callbacks.encode("pair", "no", pairing_id)),
+        ]
+    ]
+
+
+async def _offer(
+    conn: AsyncConnection,
+    programme: Programme,
+    mentor: Person,
+    mentee: Person,
+    reasons: tuple[str, ...],
+    now: datetime,
+) -> Pairing:
+    pairing = await pairings.create_pairing(
+        conn,
+        programme_id=programme.id,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        status=pairings.OFFERED,
+        reason=",".join(reasons),
+        now=now,
+    )
+    if mentor.telegram_id is not None:
+        lang = mentor.language
+        await outbox.enqueue(
+            conn,
+            dedup_key=f"pair:{pairing.id}:offer",
+            chat_id=mentor.telegram_id,
+            person_id=mentor.id,
+            text=t(
+                lang,
+                "pair.offer",
+                mentee=mentee.name,
+                unit=mentee.unit or "-",
+                programme=programme.name,
+                hours=programme.offer_hours,
+            ),
+            reply_markup=to_json(offer_buttons(lang, pairing.id)),
+            now=now,
+        )
+    return pairing
+
+
+async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> Plan | None:
+    """Offer every proposed pair (recomputed inside the transaction, so it cannot over-assign).
+
+    ``viewer`` None means the command line (an operator); in chat only coordinators may.
+    """
+    if viewer is not None and not viewer.is_coordinator:
+        return None
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        plan = await _plan(conn, programme)
+        for proposal in plan.proposals:
+            await _offer(
+                conn,
+                programme,
+                plan.people[proposal.mentor_id],
+                plan.people[proposal.mentee_id],
+                proposal.reasons,
+                now,
+            )
+    svc.outbox_wake()
+    return plan
+
+
+class Answer(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NOT_YOURS = "not_yours"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    outcome: Answer
+    pairing: Pairing | None = None
+    reoffered_to: Person | None = None
+
+
+async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: bool) -> Answered:
+    """The mentor's Accept / Decline. Only that mentor, only while the offer is open."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        pairing = await pairings.get_pairing(conn, pairing_id)
+        if pairing is None or viewer.person is None or pairing.mentor_id != viewer.person.id:
+            return Answered(Answer.NOT_YOURS)
+        status = pairings.ACTIVE if accept else pairings.DECLINED
+        if not await pairings.set_status(
+            conn, pairing.id, status=status, now=now, expect=(pairings.OFFERED,)
+        ):
+            return Answered(Answer.STALE, pairing)
+        programme = await programmes.get_programme(conn, pairing.programme_id)
+        mentee = await people.get_person(conn, pairing.mentee_id)
+        assert programme is not None
+        assert mentee is not None
+        if accept:
+            await _tell(
+                conn,
+                mentee,
+                "pair.paired_mentee",
+                f"pair:{pairing.id}:paired",
+                now,
+                mentor=viewer.person.name,
+                programme=programme.name,
+            )
+            result = Answered(Answer.ACCEPTED, pairing)
+        else:
+            nxt = await _reoffer(conn, programme, mentee, now)
+            await _tell_coordinators(
+                svc,
+                conn,
+                "pair.declined_coordinator",
+                f"pair:{pairing.id}:declined",
+                now,
+                mentor=viewer.person.name,
+                mentee=mentee.name,
+                next=nxt.name if nxt else "-",
+            )
+            result = Answered(Answer.DECLINED, pairing, nxt)
+    svc.outbox_wake()
+    return result
+
+
+async def _reoffer(
+    conn: AsyncConnection, programme: Programme, mentee: Person, now: datetime
+) -> Person | None:
+    plan = await _plan(conn, programme, only={mentee.id})
+    if not plan.proposals:
+        return None
+    proposal = plan.proposals[0]
+    mentor = plan.people[proposal.mentor_id]
+    await _offer(conn, programme, mentor, mentee, proposal.reasons, now)
+    return mentor
+
+
+async def expire_offers(svc: Services) -> int:
+    """Offers unanswered past their window become expired and move to the next candidate."""
+    now = svc.clock.now()
+    count = 0
+    async with svc.db.write() as conn:
+        for pairing in await pairings.expired_offers(conn, now):
+            programme = await programmes.get_programme(conn, pairing.programme_id)
+            assert programme is not None
+            if (
+                pairing.offered_at is None
+                or pairing.offered_at + timedelta(hours=programme.offer_hours) > now
+            ):
+                continue
+            await pairings.set_status(
+                conn, pairing.id, status=pairings.EXPIRED, now=now, expect=(pairings.OFFERED,)
+            )
+            mentee = await people.get_person(conn, pairing.mentee_id)
+            mentor = await people.get_person(conn, pairing.mentor_id)
+            assert mentee is not None
+            assert mentor is not None
+            nxt = await _reoffer(conn, programme, mentee, now)
+            await _tell_coordinators(
+                svc,
+                conn,
+                "pair.expired_coordinator",
+                f"pair:{pairing.id}:expired",
+                now,
+                mentor=mentor.name,
+                mentee=mentee.name,
+                next=nxt.name if nxt else "-",
+            )
+            count += 1
+    if count:
+        svc.outbox_wake()
+    return count
+
+
+async def _tell(
+    conn: AsyncConnection, person: Person, key: str, dedup: str, now: datetime, **values: object
+) -> None:
+    if person.telegram_id is None:
+        return
+    await outbox.enqueue(
+        conn,
+        dedup_key=dedup,
+        chat_id=person.telegram_id,
+        person_id=person.id,
+        text=t(person.language, key, **values),
+        now=now,
+    )
+
+
+async def _tell_coordinators(
+    svc: Services, conn: AsyncConnection, key: str, dedup: str, now: datetime, **values: object
+) -> None:
+    for who in await recipients.coordinators(svc, conn):
+        await outbox.enqueue(
+            conn,
+            dedup_key=f"{dedup}:{who.telegram_id}",
+            chat_id=who.telegram_id,
+            person_id=who.person_id,
+            text=t(who.language, key, **values),
+            now=now,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PairView:
+    """One pairing as a person sees it in /mentor or /mentees."""
+
+    pairing: Pairing
+    programme: Programme
+    other: Person
+
+
+async def my_pairs(svc: Services, viewer: Viewer, as_role: str) -> list[PairView]:
+    """Current pairings where the viewer is the mentor (``mentor``) or the mentee."""
+    if viewer.person is None:
+        return []
+    async with svc.db.read() as conn:
+        if as_role == "mentor":
+            found = await pairings.of_mentor(conn, viewer.person.id, pairings.CURRENT)
+        else:
+            found = await pairings.of_mentee(conn, viewer.person.id, pairings.CURRENT)
+        views = []
+        for pairing in found:
+            programme = await programmes.get_programme(conn, pairing.programme_id)
+            other_id = pairing.mentee_id if as_role == "mentor" else pairing.mentor_id
+            other = await people.get_person(conn, other_id)
+            assert programme is not None
+            assert other is not None
+            views.append(PairView(pairing, programme, other))
+    return views
+
+
+async def ask_to_end(svc: Services, viewer: Viewer, pairing_id: int) -> Pairing | None:
+    """Either side may ask to end a pairing; coordinators decide (they are told)."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        pairing = await pairings.get_pairing(conn, pairing_id)
+        me = viewer.person
+        if (
+            pairing is None
+            or me is None
+            or me.id not in (pairing.mentor_id, pairing.mentee_id)
+            or pairing.status != pairings.ACTIVE
+        ):
+            return None
+        await pairings.request_end(conn, pairing.id, me.id)
+        mentor = await people.get_person(conn, pairing.mentor_id)
+        mentee = await people.get_person(conn, pairing.mentee_id)
+        assert mentor is not None
+        assert mentee is not None
+        await _tell_coordinators(
+            svc,
+            conn,
+            "pair.end_requested",
+            f"pair:{pairing.id}:endreq",
+            now,
+            who=me.name,
+            mentor=mentor.name,
+            mentee=mentee.name,
+        )
+    svc.outbox_wake()
+    return pairing

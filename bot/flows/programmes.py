@@ -1,0 +1,123 @@
+"""Creating and listing programmes (from the command line or in chat)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot.flows.matching import UnitRule
+from bot.flows.nip import clean_nip
+from bot.flows.services import Services
+from bot.flows.templates import TEMPLATES
+from storage import people, programmes
+from storage.models import Person, Programme
+
+WEEKDAYS = {
+    "monday": 0,
+    "senin": 0,
+    "tuesday": 1,
+    "selasa": 1,
+    "wednesday": 2,
+    "rabu": 2,
+    "thursday": 3,
+    "kamis": 3,
+    "friday": 4,
+    "jumat": 4,
+    "jum'at": 4,
+}
+MAX_DAYS = 2 * 366
+
+
+@dataclass(frozen=True, slots=True)
+class NewProgramme:
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    reflection_weekday: int
+    member_nips: tuple[str, ...]
+    unit_rule: UnitRule = UnitRule.ANY
+
+
+@dataclass(slots=True)
+class Created:
+    programme: Programme | None = None
+    problems: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    mentees: int = 0
+    mentors: int = 0
+
+
+def membership_roles(person: Person, kind: str) -> list[str]:
+    """How a roster person takes part: mentees learn; mentors (and, for ``latsar``, the
+    supervisors who mentor their own new CPNS) guide."""
+    roles = []
+    if "mentee" in person.roles:
+        roles.append("mentee")
+    if "mentor" in person.roles or (kind == "latsar" and "supervisor" in person.roles):
+        roles.append("mentor")
+    return roles
+
+
+async def create(svc: Services, spec: NewProgramme) -> Created:
+    """Validate and create a programme with its template's questions and milestones."""
+    result = Created()
+    name = " ".join(spec.name.split())
+    if not 3 <= len(name) <= 100:
+        result.problems.append(("name_length", {}))
+    if spec.kind not in TEMPLATES:
+        result.problems.append(("kind_unknown", {"kind": spec.kind}))
+    if spec.ends_on < spec.starts_on:
+        result.problems.append(("dates_order", {}))
+    elif (spec.ends_on - spec.starts_on).days > MAX_DAYS:
+        result.problems.append(("dates_long", {}))
+    if not 0 <= spec.reflection_weekday <= 4:
+        result.problems.append(("weekday", {}))
+    nips = [clean_nip(n) for n in spec.member_nips if n.strip()]
+    async with svc.db.write() as conn:
+        if await programmes.get_programme_by_name(conn, name):
+            result.problems.append(("name_taken", {"name": name}))
+        found = await people.people_by_nips(conn, nips)
+        for nip in nips:
+            if nip not in found:
+                result.problems.append(("member_unknown", {"nip": nip}))
+        if result.problems:
+            return result
+        template = TEMPLATES[spec.kind]
+        programme_id = await programmes.create_programme(
+            conn,
+            name=name,
+            kind=spec.kind,
+            starts_on=spec.starts_on,
+            ends_on=spec.ends_on,
+            reflection_weekday=spec.reflection_weekday,
+            questions=[dict(q) for q in template.questions],
+            unit_rule=spec.unit_rule.value,
+            now=svc.clock.now(),
+        )
+        await programmes.replace_milestones(
+            conn,
+            programme_id,
+            [
+                (f"@{key}", spec.ends_on if days is None else spec.starts_on + timedelta(days))
+                for key, days in template.milestones
+            ],
+        )
+        for nip in nips:
+            for role in membership_roles(found[nip], spec.kind):
+                await programmes.add_member(conn, programme_id, found[nip].id, role)
+                if role == "mentee":
+                    result.mentees += 1
+                else:
+                    result.mentors += 1
+        result.programme = await programmes.get_programme(conn, programme_id)
+    return result
+
+
+async def all_programmes(svc: Services) -> list[Programme]:
+    async with svc.db.read() as conn:
+        return await programmes.list_programmes(conn)
+
+
+async def by_name(svc: Services, name: str) -> Programme | None:
+    async with svc.db.read() as conn:
+        return await programmes.get_programme_by_name(conn, " ".join(name.split()))
