@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="the bot's @username for links (default: asked from Telegram with the token)",
     )
+    _program_parser(sub)
     play = sub.add_parser(
         "playground", help="try Pembina locally against a built-in Telegram double (no token)"
     )
@@ -61,6 +62,44 @@ def _parser() -> argparse.ArgumentParser:
         help="read playground commands from this file instead of the keyboard",
     )
     return parser
+
+
+def _program_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    program = sub.add_parser("program", help="create, list and pair programmes")
+    actions = program.add_subparsers(dest="program_command", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a programme from a template")
+    create.add_argument(
+        "--name", required=True, help="a unique name, e.g. 'Latsar 2026 Angkatan 1'"
+    )
+    create.add_argument(
+        "--kind",
+        required=True,
+        choices=["latsar", "perubahan", "umum"],
+        help="template: reflection questions and milestones",
+    )
+    create.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    create.add_argument("--end", required=True, help="last day, YYYY-MM-DD")
+    create.add_argument(
+        "--reflection-day",
+        required=True,
+        help="weekly reflection day: monday..friday (or senin..jumat)",
+    )
+    create.add_argument(
+        "--members",
+        required=True,
+        type=Path,
+        help="CSV with a nip column; mentors and mentees by their roster role",
+    )
+    create.add_argument(
+        "--unit-rule",
+        choices=["any", "same", "different"],
+        default="any",
+        help="matching preference: mentor from the same unit, another, or any",
+    )
+    actions.add_parser("list", help="list programmes with member and pairing counts")
+    match = actions.add_parser("match", help="propose mentor-mentee pairs (apply with --apply)")
+    match.add_argument("name", help="the programme's name")
+    match.add_argument("--apply", action="store_true", help="send the offers to the mentors")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
         )
+    if args.command == "program":
+        from bot.cli_programmes import run_program_command
+
+        return asyncio.run(run_program_command(settings, args))
     if args.command == "playground":
         from bot.playground import run_playground
 

@@ -66,3 +66,12 @@ def test_deterministic_whatever_the_input_order() -> None:
         rng.shuffle(shuffled_mentees)
         rng.shuffle(shuffled_mentors)
         assert propose(shuffled_mentees, shuffled_mentors, Rules(unit=UnitRule.SAME)) == expected
+
+
+def test_roster_mentor_comes_first() -> None:
+    mentors = [MentorSlot(1, "A", 3, 0), MentorSlot(2, "A", 3, 2)]
+    pairs, _ = propose(
+        [MenteeNeed(100, "A", 1, roster_mentor_id=2)], mentors, Rules(supervisor_first=True)
+    )
+    assert pairs[0].mentor_id == 2
+    assert pairs[0].reasons[0] == "roster_mentor"

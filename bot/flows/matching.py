@@ -2,7 +2,7 @@
 
 Hard rules: a mentor never gets more mentees than their capacity (counting pairs they
 already carry in any programme), and nobody is paired with themself. Soft rules, in order:
-the mentee's direct supervisor first (``latsar``), the coordinator's unit rule (same unit or
+the mentor the roster names for the mentee, the mentee's direct supervisor (``latsar``), the coordinator's unit rule (same unit or
 a different one), no repeat of a past pair, then the lightest load, then the lower id (so the
 same input always gives the same answer). Every pair carries the reasons it was chosen;
 every mentee left out carries why.
@@ -34,6 +34,7 @@ class MenteeNeed:
     person_id: int
     unit: str | None
     supervisor_id: int | None
+    roster_mentor_id: int | None = None  # the mentor the roster names for this person
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,8 @@ def _reasons(
     open_slots: list[MentorSlot],
 ) -> tuple[str, ...]:
     reasons: list[str] = []
+    if mentee.roster_mentor_id == mentor.person_id:
+        reasons.append("roster_mentor")
     if rules.supervisor_first and mentee.supervisor_id == mentor.person_id:
         reasons.append("supervisor")
     if rules.unit is not UnitRule.ANY:

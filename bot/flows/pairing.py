@@ -61,7 +61,7 @@ async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | No
         if p.status in (pairings.DECLINED, pairings.EXPIRED)
     )
     needs = [
-        MenteeNeed(i, everyone[i].unit, everyone[i].supervisor_id)
+        MenteeNeed(i, everyone[i].unit, everyone[i].supervisor_id, everyone[i].mentor_id)
         for i in mentee_ids
         if i not in current and (only is None or i in only)
     ]

@@ -9,7 +9,7 @@ from bot.flows.matching import UnitRule
 from bot.flows.nip import clean_nip
 from bot.flows.services import Services
 from bot.flows.templates import TEMPLATES
-from storage import people, programmes
+from storage import pairings, people, programmes
 from storage.models import Person, Programme
 
 WEEKDAYS = {
@@ -121,3 +121,31 @@ async def all_programmes(svc: Services) -> list[Programme]:
 async def by_name(svc: Services, name: str) -> Programme | None:
     async with svc.db.read() as conn:
         return await programmes.get_programme_by_name(conn, " ".join(name.split()))
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    programme: Programme
+    mentees: int
+    mentors: int
+    paired: int  # mentees with an active pairing
+
+
+async def summaries(svc: Services) -> list[Summary]:
+    async with svc.db.read() as conn:
+        found = []
+        for programme in await programmes.list_programmes(conn):
+            active = {
+                p.mentee_id
+                for p in await pairings.of_programme(conn, programme.id)
+                if p.status == pairings.ACTIVE
+            }
+            found.append(
+                Summary(
+                    programme,
+                    len(await programmes.members(conn, programme.id, "mentee")),
+                    len(await programmes.members(conn, programme.id, "mentor")),
+                    len(active),
+                )
+            )
+    return found
