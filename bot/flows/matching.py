@@ -2,9 +2,9 @@
 
 Hard rules: a mentor never gets more mentees than their capacity (counting pairs they
 already carry in any programme), and nobody is paired with themself. Soft rules, in order:
-the mentor the roster names for the mentee, the mentee's direct supervisor (``latsar``), the coordinator's unit rule (same unit or
-a different one), no repeat of a past pair, then the lightest load, then the lower id (so the
-same input always gives the same answer). Every pair carries the reasons it was chosen;
+the mentor the roster names for the mentee, the mentee's direct supervisor (``latsar``),
+the coordinator's unit rule (same unit or a different one), no repeat of a past pair, then
+the lightest load, then the lower id (so the same input always gives the same answer). Every pair carries the reasons it was chosen;
 every mentee left out carries why.
 """
 
@@ -91,12 +91,11 @@ def propose(
             unmatched.append(Unmatched(mentee.person_id, "no_capacity" if others else "no_mentor"))
             continue
 
-        def score(
-            mentor: MentorSlot, mentee: MenteeNeed = mentee
-        ) -> tuple[int, int, int, int, int]:
+        def score(mentor: MentorSlot, mentee: MenteeNeed = mentee) -> tuple[int, ...]:
             supervisor = rules.supervisor_first and mentee.supervisor_id == mentor.person_id
             repeat = rules.avoid_past_pairs and (mentor.person_id, mentee.person_id) in past_pairs
             return (
+                0 if mentee.roster_mentor_id == mentor.person_id else 1,
                 0 if supervisor else 1,
                 0 if _unit_ok(rules.unit, mentee, mentor) else 1,
                 1 if repeat else 0,
