@@ -4,8 +4,8 @@ Hard rules: a mentor never gets more mentees than their capacity (counting pairs
 already carry in any programme), and nobody is paired with themself. Soft rules, in order:
 the mentor the roster names for the mentee, the mentee's direct supervisor (``latsar``),
 the coordinator's unit rule (same unit or a different one), no repeat of a past pair, then
-the lightest load, then the lower id (so the same input always gives the same answer). Every pair carries the reasons it was chosen;
-every mentee left out carries why.
+the lightest load, then the lower id (so the same input always gives the same answer).
+Every pair carries the reasons it was chosen; every mentee left out carries why.
 """
 
 from __future__ import annotations
