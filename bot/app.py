@@ -28,7 +28,16 @@ from bot import menus
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.flows.services import Services
-from bot.handlers import dedupe, fallback, join, members, preferences, register, start
+from bot.handlers import (
+    dedupe,
+    fallback,
+    join,
+    members,
+    pairing,
+    preferences,
+    register,
+    start,
+)
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
 from bot.outbox_sender import OutboxSender
@@ -85,6 +94,10 @@ def register_handlers(app: PembinaApp) -> None:
         "requests": join.list_requests,
         "people": members.show_people,
         "invite": members.invite,
+        "mentor": pairing.show_mentor,
+        "mentees": pairing.show_mentees,
+        "programs": pairing.show_programmes,
+        "match": pairing.match,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
@@ -92,6 +105,8 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(join.on_decision, pattern=r"^jr:"))
     app.add_handler(CallbackQueryHandler(preferences.on_language, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(preferences.on_timezone, pattern=r"^tz:"))
+    app.add_handler(CallbackQueryHandler(pairing.on_pair_button, pattern=r"^pair:"))
+    app.add_handler(CallbackQueryHandler(pairing.on_match_button, pattern=r"^match:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, register.on_text))

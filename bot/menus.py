@@ -8,10 +8,10 @@ from collections.abc import Iterable
 STRANGER = ("start", "help", "language", "timezone", "cancel")
 MEMBER = ("start", "help", "profile", "language", "timezone", "cancel")
 BY_ROLE: dict[str, tuple[str, ...]] = {
-    "mentee": (),
-    "mentor": (),
+    "mentee": ("mentor",),
+    "mentor": ("mentees",),
     "supervisor": (),
-    "coordinator": ("requests", "people", "invite"),
+    "coordinator": ("programs", "match", "requests", "people", "invite"),
 }
 
 

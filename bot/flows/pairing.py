@@ -164,6 +164,7 @@ class Answered:
     outcome: Answer
     pairing: Pairing | None = None
     reoffered_to: Person | None = None
+    mentee: Person | None = None
 
 
 async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: bool) -> Answered:
@@ -192,7 +193,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
                 mentor=viewer.person.name,
                 programme=programme.name,
             )
-            result = Answered(Answer.ACCEPTED, pairing)
+            result = Answered(Answer.ACCEPTED, pairing, mentee=mentee)
         else:
             nxt = await _reoffer(conn, programme, mentee, now)
             await _tell_coordinators(
@@ -205,7 +206,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
                 mentee=mentee.name,
                 next=nxt.name if nxt else "-",
             )
-            result = Answered(Answer.DECLINED, pairing, nxt)
+            result = Answered(Answer.DECLINED, pairing, nxt, mentee)
     svc.outbox_wake()
     return result
 
@@ -347,3 +348,23 @@ async def ask_to_end(svc: Services, viewer: Viewer, pairing_id: int) -> Pairing 
         )
     svc.outbox_wake()
     return pairing
+
+
+async def request_mentor(svc: Services, viewer: Viewer) -> bool:
+    """A mentee without a mentor asks for one; coordinators are told (once a day)."""
+    me = viewer.person
+    if me is None or "mentee" not in me.roles:
+        return False
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        await _tell_coordinators(
+            svc,
+            conn,
+            "pair.mentor_requested",
+            f"mentor-request:{me.id}:{now.date().isoformat()}",
+            now,
+            mentee=me.name,
+            unit=me.unit or "-",
+        )
+    svc.outbox_wake()
+    return True

@@ -149,3 +149,8 @@ async def summaries(svc: Services) -> list[Summary]:
                 )
             )
     return found
+
+
+async def by_id(svc: Services, programme_id: int) -> Programme | None:
+    async with svc.db.read() as conn:
+        return await programmes.get_programme(conn, programme_id)

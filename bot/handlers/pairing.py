@@ -1,0 +1,214 @@
+"""/mentor, /mentees, /programs, /match and the pairing buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot import callbacks
+from bot.flows import pairing, programmes
+from bot.flows.buttons import Button
+from bot.flows.pairing import Answer
+from bot.handlers.common import edit, say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+log = logging.getLogger(__name__)
+
+
+async def show_mentor(update: Update, context: Context) -> None:
+    """/mentor: the mentee's mentor in each programme, or a way to ask for one."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    views = await pairing.my_pairs(context.svc, viewer, "mentee")
+    if not views:
+        ask = [[Button(t(lang, "pair.ask_mentor"), callbacks.encode("pair", "ask"))]]
+        await say(update, t(lang, "pair.no_mentor"), ask if viewer.person else None)
+        return
+    for view in views:
+        status = t(lang, f"pair.status_{view.pairing.status}")
+        text = t(
+            lang,
+            "pair.your_mentor",
+            programme=view.programme.name,
+            mentor=view.other.name,
+            status=status,
+        )
+        buttons = None
+        if view.pairing.status == "active":
+            buttons = [
+                [Button(t(lang, "pair.end"), callbacks.encode("pair", "end", view.pairing.id))]
+            ]
+        await say(update, text, buttons)
+
+
+async def show_mentees(update: Update, context: Context) -> None:
+    """/mentees: the mentor's mentees; open offers come with Accept / Decline."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    views = await pairing.my_pairs(context.svc, viewer, "mentor")
+    if not views:
+        await say(update, t(lang, "pair.no_mentees"))
+        return
+    for view in views:
+        text = t(
+            lang,
+            "pair.your_mentee",
+            mentee=view.other.name,
+            unit=view.other.unit or "-",
+            programme=view.programme.name,
+            status=t(lang, f"pair.status_{view.pairing.status}"),
+        )
+        if view.pairing.status == "offered":
+            buttons = pairing.offer_buttons(lang, view.pairing.id)
+        else:
+            buttons = [
+                [Button(t(lang, "pair.end"), callbacks.encode("pair", "end", view.pairing.id))]
+            ]
+        await say(update, text, buttons)
+
+
+async def on_pair_button(update: Update, context: Context) -> None:
+    """``pair:ok|no|end:<id>`` and ``pair:ask``; the flows check who may press them."""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    data = callbacks.decode(query.data)
+    action = data.fields[0] if data and data.fields else ""
+    pairing_id = data.int_field(1) if data else None
+    if action == "ask":
+        if await pairing.request_mentor(context.svc, viewer):
+            await query.answer()
+            await edit(query, t(lang, "pair.asked_mentor"))
+            return
+    elif action in ("ok", "no") and pairing_id is not None:
+        answered = await pairing.respond(context.svc, viewer, pairing_id, accept=action == "ok")
+        if answered.outcome in (Answer.ACCEPTED, Answer.DECLINED):
+            await query.answer()
+            mentee = answered.mentee.name if answered.mentee else "?"
+            key = "pair.accepted" if answered.outcome is Answer.ACCEPTED else "pair.declined"
+            await edit(query, t(lang, key, mentee=mentee))
+            return
+        if answered.outcome is Answer.STALE:
+            await query.answer(t(lang, "pair.stale"), show_alert=True)
+            return
+        log.warning("pairing button %r refused for %s", query.data, viewer.telegram_id)
+        await query.answer(t(lang, "pair.not_yours"), show_alert=True)
+        return
+    elif (
+        action == "end"
+        and pairing_id is not None
+        and await pairing.ask_to_end(context.svc, viewer, pairing_id)
+    ):
+        await query.answer()
+        await say(update, t(lang, "pair.end_sent"))
+        return
+    await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+
+
+async def show_programmes(update: Update, context: Context) -> None:
+    """/programs (coordinators): each programme with members and pairing counts."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    if not viewer.is_coordinator:
+        await say(update, t(lang, "common.not_allowed"))
+        return
+    found = await programmes.summaries(context.svc)
+    if not found:
+        await say(update, t(lang, "programme.none"))
+        return
+    lines = [t(lang, "programme.list_header")]
+    for item in found:
+        p = item.programme
+        lines.append(
+            t(
+                lang,
+                "programme.list_line",
+                name=p.name,
+                kind=t(lang, f"programme.kind.{p.kind}"),
+                starts=p.starts_on.isoformat(),
+                ends=p.ends_on.isoformat(),
+                weekday=t(lang, f"weekday.{p.reflection_weekday}"),
+                mentees=item.mentees,
+                mentors=item.mentors,
+                paired=item.paired,
+            )
+        )
+    await say(update, Html("\n".join(lines)))
+
+
+async def match(update: Update, context: Context) -> None:
+    """/match NAME (coordinators): the proposed pairs with their reasons, and a button to send."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    if not viewer.is_coordinator:
+        await say(update, t(lang, "common.not_allowed"))
+        return
+    name = " ".join(context.args or [])
+    programme = await programmes.by_name(context.svc, name) if name else None
+    if programme is None:
+        names = ", ".join(s.programme.name for s in await programmes.summaries(context.svc)) or "-"
+        key = "match.unknown_programme" if name else "match.usage"
+        await say(update, t(lang, key, name=name[:100], names=names))
+        return
+    plan = await pairing.plan_for(context.svc, programme)
+    await say(update, _plan_text(lang, plan), _apply_button(lang, plan))
+
+
+def _plan_text(lang: str, plan: pairing.Plan) -> Html:
+    if not plan.proposals and not plan.unmatched:
+        return t(lang, "match.nothing")
+    lines = [
+        t(lang, "match.preview_header", programme=plan.programme.name, count=len(plan.proposals))
+    ]
+    for proposal in plan.proposals:
+        reasons = ", ".join(t(lang, f"match.reason.{r}") for r in proposal.reasons)
+        lines.append(
+            t(
+                lang,
+                "match.pair_line",
+                mentee=plan.people[proposal.mentee_id].name,
+                mentor=plan.people[proposal.mentor_id].name,
+                reasons=Html(reasons),
+            )
+        )
+    if plan.unmatched:
+        lines += ["", t(lang, "match.unmatched_header", count=len(plan.unmatched))]
+        lines += [
+            t(
+                lang,
+                "match.unmatched_line",
+                mentee=plan.people[u.mentee_id].name,
+                reason=t(lang, f"match.unmatched.{u.reason}"),
+            )
+            for u in plan.unmatched
+        ]
+    return Html("\n".join(lines))
+
+
+def _apply_button(lang: str, plan: pairing.Plan) -> list[list[Button]] | None:
+    if not plan.proposals:
+        return None
+    return [[Button(t(lang, "match.apply"), callbacks.encode("match", "go", plan.programme.id))]]
+
+
+async def on_match_button(update: Update, context: Context) -> None:
+    """``match:go:<programme id>``: send the offers (recomputed, so never over capacity)."""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    data = callbacks.decode(query.data)
+    programme_id = data.int_field(1) if data else None
+    programme = await programmes.by_id(context.svc, programme_id) if programme_id else None
+    if programme is None:
+        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        return
+    plan = await pairing.apply(context.svc, viewer, programme)
+    if plan is None:
+        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    await edit(query, t(lang, "match.applied", count=len(plan.proposals)))
