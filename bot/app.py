@@ -30,12 +30,15 @@ from bot.config import Settings
 from bot.flows.services import Services
 from bot.handlers import (
     dedupe,
+    dialogue,
     fallback,
     join,
     members,
     pairing,
     preferences,
+    reflect,
     register,
+    review,
     start,
 )
 from bot.handlers.context import CONTEXT_TYPES, Context
@@ -87,7 +90,9 @@ def register_handlers(app: PembinaApp) -> None:
     commands = {
         "start": start.start,
         "help": members.show_help,
-        "cancel": register.cancel,
+        "cancel": dialogue.cancel,
+        "refleksi": reflect.start,
+        "review": review.waiting,
         "language": preferences.choose_language,
         "timezone": preferences.choose_timezone,
         "profile": members.show_profile,
@@ -107,11 +112,13 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(preferences.on_timezone, pattern=r"^tz:"))
     app.add_handler(CallbackQueryHandler(pairing.on_pair_button, pattern=r"^pair:"))
     app.add_handler(CallbackQueryHandler(pairing.on_match_button, pattern=r"^match:"))
+    app.add_handler(CallbackQueryHandler(reflect.on_button, pattern=r"^rf:"))
+    app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^rv:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, register.on_text))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_text))
     app.add_handler(
-        MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, register.on_other)
+        MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other)
     )
     app.add_handler(TypeHandler(Update, dedupe.record_seen), group=dedupe.LAST_GROUP)
     app.add_error_handler(fallback.on_error)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -99,13 +99,7 @@ class OutboxSender:
 
     async def _send_one(self, message: OutboxMessage) -> str:
         try:
-            sent = await self.bot.send_message(
-                message.chat_id,
-                message.text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
-                reply_markup=markup(from_json(message.reply_markup)),
-            )
+            sent = await self._deliver(message)
         except RetryAfter as exc:
             wait = (
                 exc.retry_after
@@ -136,6 +130,33 @@ class OutboxSender:
         async with self.db.write() as conn:
             await outbox.mark_sent(conn, message.id, sent.message_id, self.clock.now())
         return "sent"
+
+    async def _deliver(self, message: OutboxMessage) -> Message:
+        """One Bot API call: a text message, or a photo / document with the text as caption."""
+        keyboard = markup(from_json(message.reply_markup))
+        if message.media_kind == "photo" and message.media_file_id:
+            return await self.bot.send_photo(
+                message.chat_id,
+                message.media_file_id,
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            )
+        if message.media_kind == "document" and message.media_file_id:
+            return await self.bot.send_document(
+                message.chat_id,
+                message.media_file_id,
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            )
+        return await self.bot.send_message(
+            message.chat_id,
+            message.text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_markup=keyboard,
+        )
 
     async def _retry_later(self, message: OutboxMessage, error: str) -> None:
         async with self.db.write() as conn:

@@ -100,6 +100,8 @@ class OutboxMessage:
     attempts: int
     not_before: datetime
     last_error: str | None = None
+    media_kind: str | None = None
+    media_file_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +139,40 @@ class Pairing:
     responded_at: datetime | None = None
     ended_at: datetime | None = None
     end_requested_by_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reflection:
+    """One person's reflection for one programme week (Monday ``week_start``, local time)."""
+
+    id: int
+    programme_id: int
+    person_id: int
+    week_start: date
+    status: str  # draft, submitted, revision, approved
+    answers: dict[str, str]  # question index (as text) -> answer
+    minutes: int | None
+    version: int
+    late: bool
+    submitted_at: datetime | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    id: int
+    reflection_id: int
+    kind: str  # photo, document
+    telegram_file_id: str
+    caption: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    id: int
+    reflection_id: int
+    reviewer_id: int
+    version: int
+    decision: str  # approve, comment, revision
+    comment: str | None
+    created_at: datetime

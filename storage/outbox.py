@@ -31,6 +31,8 @@ def _to_message(row: Mapping[str, Any]) -> OutboxMessage:
         person_id=row["person_id"],
         text=row["text"],
         reply_markup=row["reply_markup"],
+        media_kind=row["media_kind"],
+        media_file_id=row["media_file_id"],
         status=row["status"],
         attempts=row["attempts"],
         not_before=row["not_before"],
@@ -47,8 +49,12 @@ async def enqueue(
     now: datetime,
     reply_markup: dict[str, Any] | None = None,
     person_id: int | None = None,
+    media: tuple[str, str] | None = None,
 ) -> bool:
-    """Queue a message; False (and nothing changes) if that key was queued before."""
+    """Queue a message; False (and nothing changes) if that key was queued before.
+
+    ``media`` is (``photo`` or ``document``, Telegram file id); ``text`` is then its caption.
+    """
     return await insert_or_ignore(
         conn,
         outbox,
@@ -58,6 +64,8 @@ async def enqueue(
             "person_id": person_id,
             "text": text,
             "reply_markup": reply_markup,
+            "media_kind": media[0] if media else None,
+            "media_file_id": media[1] if media else None,
             "status": PENDING,
             "attempts": 0,
             "not_before": now,

@@ -238,6 +238,8 @@ outbox = Table(
     Column("person_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("text", Text, nullable=False),
     Column("reply_markup", JSON),
+    Column("media_kind", String(16)),  # photo / document: text is then the caption
+    Column("media_file_id", String(200)),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("not_before", UTCDateTime, nullable=False),

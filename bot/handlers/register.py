@@ -46,13 +46,9 @@ async def ask(update: Update, viewer: Viewer, result: Result, lead: Html | None 
     await say(update, text, buttons)
 
 
-async def on_text(update: Update, context: Context) -> None:
-    """A text message: an answer if registering, otherwise a pointer to /help."""
-    viewer = await viewer_of(update, context)
-    message = update.effective_message
-    assert message is not None
-    assert message.text is not None
-    result = await registration.answer(context.svc, viewer, message.text)
+async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
+    """A text answer to the current registration step."""
+    result = await registration.answer(context.svc, viewer, text)
     if result.outcome is Outcome.NOT_ACTIVE:
         key = "common.unknown_text" if viewer.known else "common.stranger_hint"
         await say(update, t(viewer.language, key))
@@ -63,9 +59,8 @@ async def on_text(update: Update, context: Context) -> None:
         await ask(update, viewer, result)
 
 
-async def on_other(update: Update, context: Context) -> None:
+async def on_other(update: Update, context: Context, viewer: Viewer) -> None:
     """A sticker, photo, voice note...: a friendly hint; the step stays where it was."""
-    viewer = await viewer_of(update, context)
     current = await registration.active_step(context.svc, viewer.telegram_id)
     if current is None:
         key = "common.text_only" if viewer.known else "common.stranger_hint"
@@ -92,14 +87,6 @@ async def guard_commands(update: Update, context: Context) -> None:
     viewer = await viewer_of(update, context)
     await ask(update, viewer, current, lead=t(viewer.language, "register.command_blocked"))
     raise ApplicationHandlerStop
-
-
-async def cancel(update: Update, context: Context) -> None:
-    """/cancel: drop what is in progress."""
-    viewer = await viewer_of(update, context)
-    stopped = await registration.cancel(context.svc, viewer.telegram_id)
-    key = "register.cancelled" if stopped else "common.nothing_to_cancel"
-    await say(update, t(viewer.language, key))
 
 
 async def on_button(update: Update, context: Context) -> None:

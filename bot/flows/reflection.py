@@ -1,0 +1,441 @@
+"""Writing the weekly reflection: one question at a time, every answer saved at once.
+
+The step (which question, editing or not) is a ``conversations`` row and every answer goes
+straight into the week's reflection row, so a restart, a day's break or another command
+loses nothing: ``/refleksi`` resumes where the person stopped. Photos and documents sent
+meanwhile are kept as evidence. Submitting sends the reflection (split below Telegram's
+limit, evidence attached) to the paired mentor through the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import callbacks
+from bot.flows import weeks
+from bot.flows.buttons import Button, Keyboard, to_json
+from bot.flows.hours import format_minutes, parse_minutes
+from bot.flows.identity import Viewer
+from bot.flows.services import Services
+from bot.flows.templates import HOURS, question_text
+from bot.i18n import escape, t
+from bot.text_split import split_text
+from storage import conversations, outbox, pairings, people, programmes, reflections
+from storage.models import Person, Programme, Reflection
+
+FLOW = "reflect"
+LONG_CHUNK = 3500  # a message this long was probably split by the Telegram app: expect more
+MAX_ANSWER = 20_000
+
+
+class Mode(StrEnum):
+    ASK = "ask"
+    EDIT = "edit"
+    MORE = "more"
+    SUMMARY = "summary"
+
+
+class Show(StrEnum):
+    """What the handler should put on screen."""
+
+    QUESTION = "question"
+    MORE = "more"
+    SUMMARY = "summary"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHOOSE = "choose"
+    NOT_MENTEE = "not_mentee"
+    NO_PROGRAMME = "no_programme"
+    INVALID_BUTTON = "invalid_button"
+    NOT_ACTIVE = "not_active"
+    SAVED = "saved"
+    EVIDENCE = "evidence"
+
+
+@dataclass(slots=True)
+class Screen:
+    show: Show
+    reflection: Reflection | None = None
+    programme: Programme | None = None
+    index: int | None = None
+    problem: str | None = None
+    evidence: int = 0
+    choices: list[Programme] = field(default_factory=list)
+    has_mentor: bool = True
+
+
+def _unanswered(programme: Programme, reflection: Reflection) -> int | None:
+    for index in range(len(programme.questions)):
+        if not reflection.answers.get(str(index)):
+            return index
+    return None
+
+
+async def _save_step(
+    svc: Services,
+    conn: AsyncConnection,
+    viewer: Viewer,
+    reflection: Reflection,
+    mode: Mode,
+    index: int | None,
+) -> None:
+    await conversations.save_conversation(
+        conn,
+        viewer.telegram_id,
+        flow=FLOW,
+        step=mode.value,
+        data={"reflection_id": reflection.id, "index": index},
+        now=svc.clock.now(),
+    )
+
+
+async def _where_next(
+    svc: Services,
+    conn: AsyncConnection,
+    viewer: Viewer,
+    programme: Programme,
+    reflection: Reflection,
+) -> Screen:
+    index = _unanswered(programme, reflection)
+    if index is None:
+        await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
+        return Screen(Show.SUMMARY, reflection, programme)
+    await _save_step(svc, conn, viewer, reflection, Mode.ASK, index)
+    return Screen(Show.QUESTION, reflection, programme, index)
+
+
+async def open_week(svc: Services, viewer: Viewer, programme_id: int | None = None) -> Screen:
+    """``/refleksi``: this week's reflection, resumed where the person stopped."""
+    me = viewer.person
+    if me is None or "mentee" not in me.roles:
+        return Screen(Show.NOT_MENTEE)
+    now = svc.clock.now()
+    today = weeks.local_date(now, me.timezone)
+    async with svc.db.write() as conn:
+        mine = [
+            p
+            for p in await programmes.programmes_of(conn, me.id, "mentee")
+            if p.starts_on <= today and today <= p.ends_on and p.status == "active"
+        ]
+        if programme_id is not None:
+            mine = [p for p in mine if p.id == programme_id]
+        if not mine:
+            return Screen(Show.NO_PROGRAMME)
+        if len(mine) > 1:
+            return Screen(Show.CHOOSE, choices=mine)
+        programme = mine[0]
+        reflection = await reflections.open_draft(
+            conn, programme.id, me.id, weeks.week_start(now, me.timezone), now
+        )
+        if reflection.status == reflections.APPROVED:
+            return Screen(Show.APPROVED, reflection, programme)
+        if reflection.status == reflections.SUBMITTED:
+            await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
+            return Screen(Show.SUMMARY, reflection, programme)
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        if (
+            conv
+            and conv.flow == FLOW
+            and conv.data.get("reflection_id") == reflection.id
+            and conv.step in (Mode.EDIT, Mode.MORE)
+        ):
+            return Screen(
+                Show.QUESTION if conv.step == Mode.EDIT else Show.MORE,
+                reflection,
+                programme,
+                conv.data.get("index"),
+            )
+        return await _where_next(svc, conn, viewer, programme, reflection)
+
+
+async def _current(
+    conn: AsyncConnection, viewer: Viewer
+) -> tuple[Mode, int | None, Reflection, Programme] | None:
+    conv = await conversations.get_conversation(conn, viewer.telegram_id)
+    if conv is None or conv.flow != FLOW or viewer.person is None:
+        return None
+    reflection = await reflections.get_reflection(conn, int(conv.data["reflection_id"]))
+    if reflection is None or reflection.person_id != viewer.person.id:
+        return None
+    programme = await programmes.get_programme(conn, reflection.programme_id)
+    assert programme is not None
+    return Mode(conv.step), conv.data.get("index"), reflection, programme
+
+
+async def active(svc: Services, viewer: Viewer) -> bool:
+    async with svc.db.read() as conn:
+        return await _current(conn, viewer) is not None
+
+
+async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
+    """A text message while writing: the answer to the current question (or its next part)."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        found = await _current(conn, viewer)
+        if found is None:
+            return Screen(Show.NOT_ACTIVE)
+        mode, index, reflection, programme = found
+        if mode is Mode.SUMMARY or index is None:
+            return Screen(
+                Show.SUMMARY, reflection, programme, problem="reflect.problem.use_buttons"
+            )
+        question = programme.questions[index]
+        cleaned = text.strip()
+        if mode is Mode.MORE:
+            cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
+        if not cleaned:
+            return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.empty")
+        if len(cleaned) > MAX_ANSWER:
+            return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.too_long")
+        minutes = None
+        if question.get("kind") == HOURS:
+            minutes = parse_minutes(cleaned)
+            if minutes is None:
+                return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.hours")
+        reflection = await reflections.save_answer(
+            conn, reflection.id, index, cleaned, now, minutes
+        )
+        if question.get("kind") != HOURS and len(text) >= LONG_CHUNK:
+            await _save_step(svc, conn, viewer, reflection, Mode.MORE, index)
+            return Screen(Show.MORE, reflection, programme, index)
+        if mode is Mode.EDIT or (mode is Mode.MORE and _unanswered(programme, reflection) is None):
+            await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
+            return Screen(Show.SUMMARY, reflection, programme)
+        return await _where_next(svc, conn, viewer, programme, reflection)
+
+
+async def next_question(svc: Services, viewer: Viewer) -> Screen:
+    """The "Next" button after a long answer: no more parts are coming."""
+    async with svc.db.write() as conn:
+        found = await _current(conn, viewer)
+        if found is None or found[0] is not Mode.MORE:
+            return Screen(Show.INVALID_BUTTON)
+        _, _, reflection, programme = found
+        return await _where_next(svc, conn, viewer, programme, reflection)
+
+
+async def _owned(conn: AsyncConnection, viewer: Viewer, reflection_id: int) -> Reflection | None:
+    reflection = await reflections.get_reflection(conn, reflection_id)
+    if reflection is None or viewer.person is None or reflection.person_id != viewer.person.id:
+        return None
+    return reflection
+
+
+async def edit(svc: Services, viewer: Viewer, reflection_id: int, index: int) -> Screen:
+    """Edit one answer (from the summary); a submitted reflection goes back to draft."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        reflection = await _owned(conn, viewer, reflection_id)
+        if reflection is None:
+            return Screen(Show.INVALID_BUTTON)
+        programme = await programmes.get_programme(conn, reflection.programme_id)
+        assert programme is not None
+        if reflection.status == reflections.APPROVED:
+            return Screen(Show.APPROVED, reflection, programme)
+        if not 0 <= index < len(programme.questions):
+            return Screen(Show.INVALID_BUTTON)
+        if reflection.status == reflections.SUBMITTED:
+            await reflections.set_state(
+                conn,
+                reflection.id,
+                status=reflections.DRAFT,
+                now=now,
+                expect=(reflections.SUBMITTED,),
+            )
+        await _save_step(svc, conn, viewer, reflection, Mode.EDIT, index)
+        return Screen(Show.QUESTION, reflection, programme, index)
+
+
+async def add_evidence(
+    svc: Services,
+    viewer: Viewer,
+    kind: str,
+    file_id: str,
+    unique_id: str | None,
+    caption: str | None,
+) -> Screen:
+    """A photo or document sent while writing becomes evidence of this reflection."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        found = await _current(conn, viewer)
+        if found is None:
+            return Screen(Show.NOT_ACTIVE)
+        mode, index, reflection, programme = found
+        count = await reflections.add_evidence(
+            conn,
+            reflection.id,
+            kind=kind,
+            file_id=file_id,
+            file_unique_id=unique_id,
+            caption=(caption or "")[:1000] or None,
+            now=now,
+        )
+    show = Show.SUMMARY if mode is Mode.SUMMARY else Show.QUESTION
+    return Screen(Show.EVIDENCE, reflection, programme, index, evidence=count, problem=show.value)
+
+
+async def stop(svc: Services, viewer: Viewer) -> bool:
+    """Leave the reflection for now; the draft stays."""
+    async with svc.db.write() as conn:
+        if await _current(conn, viewer) is None:
+            return False
+        await conversations.clear_conversation(conn, viewer.telegram_id)
+    return True
+
+
+async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
+    """Send the reflection to the mentor (a new version if it was sent before)."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        reflection = await _owned(conn, viewer, reflection_id)
+        if reflection is None or viewer.person is None:
+            return Screen(Show.INVALID_BUTTON)
+        programme = await programmes.get_programme(conn, reflection.programme_id)
+        assert programme is not None
+        if reflection.status in (reflections.SUBMITTED, reflections.APPROVED):
+            return Screen(
+                Show.SUBMITTED if reflection.status == reflections.SUBMITTED else Show.APPROVED,
+                reflection,
+                programme,
+            )
+        if _unanswered(programme, reflection) is not None:
+            return Screen(
+                Show.SUMMARY, reflection, programme, problem="reflect.problem.incomplete"
+            )
+        version = reflection.version + 1 if reflection.submitted_at else reflection.version
+        late = now > weeks.due_at(
+            reflection.week_start, programme.reflection_weekday, viewer.person.timezone
+        )
+        await reflections.set_state(
+            conn,
+            reflection.id,
+            status=reflections.SUBMITTED,
+            now=now,
+            expect=(reflections.DRAFT, reflections.REVISION),
+            version=version,
+            late=late,
+            submitted_at=now,
+        )
+        await conversations.clear_conversation(conn, viewer.telegram_id)
+        sent = await reflections.get_reflection(conn, reflection.id)
+        assert sent is not None
+        pairing = await pairings.current_for_mentee(conn, programme.id, viewer.person.id)
+        has_mentor = pairing is not None and pairing.status == pairings.ACTIVE
+        if pairing is not None and has_mentor:
+            mentor = await people.get_person(conn, pairing.mentor_id)
+            if mentor is not None and mentor.telegram_id is not None:
+                await send_to_mentor(conn, mentor, viewer.person, programme, sent)
+    svc.outbox_wake()
+    return Screen(Show.SUBMITTED, sent, programme, has_mentor=has_mentor)
+
+
+def week_label(week: Reflection | Any, language: str) -> str:
+    start = week.week_start
+    return t(language, "reflect.week", start=start.strftime("%d-%m-%Y"))
+
+
+def review_buttons(language: str, reflection: Reflection) -> Keyboard:
+    data = (reflection.id, reflection.version)
+    return [
+        [Button(t(language, "review.approve"), callbacks.encode("rv", "ok", *data))],
+        [
+            Button(t(language, "review.comment"), callbacks.encode("rv", "cm", *data)),
+            Button(t(language, "review.revise"), callbacks.encode("rv", "rev", *data)),
+        ],
+    ]
+
+
+def chunks_for(header: str, body_plain_parts: list[tuple[str, str]], language: str) -> list[str]:
+    """Messages below Telegram's limit: question headers stay with (the start of) answers."""
+    messages: list[str] = []
+    current = header
+    for title, answer in body_plain_parts:
+        for piece_index, piece in enumerate(split_text(answer, 3000) if answer else [""]):
+            block = (f"<b>{title}</b>\n" if piece_index == 0 else "") + (
+                escape(piece) if piece else t(language, "reflect.unanswered")
+            )
+            if len(current) + len(block) + 2 > 4000:
+                messages.append(current)
+                current = block
+            else:
+                current = f"{current}\n\n{block}" if current else block
+    messages.append(current)
+    return messages
+
+
+def summary_parts(
+    reflection: Reflection, programme: Programme, language: str
+) -> list[tuple[str, str]]:
+    """(question, plain answer) pairs; the hours answer as the minutes we understood."""
+    parts = []
+    for index, question in enumerate(programme.questions):
+        answer = reflection.answers.get(str(index), "")
+        if question.get("kind") == HOURS and reflection.minutes is not None and answer:
+            hours, minutes = format_minutes(reflection.minutes)
+            answer = t(language, "reflect.hours_value", hours=hours, minutes=minutes)
+        parts.append((f"{index + 1}. {question_text(question, language)}", answer))
+    return parts
+
+
+async def send_to_mentor(
+    conn: AsyncConnection,
+    mentor: Person,
+    mentee: Person,
+    programme: Programme,
+    reflection: Reflection,
+    *,
+    now: datetime | None = None,
+    again: bool = False,
+) -> None:
+    """Queue the reflection for its mentor: evidence first, then the text (buttons last).
+
+    ``again`` (from /review) uses fresh outbox keys so it is really sent a second time.
+    """
+    lang = mentor.language
+    header = t(
+        lang,
+        "review.header",
+        mentee=mentee.name,
+        programme=programme.name,
+        week=week_label(reflection, lang),
+        version=reflection.version,
+        late=t(lang, "review.late") if reflection.late else "",
+    )
+    messages = chunks_for(header, summary_parts(reflection, programme, lang), lang)
+    now = now or reflection.submitted_at
+    assert now is not None
+    key = f"rf:{reflection.id}:v{reflection.version}"
+    if again:
+        key += f":again:{now.isoformat()}"
+    for number, evidence in enumerate(await reflections.evidence_of(conn, reflection.id), 1):
+        await outbox.enqueue(
+            conn,
+            dedup_key=f"{key}:ev{evidence.id}",
+            chat_id=mentor.telegram_id or 0,
+            person_id=mentor.id,
+            now=now,
+            media=(evidence.kind, evidence.telegram_file_id),
+            text=t(
+                lang,
+                "review.evidence_caption",
+                number=number,
+                mentee=mentee.name,
+                caption=evidence.caption or "",
+            ),
+        )
+    for number, text in enumerate(messages):
+        last = number == len(messages) - 1
+        await outbox.enqueue(
+            conn,
+            dedup_key=f"{key}:part{number}",
+            chat_id=mentor.telegram_id or 0,
+            person_id=mentor.id,
+            text=text,
+            now=now,
+            reply_markup=to_json(review_buttons(lang, reflection)) if last else None,
+        )

@@ -1,0 +1,263 @@
+"""Mentors review reflections in chat: approve, comment, or ask for a revision.
+
+Only the mentor actively paired with the mentee in that programme may review, and only the
+version they were sent: an old button, a second approval or someone else's forged button
+changes nothing and gets a polite answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import callbacks
+from bot.flows.buttons import Button, to_json
+from bot.flows.identity import Viewer
+from bot.flows.reflection import send_to_mentor, week_label
+from bot.flows.services import Services
+from bot.i18n import t
+from storage import conversations, outbox, pairings, people, programmes, reflections
+from storage.models import Person, Programme, Reflection
+
+log = logging.getLogger(__name__)
+FLOW = "review"
+MAX_COMMENT = 3000
+
+
+class Reviewed(StrEnum):
+    APPROVED = "approved"
+    ASK_TEXT = "ask_text"
+    SENT = "sent"
+    ALREADY_APPROVED = "already_approved"
+    STALE = "stale"
+    NOT_ALLOWED = "not_allowed"
+    NOT_ACTIVE = "not_active"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: Reviewed
+    reflection: Reflection | None = None
+    mentee: Person | None = None
+    decision: str | None = None
+
+
+async def _check(
+    conn: AsyncConnection, viewer: Viewer, reflection_id: int
+) -> tuple[Reflection, Person, Programme] | None:
+    """The reflection, its mentee and programme, if the viewer is its active mentor."""
+    reflection = await reflections.get_reflection(conn, reflection_id)
+    if reflection is None or viewer.person is None:
+        return None
+    pairing = await pairings.current_for_mentee(
+        conn, reflection.programme_id, reflection.person_id
+    )
+    if (
+        pairing is None
+        or pairing.status != pairings.ACTIVE
+        or pairing.mentor_id != viewer.person.id
+    ):
+        return None
+    mentee = await people.get_person(conn, reflection.person_id)
+    programme = await programmes.get_programme(conn, reflection.programme_id)
+    assert mentee is not None
+    assert programme is not None
+    return reflection, mentee, programme
+
+
+async def decide(
+    svc: Services, viewer: Viewer, reflection_id: int, version: int, decision: str
+) -> Outcome:
+    """A review button: ``ok`` approves at once, ``cm`` / ``rev`` ask the mentor for text."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        found = await _check(conn, viewer, reflection_id)
+        if found is None:
+            log.warning(
+                "review of reflection %s refused for %s", reflection_id, viewer.telegram_id
+            )
+            return Outcome(Reviewed.NOT_ALLOWED)
+        reflection, mentee, programme = found
+        if reflection.status == reflections.APPROVED:
+            return Outcome(Reviewed.ALREADY_APPROVED, reflection, mentee)
+        if reflection.status != reflections.SUBMITTED or reflection.version != version:
+            return Outcome(Reviewed.STALE, reflection, mentee)
+        if decision == "ok":
+            await reflections.set_state(
+                conn,
+                reflection.id,
+                status=reflections.APPROVED,
+                now=now,
+                expect=(reflections.SUBMITTED,),
+                expect_version=version,
+                reviewed_at=now,
+            )
+            assert viewer.person is not None
+            await reflections.add_review(
+                conn,
+                reflection_id=reflection.id,
+                reviewer_id=viewer.person.id,
+                version=version,
+                decision="approve",
+                comment=None,
+                now=now,
+            )
+            await _tell_mentee(
+                conn,
+                mentee,
+                "review.approved_mentee",
+                reflection,
+                programme,
+                now,
+                mentor=viewer.person.name,
+            )
+            result = Outcome(Reviewed.APPROVED, reflection, mentee)
+        else:
+            await conversations.save_conversation(
+                conn,
+                viewer.telegram_id,
+                flow=FLOW,
+                step=decision,
+                data={"reflection_id": reflection.id, "version": version},
+                now=now,
+            )
+            return Outcome(Reviewed.ASK_TEXT, reflection, mentee, decision)
+    svc.outbox_wake()
+    return result
+
+
+async def active(svc: Services, viewer: Viewer) -> bool:
+    async with svc.db.read() as conn:
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+    return conv is not None and conv.flow == FLOW
+
+
+async def comment_text(svc: Services, viewer: Viewer, text: str) -> Outcome:
+    """The mentor's comment or revision request; the mentee receives it."""
+    now = svc.clock.now()
+    cleaned = text.strip()
+    async with svc.db.write() as conn:
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        if conv is None or conv.flow != FLOW:
+            return Outcome(Reviewed.NOT_ACTIVE)
+        if not cleaned:
+            return Outcome(Reviewed.EMPTY, decision=conv.step)
+        if len(cleaned) > MAX_COMMENT:
+            return Outcome(Reviewed.TOO_LONG, decision=conv.step)
+        await conversations.clear_conversation(conn, viewer.telegram_id)
+        found = await _check(conn, viewer, int(conv.data["reflection_id"]))
+        if found is None:
+            return Outcome(Reviewed.NOT_ALLOWED)
+        reflection, mentee, programme = found
+        version = int(conv.data["version"])
+        if reflection.status != reflections.SUBMITTED or reflection.version != version:
+            return Outcome(Reviewed.STALE, reflection, mentee)
+        assert viewer.person is not None
+        revise = conv.step == "rev"
+        if revise:
+            await reflections.set_state(
+                conn,
+                reflection.id,
+                status=reflections.REVISION,
+                now=now,
+                expect=(reflections.SUBMITTED,),
+                expect_version=version,
+            )
+        await reflections.add_review(
+            conn,
+            reflection_id=reflection.id,
+            reviewer_id=viewer.person.id,
+            version=version,
+            decision="revision" if revise else "comment",
+            comment=cleaned,
+            now=now,
+        )
+        key = "review.revision_mentee" if revise else "review.comment_mentee"
+        await _tell_mentee(
+            conn,
+            mentee,
+            key,
+            reflection,
+            programme,
+            now,
+            mentor=viewer.person.name,
+            comment=cleaned,
+            revise=revise,
+        )
+    svc.outbox_wake()
+    return Outcome(Reviewed.SENT, reflection, mentee, conv.step)
+
+
+async def _tell_mentee(
+    conn: AsyncConnection,
+    mentee: Person,
+    key: str,
+    reflection: Reflection,
+    programme: Programme,
+    now: datetime,
+    *,
+    revise: bool = False,
+    **values: str,
+) -> None:
+    if mentee.telegram_id is None:
+        return
+    lang = mentee.language
+    buttons = None
+    if revise:
+        buttons = [
+            [Button(t(lang, "review.fix_now"), callbacks.encode("rf", "open", programme.id))]
+        ]
+    count = len(await reflections.reviews_of(conn, reflection.id))
+    await outbox.enqueue(
+        conn,
+        dedup_key=f"rv:{reflection.id}:{count}",
+        chat_id=mentee.telegram_id,
+        person_id=mentee.id,
+        now=now,
+        text=t(lang, key, week=week_label(reflection, lang), programme=programme.name, **values),
+        reply_markup=to_json(buttons),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    reflection: Reflection
+    mentee: Person
+    programme: Programme
+
+
+async def waiting(svc: Services, viewer: Viewer) -> list[Waiting]:
+    """Reflections waiting for this mentor, oldest first."""
+    if viewer.person is None:
+        return []
+    async with svc.db.read() as conn:
+        found = []
+        for reflection in await reflections.waiting_for_mentor(conn, viewer.person.id):
+            mentee = await people.get_person(conn, reflection.person_id)
+            programme = await programmes.get_programme(conn, reflection.programme_id)
+            assert mentee is not None
+            assert programme is not None
+            found.append(Waiting(reflection, mentee, programme))
+    return found
+
+
+async def resend(svc: Services, viewer: Viewer, reflection_id: int) -> bool:
+    """Send a waiting reflection to its mentor again (from /review), with fresh buttons."""
+    async with svc.db.write() as conn:
+        found = await _check(conn, viewer, reflection_id)
+        if found is None or viewer.person is None:
+            return False
+        reflection, mentee, programme = found
+        if reflection.status != reflections.SUBMITTED:
+            return False
+        await send_to_mentor(
+            conn, viewer.person, mentee, programme, reflection, now=svc.clock.now(), again=True
+        )
+    svc.outbox_wake()
+    return True

@@ -1,0 +1,37 @@
+"""Programme weeks in each person's own time zone.
+
+A week runs Monday to Sunday on the person's wall clock (WIB, WITA or WIT). Its reflection
+is due by the end of the programme's reflection day in that week; later is allowed and
+marked late.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def local_date(at: datetime, zone: str) -> date:
+    return at.astimezone(ZoneInfo(zone)).date()
+
+
+def week_start(at: datetime, zone: str) -> date:
+    """Monday of the week ``at`` falls in, on the person's calendar."""
+    day = local_date(at, zone)
+    return day - timedelta(days=day.weekday())
+
+
+def due_at(week: date, reflection_weekday: int, zone: str) -> datetime:
+    """The instant (UTC) a week's reflection becomes late: midnight after the reflection day."""
+    deadline = datetime.combine(week + timedelta(days=reflection_weekday + 1), time(0, 0))
+    return deadline.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def weeks_between(first: date, last: date) -> list[date]:
+    """Mondays of every week from the one holding ``first`` to the one holding ``last``."""
+    start = first - timedelta(days=first.weekday())
+    weeks = []
+    while start <= last:
+        weeks.append(start)
+        start += timedelta(days=7)
+    return weeks

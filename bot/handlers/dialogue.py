@@ -1,0 +1,60 @@
+"""Routes text and non-text messages to the dialogue the person is in, and /cancel."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.flows import dialogue
+from bot.handlers import reflect, register, review
+from bot.handlers.common import say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import t
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """Text: an answer in the open dialogue, else a pointer to /help."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    viewer = await viewer_of(update, context)
+    flow = await dialogue.current_flow(context.svc, viewer.telegram_id)
+    if flow == "register":
+        await register.on_text(update, context, viewer, message.text)
+    elif flow == "reflect":
+        await reflect.on_text(update, context, viewer, message.text)
+    elif flow == "review":
+        await review.on_text(update, context, viewer, message.text)
+    else:
+        key = "common.unknown_text" if viewer.known else "common.stranger_hint"
+        await say(update, t(viewer.language, key))
+
+
+async def on_other(update: Update, context: Context) -> None:
+    """Stickers, photos, voice...: evidence while reflecting, otherwise a gentle hint."""
+    message = update.effective_message
+    assert message is not None
+    viewer = await viewer_of(update, context)
+    flow = await dialogue.current_flow(context.svc, viewer.telegram_id)
+    if flow == "register":
+        await register.on_other(update, context, viewer)
+    elif flow == "reflect":
+        await reflect.on_media(update, context, viewer, message)
+    elif flow == "review":
+        await review.on_other(update, context, viewer)
+    else:
+        key = "common.text_only" if viewer.known else "common.stranger_hint"
+        await say(update, t(viewer.language, key))
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel: leave whatever is open; drafts (registration answers aside) are kept."""
+    viewer = await viewer_of(update, context)
+    left = await dialogue.leave(context.svc, viewer.telegram_id)
+    keys = {"register": "register.cancelled", "reflect": "reflect.stopped"}
+    await say(
+        update,
+        t(
+            viewer.language,
+            keys.get(left or "", "common.cancelled" if left else "common.nothing_to_cancel"),
+        ),
+    )

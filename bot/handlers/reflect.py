@@ -1,0 +1,193 @@
+"""/refleksi: the weekly reflection, one question at a time, then a summary to send."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot import callbacks
+from bot.flows import reflection
+from bot.flows.buttons import Button, Keyboard
+from bot.flows.identity import Viewer
+from bot.flows.reflection import Screen, Show
+from bot.flows.templates import question_text
+from bot.handlers.common import say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+PREVIEW = 500
+
+
+def _question(viewer: Viewer, screen: Screen) -> Html:
+    assert screen.programme is not None
+    assert screen.reflection is not None
+    assert screen.index is not None
+    lang = viewer.language
+    questions = screen.programme.questions
+    parts = [
+        t(
+            lang,
+            "reflect.question",
+            programme=screen.programme.name,
+            week=reflection.week_label(screen.reflection, lang),
+            number=screen.index + 1,
+            total=len(questions),
+            question=question_text(questions[screen.index], lang),
+        )
+    ]
+    current = screen.reflection.answers.get(str(screen.index))
+    if current:
+        shown = current if len(current) <= PREVIEW else current[:PREVIEW] + "…"
+        parts.append(t(lang, "reflect.current_answer", answer=shown))
+    parts.append(t(lang, "reflect.hint"))
+    return Html("\n\n".join(parts))
+
+
+def _summary_buttons(viewer: Viewer, screen: Screen) -> Keyboard:
+    assert screen.reflection is not None
+    assert screen.programme is not None
+    lang = viewer.language
+    rid = screen.reflection.id
+    edits = [
+        Button(
+            t(lang, "reflect.edit_button", number=i + 1), callbacks.encode("rf", "edit", rid, i)
+        )
+        for i in range(len(screen.programme.questions))
+    ]
+    return [
+        edits,
+        [
+            Button(t(lang, "reflect.send"), callbacks.encode("rf", "send", rid)),
+            Button(t(lang, "reflect.stop"), callbacks.encode("rf", "stop")),
+        ],
+    ]
+
+
+async def _summary(update: Update, viewer: Viewer, screen: Screen) -> None:
+    assert screen.reflection is not None
+    assert screen.programme is not None
+    lang = viewer.language
+    status = (
+        t(lang, f"reflect.status_{screen.reflection.status}")
+        if screen.reflection.status in ("submitted", "revision", "draft")
+        else ""
+    )
+    header = t(
+        lang,
+        "reflect.summary_header",
+        programme=screen.programme.name,
+        week=reflection.week_label(screen.reflection, lang),
+        status=status,
+    )
+    parts = reflection.summary_parts(screen.reflection, screen.programme, lang)
+    messages = reflection.chunks_for(header, parts, lang)
+    if screen.problem:
+        messages[-1] = f"{messages[-1]}\n\n{t(lang, screen.problem)}"
+    else:
+        messages[-1] = f"{messages[-1]}\n\n{t(lang, 'reflect.summary_footer')}"
+    for text in messages[:-1]:
+        await say(update, Html(text))
+    await say(update, Html(messages[-1]), _summary_buttons(viewer, screen))
+
+
+async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
+    """Put a reflection screen in the chat."""
+    lang = viewer.language
+    week = reflection.week_label(screen.reflection, lang) if screen.reflection else ""
+    if screen.show is Show.QUESTION:
+        text = _question(viewer, screen)
+        if screen.problem:
+            text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+        await say(update, text)
+    elif screen.show is Show.MORE:
+        await say(
+            update,
+            t(lang, "reflect.more"),
+            [[Button(t(lang, "reflect.next"), callbacks.encode("rf", "next"))]],
+        )
+    elif screen.show is Show.SUMMARY:
+        await _summary(update, viewer, screen)
+    elif screen.show is Show.SUBMITTED:
+        late = t(lang, "reflect.late") if screen.reflection and screen.reflection.late else ""
+        key = "reflect.sent" if screen.has_mentor else "reflect.sent_no_mentor"
+        await say(update, t(lang, key, week=week, late=late))
+    elif screen.show is Show.APPROVED:
+        await say(update, t(lang, "reflect.approved", week=week))
+    elif screen.show is Show.CHOOSE:
+        buttons = [
+            [Button(p.name[:60], callbacks.encode("rf", "open", p.id))] for p in screen.choices
+        ]
+        await say(update, t(lang, "reflect.choose"), buttons)
+    elif screen.show is Show.EVIDENCE:
+        await say(update, t(lang, "reflect.evidence", count=screen.evidence))
+    elif screen.show in (Show.NOT_MENTEE, Show.NO_PROGRAMME):
+        await say(update, t(lang, f"reflect.{screen.show.value}"))
+
+
+async def start(update: Update, context: Context) -> None:
+    """/refleksi"""
+    viewer = await viewer_of(update, context)
+    await show(update, viewer, await reflection.open_week(context.svc, viewer))
+
+
+async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
+    await show(update, viewer, await reflection.answer(context.svc, viewer, text))
+
+
+async def on_media(update: Update, context: Context, viewer: Viewer, message: Message) -> None:
+    """A photo or document is evidence; anything else gets a hint and the same question."""
+    kind, file_id, unique = None, None, None
+    if message.photo:
+        kind, file_id, unique = (
+            "photo",
+            message.photo[-1].file_id,
+            message.photo[-1].file_unique_id,
+        )
+    elif message.document:
+        kind, file_id, unique = (
+            "document",
+            message.document.file_id,
+            message.document.file_unique_id,
+        )
+    if kind and file_id:
+        screen = await reflection.add_evidence(
+            context.svc, viewer, kind, file_id, unique, message.caption
+        )
+        await show(update, viewer, screen)
+        return
+    resumed = await reflection.open_week(context.svc, viewer)
+    if resumed.show is Show.QUESTION:
+        resumed.problem = "reflect.non_text"
+    await show(update, viewer, resumed)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """The reflection buttons: open, edit an answer, send, stop for now, next part."""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    data = callbacks.decode(query.data)
+    action = data.fields[0] if data and data.fields else ""
+    first = data.int_field(1) if data else None
+    second = data.int_field(2) if data else None
+    svc = context.svc
+    if action == "open" and first is not None:
+        screen = await reflection.open_week(svc, viewer, first)
+    elif action == "edit" and first is not None and second is not None:
+        screen = await reflection.edit(svc, viewer, first, second)
+    elif action == "send" and first is not None:
+        screen = await reflection.submit(svc, viewer, first)
+    elif action == "next":
+        screen = await reflection.next_question(svc, viewer)
+    elif action == "stop":
+        stopped = await reflection.stop(svc, viewer)
+        screen = Screen(Show.SAVED if stopped else Show.INVALID_BUTTON)
+    else:
+        screen = Screen(Show.INVALID_BUTTON)
+    if screen.show is Show.INVALID_BUTTON:
+        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        return
+    await query.answer()
+    if screen.show is Show.SAVED:
+        await say(update, t(viewer.language, "reflect.stopped"))
+        return
+    await show(update, viewer, screen)

@@ -1,0 +1,107 @@
+"""Mentors review in chat: the review buttons, the comment text, and /review."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot import callbacks, timezones
+from bot.flows import review
+from bot.flows.buttons import Button
+from bot.flows.identity import Viewer
+from bot.flows.reflection import week_label
+from bot.flows.review import Reviewed
+from bot.handlers.common import edit, say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+_ALERTS = {
+    Reviewed.ALREADY_APPROVED: "review.already_approved",
+    Reviewed.STALE: "review.stale",
+    Reviewed.NOT_ALLOWED: "review.not_allowed",
+}
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """``rv:ok|cm|rev:<reflection>:<version>`` and ``rv:show:<reflection>``."""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    data = callbacks.decode(query.data)
+    action = data.fields[0] if data and data.fields else ""
+    reflection_id = data.int_field(1) if data else None
+    version = data.int_field(2) if data else None
+    if action == "show" and reflection_id is not None:
+        if await review.resend(context.svc, viewer, reflection_id):
+            await query.answer(t(lang, "review.resent"))
+            return
+        await query.answer(t(lang, "review.stale"), show_alert=True)
+        return
+    if action not in ("ok", "cm", "rev") or reflection_id is None or version is None:
+        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        return
+    outcome = await review.decide(context.svc, viewer, reflection_id, version, action)
+    if outcome.result in _ALERTS:
+        await query.answer(t(lang, _ALERTS[outcome.result]), show_alert=True)
+        return
+    await query.answer()
+    assert outcome.mentee is not None
+    if outcome.result is Reviewed.APPROVED:
+        original = query.message.text_html if isinstance(query.message, Message) else ""
+        await edit(query, Html(f"{original}\n\n{t(lang, 'review.approved')}"))
+    else:
+        key = "review.ask_comment" if action == "cm" else "review.ask_revision"
+        await say(update, t(lang, key, mentee=outcome.mentee.name))
+
+
+async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
+    """The comment or revision text the mentor was asked for."""
+    lang = viewer.language
+    outcome = await review.comment_text(context.svc, viewer, text)
+    if outcome.result is Reviewed.SENT and outcome.mentee is not None:
+        key = "review.sent_revision" if outcome.decision == "rev" else "review.sent_comment"
+        await say(update, t(lang, key, mentee=outcome.mentee.name))
+    elif outcome.result in (Reviewed.EMPTY, Reviewed.TOO_LONG):
+        await say(update, t(lang, f"review.{outcome.result.value}"))
+    elif outcome.result in _ALERTS:
+        await say(update, t(lang, _ALERTS[outcome.result]))
+
+
+async def on_other(update: Update, context: Context, viewer: Viewer) -> None:
+    await say(update, t(viewer.language, "review.non_text"))
+
+
+async def waiting(update: Update, context: Context) -> None:
+    """/review: what waits for this mentor, oldest first, each with a button to see it."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    found = await review.waiting(context.svc, viewer)
+    if not found:
+        await say(update, t(lang, "review.none_waiting"))
+        return
+    lines = [t(lang, "review.waiting_header", count=len(found))]
+    buttons = []
+    for item in found[:20]:
+        sent_at = item.reflection.submitted_at
+        stamp = (
+            timezones.local(sent_at, viewer.timezone).strftime("%d-%m %H:%M") if sent_at else "-"
+        )
+        lines.append(
+            t(
+                lang,
+                "review.waiting_line",
+                mentee=item.mentee.name,
+                programme=item.programme.name,
+                week=week_label(item.reflection, lang),
+                sent=stamp,
+            )
+        )
+        buttons.append(
+            [
+                Button(
+                    f"{t(lang, 'review.show')} · {item.mentee.name}"[:60],
+                    callbacks.encode("rv", "show", item.reflection.id),
+                )
+            ]
+        )
+    await say(update, Html("\n".join(lines)), buttons)

@@ -1,0 +1,234 @@
+"""Weekly reflections, their evidence and their reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Evidence, Reflection, Review
+from storage.portable import insert_or_ignore
+from storage.schema import pairings, reflection_evidence, reflections, reviews
+
+DRAFT, SUBMITTED, REVISION, APPROVED = "draft", "submitted", "revision", "approved"
+WAITING_REVIEW = (SUBMITTED,)
+
+
+def _to_reflection(row: Mapping[str, Any]) -> Reflection:
+    return Reflection(
+        id=row["id"],
+        programme_id=row["programme_id"],
+        person_id=row["person_id"],
+        week_start=row["week_start"],
+        status=row["status"],
+        answers=dict(row["answers"] or {}),
+        minutes=row["minutes"],
+        version=row["version"],
+        late=bool(row["late"]),
+        submitted_at=row["submitted_at"],
+        reviewed_at=row["reviewed_at"],
+    )
+
+
+async def get_reflection(conn: AsyncConnection, reflection_id: int) -> Reflection | None:
+    row = (
+        (await conn.execute(select(reflections).where(reflections.c.id == reflection_id)))
+        .mappings()
+        .first()
+    )
+    return _to_reflection(row) if row else None
+
+
+async def for_week(
+    conn: AsyncConnection, programme_id: int, person_id: int, week_start: date
+) -> Reflection | None:
+    row = (
+        (
+            await conn.execute(
+                select(reflections).where(
+                    reflections.c.programme_id == programme_id,
+                    reflections.c.person_id == person_id,
+                    reflections.c.week_start == week_start,
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _to_reflection(row) if row else None
+
+
+async def open_draft(
+    conn: AsyncConnection, programme_id: int, person_id: int, week_start: date, now: datetime
+) -> Reflection:
+    """The week's reflection, created as an empty draft if there is none (one per week)."""
+    await insert_or_ignore(
+        conn,
+        reflections,
+        {
+            "programme_id": programme_id,
+            "person_id": person_id,
+            "week_start": week_start,
+            "status": DRAFT,
+            "answers": {},
+            "version": 1,
+            "late": False,
+            "created_at": now,
+            "updated_at": now,
+        },
+        keys=["programme_id", "person_id", "week_start"],
+    )
+    found = await for_week(conn, programme_id, person_id, week_start)
+    assert found is not None
+    return found
+
+
+async def save_answer(
+    conn: AsyncConnection,
+    reflection_id: int,
+    index: int,
+    text: str,
+    now: datetime,
+    minutes: int | None = None,
+) -> Reflection:
+    current = await get_reflection(conn, reflection_id)
+    assert current is not None
+    answers = {**current.answers, str(index): text}
+    values: dict[str, Any] = {"answers": answers, "updated_at": now}
+    if minutes is not None:
+        values["minutes"] = minutes
+    await conn.execute(
+        update(reflections).where(reflections.c.id == reflection_id).values(**values)
+    )
+    saved = await get_reflection(conn, reflection_id)
+    assert saved is not None
+    return saved
+
+
+async def set_state(
+    conn: AsyncConnection,
+    reflection_id: int,
+    *,
+    status: str,
+    now: datetime,
+    expect: tuple[str, ...],
+    expect_version: int | None = None,
+    **values: Any,
+) -> bool:
+    """Move a reflection on, guarded by its current status (and version): False if stale."""
+    where = [reflections.c.id == reflection_id, reflections.c.status.in_(expect)]
+    if expect_version is not None:
+        where.append(reflections.c.version == expect_version)
+    result = await conn.execute(
+        update(reflections).where(*where).values(status=status, updated_at=now, **values)
+    )
+    return result.rowcount == 1
+
+
+async def of_person(conn: AsyncConnection, person_id: int, programme_id: int) -> list[Reflection]:
+    rows = await conn.execute(
+        select(reflections)
+        .where(reflections.c.person_id == person_id, reflections.c.programme_id == programme_id)
+        .order_by(reflections.c.week_start)
+    )
+    return [_to_reflection(r) for r in rows.mappings()]
+
+
+async def waiting_for_mentor(conn: AsyncConnection, mentor_id: int) -> list[Reflection]:
+    """Submitted reflections of this mentor's active mentees, oldest first."""
+    rows = await conn.execute(
+        select(reflections)
+        .join(
+            pairings,
+            (pairings.c.programme_id == reflections.c.programme_id)
+            & (pairings.c.mentee_id == reflections.c.person_id),
+        )
+        .where(
+            pairings.c.mentor_id == mentor_id,
+            pairings.c.status == "active",
+            reflections.c.status.in_(WAITING_REVIEW),
+        )
+        .order_by(reflections.c.submitted_at, reflections.c.id)
+    )
+    return [_to_reflection(r) for r in rows.mappings()]
+
+
+async def add_evidence(
+    conn: AsyncConnection,
+    reflection_id: int,
+    *,
+    kind: str,
+    file_id: str,
+    file_unique_id: str | None,
+    caption: str | None,
+    now: datetime,
+) -> int:
+    await conn.execute(
+        insert(reflection_evidence).values(
+            reflection_id=reflection_id,
+            kind=kind,
+            telegram_file_id=file_id,
+            file_unique_id=file_unique_id,
+            caption=caption,
+            created_at=now,
+        )
+    )
+    count = await conn.execute(
+        select(func.count()).where(reflection_evidence.c.reflection_id == reflection_id)
+    )
+    return int(count.scalar() or 0)
+
+
+async def evidence_of(conn: AsyncConnection, reflection_id: int) -> list[Evidence]:
+    rows = await conn.execute(
+        select(reflection_evidence)
+        .where(reflection_evidence.c.reflection_id == reflection_id)
+        .order_by(reflection_evidence.c.id)
+    )
+    return [
+        Evidence(r["id"], r["reflection_id"], r["kind"], r["telegram_file_id"], r["caption"])
+        for r in rows.mappings()
+    ]
+
+
+async def add_review(
+    conn: AsyncConnection,
+    *,
+    reflection_id: int,
+    reviewer_id: int,
+    version: int,
+    decision: str,
+    comment: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(reviews).values(
+            reflection_id=reflection_id,
+            reviewer_id=reviewer_id,
+            version=version,
+            decision=decision,
+            comment=comment,
+            created_at=now,
+        )
+    )
+
+
+async def reviews_of(conn: AsyncConnection, reflection_id: int) -> list[Review]:
+    rows = await conn.execute(
+        select(reviews).where(reviews.c.reflection_id == reflection_id).order_by(reviews.c.id)
+    )
+    return [
+        Review(
+            r["id"],
+            r["reflection_id"],
+            r["reviewer_id"],
+            r["version"],
+            r["decision"],
+            r["comment"],
+            r["created_at"],
+        )
+        for r in rows.mappings()
+    ]
