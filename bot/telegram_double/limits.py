@@ -12,16 +12,19 @@ class RateLimits:
     """Per bot: ~30 messages/s overall, 1/s per private chat, 20/min per group.
 
     ``per_chat_burst`` is how many messages a private chat may receive at once before the
-    1/s rate applies; the default is generous so functional tests never trip it, and a
-    benchmark sets 1 to hold the bot to the letter.
+    1/s rate applies. Telegram tolerates a bot answering a person who is talking to it, so
+    each message the user sends gives their chat ``reply_credit`` tokens back: a bot that
+    answers every input never sees a 429, a bot that floods a chat does. A benchmark sets
+    ``per_chat_burst=1, reply_credit=0`` to hold the bot to the letter.
     """
 
     enabled: bool = True
     global_per_second: float = 30.0
     global_burst: float = 30.0
     per_chat_per_second: float = 1.0
-    per_chat_burst: float = 20.0
+    per_chat_burst: float = 5.0
     per_group_per_minute: float = 20.0
+    reply_credit: float = 4.0
 
 
 @dataclass
@@ -63,6 +66,13 @@ class Limiter:
                 rate, burst = self.limits.per_chat_per_second, self.limits.per_chat_burst
             bucket = self._chats[chat_id] = _Bucket(rate, burst, burst)
         return bucket
+
+    def credit(self, chat_id: int) -> None:
+        """The user wrote to the bot: their chat may receive a few answers at once."""
+        bucket = self._chat_bucket(chat_id)
+        bucket.tokens = min(
+            bucket.capacity + self.limits.reply_credit, bucket.tokens + self.limits.reply_credit
+        )
 
     def check(self, chat_id: int) -> int | None:
         """None if the message may be sent (and count it), else ``retry_after`` seconds."""

@@ -232,6 +232,7 @@ class TelegramDouble:
         """Queue an update (``payload`` is e.g. ``{"message": {...}}``); returns it whole."""
         update = {"update_id": next(self._update_ids), **payload}
         self._known_chats.add(chat_id)
+        self.limiter.credit(chat_id)
         self._updates.append(update)
         self._enqueued_upto = update["update_id"]
         self._last_activity = time.monotonic()

@@ -2,60 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bot.flows import pairing as pairing_flow
 from bot.flows import programmes
-from bot.flows.programmes import NewProgramme
-from bot.telegram_double import DoubleUser, TelegramDouble
+from bot.telegram_double import TelegramDouble
 from storage import pairings, people
-from tests.conftest import DEMO_ROSTER
 from tests.e2e.conftest import BotUnderTest
-
-NIPS = tuple(line.split(",")[0] for line in DEMO_ROSTER.read_text().splitlines()[1:])
-IDS = {
-    "Siti Rahmawati": 601,
-    "Rina Kartika": 603,
-    "Yohanes Wenda": 604,
-    "Budi Santoso": 605,
-    "Dewi Lestari": 606,
-    "Made Wirawan": 607,
-    "Maria Kogoya": 608,
-}
-
-
-async def _everyone_joins(bot: BotUnderTest, double: TelegramDouble) -> dict[str, DoubleUser]:
-    codes = await bot.import_demo_roster()
-    users = {}
-    for name, user_id in IDS.items():
-        user = double.user(user_id, first_name=name.split()[0])
-        await user.send_text(f"/start {codes[name]}")
-        await user.next_message()
-        users[name] = user
-    return users
-
-
-async def _programme(bot: BotUnderTest) -> None:
-    created = await programmes.create(
-        bot.svc,
-        NewProgramme(
-            name="Perubahan 2027",
-            kind="perubahan",
-            starts_on=date(2026, 12, 7),
-            ends_on=date(2027, 3, 26),
-            reflection_weekday=4,
-            member_nips=NIPS,
-        ),
-    )
-    assert created.problems == []
-    assert (created.mentees, created.mentors) == (4, 2)
+from tests.e2e.world import create_programme, everyone_joins
 
 
 async def test_match_offer_accept_decline_reoffer(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:
-    users = await _everyone_joins(bot, double)
-    await _programme(bot)
+    users = await everyone_joins(bot, double)
+    await create_programme(bot)
     siti, rina, yohanes = users["Siti Rahmawati"], users["Rina Kartika"], users["Yohanes Wenda"]
 
     await siti.send_text("/match Perubahan 2027")
@@ -114,8 +75,8 @@ async def test_match_offer_accept_decline_reoffer(
 
 
 async def test_capacity_holds_and_offers_expire(bot: BotUnderTest, double: TelegramDouble) -> None:
-    users = await _everyone_joins(bot, double)
-    await _programme(bot)
+    users = await everyone_joins(bot, double)
+    await create_programme(bot)
     programme = await programmes.by_name(bot.svc, "Perubahan 2027")
     assert programme is not None
     # Rina can carry only one mentee: everything else goes to Yohanes (capacity 3) or waits.
@@ -144,8 +105,8 @@ async def test_capacity_holds_and_offers_expire(bot: BotUnderTest, double: Teleg
 async def test_mentee_cannot_match_and_asks_for_a_mentor(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:
-    users = await _everyone_joins(bot, double)
-    await _programme(bot)
+    users = await everyone_joins(bot, double)
+    await create_programme(bot)
     budi = users["Budi Santoso"]
     await budi.send_text("/match Perubahan 2027")
     assert "hanya koordinator" in (await budi.next_message()).text

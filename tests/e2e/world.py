@@ -1,0 +1,66 @@
+"""A small programme world for end-to-end tests: the demo roster joined, a programme, pairs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.flows import programmes
+from bot.flows.programmes import NewProgramme
+from bot.telegram_double import DoubleUser, TelegramDouble
+from tests.conftest import DEMO_ROSTER
+from tests.e2e.conftest import BotUnderTest
+
+NIPS = tuple(line.split(",")[0] for line in DEMO_ROSTER.read_text().splitlines()[1:])
+IDS = {
+    "Siti Rahmawati": 601,
+    "Rina Kartika": 603,
+    "Yohanes Wenda": 604,
+    "Budi Santoso": 605,
+    "Dewi Lestari": 606,
+    "Made Wirawan": 607,
+    "Maria Kogoya": 608,
+}
+PROGRAMME = "Perubahan 2027"
+
+
+async def everyone_joins(bot: BotUnderTest, double: TelegramDouble) -> dict[str, DoubleUser]:
+    codes = await bot.import_demo_roster()
+    users = {}
+    for name, user_id in IDS.items():
+        user = double.user(user_id, first_name=name.split()[0])
+        await user.send_text(f"/start {codes[name]}")
+        await user.next_message()
+        users[name] = user
+    return users
+
+
+async def create_programme(bot: BotUnderTest) -> None:
+    created = await programmes.create(
+        bot.svc,
+        NewProgramme(
+            name=PROGRAMME,
+            kind="perubahan",
+            starts_on=date(2026, 12, 7),
+            ends_on=date(2027, 3, 26),
+            reflection_weekday=4,
+            member_nips=NIPS,
+        ),
+    )
+    assert created.problems == []
+
+
+async def paired(bot: BotUnderTest, double: TelegramDouble) -> dict[str, DoubleUser]:
+    """Everyone joined; the coordinator matched in chat and every mentor accepted."""
+    users = await everyone_joins(bot, double)
+    await create_programme(bot)
+    siti = users["Siti Rahmawati"]
+    await siti.send_text(f"/match {PROGRAMME}")
+    await siti.press(await siti.next_message(), 0)
+    await double.settle()
+    for mentor in ("Rina Kartika", "Yohanes Wenda"):
+        for offer in [m for m in users[mentor].unread() if m.buttons]:
+            await users[mentor].press(offer, 0)
+    await double.settle()
+    for user in users.values():
+        user.unread()
+    return users
