@@ -176,3 +176,19 @@ class Review:
     decision: str  # approve, comment, revision
     comment: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MentoringSession:
+    id: int
+    programme_id: int
+    mentor_id: int
+    mentee_id: int
+    held_on: date
+    minutes: int
+    topic: str
+    mode: str  # online, offline
+    logged_by_id: int | None
+    confirmed_at: datetime | None
+    rating: int | None = None
+    rating_note: str | None = None

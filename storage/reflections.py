@@ -232,3 +232,18 @@ async def reviews_of(conn: AsyncConnection, reflection_id: int) -> list[Review]:
         )
         for r in rows.mappings()
     ]
+
+
+async def minutes_approved_between(
+    conn: AsyncConnection, person_id: int, first: date, last: date
+) -> int:
+    """Hours reported in approved reflections for weeks in [first, last], in minutes."""
+    total = await conn.execute(
+        select(func.coalesce(func.sum(reflections.c.minutes), 0)).where(
+            reflections.c.person_id == person_id,
+            reflections.c.status == APPROVED,
+            reflections.c.week_start >= first,
+            reflections.c.week_start <= last,
+        )
+    )
+    return int(total.scalar() or 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.telegram_double import SentMessage, TelegramDouble
 from bot.telegram_double.html import utf16_len
 from storage import reflections
@@ -109,6 +111,20 @@ async def test_reflect_revise_approve(bot: BotUnderTest, double: TelegramDouble)
     await rina.press_data(v2.message_id, approve_v2)  # a double tap
     await double.settle()
     assert "sudah disetujui" in double.callback_answers[-1]["text"]
+
+    # Progress by hand: week of 7 Dec reflected and approved; 1 h 30 min = 2 JP.
+    await budi.send_text("/progres")
+    mine = (await budi.next_message()).text
+    assert "Refleksi: 1 dari 1 minggu · beruntun 1 minggu" in mine
+    assert "Menunggu tinjauan: 0" in mine
+    assert "JP tahun ini: 2 dari 20 JP" in mine
+    assert "Rancangan proyek perubahan disetujui · 21-12-2026" in mine
+    bot.clock.advance(timedelta(days=14))  # Monday 21 Dec: the week of 14 Dec was missed
+    await rina.send_text("/progres")
+    assert (
+        "Budi Santoso (Perubahan 2027): refleksi 1/2, beruntun 0, menunggu tinjauan 0, 2 JP"
+        in (await rina.next_message()).text
+    )
 
     async with bot.svc.db.read() as conn:
         [saved] = await reflections.of_person(conn, 5, 1)

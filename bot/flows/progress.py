@@ -1,0 +1,102 @@
+"""Progress figures: weeks reflected against weeks due, streak, reviews pending,
+milestones, and JP earned this year against the 20 JP every ASN is owed.
+
+JP counts verified learning time only: hours reported in *approved* reflections
+(project-based learning, checked by the mentor) plus *confirmed* mentoring sessions,
+in the person's calendar year. 1 JP = 45 minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.flows import weeks
+from bot.flows.hours import jp
+from bot.flows.identity import Viewer
+from bot.flows.services import Services
+from storage import pairings, people, programmes, reflections, sessions
+from storage.models import Milestone, Person, Programme
+
+JP_TARGET = 20
+REFLECTED = (reflections.SUBMITTED, reflections.REVISION, reflections.APPROVED)
+
+
+@dataclass(frozen=True, slots=True)
+class MenteeProgress:
+    person: Person
+    programme: Programme
+    reflected: int
+    due: int
+    streak: int
+    pending_reviews: int
+    milestones: tuple[Milestone, ...]
+    jp_year: float
+
+
+async def _year_jp(conn: AsyncConnection, person: Person, now: datetime) -> float:
+    year = weeks.local_date(now, person.timezone).year
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    minutes = await reflections.minutes_approved_between(conn, person.id, first, last)
+    minutes += await sessions.confirmed_minutes_between(conn, person.id, first, last)
+    return jp(minutes)
+
+
+async def mentee_progress(
+    conn: AsyncConnection, person: Person, programme: Programme, now: datetime
+) -> MenteeProgress:
+    today = weeks.local_date(now, person.timezone)
+    mine = {r.week_start: r for r in await reflections.of_person(conn, person.id, programme.id)}
+    done = {week for week, r in mine.items() if r.status in REFLECTED}
+    programme_weeks = weeks.weeks_between(programme.starts_on, min(today, programme.ends_on))
+    due_weeks = [
+        w
+        for w in programme_weeks
+        if weeks.due_at(w, programme.reflection_weekday, person.timezone) <= now or w in done
+    ]
+    streak = 0
+    for week in reversed(due_weeks):
+        if week not in done:
+            break
+        streak += 1
+    return MenteeProgress(
+        person=person,
+        programme=programme,
+        reflected=len(done & set(programme_weeks)),
+        due=len(due_weeks),
+        streak=streak,
+        pending_reviews=sum(1 for r in mine.values() if r.status == reflections.SUBMITTED),
+        milestones=tuple(await programmes.milestones_of(conn, programme.id)),
+        jp_year=await _year_jp(conn, person, now),
+    )
+
+
+async def for_mentee(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
+    me = viewer.person
+    if me is None:
+        return []
+    now = svc.clock.now()
+    async with svc.db.read() as conn:
+        return [
+            await mentee_progress(conn, me, programme, now)
+            for programme in await programmes.programmes_of(conn, me.id, "mentee")
+        ]
+
+
+async def for_mentor(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
+    """A line for each mentee the viewer actively mentors."""
+    me = viewer.person
+    if me is None:
+        return []
+    now = svc.clock.now()
+    async with svc.db.read() as conn:
+        found = []
+        for pairing in await pairings.of_mentor(conn, me.id, (pairings.ACTIVE,)):
+            mentee = await people.get_person(conn, pairing.mentee_id)
+            programme = await programmes.get_programme(conn, pairing.programme_id)
+            assert mentee is not None
+            assert programme is not None
+            found.append(await mentee_progress(conn, mentee, programme, now))
+    return found

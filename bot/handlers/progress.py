@@ -1,0 +1,79 @@
+"""/progres: a mentee's own figures, and a line per mentee for a mentor."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.flows import progress
+from bot.flows.progress import JP_TARGET, MenteeProgress
+from bot.flows.templates import milestone_title
+from bot.handlers.common import say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+BAR_CELLS = 10
+
+
+def number(value: float, language: str) -> str:
+    """1 decimal; Indonesian writes a decimal comma."""
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if language == "id" else text
+
+
+def bar(value: float) -> str:
+    filled = min(BAR_CELLS, round(value / JP_TARGET * BAR_CELLS))
+    return "▓" * filled + "░" * (BAR_CELLS - filled)
+
+
+def _mentee_block(item: MenteeProgress, lang: str) -> str:
+    lines = [
+        t(
+            lang,
+            "progress.mentee",
+            programme=item.programme.name,
+            reflected=item.reflected,
+            due=item.due,
+            streak=item.streak,
+            pending=item.pending_reviews,
+            jp=number(item.jp_year, lang),
+            target=JP_TARGET,
+            bar=bar(item.jp_year),
+        )
+    ]
+    if item.milestones:
+        lines.append(t(lang, "progress.milestones_header"))
+        lines += [
+            t(
+                lang,
+                "progress.milestone_line",
+                title=milestone_title(m.title, lang),
+                due=m.due_on.strftime("%d-%m-%Y") if m.due_on else "-",
+            )
+            for m in item.milestones
+        ]
+    return "\n".join(lines)
+
+
+async def show(update: Update, context: Context) -> None:
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    blocks = [_mentee_block(item, lang) for item in await progress.for_mentee(context.svc, viewer)]
+    mentees = await progress.for_mentor(context.svc, viewer)
+    if mentees:
+        lines = [t(lang, "progress.mentor_header")]
+        lines += [
+            t(
+                lang,
+                "progress.mentor_line",
+                name=m.person.name,
+                programme=m.programme.name,
+                reflected=m.reflected,
+                due=m.due,
+                streak=m.streak,
+                pending=m.pending_reviews,
+                jp=number(m.jp_year, lang),
+            )
+            for m in mentees
+        ]
+        blocks.append("\n".join(lines))
+    await say(update, Html("\n\n".join(blocks)) if blocks else t(lang, "progress.none"))

@@ -1,0 +1,116 @@
+"""Mentoring sessions: logged by one side, confirmed by the other, rated by the mentee."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import MentoringSession
+from storage.schema import mentoring_sessions as sessions
+
+
+def _to_session(row: Mapping[str, Any]) -> MentoringSession:
+    return MentoringSession(
+        id=row["id"],
+        programme_id=row["programme_id"],
+        mentor_id=row["mentor_id"],
+        mentee_id=row["mentee_id"],
+        held_on=row["held_on"],
+        minutes=row["minutes"],
+        topic=row["topic"],
+        mode=row["mode"],
+        logged_by_id=row["logged_by_id"],
+        confirmed_at=row["confirmed_at"],
+        rating=row["rating"],
+        rating_note=row["rating_note"],
+    )
+
+
+async def log_session(
+    conn: AsyncConnection,
+    *,
+    programme_id: int,
+    mentor_id: int,
+    mentee_id: int,
+    held_on: date,
+    minutes: int,
+    topic: str,
+    mode: str,
+    logged_by_id: int,
+    now: datetime,
+) -> MentoringSession:
+    result = await conn.execute(
+        insert(sessions).values(
+            programme_id=programme_id,
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            held_on=held_on,
+            minutes=minutes,
+            topic=topic,
+            mode=mode,
+            logged_by_id=logged_by_id,
+            created_at=now,
+        )
+    )
+    found = await get_session(conn, int(result.inserted_primary_key[0]))
+    assert found is not None
+    return found
+
+
+async def get_session(conn: AsyncConnection, session_id: int) -> MentoringSession | None:
+    row = (
+        (await conn.execute(select(sessions).where(sessions.c.id == session_id)))
+        .mappings()
+        .first()
+    )
+    return _to_session(row) if row else None
+
+
+async def confirm(conn: AsyncConnection, session_id: int, now: datetime) -> bool:
+    result = await conn.execute(
+        update(sessions)
+        .where(sessions.c.id == session_id, sessions.c.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def rate(conn: AsyncConnection, session_id: int, rating: int, note: str | None) -> None:
+    values: dict[str, Any] = {"rating": rating}
+    if note is not None:
+        values["rating_note"] = note
+    await conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
+
+
+async def confirmed_minutes_between(
+    conn: AsyncConnection, mentee_id: int, first: date, last: date
+) -> int:
+    total = await conn.execute(
+        select(func.coalesce(func.sum(sessions.c.minutes), 0)).where(
+            sessions.c.mentee_id == mentee_id,
+            sessions.c.confirmed_at.is_not(None),
+            sessions.c.held_on >= first,
+            sessions.c.held_on <= last,
+        )
+    )
+    return int(total.scalar() or 0)
+
+
+async def last_confirmed(conn: AsyncConnection, mentee_id: int) -> MentoringSession | None:
+    row = (
+        (
+            await conn.execute(
+                select(sessions)
+                .where(sessions.c.mentee_id == mentee_id, sessions.c.confirmed_at.is_not(None))
+                .order_by(sessions.c.held_on.desc(), sessions.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _to_session(row) if row else None
