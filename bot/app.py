@@ -40,6 +40,7 @@ from bot.handlers import (
     reflect,
     register,
     review,
+    sessions,
     start,
 )
 from bot.handlers.context import CONTEXT_TYPES, Context
@@ -95,6 +96,7 @@ def register_handlers(app: PembinaApp) -> None:
         "refleksi": reflect.start,
         "review": review.waiting,
         "progres": progress.show,
+        "sesi": sessions.start,
         "language": preferences.choose_language,
         "timezone": preferences.choose_timezone,
         "profile": members.show_profile,
@@ -116,6 +118,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(pairing.on_match_button, pattern=r"^match:"))
     app.add_handler(CallbackQueryHandler(reflect.on_button, pattern=r"^rf:"))
     app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^rv:"))
+    app.add_handler(CallbackQueryHandler(sessions.on_button, pattern=r"^ss:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_text))

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 STRANGER = ("start", "help", "language", "timezone", "cancel")
 MEMBER = ("start", "help", "profile", "language", "timezone", "cancel")
 BY_ROLE: dict[str, tuple[str, ...]] = {
-    "mentee": ("refleksi", "progres", "mentor"),
-    "mentor": ("review", "mentees", "progres"),
+    "mentee": ("refleksi", "progres", "sesi", "mentor"),
+    "mentor": ("review", "mentees", "sesi", "progres"),
     "supervisor": (),
     "coordinator": ("programs", "match", "requests", "people", "invite"),
 }

@@ -1,0 +1,105 @@
+"""/sesi: log a mentoring session; confirm it; rate it."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import callbacks
+from bot.flows import sessions
+from bot.flows.buttons import Button, Keyboard
+from bot.flows.identity import Viewer
+from bot.flows.sessions import Screen, Show, Step
+from bot.handlers.common import edit, say, viewer_of
+from bot.handlers.context import Context
+from bot.i18n import Html, t
+
+
+def _buttons(viewer: Viewer, step: Step | None) -> Keyboard | None:
+    lang = viewer.language
+    if step is Step.DAY:
+        return [
+            [
+                Button(t(lang, "session.today"), callbacks.encode("ss", "day", 0)),
+                Button(t(lang, "session.yesterday"), callbacks.encode("ss", "day", 1)),
+            ]
+        ]
+    if step is Step.MODE:
+        return [
+            [
+                Button(t(lang, f"session.mode_{m}"), callbacks.encode("ss", "mode", m))
+                for m in sessions.MODES
+            ]
+        ]
+    return None
+
+
+async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
+    lang = viewer.language
+    if screen.show in (Show.ASK, Show.PROBLEM) and screen.step is not None:
+        text = t(lang, f"session.ask_{screen.step.value}")
+        if screen.problem:
+            text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+        await say(update, text, _buttons(viewer, screen.step))
+    elif screen.show is Show.CHOOSE:
+        buttons = [
+            [Button(other.name[:60], callbacks.encode("ss", "who", pairing.id))]
+            for pairing, other in screen.choices
+        ]
+        await say(update, t(lang, "session.ask_who"), buttons)
+    elif screen.show is Show.LOGGED and screen.other is not None:
+        await say(update, t(lang, "session.logged", other=screen.other.name))
+    elif screen.show is Show.NO_PAIR:
+        await say(update, t(lang, "session.no_pair"))
+    elif screen.show is Show.NOTE_SAVED:
+        await say(update, t(lang, "session.note_saved"))
+
+
+async def start(update: Update, context: Context) -> None:
+    """/sesi"""
+    viewer = await viewer_of(update, context)
+    await show(update, viewer, await sessions.begin(context.svc, viewer))
+
+
+async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
+    await show(update, viewer, await sessions.answer(context.svc, viewer, text))
+
+
+async def on_note(update: Update, context: Context, viewer: Viewer, text: str) -> None:
+    await show(update, viewer, await sessions.note(context.svc, viewer, text))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """``ss:who|day|mode|ok|rate|skip:...``"""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    data = callbacks.decode(query.data)
+    action = data.fields[0] if data and data.fields else ""
+    first = data.int_field(1) if data else None
+    svc = context.svc
+    if action == "who" and first is not None:
+        screen = await sessions.choose(svc, viewer, first)
+    elif action == "day" and first in (0, 1):
+        screen = await sessions.answer(svc, viewer, None, day_offset=first)
+    elif action == "mode" and data is not None and len(data.fields) > 1:
+        screen = await sessions.answer(svc, viewer, None, mode=data.fields[1])
+    elif action == "ok" and first is not None:
+        screen = await sessions.confirm(svc, viewer, first)
+    elif action == "rate" and first is not None and data is not None:
+        screen = await sessions.rate(svc, viewer, first, data.int_field(2) or 0)
+    elif action == "skip":
+        screen = await sessions.note(svc, viewer, None)
+    else:
+        screen = Screen(Show.INVALID)
+    if screen.show is Show.INVALID:
+        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        return
+    await query.answer()
+    if screen.show is Show.CONFIRMED:
+        await edit(query, t(lang, "session.confirmed"))
+    elif screen.show is Show.RATED:
+        skip = [[Button(t(lang, "session.skip_note"), callbacks.encode("ss", "skip"))]]
+        await edit(query, t(lang, "session.ask_note"), skip)
+    else:
+        await show(update, viewer, screen)
