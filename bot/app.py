@@ -36,6 +36,7 @@ from bot.handlers import (
     members,
     pairing,
     preferences,
+    programme_wizard,
     progress,
     reflect,
     register,
@@ -97,6 +98,7 @@ def register_handlers(app: PembinaApp) -> None:
         "review": review.waiting,
         "progres": progress.show,
         "sesi": sessions.start,
+        "newprogram": programme_wizard.start,
         "language": preferences.choose_language,
         "timezone": preferences.choose_timezone,
         "profile": members.show_profile,
@@ -119,6 +121,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(reflect.on_button, pattern=r"^rf:"))
     app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^rv:"))
     app.add_handler(CallbackQueryHandler(sessions.on_button, pattern=r"^ss:"))
+    app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_text))

@@ -11,7 +11,7 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
     "mentee": ("refleksi", "progres", "sesi", "mentor"),
     "mentor": ("review", "mentees", "sesi", "progres"),
     "supervisor": (),
-    "coordinator": ("programs", "match", "requests", "people", "invite"),
+    "coordinator": ("newprogram", "programs", "match", "requests", "people", "invite"),
 }
 
 

@@ -39,6 +39,7 @@ class Persona:
     user: DoubleUser
     code: str | None = None
     seen: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # shown state
+    pressable: list[tuple[Any, int]] = field(default_factory=list)  # [N] -> (message, button)
 
 
 def _roster_people() -> list[dict[str, str]]:
@@ -75,7 +76,7 @@ class Playground:
             return
         self.current = found[0]
         self.say("now_as", name=self.current.name, role=self.current.role)
-        if self.current.code:
+        if self.current.code and not self.current.user.messages:
             self.say("has_invite")
         self.show_new(self.current)
 
@@ -84,12 +85,17 @@ class Playground:
         rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
         return [button["text"] for row in rows for button in row]
 
-    def _render(self, message: Any) -> str:
+    def _render(self, persona: Persona, message: Any) -> str:
+        """The message for the terminal; its buttons get the next free numbers of this
+        screenful, so ``:press N`` means the button shown as [N]."""
         text = to_terminal(message.html or message.text or "", colour=self.colour)
-        buttons = self._buttons(message)
-        if buttons:
-            text += "\n" + "  ".join(f"[{i}] {label}" for i, label in enumerate(buttons, 1))
-        return text
+        if message.kind != "text":
+            text = f"[{message.kind}] {text}"
+        labels = []
+        for index, label in enumerate(self._buttons(message)):
+            persona.pressable.append((message, index))
+            labels.append(f"[{len(persona.pressable)}] {label}")
+        return text + ("\n" + "  ".join(labels) if labels else "")
 
     def _state(self, message: Any) -> tuple[str, tuple[str, ...]]:
         return message.html or message.text or "", tuple(self._buttons(message))
@@ -97,14 +103,19 @@ class Playground:
     def show_new(self, persona: Persona) -> None:
         """Print this persona's new bot messages, and edits that changed the text or gave new
         buttons (an edit that only took the buttons away is not worth repeating)."""
+        shown = []
         for message in persona.user.messages:
             state = self._state(message)
             previous = persona.seen.get(message.message_id)
             persona.seen[message.message_id] = state
             if previous is None:
-                self.say("bot_says", text=self._render(message))
+                shown.append(("bot_says", message))
             elif previous[0] != state[0] or (state[1] and previous[1] != state[1]):
-                self.say("bot_edited", text=self._render(message))
+                shown.append(("bot_edited", message))
+        if any(self._buttons(m) for _, m in shown):
+            persona.pressable = []
+        for key, message in shown:
+            self.say(key, text=self._render(persona, message))
         self._show_alerts(persona)
 
     def _show_alerts(self, persona: Persona) -> None:
@@ -136,6 +147,9 @@ class Playground:
         if line in (":people", ":who"):
             self.list_people()
             return True
+        if line == ":joinall":
+            await self.join_all()
+            return True
         if line.startswith(":as"):
             arg = line[3:].strip()
             if arg.isdigit():
@@ -153,6 +167,17 @@ class Playground:
         self.show_new(persona)
         self.notify_others()
         return True
+
+    async def join_all(self) -> None:
+        """Everyone on the demo roster taps their invite link (their greetings are skipped)."""
+        for persona in self.personas:
+            if persona.code and not persona.user.messages:
+                await persona.user.send_text(f"/start {persona.code}")
+        await self.double.settle(quiet=QUIET, timeout=30)
+        for persona in self.personas:
+            for message in persona.user.messages:
+                persona.seen.setdefault(message.message_id, self._state(message))
+        self.say("joined_all")
 
     async def _send(self, persona: Persona, line: str) -> bool:
         user = persona.user
@@ -184,16 +209,18 @@ class Playground:
         return True
 
     async def _press(self, persona: Persona, arg: str) -> bool:
-        with_buttons = [m for m in persona.user.messages if self._buttons(m)]
-        if not with_buttons:
+        """Press the button shown as [N] in the latest screenful that had buttons."""
+        if not persona.pressable:
             self.say("no_buttons")
             return False
-        message = with_buttons[-1]
-        labels = self._buttons(message)
-        if not arg.isdigit() or not 1 <= int(arg) <= len(labels):
-            self.say("usage_press", count=len(labels))
+        if not arg.isdigit() or not 1 <= int(arg) <= len(persona.pressable):
+            self.say("usage_press", count=len(persona.pressable))
             return False
-        await persona.user.press(message, int(arg) - 1)
+        message, index = persona.pressable[int(arg) - 1]
+        if index >= len(message.buttons):
+            self.say("no_buttons")
+            return False
+        await persona.user.press(message, index)
         return True
 
 

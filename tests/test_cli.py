@@ -138,3 +138,28 @@ def test_playground_script_walks_a_join(tmp_path: Path) -> None:
     assert "Halo, Budi Santoso!" in result.stdout
     assert "All right, I will speak English." in result.stdout
     assert "What you can do as mentee" in result.stdout
+
+
+def test_playground_walkthrough_of_the_mentoring_loop(tmp_path: Path) -> None:
+    """The README's walk-through, as a newcomer types it: programme, pairs, reflection,
+    revision, approval, progress, in Indonesian then English."""
+    script = REPO / "docs" / "playground-walkthrough.txt"
+    result = _pembina(
+        tmp_path, "playground", "--script", str(script), "--db", str(tmp_path / "w.db")
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "Program Perubahan Kota Bogor 2027 dibuat: 4 mentee, 2 mentor",
+        "Budi Santoso → Rina Kartika (mentor menurut roster",
+        "Anda menerima Budi Santoso",
+        "[photo] 📎 Bukti 1 dari Budi Santoso",
+        "(versi 1)",
+        "Permintaan perbaikan terkirim ke Budi Santoso",
+        "(versi 2)",
+        "✅ Disetujui.",
+        "Budi Santoso (Perubahan Kota Bogor 2027): refleksi 1/1, beruntun 1, menunggu tinjauan 0, 2 JP",
+        "JP tahun ini: 2 dari 20 JP",
+        "JP this year: 2 of 20 JP",
+    ):
+        assert expected in out, expected

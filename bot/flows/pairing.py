@@ -27,10 +27,11 @@ from bot.flows.matching import (
     Unmatched,
     propose,
 )
+from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.flows.templates import TEMPLATES
 from bot.i18n import t
-from storage import outbox, pairings, people, programmes
+from storage import outbox, pairings, people, programmes, reflections
 from storage.models import Pairing, Person, Programme
 
 
@@ -193,6 +194,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
                 mentor=viewer.person.name,
                 programme=programme.name,
             )
+            await _forward_waiting(conn, viewer.person, mentee, programme, now)
             result = Answered(Answer.ACCEPTED, pairing, mentee=mentee)
         else:
             nxt = await _reoffer(conn, programme, mentee, now)
@@ -209,6 +211,15 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
             result = Answered(Answer.DECLINED, pairing, nxt, mentee)
     svc.outbox_wake()
     return result
+
+
+async def _forward_waiting(
+    conn: AsyncConnection, mentor: Person, mentee: Person, programme: Programme, now: datetime
+) -> None:
+    """Reflections the mentee sent before having a mentor reach the mentor who accepts."""
+    for reflection in await reflections.of_person(conn, mentee.id, programme.id):
+        if reflection.status == reflections.SUBMITTED:
+            await send_to_mentor(conn, mentor, mentee, programme, reflection, now=now, again=True)
 
 
 async def _reoffer(

@@ -54,7 +54,11 @@ async def mentee_progress(
     due_weeks = [
         w
         for w in programme_weeks
-        if weeks.due_at(w, programme.reflection_weekday, person.timezone) <= now or w in done
+        if w in done
+        or (
+            weeks.counts(w, programme.reflection_weekday, programme.starts_on)
+            and weeks.due_at(w, programme.reflection_weekday, person.timezone) <= now
+        )
     ]
     streak = 0
     for week in reversed(due_weeks):

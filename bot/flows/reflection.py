@@ -308,7 +308,9 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
                 Show.SUMMARY, reflection, programme, problem="reflect.problem.incomplete"
             )
         version = reflection.version + 1 if reflection.submitted_at else reflection.version
-        late = now > weeks.due_at(
+        late = weeks.counts(
+            reflection.week_start, programme.reflection_weekday, programme.starts_on
+        ) and now > weeks.due_at(
             reflection.week_start, programme.reflection_weekday, viewer.person.timezone
         )
         await reflections.set_state(

@@ -106,16 +106,6 @@ async def choose(svc: Services, viewer: Viewer, pairing_id: int) -> Screen:
     return Screen(Show.ASK, Step.DAY)
 
 
-def _parse_day(text: str) -> date | None:
-    cleaned = text.strip().replace("/", "-").replace(".", "-")
-    for pattern in ("%d-%m-%Y", "%Y-%m-%d", "%d-%m-%y"):
-        try:
-            return datetime.strptime(cleaned, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 async def answer(
     svc: Services,
     viewer: Viewer,
@@ -139,7 +129,7 @@ async def answer(
             day = (
                 today - timedelta(days=day_offset)
                 if day_offset is not None
-                else _parse_day(text or "")
+                else weeks.parse_date(text or "")
             )
             programme = await programmes.get_programme(conn, pairing.programme_id)
             assert programme is not None

@@ -27,6 +27,11 @@ def due_at(week: date, reflection_weekday: int, zone: str) -> datetime:
     return deadline.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+def counts(week: date, reflection_weekday: int, starts_on: date) -> bool:
+    """Whether a week owes a reflection: not when the programme started after its day."""
+    return week + timedelta(days=reflection_weekday) >= starts_on
+
+
 def weeks_between(first: date, last: date) -> list[date]:
     """Mondays of every week from the one holding ``first`` to the one holding ``last``."""
     start = first - timedelta(days=first.weekday())
@@ -35,3 +40,14 @@ def weeks_between(first: date, last: date) -> list[date]:
         weeks.append(start)
         start += timedelta(days=7)
     return weeks
+
+
+def parse_date(text: str) -> date | None:
+    """A calendar day as people type it: 2026-12-07, 07-12-2026, 07/12/2026, 07.12.2026."""
+    cleaned = text.strip().replace("/", "-").replace(".", "-")
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.flows import dialogue
-from bot.handlers import reflect, register, review, sessions
+from bot.handlers import programme_wizard, reflect, register, review, sessions
 from bot.handlers.common import say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
@@ -28,6 +28,8 @@ async def on_text(update: Update, context: Context) -> None:
         await sessions.on_text(update, context, viewer, message.text)
     elif flow == "rating":
         await sessions.on_note(update, context, viewer, message.text)
+    elif flow == "newprog":
+        await programme_wizard.on_text(update, context, viewer, message.text)
     else:
         key = "common.unknown_text" if viewer.known else "common.stranger_hint"
         await say(update, t(viewer.language, key))
@@ -45,7 +47,7 @@ async def on_other(update: Update, context: Context) -> None:
         await reflect.on_media(update, context, viewer, message)
     elif flow == "review":
         await review.on_other(update, context, viewer)
-    elif flow in ("session", "rating"):
+    elif flow in ("session", "rating", "newprog"):
         await say(update, t(viewer.language, "common.text_only"))
     else:
         key = "common.text_only" if viewer.known else "common.stranger_hint"
