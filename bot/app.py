@@ -47,6 +47,7 @@ from bot.handlers import (
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
 from bot.outbox_sender import OutboxSender
+from bot.scheduler import Scheduler
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Running:
 
     app: PembinaApp
     sender: OutboxSender
+    scheduler: Scheduler
 
 
 def build_application(settings: Settings, token: str, *, clock: Clock | None = None) -> PembinaApp:
@@ -163,12 +165,15 @@ async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
         poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
     )
     sender.start()
-    return Running(app, sender)
+    scheduler = Scheduler(services)
+    scheduler.start()
+    return Running(app, sender, scheduler)
 
 
 async def stop_bot(running: Running) -> None:
     """Stop polling first (no new work), then the sender, then the Application."""
     app = running.app
+    running.scheduler.stop()
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     await running.sender.stop()

@@ -100,6 +100,26 @@ def _program_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     match = actions.add_parser("match", help="propose mentor-mentee pairs (apply with --apply)")
     match.add_argument("name", help="the programme's name")
     match.add_argument("--apply", action="store_true", help="send the offers to the mentors")
+    pair = actions.add_parser("pair", help="offer one mentee to one mentor by hand")
+    pair.add_argument("name", help="the programme's name")
+    pair.add_argument("--mentee", required=True, help="the mentee's NIP")
+    pair.add_argument("--mentor", required=True, help="the mentor's NIP")
+    questions = actions.add_parser(
+        "questions", help="show, or replace from a file, the reflection questions and milestones"
+    )
+    questions.add_argument("name", help="the programme's name")
+    questions.add_argument(
+        "--questions",
+        type=Path,
+        default=None,
+        help="one question per line (the hours question stays last)",
+    )
+    questions.add_argument(
+        "--milestones", type=Path, default=None, help="one milestone per line: YYYY-MM-DD title"
+    )
+    unpair = actions.add_parser("unpair", help="end a mentee's pairing (or open offer)")
+    unpair.add_argument("name", help="the programme's name")
+    unpair.add_argument("--mentee", required=True, help="the mentee's NIP")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -148,6 +148,52 @@ async def _match(svc: Services, name: str, apply: bool, lang: str) -> int:
     return 0
 
 
+async def _by_hand(svc: Services, args: argparse.Namespace, lang: str) -> int:
+    programme = await programmes.by_name(svc, args.name)
+    if programme is None:
+        print(plain(lang, "cli.program.unknown", name=args.name), file=sys.stderr)
+        return 1
+    if args.program_command == "pair":
+        outcome = await pairing.pair_by_hand(svc, None, programme, args.mentee, args.mentor)
+    else:
+        outcome = await pairing.end_for_mentee(svc, None, programme, args.mentee)
+    ok = outcome in (pairing.ByHand.OFFERED, pairing.ByHand.ENDED)
+    print(
+        plain(lang, f"cli.program.by_hand_{outcome.value}"), file=sys.stdout if ok else sys.stderr
+    )
+    return 0 if ok else 1
+
+
+async def _questions(svc: Services, args: argparse.Namespace, lang: str) -> int:
+    programme = await programmes.by_name(svc, args.name)
+    if programme is None:
+        print(plain(lang, "cli.program.unknown", name=args.name), file=sys.stderr)
+        return 1
+    for path, change in (
+        (args.questions, programmes.set_questions),
+        (args.milestones, programmes.set_milestones),
+    ):
+        if path is None:
+            continue
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        outcome = await change(svc, programme, text.splitlines())
+        if outcome is not programmes.Edited.DONE:
+            print(plain(lang, f"cli.program.edit_{outcome.value}"), file=sys.stderr)
+            return 1
+    programme = await programmes.by_name(svc, args.name)
+    assert programme is not None
+    print(plain(lang, "cli.program.questions_header", name=programme.name))
+    for number, question in enumerate(programme.questions, 1):
+        shown = plain(lang, question["key"]) if "key" in question else question.get("text", "")
+        print(f"  {number}. {shown}")
+    print(plain(lang, "cli.program.milestones_header"))
+    for milestone in await programmes.milestones(svc, programme):
+        title = milestone.title
+        shown = plain(lang, title[1:]) if title.startswith("@") else title
+        print(f"  {milestone.due_on or '-'}  {shown}")
+    return 0
+
+
 async def run_program_command(settings: Settings, args: argparse.Namespace) -> int:
     lang = settings.pembina_language
     db = Database(settings.database_url)
@@ -163,6 +209,10 @@ async def run_program_command(settings: Settings, args: argparse.Namespace) -> i
             return await _create(svc, args, lang)
         if args.program_command == "list":
             return await _list(svc, lang)
+        if args.program_command == "questions":
+            return await _questions(svc, args, lang)
+        if args.program_command in ("pair", "unpair"):
+            return await _by_hand(svc, args, lang)
         return await _match(svc, args.name, args.apply, lang)
     finally:
         await db.dispose()

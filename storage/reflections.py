@@ -247,3 +247,10 @@ async def minutes_approved_between(
         )
     )
     return int(total.scalar() or 0)
+
+
+async def count_for_programme(conn: AsyncConnection, programme_id: int) -> int:
+    total = await conn.execute(
+        select(func.count()).where(reflections.c.programme_id == programme_id)
+    )
+    return int(total.scalar() or 0)

@@ -8,6 +8,7 @@ creates an offer, so no path can over-assign a mentor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button, to_json
+from bot.flows.buttons import Button, Keyboard, to_json
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -287,7 +288,13 @@ async def _tell(
 
 
 async def _tell_coordinators(
-    svc: Services, conn: AsyncConnection, key: str, dedup: str, now: datetime, **values: object
+    svc: Services,
+    conn: AsyncConnection,
+    key: str,
+    dedup: str,
+    now: datetime,
+    buttons: Callable[[str], Keyboard] | None = None,
+    **values: object,
 ) -> None:
     for who in await recipients.coordinators(svc, conn):
         await outbox.enqueue(
@@ -297,6 +304,7 @@ async def _tell_coordinators(
             person_id=who.person_id,
             text=t(who.language, key, **values),
             now=now,
+            reply_markup=to_json(buttons(who.language)) if buttons else None,
         )
 
 
@@ -353,6 +361,9 @@ async def ask_to_end(svc: Services, viewer: Viewer, pairing_id: int) -> Pairing 
             "pair.end_requested",
             f"pair:{pairing.id}:endreq",
             now,
+            buttons=lambda lang: [
+                [Button(t(lang, "pair.stop"), callbacks.encode("pair", "stop", pairing.id))]
+            ],
             who=me.name,
             mentor=mentor.name,
             mentee=mentee.name,
@@ -379,3 +390,84 @@ async def request_mentor(svc: Services, viewer: Viewer) -> bool:
         )
     svc.outbox_wake()
     return True
+
+
+class ByHand(StrEnum):
+    OFFERED = "offered"
+    ENDED = "ended"
+    NOT_ALLOWED = "not_allowed"
+    NOT_MEMBERS = "not_members"
+    ALREADY_PAIRED = "already_paired"
+    AT_CAPACITY = "at_capacity"
+    NOT_FOUND = "not_found"
+
+
+async def pair_by_hand(
+    svc: Services, viewer: Viewer | None, programme: Programme, mentee_nip: str, mentor_nip: str
+) -> ByHand:
+    """A coordinator's own pair: offered to the mentor like any other, capacity enforced."""
+    if viewer is not None and not viewer.is_coordinator:
+        return ByHand.NOT_ALLOWED
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        mentee = await people.get_person_by_nip(conn, mentee_nip.strip())
+        mentor = await people.get_person_by_nip(conn, mentor_nip.strip())
+        if (
+            mentee is None
+            or mentor is None
+            or mentee.id == mentor.id
+            or mentee.id not in await programmes.members(conn, programme.id, "mentee")
+            or mentor.id not in await programmes.members(conn, programme.id, "mentor")
+        ):
+            return ByHand.NOT_MEMBERS
+        if await pairings.current_for_mentee(conn, programme.id, mentee.id):
+            return ByHand.ALREADY_PAIRED
+        if (await pairings.loads(conn)).get(mentor.id, 0) >= mentor.mentor_capacity:
+            return ByHand.AT_CAPACITY
+        await _offer(conn, programme, mentor, mentee, ("manual",), now)
+    svc.outbox_wake()
+    return ByHand.OFFERED
+
+
+async def end_pairing(svc: Services, viewer: Viewer | None, pairing_id: int) -> ByHand:
+    """A coordinator ends a pairing (or withdraws an open offer); both sides are told."""
+    if viewer is not None and not viewer.is_coordinator:
+        return ByHand.NOT_ALLOWED
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        pairing = await pairings.get_pairing(conn, pairing_id)
+        if pairing is None or not await pairings.set_status(
+            conn, pairing.id, status=pairings.ENDED, now=now, expect=pairings.CURRENT
+        ):
+            return ByHand.NOT_FOUND
+        programme = await programmes.get_programme(conn, pairing.programme_id)
+        mentor = await people.get_person(conn, pairing.mentor_id)
+        mentee = await people.get_person(conn, pairing.mentee_id)
+        assert programme is not None
+        assert mentor is not None
+        assert mentee is not None
+        for person, other in ((mentor, mentee), (mentee, mentor)):
+            await _tell(
+                conn,
+                person,
+                "pair.ended_party",
+                f"pair:{pairing.id}:ended:{person.id}",
+                now,
+                other=other.name,
+                programme=programme.name,
+            )
+    svc.outbox_wake()
+    return ByHand.ENDED
+
+
+async def end_for_mentee(
+    svc: Services, viewer: Viewer | None, programme: Programme, mentee_nip: str
+) -> ByHand:
+    async with svc.db.read() as conn:
+        mentee = await people.get_person_by_nip(conn, mentee_nip.strip())
+        current = (
+            await pairings.current_for_mentee(conn, programme.id, mentee.id) if mentee else None
+        )
+    if current is None:
+        return ByHand.NOT_FOUND
+    return await end_pairing(svc, viewer, current.id)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
+from bot.flows import weeks
 from bot.flows.matching import UnitRule
 from bot.flows.nip import clean_nip
 from bot.flows.services import Services
-from bot.flows.templates import TEMPLATES
-from storage import pairings, people, programmes
-from storage.models import Person, Programme
+from bot.flows.templates import HOURS, TEMPLATES
+from storage import pairings, people, programmes, reflections
+from storage.models import Milestone, Person, Programme
 
 WEEKDAYS = {
     "monday": 0,
@@ -154,3 +156,51 @@ async def summaries(svc: Services) -> list[Summary]:
 async def by_id(svc: Services, programme_id: int) -> Programme | None:
     async with svc.db.read() as conn:
         return await programmes.get_programme(conn, programme_id)
+
+
+class Edited(StrEnum):
+    DONE = "done"
+    HAS_REFLECTIONS = "has_reflections"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    BAD_MILESTONE = "bad_milestone"
+
+
+async def set_questions(svc: Services, programme: Programme, lines: list[str]) -> Edited:
+    """Replace the reflection questions with the coordinator's own (hours stays last, as
+    JP is counted from it). Refused once reflections exist, so answers keep their meaning."""
+    texts = [" ".join(line.split()) for line in lines if line.strip()]
+    if not texts:
+        return Edited.EMPTY
+    if any(len(text) > 300 for text in texts) or len(texts) > 10:
+        return Edited.TOO_LONG
+    hours = next(q for q in TEMPLATES[programme.kind].questions if q.get("kind") == HOURS)
+    async with svc.db.write() as conn:
+        if await reflections.count_for_programme(conn, programme.id):
+            return Edited.HAS_REFLECTIONS
+        await programmes.set_questions(
+            conn, programme.id, [{"text": text, "kind": "text"} for text in texts] + [dict(hours)]
+        )
+    return Edited.DONE
+
+
+async def set_milestones(svc: Services, programme: Programme, lines: list[str]) -> Edited:
+    """Replace the milestones: one per line, ``YYYY-MM-DD title`` (or a title alone)."""
+    items: list[tuple[str, date | None]] = []
+    for line in (line.strip() for line in lines):
+        if not line:
+            continue
+        first, _, rest = line.partition(" ")
+        due = weeks.parse_date(first)
+        title = " ".join((rest if due else line).split())
+        if not title or len(title) > 300:
+            return Edited.BAD_MILESTONE
+        items.append((title, due))
+    async with svc.db.write() as conn:
+        await programmes.replace_milestones(conn, programme.id, items)
+    return Edited.DONE
+
+
+async def milestones(svc: Services, programme: Programme) -> list[Milestone]:
+    async with svc.db.read() as conn:
+        return await programmes.milestones_of(conn, programme.id)

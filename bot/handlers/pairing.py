@@ -97,6 +97,15 @@ async def on_pair_button(update: Update, context: Context) -> None:
         log.warning("pairing button %r refused for %s", query.data, viewer.telegram_id)
         await query.answer(t(lang, "pair.not_yours"), show_alert=True)
         return
+    elif action == "stop" and pairing_id is not None:
+        ended = await pairing.end_pairing(context.svc, viewer, pairing_id)
+        if ended is pairing.ByHand.ENDED:
+            await query.answer()
+            await edit(query, t(lang, "pair.ended_coordinator"))
+            return
+        key = "common.not_allowed" if ended is pairing.ByHand.NOT_ALLOWED else "pair.stale"
+        await query.answer(t(lang, key), show_alert=True)
+        return
     elif (
         action == "end"
         and pairing_id is not None

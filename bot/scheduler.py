@@ -1,0 +1,55 @@
+"""The in-process scheduler: one fixed trigger that asks storage what is due.
+
+There are no per-person jobs (see docs/architecture.md): every minute the bot runs
+:func:`run_due_work`, which looks in the database for work whose time has come. A restart,
+a new person or a changed schedule needs no job changes. Today that is expiring pairing
+offers nobody answered; nudges and digests join here (issue 4).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.flows import pairing
+from bot.flows.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def run_due_work(svc: Services) -> dict[str, int]:
+    """Everything due at ``svc.clock.now()``; returns what was done, by kind."""
+    return {"offers_expired": await pairing.expire_offers(svc)}
+
+
+class Scheduler:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def _tick(self) -> None:
+        try:
+            done = await run_due_work(self.svc)
+        except Exception:  # a failed tick is retried by the next one; nothing is lost
+            log.exception("scheduled work failed")
+            return
+        if any(done.values()):
+            log.info("scheduled work: %s", done)
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self._tick,
+            IntervalTrigger(minutes=1),
+            id="due-work",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
