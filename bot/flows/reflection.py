@@ -10,7 +10,7 @@ limit, evidence attached) to the paired mentor through the outbox.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -49,6 +49,7 @@ class Show(StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     CHOOSE = "choose"
+    CHOOSE_WEEK = "choose_week"
     NOT_MENTEE = "not_mentee"
     NO_PROGRAMME = "no_programme"
     INVALID_BUTTON = "invalid_button"
@@ -109,8 +110,24 @@ async def _where_next(
     return Screen(Show.QUESTION, reflection, programme, index)
 
 
-async def open_week(svc: Services, viewer: Viewer, programme_id: int | None = None) -> Screen:
-    """``/refleksi``: this week's reflection, resumed where the person stopped."""
+async def _missed_last_week(
+    conn: AsyncConnection, me: Person, programme: Programme, this_week: date
+) -> date | None:
+    """Last week, if it owed a reflection that was never sent (it may still be, late)."""
+    last = this_week - timedelta(days=7)
+    if last + timedelta(days=6) < programme.starts_on or not weeks.counts(
+        last, programme.reflection_weekday, programme.starts_on
+    ):
+        return None
+    found = await reflections.for_week(conn, programme.id, me.id, last)
+    return last if found is None or found.status == reflections.DRAFT else None
+
+
+async def open_week(
+    svc: Services, viewer: Viewer, programme_id: int | None = None, week_offset: int | None = None
+) -> Screen:
+    """``/refleksi``: this week's reflection, resumed where the person stopped; if last
+    week's was never sent, the person chooses which week to write (last week's is late)."""
     me = viewer.person
     if me is None or "mentee" not in me.roles:
         return Screen(Show.NOT_MENTEE)
@@ -129,15 +146,31 @@ async def open_week(svc: Services, viewer: Viewer, programme_id: int | None = No
         if len(mine) > 1:
             return Screen(Show.CHOOSE, choices=mine)
         programme = mine[0]
-        reflection = await reflections.open_draft(
-            conn, programme.id, me.id, weeks.week_start(now, me.timezone), now
-        )
+        this_week = weeks.week_start(now, me.timezone)
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        resuming = conv is not None and conv.flow == FLOW
+        missed = await _missed_last_week(conn, me, programme, this_week)
+        if week_offset is None and missed is not None and not resuming:
+            current = await reflections.for_week(conn, programme.id, me.id, this_week)
+            if current is None or current.status == reflections.DRAFT:
+                return Screen(Show.CHOOSE_WEEK, programme=programme)
+        if week_offset == 1 and missed is not None:
+            week = missed
+        elif resuming and conv is not None and week_offset is None:
+            previous = await reflections.get_reflection(conn, int(conv.data["reflection_id"]))
+            week = (
+                previous.week_start
+                if previous and previous.programme_id == programme.id
+                else this_week
+            )
+        else:
+            week = this_week
+        reflection = await reflections.open_draft(conn, programme.id, me.id, week, now)
         if reflection.status == reflections.APPROVED:
             return Screen(Show.APPROVED, reflection, programme)
         if reflection.status == reflections.SUBMITTED:
             await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
             return Screen(Show.SUMMARY, reflection, programme)
-        conv = await conversations.get_conversation(conn, viewer.telegram_id)
         if (
             conv
             and conv.flow == FLOW

@@ -117,6 +117,13 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
             [Button(p.name[:60], callbacks.encode("rf", "open", p.id))] for p in screen.choices
         ]
         await say(update, t(lang, "reflect.choose"), buttons)
+    elif screen.show is Show.CHOOSE_WEEK and screen.programme is not None:
+        pid = screen.programme.id
+        buttons = [
+            [Button(t(lang, "reflect.this_week"), callbacks.encode("rf", "week", pid, 0))],
+            [Button(t(lang, "reflect.last_week"), callbacks.encode("rf", "week", pid, 1))],
+        ]
+        await say(update, t(lang, "reflect.choose_week"), buttons)
     elif screen.show is Show.EVIDENCE:
         await say(update, t(lang, "reflect.evidence", count=screen.evidence))
     elif screen.show in (Show.NOT_MENTEE, Show.NO_PROGRAMME):
@@ -172,6 +179,8 @@ async def on_button(update: Update, context: Context) -> None:
     svc = context.svc
     if action == "open" and first is not None:
         screen = await reflection.open_week(svc, viewer, first)
+    elif action == "week" and first is not None and second in (0, 1):
+        screen = await reflection.open_week(svc, viewer, first, second)
     elif action == "edit" and first is not None and second is not None:
         screen = await reflection.edit(svc, viewer, first, second)
     elif action == "send" and first is not None:

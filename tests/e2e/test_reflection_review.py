@@ -162,3 +162,28 @@ async def test_only_mentees_reflect_and_mentor_lists_waiting(
     assert "ditulis oleh mentee" in (await rina.next_message()).text
     await rina.send_text("/review")
     assert "Tidak ada refleksi" in (await rina.next_message()).text
+
+
+async def test_last_weeks_reflection_can_be_sent_late(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    users = await paired(bot, double)
+    budi, rina = users["Budi Santoso"], users["Rina Kartika"]
+    bot.clock.advance(timedelta(days=7))  # Monday 14 Dec: the week of 7 Dec was never sent
+    await budi.send_text("/refleksi")
+    choice = await budi.next_message()
+    assert "minggu lalu belum Anda kirim" in choice.text
+    await budi.press(choice, "Minggu lalu (terlambat)")
+    assert "minggu 07-12-2026 · pertanyaan 1 dari 5" in (await budi.next_message()).text
+    for answer in ("Satu", "Dua", "Tiga", "Empat", "2"):
+        await budi.send_text(answer)
+    await double.settle()
+    await budi.press(_with_buttons(budi.unread()), "📤 Kirim ke mentor")
+    assert "(terlambat)" in (await budi.next_message()).text
+    await double.settle()
+    assert "minggu 07-12-2026 (versi 1) · terlambat" in rina.unread()[0].text
+    await budi.send_text("/refleksi")  # nothing missed any more: straight to this week
+    assert "minggu 14-12-2026 · pertanyaan 1 dari 5" in (await budi.next_message()).text
+    async with bot.svc.db.read() as conn:
+        [late, current] = await reflections.of_person(conn, 5, 1)
+    assert (late.late, late.status, current.status) == (True, "submitted", "draft")
