@@ -137,7 +137,7 @@ async def test_forbidden_for_blocked_and_never_started(double: TelegramDouble, b
 
 
 async def test_injected_429_502_and_real_rate_limit(bot: Bot) -> None:
-    strict = TelegramDouble(rate_limits=RateLimits(per_chat_burst=2))
+    strict = TelegramDouble(rate_limits=RateLimits(per_chat_burst=2, reply_credit=0))
     async with strict as tg, Bot(tg.token, base_url=tg.base_url) as b:
         await tg.user(42).send_text("hi")
         tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
@@ -196,3 +196,16 @@ async def test_settle_waits_for_quiet(double: TelegramDouble, bot: Bot) -> None:
         await double.settle(quiet=0.1, timeout=0.5)  # nobody fetched the update
     await bot.get_updates(timeout=0)
     await double.settle(quiet=0.1, timeout=2)
+
+
+async def test_answering_a_chatty_user_is_not_rate_limited() -> None:
+    """Replies earn credit: six quick questions, six quick answers, no 429; a flood is limited."""
+    async with TelegramDouble() as tg, Bot(tg.token, base_url=tg.base_url) as b:
+        user = tg.user(42)
+        for n in range(6):
+            await user.send_text(f"pertanyaan {n}")
+        for n in range(6):
+            await b.send_message(42, f"jawaban {n}")
+        with pytest.raises(RetryAfter):
+            for n in range(40):
+                await b.send_message(42, f"banjir {n}")

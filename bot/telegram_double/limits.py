@@ -35,7 +35,9 @@ class _Bucket:
     stamp: float = field(default_factory=time.monotonic)
 
     def _refill(self, now: float) -> None:
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        """Time refills up to capacity; credit above it (see ``Limiter.credit``) is kept."""
+        refilled = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.tokens = max(self.tokens, refilled)
         self.stamp = now
 
     def wait_needed(self, now: float) -> float:
@@ -70,9 +72,8 @@ class Limiter:
     def credit(self, chat_id: int) -> None:
         """The user wrote to the bot: their chat may receive a few answers at once."""
         bucket = self._chat_bucket(chat_id)
-        bucket.tokens = min(
-            bucket.capacity + self.limits.reply_credit, bucket.tokens + self.limits.reply_credit
-        )
+        ceiling = bucket.capacity + 5 * self.limits.reply_credit
+        bucket.tokens = min(ceiling, bucket.tokens + self.limits.reply_credit)
 
     def check(self, chat_id: int) -> int | None:
         """None if the message may be sent (and count it), else ``retry_after`` seconds."""

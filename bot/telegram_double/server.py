@@ -81,6 +81,7 @@ class TelegramDouble:
         self._fail_rules: list[FailRule] = []
         self._stall_rules: list[StallRule] = []
         self._last_activity = time.monotonic()
+        self._retry_due = 0.0  # when a bot told to wait (429) will try again
         self._changed: asyncio.Condition | None = None
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -194,7 +195,8 @@ class TelegramDouble:
         while True:
             now = time.monotonic()
             fetched = self._delivered_upto >= self._enqueued_upto
-            if fetched and now - self._last_activity >= quiet:
+            retried = now >= self._retry_due
+            if fetched and retried and now - self._last_activity >= quiet:
                 return
             if now >= deadline:
                 raise TimeoutError(
@@ -332,6 +334,8 @@ class TelegramDouble:
         except ApiError as exc:
             if exc.code == 429:
                 self.stats["429"] += 1
+                # the bot retries after retry_after; settle() waits for that (with a margin)
+                self._retry_due = time.monotonic() + (exc.retry_after or 1) + 0.5
             self.calls.append(CallRecord(name, params, exc.code, exc.description))
             return self._error(exc.code, exc.description, exc.retry_after)
         self.calls.append(CallRecord(name, params, 200))

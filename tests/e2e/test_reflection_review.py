@@ -187,3 +187,33 @@ async def test_last_weeks_reflection_can_be_sent_late(
     async with bot.svc.db.read() as conn:
         [late, current] = await reflections.of_person(conn, 5, 1)
     assert (late.late, late.status, current.status) == (True, "submitted", "draft")
+
+
+async def test_comment_keeps_it_waiting_then_approve(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    users = await paired(bot, double)
+    budi, rina = users["Budi Santoso"], users["Rina Kartika"]
+    await budi.send_text("/refleksi")
+    for answer in ("Satu", "Dua", "Tiga", "Empat", "45 menit"):
+        await budi.send_text(answer)
+    await double.settle()
+    await budi.press(_with_buttons(budi.unread()), "📤 Kirim ke mentor")
+    await double.settle()
+    budi.unread()
+    sent = _with_buttons(rina.unread())
+    await rina.press(sent, "💬 Komentar")
+    await rina.next_message()
+    await rina.send_text("   ")
+    assert "tidak boleh kosong" in (await rina.next_message()).text
+    await rina.send_text("Bagus, lanjutkan <b>wawancara</b>!")
+    assert "Komentar Anda terkirim" in (await rina.next_message()).text
+    assert "Bagus, lanjutkan <b>wawancara</b>!" in (await budi.next_message()).text
+    await rina.send_text("/review")
+    waiting = await rina.next_message()
+    assert "menunggu tinjauan Anda: 1" in waiting.text
+    await rina.press(waiting, 0)  # sends it again with fresh buttons
+    await double.settle()
+    again = _with_buttons(rina.unread())
+    await rina.press(again, "✅ Setujui")
+    assert "disetujui" in (await budi.next_message()).text
