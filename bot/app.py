@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -49,6 +51,7 @@ from bot.i18n import LANGUAGES, t
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from storage.db import Database
+from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +68,32 @@ class Running:
     scheduler: Scheduler
 
 
-def build_application(settings: Settings, token: str, *, clock: Clock | None = None) -> PembinaApp:
-    """The Application with its services attached; nothing is contacted yet."""
-    services = Services(
-        db=Database(settings.database_url),
-        clock=clock or SystemClock(),
+def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
+    """The flows' services from the settings (the bot, the CLI and the playground alike)."""
+    return Services(
+        db=db,
+        clock=clock,
         admin_ids=frozenset(settings.pembina_admin_ids),
         default_timezone=settings.pembina_timezone,
         default_language=settings.pembina_language,
         invite_ttl=timedelta(days=settings.pembina_invite_ttl_days),
     )
+
+
+@asynccontextmanager
+async def operator_services(settings: Settings) -> AsyncIterator[Services]:
+    """For commands an operator runs without Telegram: a migrated database, the wall clock."""
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        yield services_for(settings, db, SystemClock())
+    finally:
+        await db.dispose()
+
+
+def build_application(settings: Settings, token: str, *, clock: Clock | None = None) -> PembinaApp:
+    """The Application with its services attached; nothing is contacted yet."""
+    services = services_for(settings, Database(settings.database_url), clock or SystemClock())
     app = (
         ApplicationBuilder()
         .token(token)

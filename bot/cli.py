@@ -208,11 +208,8 @@ async def _bot_username(settings: Settings, given: str | None) -> str:
 async def _roster_import(
     settings: Settings, path: Path, invites_out: Path, username: str | None
 ) -> int:
-    from bot.clock import SystemClock
+    from bot.app import operator_services
     from bot.flows.roster_import import import_roster, invites_csv, validate_roster
-    from bot.flows.services import Services
-    from storage.db import Database
-    from storage.migrate import upgrade
 
     lang = settings.pembina_language
     try:
@@ -220,15 +217,7 @@ async def _roster_import(
     except (OSError, UnicodeDecodeError) as exc:
         print(plain(lang, "cli.file_unreadable", path=path, reason=exc), file=sys.stderr)
         return 2
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        svc = Services(
-            db=db,
-            clock=SystemClock(),
-            default_timezone=settings.pembina_timezone,
-            default_language=settings.pembina_language,
-        )
+    async with operator_services(settings) as svc:
         parsed = await validate_roster(svc, text)
         if parsed.errors:
             print(plain(lang, "cli.roster_rejected", count=len(parsed.errors)), file=sys.stderr)
@@ -239,8 +228,6 @@ async def _roster_import(
                 )
             return 1
         report = await import_roster(svc, parsed)
-    finally:
-        await db.dispose()
     print(
         plain(
             lang,

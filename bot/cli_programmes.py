@@ -10,15 +10,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.clock import SystemClock
+from bot.app import operator_services
 from bot.config import Settings
 from bot.flows import pairing, programmes
 from bot.flows.matching import UnitRule
 from bot.flows.programmes import WEEKDAYS, NewProgramme
 from bot.flows.services import Services
 from bot.i18n import plain
-from storage.db import Database
-from storage.migrate import upgrade
 
 
 def _problem(lang: str, key: str, **values: str) -> str:
@@ -196,15 +194,7 @@ async def _questions(svc: Services, args: argparse.Namespace, lang: str) -> int:
 
 async def run_program_command(settings: Settings, args: argparse.Namespace) -> int:
     lang = settings.pembina_language
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        svc = Services(
-            db=db,
-            clock=SystemClock(),
-            default_timezone=settings.pembina_timezone,
-            default_language=lang,
-        )
+    async with operator_services(settings) as svc:
         if args.program_command == "create":
             return await _create(svc, args, lang)
         if args.program_command == "list":
@@ -214,5 +204,3 @@ async def run_program_command(settings: Settings, args: argparse.Namespace) -> i
         if args.program_command in ("pair", "unpair"):
             return await _by_hand(svc, args, lang)
         return await _match(svc, args.name, args.apply, lang)
-    finally:
-        await db.dispose()

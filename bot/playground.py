@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.app import Running, build_application, start_bot, stop_bot
+from bot.app import Running, build_application, operator_services, start_bot, stop_bot
 from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.i18n import plain
 from bot.playground_text import to_terminal
 from bot.telegram_double import DoubleUser, TelegramDouble
-from storage.db import Database
-from storage.migrate import upgrade
 
 DEMO_ROSTER = Path(__file__).parent / "demo" / "roster.csv"
 FIRST_ID = 1001
@@ -240,22 +238,9 @@ async def _lines(script: Path | None, prompt: str) -> Any:
 
 async def _seed(settings: Settings) -> dict[str, str]:
     """Migrate a fresh database and load the demo roster; invite codes by name."""
-    from bot.clock import SystemClock
-    from bot.flows.services import Services
-
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        svc = Services(
-            db=db,
-            clock=SystemClock(),
-            default_timezone=settings.pembina_timezone,
-            default_language=settings.pembina_language,
-        )
+    async with operator_services(settings) as svc:
         parsed = await validate_roster(svc, DEMO_ROSTER.read_text(encoding="utf-8"))
         report = await import_roster(svc, parsed)
-    finally:
-        await db.dispose()
     return {person.name: invite.code for person, invite in report.invites}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from telegram import (
     BotCommand,
@@ -18,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot import menus
+from bot import callbacks, menus
 from bot.flows import preferences
 from bot.flows.buttons import Keyboard
 from bot.flows.identity import Viewer, who
@@ -26,6 +27,37 @@ from bot.handlers.context import Context
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press: the query to answer, who pressed, and the parsed (untrusted) data.
+
+    ``action`` is the first field after the kind (``pair:ok:12`` -> ``ok``); ``fields`` the
+    rest. Malformed data gives an empty action, which every handler refuses politely.
+    """
+
+    query: CallbackQuery
+    viewer: Viewer
+    action: str
+    fields: tuple[str, ...]
+
+    def number(self, index: int) -> int | None:
+        value = self.fields[index] if index < len(self.fields) else ""
+        return int(value) if value.isdigit() and len(value) < 19 else None
+
+    def text(self, index: int) -> str | None:
+        return self.fields[index] if index < len(self.fields) else None
+
+
+async def pressed(update: Update, context: Context) -> Press:
+    """Parse a callback query defensively; the flows decide what the press may do."""
+    query = update.callback_query
+    assert query is not None
+    viewer = await viewer_of(update, context)
+    data = callbacks.decode(query.data)
+    fields = data.fields if data else ()
+    return Press(query, viewer, fields[0] if fields else "", tuple(fields[1:]))
 
 
 async def viewer_of(update: Update, context: Context) -> Viewer:

@@ -6,12 +6,11 @@ import logging
 
 from telegram import Message, Update
 
-from bot import callbacks
 from bot.flows import join_requests
 from bot.flows.identity import who
 from bot.flows.join_requests import Decided
 from bot.flows.registration import decision_buttons
-from bot.handlers.common import apply_menu, edit, say, viewer_of
+from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -39,16 +38,14 @@ async def list_requests(update: Update, context: Context) -> None:
 
 async def on_decision(update: Update, context: Context) -> None:
     """``jr:ok:<id>:<role>`` or ``jr:no:<id>``; rights are checked by the flow."""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
-    data = callbacks.decode(query.data)
-    request_id = data.int_field(1) if data else None
-    action = data.fields[0] if data and data.fields else ""
-    if data is None or request_id is None or action not in ("ok", "no"):
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
+    request_id = press.number(0)
+    action = press.action
+    if request_id is None or action not in ("ok", "no"):
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
-    role = data.fields[2] if action == "ok" and len(data.fields) > 2 else None
+    role = press.text(1) if action == "ok" else None
     decision = await join_requests.decide(
         context.svc, viewer, request_id, approve=action == "ok", role=role
     )

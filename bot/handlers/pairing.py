@@ -10,7 +10,7 @@ from bot import callbacks
 from bot.flows import pairing, programmes
 from bot.flows.buttons import Button
 from bot.flows.pairing import Answer
-from bot.handlers.common import edit, say, viewer_of
+from bot.handlers.common import edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -71,13 +71,11 @@ async def show_mentees(update: Update, context: Context) -> None:
 
 async def on_pair_button(update: Update, context: Context) -> None:
     """``pair:ok|no|end:<id>`` and ``pair:ask``; the flows check who may press them."""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
     lang = viewer.language
-    data = callbacks.decode(query.data)
-    action = data.fields[0] if data and data.fields else ""
-    pairing_id = data.int_field(1) if data else None
+    action = press.action
+    pairing_id = press.number(0)
     if action == "ask":
         if await pairing.request_mentor(context.svc, viewer):
             await query.answer()
@@ -205,12 +203,10 @@ def _apply_button(lang: str, plan: pairing.Plan) -> list[list[Button]] | None:
 
 async def on_match_button(update: Update, context: Context) -> None:
     """``match:go:<programme id>``: send the offers (recomputed, so never over capacity)."""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
     lang = viewer.language
-    data = callbacks.decode(query.data)
-    programme_id = data.int_field(1) if data else None
+    programme_id = press.number(0)
     programme = await programmes.by_id(context.svc, programme_id) if programme_id else None
     if programme is None:
         await query.answer(t(lang, "common.invalid_button"), show_alert=True)

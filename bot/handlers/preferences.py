@@ -7,7 +7,7 @@ from telegram import Update
 from bot import callbacks, timezones
 from bot.flows import preferences
 from bot.flows.buttons import Button
-from bot.handlers.common import apply_menu, edit, say, viewer_of
+from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import LANGUAGES, t
 
@@ -24,11 +24,9 @@ async def choose_language(update: Update, context: Context) -> None:
 
 
 async def on_language(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
-    data = callbacks.decode(query.data)
-    code = data.fields[0] if data and data.fields else ""
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
+    code = press.action
     if not await preferences.set_language(context.svc, viewer, code):
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
@@ -64,11 +62,9 @@ async def choose_timezone(update: Update, context: Context) -> None:
 
 
 async def on_timezone(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
-    data = callbacks.decode(query.data)
-    label = data.fields[0] if data and data.fields else ""
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
+    label = press.action
     zone = await preferences.set_timezone(context.svc, viewer, label)
     if zone is None:
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)

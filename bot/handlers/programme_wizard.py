@@ -11,7 +11,7 @@ from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.programme_wizard import Screen, Step
 from bot.flows.templates import KINDS
-from bot.handlers.common import say, viewer_of
+from bot.handlers.common import pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -94,13 +94,11 @@ async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -
 
 async def on_button(update: Update, context: Context) -> None:
     """``pw:v:<value>``, ``pw:go``, ``pw:stop``."""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
-    data = callbacks.decode(query.data)
-    action = data.fields[0] if data and data.fields else ""
-    if action == "v" and data is not None and len(data.fields) > 1:
-        value = wizard.ALL_UNITS if data.fields[1] == "all" else data.fields[1]
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
+    action = press.action
+    if action == "v" and (raw := press.text(0)) is not None:
+        value = wizard.ALL_UNITS if raw == "all" else raw
         screen = await wizard.answer(context.svc, viewer, value, from_button=True)
     elif action == "go":
         screen = await wizard.confirm(context.svc, viewer)

@@ -10,7 +10,7 @@ from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import Screen, Show
 from bot.flows.templates import question_text
-from bot.handlers.common import say, viewer_of
+from bot.handlers.common import pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -169,13 +169,11 @@ async def on_media(update: Update, context: Context, viewer: Viewer, message: Me
 
 async def on_button(update: Update, context: Context) -> None:
     """The reflection buttons: open, edit an answer, send, stop for now, next part."""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
-    data = callbacks.decode(query.data)
-    action = data.fields[0] if data and data.fields else ""
-    first = data.int_field(1) if data else None
-    second = data.int_field(2) if data else None
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
+    action = press.action
+    first = press.number(0)
+    second = press.number(1)
     svc = context.svc
     if action == "open" and first is not None:
         screen = await reflection.open_week(svc, viewer, first)

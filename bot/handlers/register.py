@@ -10,7 +10,7 @@ from bot.flows import registration
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.registration import Outcome, Result, Step
-from bot.handlers.common import say, viewer_of
+from bot.handlers.common import pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -91,11 +91,9 @@ async def guard_commands(update: Update, context: Context) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     """The Send / Cancel buttons under the registration summary."""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
-    data = callbacks.decode(query.data)
-    action = data.fields[0] if data and data.fields else ""
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
+    action = press.action
     if action == "send":
         result = await registration.confirm(context.svc, viewer)
         if result.outcome is Outcome.FILED and result.request is not None:

@@ -10,7 +10,7 @@ from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.reflection import week_label
 from bot.flows.review import Reviewed
-from bot.handlers.common import edit, say, viewer_of
+from bot.handlers.common import edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -23,14 +23,12 @@ _ALERTS = {
 
 async def on_button(update: Update, context: Context) -> None:
     """``rv:ok|cm|rev:<reflection>:<version>`` and ``rv:show:<reflection>``."""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
     lang = viewer.language
-    data = callbacks.decode(query.data)
-    action = data.fields[0] if data and data.fields else ""
-    reflection_id = data.int_field(1) if data else None
-    version = data.int_field(2) if data else None
+    action = press.action
+    reflection_id = press.number(0)
+    version = press.number(1)
     if action == "show" and reflection_id is not None:
         if await review.resend(context.svc, viewer, reflection_id):
             await query.answer(t(lang, "review.resent"))

@@ -9,7 +9,7 @@ from bot.flows import sessions
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.sessions import Screen, Show, Step
-from bot.handlers.common import edit, say, viewer_of
+from bot.handlers.common import edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -70,24 +70,22 @@ async def on_note(update: Update, context: Context, viewer: Viewer, text: str) -
 
 async def on_button(update: Update, context: Context) -> None:
     """``ss:who|day|mode|ok|rate|skip:...``"""
-    query = update.callback_query
-    assert query is not None
-    viewer = await viewer_of(update, context)
+    press = await pressed(update, context)
+    query, viewer = press.query, press.viewer
     lang = viewer.language
-    data = callbacks.decode(query.data)
-    action = data.fields[0] if data and data.fields else ""
-    first = data.int_field(1) if data else None
+    action = press.action
+    first = press.number(0)
     svc = context.svc
     if action == "who" and first is not None:
         screen = await sessions.choose(svc, viewer, first)
     elif action == "day" and first in (0, 1):
         screen = await sessions.answer(svc, viewer, None, day_offset=first)
-    elif action == "mode" and data is not None and len(data.fields) > 1:
-        screen = await sessions.answer(svc, viewer, None, mode=data.fields[1])
+    elif action == "mode" and press.text(0) is not None:
+        screen = await sessions.answer(svc, viewer, None, mode=press.text(0))
     elif action == "ok" and first is not None:
         screen = await sessions.confirm(svc, viewer, first)
-    elif action == "rate" and first is not None and data is not None:
-        screen = await sessions.rate(svc, viewer, first, data.int_field(2) or 0)
+    elif action == "rate" and first is not None:
+        screen = await sessions.rate(svc, viewer, first, press.number(1) or 0)
     elif action == "skip":
         screen = await sessions.note(svc, viewer, None)
     else:
