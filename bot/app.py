@@ -46,6 +46,7 @@ from bot.handlers import (
     sessions,
     start,
 )
+from bot.handlers import nudges as nudge_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
 from bot.outbox_sender import OutboxSender
@@ -120,6 +121,8 @@ def register_handlers(app: PembinaApp) -> None:
         "progres": progress.show,
         "sesi": sessions.start,
         "newprogram": programme_wizard.start,
+        "jeda": nudge_handlers.pause,
+        "lanjut": nudge_handlers.resume,
         "language": preferences.choose_language,
         "timezone": preferences.choose_timezone,
         "profile": members.show_profile,
@@ -143,6 +146,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^rv:"))
     app.add_handler(CallbackQueryHandler(sessions.on_button, pattern=r"^ss:"))
     app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
+    app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_text))

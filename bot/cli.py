@@ -51,6 +51,19 @@ def _parser() -> argparse.ArgumentParser:
         help="the bot's @username for links (default: asked from Telegram with the token)",
     )
     _program_parser(sub)
+    jobs = sub.add_parser("jobs", help="run scheduled work by hand")
+    jobs_actions = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    tick = jobs_actions.add_parser(
+        "tick", help="run everything due at an instant (nudges, expired offers), then send"
+    )
+    tick.add_argument(
+        "--at", default=None, help="the instant, e.g. 2026-12-07T09:00+07:00 (default: now)"
+    )
+    outbox_cmd = sub.add_parser("outbox", help="the queue of messages the bot sends by itself")
+    outbox_actions = outbox_cmd.add_subparsers(
+        dest="outbox_command", required=True, metavar="ACTION"
+    )
+    outbox_actions.add_parser("status", help="pending, sent and failed counts")
     play = sub.add_parser(
         "playground", help="try Pembina locally against a built-in Telegram double (no token)"
     )
@@ -143,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
         )
+    if args.command in ("jobs", "outbox"):
+        from bot.cli_jobs import run_jobs_command
+
+        return asyncio.run(run_jobs_command(settings, args))
     if args.command == "program":
         from bot.cli_programmes import run_program_command
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 STRANGER = ("start", "help", "language", "timezone", "cancel")
 MEMBER = ("start", "help", "profile", "language", "timezone", "cancel")
 BY_ROLE: dict[str, tuple[str, ...]] = {
-    "mentee": ("refleksi", "progres", "sesi", "mentor"),
-    "mentor": ("review", "mentees", "sesi", "progres"),
+    "mentee": ("refleksi", "progres", "sesi", "mentor", "jeda", "lanjut"),
+    "mentor": ("review", "mentees", "sesi", "progres", "jeda", "lanjut"),
     "supervisor": (),
     "coordinator": ("newprogram", "programs", "match", "requests", "people", "invite"),
 }

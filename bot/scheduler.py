@@ -2,8 +2,8 @@
 
 There are no per-person jobs (see docs/architecture.md): every minute the bot runs
 :func:`run_due_work`, which looks in the database for work whose time has come. A restart,
-a new person or a changed schedule needs no job changes. Today that is expiring pairing
-offers nobody answered; nudges and digests join here (issue 4).
+a new person or a changed schedule needs no job changes: expiring pairing offers nobody
+answered, reflection and review nudges (weekly digests are still to come).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.flows import pairing
+from bot.flows import nudges, pairing
 from bot.flows.services import Services
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,11 @@ log = logging.getLogger(__name__)
 
 async def run_due_work(svc: Services) -> dict[str, int]:
     """Everything due at ``svc.clock.now()``; returns what was done, by kind."""
-    return {"offers_expired": await pairing.expire_offers(svc)}
+    return {
+        "offers_expired": await pairing.expire_offers(svc),
+        "reflection_nudges": await nudges.reflection_nudges(svc),
+        "review_nudges": await nudges.review_nudges(svc),
+    }
 
 
 class Scheduler:

@@ -23,6 +23,7 @@ class Person:
     supervisor_id: int | None = None
     mentor_id: int | None = None
     mentor_capacity: int = 3
+    nudges_paused_until: datetime | None = None
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

@@ -40,6 +40,7 @@ def _to_person(row: Mapping[str, Any], roles: set[str]) -> Person:
         supervisor_id=row["supervisor_id"],
         mentor_id=row["mentor_id"],
         mentor_capacity=row["mentor_capacity"],
+        nudges_paused_until=row["nudges_paused_until"],
     )
 
 

@@ -53,6 +53,7 @@ people = Table(
     Column("status", String(16), nullable=False, server_default="active"),
     Column("mentor_capacity", Integer, nullable=False, server_default="3"),
     Column("unreachable_since", UTCDateTime),
+    Column("nudges_paused_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("status IN ('active', 'inactive', 'unreachable')", name="status"),
@@ -255,4 +256,17 @@ processed_updates = Table(
     metadata,
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("processed_at", UTCDateTime, nullable=False),
+)
+
+nudges = Table(
+    "nudges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("period", String(64), nullable=False),  # e.g. programme and week it is about
+    Column("local_date", Date, nullable=False),  # the person's calendar day it was sent
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("person_id", "kind", "period", name="uq_nudges_once"),
+    Index("ix_nudges_person_day", "person_id", "local_date"),
 )

@@ -11,8 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
+def local_datetime(at: datetime, zone: str) -> datetime:
+    return at.astimezone(ZoneInfo(zone))
+
+
 def local_date(at: datetime, zone: str) -> date:
-    return at.astimezone(ZoneInfo(zone)).date()
+    return local_datetime(at, zone).date()
 
 
 def week_start(at: datetime, zone: str) -> date:

@@ -7,6 +7,7 @@ when ``../shared/telegram-bot-api/api.min.json`` is beside the repository.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.flows.services import Services
 from bot.telegram_double import TelegramDouble
+from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import DEMO_ROSTER, SPEC_PATH
@@ -76,6 +78,20 @@ class BotUnderTest:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+    async def drained(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox sender has sent (or given up on) everything due now."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            async with self.svc.db.read() as conn:
+                counts = await outbox.counts(conn)
+            if not counts.get("pending") and not counts.get("sending"):
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"outbox not drained: {counts}")
+            self.svc.outbox_wake()
+            await asyncio.sleep(0.05)
+        await self.double.settle()
 
     async def import_demo_roster(self) -> dict[str, str]:
         """Load the demo roster; returns invite codes by name."""

@@ -1,0 +1,84 @@
+"""``pembina jobs tick --at ...`` and ``pembina outbox status``: the scheduler by hand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from telegram import Bot
+
+from bot.app import operator_services
+from bot.clock import FixedClock, SystemClock
+from bot.config import Settings
+from bot.i18n import plain
+from bot.outbox_sender import OutboxSender
+from bot.scheduler import run_due_work
+from storage import outbox
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return SystemClock().now()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+async def _tick(settings: Settings, at_text: str | None, lang: str) -> int:
+    at = _instant(at_text)
+    if at is None:
+        print(plain(lang, "cli.jobs.bad_instant", value=at_text or ""), file=sys.stderr)
+        return 2
+    async with operator_services(settings) as svc:
+        clock = FixedClock(at)
+        svc.clock = clock
+        done = await run_due_work(svc)
+        for kind, count in done.items():
+            print(
+                plain(
+                    lang, "cli.jobs.done", kind=plain(lang, f"cli.jobs.kind_{kind}"), count=count
+                )
+            )
+        if settings.token is None:
+            print(plain(lang, "cli.jobs.no_token"))
+            return 0
+        async with Bot(settings.token, base_url=settings.telegram_api_base_url) as bot:
+            sent = await OutboxSender(svc.db, clock, bot).drain()
+        async with svc.db.read() as conn:
+            counts = await outbox.counts(conn)
+    print(
+        plain(
+            lang,
+            "cli.jobs.sent",
+            count=sent,
+            pending=counts.get("pending", 0),
+            failed=counts.get("failed", 0),
+        )
+    )
+    return 0
+
+
+async def _status(settings: Settings, lang: str) -> int:
+    async with operator_services(settings) as svc, svc.db.read() as conn:
+        counts = await outbox.counts(conn)
+    print(
+        plain(
+            lang,
+            "cli.outbox.status",
+            pending=counts.get("pending", 0),
+            sending=counts.get("sending", 0),
+            sent=counts.get("sent", 0),
+            failed=counts.get("failed", 0),
+        )
+    )
+    return 0
+
+
+async def run_jobs_command(settings: Settings, args: argparse.Namespace) -> int:
+    lang = settings.pembina_language
+    if args.command == "outbox":
+        return await _status(settings, lang)
+    return await _tick(settings, args.at, lang)
