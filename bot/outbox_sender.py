@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from telegram import Bot, Message
@@ -31,9 +32,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
-BATCH = 20
+BATCH = 100
+PRIVATE_INTERVAL = 1.0  # seconds per message to one private chat, after a small burst
+GROUP_INTERVAL = 3.0  # 20 a minute to one group
+CHAT_BURST = 3.0  # a reflection with evidence is a few messages at once
 IDLE_POLL_SECONDS = 1.0
 _UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "peer_id_invalid")
+
+
+def _interval(chat_id: int) -> float:
+    return GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL
 
 
 def backoff(attempts: int) -> timedelta:
@@ -49,7 +57,7 @@ class OutboxSender:
         self.bot = bot
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.paused_until_monotonic = 0.0
+        self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, monotonic)
 
     def wake(self) -> None:
         self._wake.set()
@@ -75,19 +83,49 @@ class OutboxSender:
             self._wake.clear()
 
     async def drain(self) -> int:
-        """Send every message that is due now; returns how many were sent."""
+        """Send every message that is due now; returns how many were sent.
+
+        Telegram allows about one message a second per private chat (20 a minute per
+        group), with short bursts: a row whose chat is not ready yet is given back and taken
+        again when it is.
+        The overall 30/s limit is kept by the bot's ``AIORateLimiter``.
+        """
         sent = 0
         while True:
             async with self.db.write() as conn:
                 batch = await outbox.claim_due(conn, self.clock.now(), BATCH)
             if not batch:
                 return sent
+            waiting: list[OutboxMessage] = []
             for index, message in enumerate(batch):
+                if self._ready_in(message.chat_id) > 0:
+                    waiting.append(message)
+                    continue
+                self._take(message.chat_id)
                 result = await self._send_one(message)
                 if result == "paused":
-                    await self._release(batch[index + 1 :])
+                    await self._release(waiting + batch[index + 1 :])
                     return sent
                 sent += result == "sent"
+            if waiting:
+                await self._release(waiting)
+                await asyncio.sleep(min(self._ready_in(m.chat_id) for m in waiting))
+
+    def _tokens(self, chat_id: int) -> float:
+        """This chat's allowance now: a small burst, refilled at the chat's rate."""
+        tokens, stamp = self._chat_tokens.get(chat_id, (CHAT_BURST, time.monotonic()))
+        now = time.monotonic()
+        tokens = min(CHAT_BURST, tokens + (now - stamp) / _interval(chat_id))
+        self._chat_tokens[chat_id] = (tokens, now)
+        return tokens
+
+    def _ready_in(self, chat_id: int) -> float:
+        """Seconds until this chat may receive the next message."""
+        return max(0.0, (1 - self._tokens(chat_id)) * _interval(chat_id))
+
+    def _take(self, chat_id: int) -> None:
+        tokens = self._tokens(chat_id)
+        self._chat_tokens[chat_id] = (tokens - 1, time.monotonic())
 
     async def _release(self, messages: list[OutboxMessage]) -> None:
         """Give claimed rows back untouched after a pause (their attempt is refunded)."""

@@ -93,7 +93,7 @@ async def test_reflect_revise_approve(bot: BotUnderTest, double: TelegramDouble)
     await budi.send_text("Data 2025 belum lengkap: 120 berkas per bulan")
     await double.settle()
     await budi.press(_with_buttons(budi.unread()), "📤 Kirim ke mentor")
-    await double.settle()
+    await bot.drained()  # evidence and two parts again: paced at about one a second
     assert "terkirim ke mentor" in budi.unread()[-1].text
     v2 = _with_buttons(rina.unread())
     assert "(versi 2)" in "\n".join(m.text for m in rina.messages[-3:])

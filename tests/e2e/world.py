@@ -56,11 +56,11 @@ async def paired(bot: BotUnderTest, double: TelegramDouble) -> dict[str, DoubleU
     siti = users["Siti Rahmawati"]
     await siti.send_text(f"/match {PROGRAMME}")
     await siti.press(await siti.next_message(), 0)
-    await double.settle()
+    await bot.drained()
     for mentor in ("Rina Kartika", "Yohanes Wenda"):
         for offer in [m for m in users[mentor].unread() if m.buttons]:
             await users[mentor].press(offer, 0)
-    await double.settle()
+    await bot.drained()
     for user in users.values():
         user.unread()
     return users
