@@ -164,6 +164,10 @@ class TelegramDouble:
         """Carry out the next calls of ``method`` but answer late (delivered, then timed out)."""
         self._stall_rules.append(StallRule(method.lower(), seconds, times))
 
+    def open_chat(self, user_id: int) -> None:
+        """Test set-up: this user talked to the bot some time ago (so it may write to them)."""
+        self._known_chats.add(user_id)
+
     def block(self, user_id: int) -> None:
         self._blocked.add(user_id)
 

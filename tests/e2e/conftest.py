@@ -82,7 +82,7 @@ class BotUnderTest:
     async def drained(self, timeout: float = 10.0) -> None:
         """Wait until the bot has handled every update, then until the outbox sender has sent
         (or given up on) everything due now."""
-        await self.double.settle()
+        await self.double.settle(timeout=timeout)
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             async with self.svc.db.read() as conn:
