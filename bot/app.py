@@ -46,6 +46,7 @@ from bot.handlers import (
     sessions,
     start,
 )
+from bot.handlers import digest as digest_handlers
 from bot.handlers import nudges as nudge_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
@@ -131,6 +132,7 @@ def register_handlers(app: PembinaApp) -> None:
         "newprogram": programme_wizard.start,
         "jeda": nudge_handlers.pause,
         "lanjut": nudge_handlers.resume,
+        "ringkasan": digest_handlers.show,
         "language": preferences.choose_language,
         "timezone": preferences.choose_timezone,
         "profile": members.show_profile,

@@ -10,8 +10,16 @@ MEMBER = ("start", "help", "profile", "language", "timezone", "cancel")
 BY_ROLE: dict[str, tuple[str, ...]] = {
     "mentee": ("refleksi", "progres", "sesi", "mentor", "jeda", "lanjut"),
     "mentor": ("review", "mentees", "sesi", "progres", "jeda", "lanjut"),
-    "supervisor": (),
-    "coordinator": ("newprogram", "programs", "match", "requests", "people", "invite"),
+    "supervisor": ("ringkasan",),
+    "coordinator": (
+        "ringkasan",
+        "newprogram",
+        "programs",
+        "match",
+        "requests",
+        "people",
+        "invite",
+    ),
 }
 
 

@@ -3,7 +3,7 @@
 There are no per-person jobs (see docs/architecture.md): every minute the bot runs
 :func:`run_due_work`, which looks in the database for work whose time has come. A restart,
 a new person or a changed schedule needs no job changes: expiring pairing offers nobody
-answered, reflection and review nudges (weekly digests are still to come).
+answered, reflection and review nudges, and the supervisors' Monday digests.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.flows import nudges, pairing
+from bot.flows import digest, nudges, pairing
 from bot.flows.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ async def run_due_work(svc: Services) -> dict[str, int]:
         "offers_expired": await pairing.expire_offers(svc),
         "reflection_nudges": await nudges.reflection_nudges(svc),
         "review_nudges": await nudges.review_nudges(svc),
+        "digests": await digest.weekly(svc),
     }
 
 

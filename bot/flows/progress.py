@@ -9,7 +9,7 @@ in the person's calendar year. 1 JP = 45 minutes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,6 +34,10 @@ class MenteeProgress:
     pending_reviews: int
     milestones: tuple[Milestone, ...]
     jp_year: float
+    missed_in_a_row: int = 0  # the most recent due weeks without a reflection
+    this_week_done: bool = False
+    last_week_done: bool = False
+    oldest_waiting_days: int = 0
 
 
 async def _year_jp(conn: AsyncConnection, person: Person, now: datetime) -> float:
@@ -65,6 +69,16 @@ async def mentee_progress(
         if week not in done:
             break
         streak += 1
+    missed = 0
+    for week in reversed(due_weeks):
+        if week in done:
+            break
+        missed += 1
+    waiting = [
+        r.submitted_at
+        for r in mine.values()
+        if r.status == reflections.SUBMITTED and r.submitted_at is not None
+    ]
     return MenteeProgress(
         person=person,
         programme=programme,
@@ -74,6 +88,10 @@ async def mentee_progress(
         pending_reviews=sum(1 for r in mine.values() if r.status == reflections.SUBMITTED),
         milestones=tuple(await programmes.milestones_of(conn, programme.id)),
         jp_year=await _year_jp(conn, person, now),
+        missed_in_a_row=missed,
+        this_week_done=weeks.week_start(now, person.timezone) in done,
+        last_week_done=weeks.week_start(now, person.timezone) - timedelta(days=7) in done,
+        oldest_waiting_days=max(((now - w).days for w in waiting), default=0),
     )
 
 

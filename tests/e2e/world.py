@@ -13,6 +13,7 @@ from tests.e2e.conftest import BotUnderTest
 NIPS = tuple(line.split(",")[0] for line in DEMO_ROSTER.read_text().splitlines()[1:])
 IDS = {
     "Siti Rahmawati": 601,
+    "Dr. Agus Salim": 602,
     "Rina Kartika": 603,
     "Yohanes Wenda": 604,
     "Budi Santoso": 605,
