@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.scheduler import run_due_work
 from bot.telegram_double import TelegramDouble
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.world import paired
+from tests.e2e.world import paired, submit_reflection, with_buttons
 
 SECRET = "RAHASIA-jawaban-pribadi"
 
@@ -22,13 +22,8 @@ async def _tick(bot: BotUnderTest, iso: str) -> dict[str, int]:
 async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
     users = await paired(bot, double)
     budi, rina, agus = users["Budi Santoso"], users["Rina Kartika"], users["Dr. Agus Salim"]
-    await budi.send_text("/refleksi")
-    for answer in (SECRET, SECRET, SECRET, SECRET, "1,5"):
-        await budi.send_text(answer)
-    await double.settle()
-    await budi.press([m for m in budi.unread() if m.buttons][-1], "📤 Kirim ke mentor")
-    await bot.drained()
-    await rina.press([m for m in rina.unread() if m.buttons][-1], "✅ Setujui")
+    await submit_reflection(bot, budi, (SECRET, SECRET, SECRET, SECRET, "1,5"))
+    await rina.press(with_buttons(rina.unread()), "✅ Setujui")
     await bot.drained()
     for user in users.values():
         user.unread()

@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.scheduler import run_due_work
 from bot.telegram_double import DoubleUser, TelegramDouble
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.world import paired
+from tests.e2e.world import paired, submit_reflection
 
 
 async def _tick(bot: BotUnderTest, double: TelegramDouble, iso: str) -> dict[str, int]:
@@ -85,12 +85,7 @@ async def test_mentor_nudged_about_reviews_waiting_over_48_hours(
 ) -> None:
     users = await paired(bot, double)
     budi, rina = users["Budi Santoso"], users["Rina Kartika"]
-    await budi.send_text("/refleksi")
-    for answer in ("Satu", "Dua", "Tiga", "Empat", "1"):
-        await budi.send_text(answer)
-    await double.settle()
-    await budi.press([m for m in budi.unread() if m.buttons][-1], "📤 Kirim ke mentor")
-    await double.settle()
+    await submit_reflection(bot, budi, ("Satu", "Dua", "Tiga", "Empat", "1"))
     rina.unread()
     assert (await _tick(bot, double, "2026-12-08T03:00:00+00:00"))["review_nudges"] == 0  # 25 h
     done = await _tick(bot, double, "2026-12-09T03:00:00+00:00")  # 49 h, 10:00 WIB

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.telegram_double import SentMessage, TelegramDouble
+from bot.telegram_double import TelegramDouble
 from bot.telegram_double.html import utf16_len
 from storage import reflections
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.world import paired
+from tests.e2e.world import paired, submit_reflection, with_buttons
 
 LONG = ("Saya mewawancarai pegawai tentang alur layanan mutasi. " * 110).strip()  # ~6 000 chars
-
-
-def _with_buttons(messages: list[SentMessage]) -> SentMessage:
-    return [m for m in messages if m.buttons][-1]
 
 
 async def test_reflect_revise_approve(bot: BotUnderTest, double: TelegramDouble) -> None:
@@ -56,11 +52,11 @@ async def test_reflect_revise_approve(bot: BotUnderTest, double: TelegramDouble)
     assert "1 jam 30 menit" in summary[-1].text
 
     # Edit answer 1 from the summary, then send.
-    await budi.press(_with_buttons(summary), "✏️ 1")
+    await budi.press(with_buttons(summary), "✏️ 1")
     assert "Jawaban sekarang" in (await budi.next_message()).text
     await budi.send_text("Menyusun rancangan proyek perubahan")
     await double.settle()
-    await budi.press(_with_buttons(budi.unread()), "📤 Kirim ke mentor")
+    await budi.press(with_buttons(budi.unread()), "📤 Kirim ke mentor")
     assert "terkirim ke mentor" in (await budi.next_message()).text
 
     await double.settle()
@@ -72,7 +68,7 @@ async def test_reflect_revise_approve(bot: BotUnderTest, double: TelegramDouble)
     joined = "\n".join(m.text for m in received[1:])
     assert LONG[:200] in joined
     assert LONG[-100:] in joined
-    v1 = _with_buttons(received)
+    v1 = with_buttons(received)
     approve_v1 = v1.buttons[0]["callback_data"]
 
     # Revision with a comment; the mentee gets it with a button back to the reflection.
@@ -88,14 +84,14 @@ async def test_reflect_revise_approve(bot: BotUnderTest, double: TelegramDouble)
 
     await budi.press(revision, "✏️ Perbaiki sekarang")
     await double.settle()
-    await budi.press(_with_buttons(budi.unread()), "✏️ 3")
+    await budi.press(with_buttons(budi.unread()), "✏️ 3")
     await budi.next_message()
     await budi.send_text("Data 2025 belum lengkap: 120 berkas per bulan")
     await double.settle()
-    await budi.press(_with_buttons(budi.unread()), "📤 Kirim ke mentor")
+    await budi.press(with_buttons(budi.unread()), "📤 Kirim ke mentor")
     await bot.drained()  # evidence and two parts again: paced at about one a second
     assert "terkirim ke mentor" in budi.unread()[-1].text
-    v2 = _with_buttons(rina.unread())
+    v2 = with_buttons(rina.unread())
     assert "(versi 2)" in "\n".join(m.text for m in rina.messages[-3:])
 
     # Another mentor forging an approval is refused; nothing changes.
@@ -178,7 +174,7 @@ async def test_last_weeks_reflection_can_be_sent_late(
     for answer in ("Satu", "Dua", "Tiga", "Empat", "2"):
         await budi.send_text(answer)
     await double.settle()
-    await budi.press(_with_buttons(budi.unread()), "📤 Kirim ke mentor")
+    await budi.press(with_buttons(budi.unread()), "📤 Kirim ke mentor")
     assert "(terlambat)" in (await budi.next_message()).text
     await double.settle()
     assert "minggu 07-12-2026 (versi 1) · terlambat" in rina.unread()[0].text
@@ -194,14 +190,8 @@ async def test_comment_keeps_it_waiting_then_approve(
 ) -> None:
     users = await paired(bot, double)
     budi, rina = users["Budi Santoso"], users["Rina Kartika"]
-    await budi.send_text("/refleksi")
-    for answer in ("Satu", "Dua", "Tiga", "Empat", "45 menit"):
-        await budi.send_text(answer)
-    await double.settle()
-    await budi.press(_with_buttons(budi.unread()), "📤 Kirim ke mentor")
-    await double.settle()
-    budi.unread()
-    sent = _with_buttons(rina.unread())
+    await submit_reflection(bot, budi, ("Satu", "Dua", "Tiga", "Empat", "45 menit"))
+    sent = with_buttons(rina.unread())
     await rina.press(sent, "💬 Komentar")
     await rina.next_message()
     await rina.send_text("   ")
@@ -214,6 +204,6 @@ async def test_comment_keeps_it_waiting_then_approve(
     assert "menunggu tinjauan Anda: 1" in waiting.text
     await rina.press(waiting, 0)  # sends it again with fresh buttons
     await double.settle()
-    again = _with_buttons(rina.unread())
+    again = with_buttons(rina.unread())
     await rina.press(again, "✅ Setujui")
     assert "disetujui" in (await budi.next_message()).text

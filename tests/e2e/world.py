@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.flows import programmes
 from bot.flows.programmes import NewProgramme
-from bot.telegram_double import DoubleUser, TelegramDouble
+from bot.telegram_double import DoubleUser, SentMessage, TelegramDouble
 from tests.conftest import DEMO_ROSTER
 from tests.e2e.conftest import BotUnderTest
 
@@ -65,3 +65,19 @@ async def paired(bot: BotUnderTest, double: TelegramDouble) -> dict[str, DoubleU
     for user in users.values():
         user.unread()
     return users
+
+
+def with_buttons(messages: list[SentMessage]) -> SentMessage:
+    """The last of these messages that has buttons."""
+    return [m for m in messages if m.buttons][-1]
+
+
+async def submit_reflection(bot: BotUnderTest, user: DoubleUser, answers: tuple[str, ...]) -> None:
+    """/refleksi, one answer per question, then Send (and wait until the mentor has it)."""
+    await user.send_text("/refleksi")
+    for answer in answers:
+        await user.send_text(answer)
+    await bot.double.settle()
+    await user.press(with_buttons(user.unread()), "📤 Kirim ke mentor")
+    await bot.drained()
+    user.unread()
