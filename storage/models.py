@@ -42,6 +42,7 @@ class RosterEntry:
     mentor_nip: str | None
     timezone: str | None
     language: str | None
+    capacity: int | None = None  # how many mentees a mentor may take (default 3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,3 +124,16 @@ def test_invites_csv_has_links(svc: Services) -> None:
     from bot.flows.roster_import import ImportReport
 
     assert invites_csv(ImportReport(), "pembina_demo_bot") == "nip,name,role,code,link\n"
+
+
+async def test_capacity_column(svc: Services) -> None:
+    text = HEADER.strip() + ",capacity\n" + "198209142008012003,Rina,mentor,,,,,,5\n"
+    parsed = await validate_roster(svc, text)
+    assert parsed.errors == []
+    await import_roster(svc, parsed)
+    async with svc.db.read() as conn:
+        rina = await people.get_person_by_nip(conn, "198209142008012003")
+    assert rina is not None
+    assert rina.mentor_capacity == 5
+    bad = HEADER.strip() + ",capacity\n" + "198209142008012003,Rina,mentor,,,,,,0\n"
+    assert [(e.line, e.key) for e in parse_roster(bad).errors] == [(2, "capacity")]

@@ -19,7 +19,18 @@ from bot.i18n import LANGUAGES
 from storage.models import RosterEntry
 from storage.schema import ROLES
 
-COLUMNS = ("nip", "name", "role", "unit", "supervisor_nip", "mentor_nip", "timezone", "language")
+COLUMNS = (
+    "nip",
+    "name",
+    "role",
+    "unit",
+    "supervisor_nip",
+    "mentor_nip",
+    "timezone",
+    "language",
+    "capacity",
+)
+MAX_CAPACITY = 20
 REQUIRED_COLUMNS = ("nip", "name", "role")
 MAX_NAME = 200
 MAX_UNIT = 200
@@ -92,6 +103,10 @@ def _row_problems(
         problems.append(("language_unknown", {"value": language}))
     supervisor = _optional(row.get("supervisor_nip"))
     mentor = _optional(row.get("mentor_nip"))
+    capacity_raw = _optional(row.get("capacity"))
+    capacity = int(capacity_raw) if capacity_raw and capacity_raw.isdigit() else None
+    if capacity_raw and (capacity is None or not 1 <= capacity <= MAX_CAPACITY):
+        problems.append(("capacity", {"value": capacity_raw, "max": str(MAX_CAPACITY)}))
     if problems or isinstance(roles, tuple):
         return None, problems
     entry = RosterEntry(
@@ -104,6 +119,7 @@ def _row_problems(
         mentor_nip=clean_nip(mentor) if mentor else None,
         timezone=zone,
         language=language,
+        capacity=capacity,
     )
     return entry, []
 

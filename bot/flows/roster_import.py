@@ -48,6 +48,8 @@ def _changes(entry: RosterEntry, person: Person) -> dict[str, object]:
         wanted["timezone"] = entry.timezone
     if entry.language:
         wanted["language"] = entry.language
+    if entry.capacity:
+        wanted["mentor_capacity"] = entry.capacity
     return {k: v for k, v in wanted.items() if getattr(person, k) != v}
 
 
@@ -98,6 +100,10 @@ async def _write_entry(
             roles=entry.roles,
             now=now,
         )
+        if entry.capacity:
+            created = await people.get_person_by_nip(conn, entry.nip)
+            assert created is not None
+            await people.update_person(conn, created.id, now, mentor_capacity=entry.capacity)
         return True
     changes = _changes(entry, person)
     if changes:
