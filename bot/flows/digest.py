@@ -19,7 +19,7 @@ from bot.flows.progress import JP_TARGET, MenteeProgress, mentee_progress
 from bot.flows.services import Services
 from bot.i18n import Html, t
 from bot.text_split import split_text
-from storage import nudges, outbox, people, programmes, sessions
+from storage import nudges, outbox, pairings, people, programmes, reflections, sessions
 from storage.models import Person
 
 DIGEST_AT = time(7, 30)
@@ -97,6 +97,59 @@ def render(lines: list[Line], language: str, title: str) -> list[str]:
     return split_text("\n\n".join(parts), 4000)
 
 
+async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime) -> list[str]:
+    """Programme-wide: last week's submission rate per unit, the mentors with the most
+    reviews waiting, mentees without a mentor, people who cannot be reached."""
+    lang = language
+    everyone = {p.id: p for p in await people.all_people(conn)}
+    lines = await _lines_for(conn, [p for p in everyone.values() if "mentee" in p.roles], now)
+    units: dict[str, list[bool]] = {}
+    for line in lines:
+        units.setdefault(line.progress.person.unit or "-", []).append(line.progress.last_week_done)
+    parts = [t(lang, "digest.coordinator_header")]
+    parts += [
+        t(
+            lang,
+            "digest.unit_rate",
+            unit=unit,
+            done=sum(flags),
+            total=len(flags),
+            percent=round(100 * sum(flags) / len(flags)),
+        )
+        for unit, flags in sorted(units.items())
+    ]
+    waiting: dict[int, int] = {}
+    for pairing in await pairings.active(conn):
+        for reflection in await reflections.of_person(
+            conn, pairing.mentee_id, pairing.programme_id
+        ):
+            if reflection.status == reflections.SUBMITTED:
+                waiting[pairing.mentor_id] = waiting.get(pairing.mentor_id, 0) + 1
+    busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:5]
+    parts.append(t(lang, "digest.busiest_header"))
+    parts += [t(lang, "digest.busiest_line", name=everyone[m].name, count=n) for m, n in busiest]
+    if not busiest:
+        parts.append(t(lang, "digest.none"))
+    unmatched = []
+    for programme in await programmes.list_programmes(conn):
+        if programme.status != "active":
+            continue
+        paired = {
+            p.mentee_id
+            for p in await pairings.of_programme(conn, programme.id)
+            if p.status in pairings.CURRENT
+        }
+        unmatched += [
+            everyone[i].name
+            for i in await programmes.members(conn, programme.id, "mentee")
+            if i not in paired
+        ]
+    parts.append(t(lang, "digest.unmatched", names=", ".join(unmatched) or "-"))
+    unreachable = [p.name for p in everyone.values() if p.status == "unreachable"]
+    parts.append(t(lang, "digest.unreachable", names=", ".join(unreachable) or "-"))
+    return split_text("\n".join(parts), 4000)
+
+
 async def on_demand(svc: Services, viewer: Viewer) -> list[str] | None:
     """/ringkasan: a supervisor's unit digest, or a coordinator's view of everyone."""
     if viewer.person is None and not viewer.is_coordinator:
@@ -104,10 +157,8 @@ async def on_demand(svc: Services, viewer: Viewer) -> list[str] | None:
     now = svc.clock.now()
     async with svc.db.read() as conn:
         if viewer.is_coordinator:
-            everyone = await people.all_people(conn)
-            lines = await _lines_for(conn, [p for p in everyone if "mentee" in p.roles], now)
-            title = t(viewer.language, "digest.all")
-        elif viewer.person is not None and "supervisor" in viewer.person.roles:
+            return await coordinator_digest(conn, viewer.language, now)
+        if viewer.person is not None and "supervisor" in viewer.person.roles:
             lines = await supervisor_lines(conn, viewer.person, now)
             title = viewer.person.unit or viewer.person.name
         else:
@@ -116,21 +167,26 @@ async def on_demand(svc: Services, viewer: Viewer) -> list[str] | None:
 
 
 async def weekly(svc: Services) -> int:
-    """Monday 07:30 local: each supervisor with people in active programmes gets a digest."""
+    """Monday 07:30 local: each supervisor with people in active programmes gets their unit's
+    digest, each coordinator on the roster the programme-wide one."""
     now = svc.clock.now()
     sent = 0
     async with svc.db.write() as conn:
         for person in await people.all_people(conn):
-            if "supervisor" not in person.roles or person.telegram_id is None:
+            if person.telegram_id is None or not {"supervisor", "coordinator"} & person.roles:
                 continue
             monday = weeks.week_start(now, person.timezone)
             start = datetime.combine(monday, DIGEST_AT).replace(tzinfo=ZoneInfo(person.timezone))
             if not start <= now < start + GRACE:
                 continue
-            lines = await supervisor_lines(conn, person, now)
-            if not lines:
-                continue
-            if not await nudges.record(
+            messages: list[str] = []
+            if "coordinator" in person.roles:
+                messages += await coordinator_digest(conn, person.language, now)
+            if "supervisor" in person.roles:
+                lines = await supervisor_lines(conn, person, now)
+                if lines:
+                    messages += render(lines, person.language, person.unit or "-")
+            if not messages or not await nudges.record(
                 conn,
                 person_id=person.id,
                 kind="digest",
@@ -139,7 +195,7 @@ async def weekly(svc: Services) -> int:
                 now=now,
             ):
                 continue
-            for number, text in enumerate(render(lines, person.language, person.unit or "-")):
+            for number, text in enumerate(messages):
                 await outbox.enqueue(
                     conn,
                     dedup_key=f"digest:{person.id}:{monday}:{number}",

@@ -31,7 +31,7 @@ async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
     # Down over Monday 07:30: the digest comes on Wednesday (within three days), once.
     assert (await _tick(bot, "2026-12-13T23:00:00+00:00"))["digests"] == 0  # Mon 06:00 WIB
     done = await _tick(bot, "2026-12-16T03:00:00+00:00")  # Wednesday 10:00 WIB
-    assert done["digests"] == 1
+    assert done["digests"] == 2  # Agus (supervisor) and Siti (coordinator)
     assert (await _tick(bot, "2026-12-16T04:00:00+00:00"))["digests"] == 0
     text = "\n".join(m.text for m in agus.unread())
     assert "Ringkasan mingguan · Bidang Pengembangan SDM (3 peserta)" in text
@@ -48,9 +48,17 @@ async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
 
     # A week later Dewi and Made have missed two weeks: flagged.
     done = await _tick(bot, "2026-12-21T00:45:00+00:00")  # Monday 07:45 WIB
-    assert done["digests"] == 1
+    assert done["digests"] == 2
     text = "\n".join(m.text for m in agus.unread())
     assert text.count("⚠️ dua minggu atau lebih tanpa refleksi") == 2
+
+    # The coordinator's programme-wide digest came on Monday too.
+    siti = users["Siti Rahmawati"]
+    overview = "\n".join(m.text for m in siti.unread())
+    assert "Ringkasan program" in overview
+    assert "• Bidang Pengembangan SDM: 1/2 (50%)" in overview  # Budi yes, Dewi no (last week)
+    assert "Mentee belum berpasangan: -" in overview
+    assert SECRET not in overview
 
     # On demand: /ringkasan for the supervisor, refused for a mentee.
     await agus.send_text("/ringkasan")
