@@ -26,6 +26,8 @@ async def run_due_work(svc: Services) -> dict[str, int]:
         "offers_expired": await pairing.expire_offers(svc),
         "reflection_nudges": await nudges.reflection_nudges(svc),
         "review_nudges": await nudges.review_nudges(svc),
+        "offer_nudges": await nudges.offer_nudges(svc),
+        "milestone_nudges": await nudges.milestone_nudges(svc),
         "digests": await digest.weekly(svc),
     }
 

@@ -21,6 +21,7 @@ from bot import callbacks
 from bot.flows import weeks, workdays
 from bot.flows.buttons import Button, Keyboard, to_json
 from bot.flows.services import Services
+from bot.flows.templates import milestone_title
 from bot.i18n import t
 from storage import nudges, outbox, pairings, people, programmes, reflections
 from storage.models import Person, Programme
@@ -195,3 +196,75 @@ def snooze_until(now: datetime, zone: str, days: int) -> datetime:
 
 def end_of_day(day: date, zone: str) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0, 0)).replace(tzinfo=ZoneInfo(zone))
+
+
+OFFER_REMINDER_AFTER = timedelta(hours=24)
+MILESTONE_NOTICE_DAYS = 3
+
+
+async def offer_nudges(svc: Services) -> int:
+    """Mentors with a pairing offer open for over a day are reminded once per offer."""
+    now = svc.clock.now()
+    sent = 0
+    async with svc.db.write() as conn:
+        for pairing in await pairings.expired_offers(conn, now - OFFER_REMINDER_AFTER):
+            mentor = await people.get_person(conn, pairing.mentor_id)
+            mentee = await people.get_person(conn, pairing.mentee_id)
+            if mentor is None or mentee is None or not _may_nudge(mentor, now):
+                continue
+            lang = mentor.language
+            keyboard = [
+                [
+                    Button(t(lang, "pair.accept"), callbacks.encode("pair", "ok", pairing.id)),
+                    Button(t(lang, "pair.decline"), callbacks.encode("pair", "no", pairing.id)),
+                ]
+            ]
+            sent += await _send(
+                conn,
+                mentor,
+                "offer",
+                f"pairing{pairing.id}",
+                now,
+                t(lang, "nudge.offer", mentee=mentee.name),
+                keyboard,
+            )
+    if sent:
+        svc.outbox_wake()
+    return sent
+
+
+async def milestone_nudges(svc: Services) -> int:
+    """Mentees hear of a milestone three days before it is due (once per milestone)."""
+    now = svc.clock.now()
+    sent = 0
+    async with svc.db.write() as conn:
+        for programme in await programmes.list_programmes(conn):
+            if programme.status != "active":
+                continue
+            upcoming = await programmes.milestones_of(conn, programme.id)
+            for person_id in await programmes.members(conn, programme.id, "mentee"):
+                person = await people.get_person(conn, person_id)
+                if person is None or not _may_nudge(person, now):
+                    continue
+                today = weeks.local_date(now, person.timezone)
+                for milestone in upcoming:
+                    if milestone.due_on is None:
+                        continue
+                    days = (milestone.due_on - today).days
+                    if not 0 <= days <= MILESTONE_NOTICE_DAYS:
+                        continue
+                    lang = person.language
+                    text = t(
+                        lang,
+                        "nudge.milestone",
+                        title=milestone_title(milestone.title, lang),
+                        programme=programme.name,
+                        due=milestone.due_on.strftime("%d-%m-%Y"),
+                        days=days,
+                    )
+                    if await _send(conn, person, "milestone", f"m{milestone.id}", now, text, None):
+                        sent += 1
+                        break
+    if sent:
+        svc.outbox_wake()
+    return sent

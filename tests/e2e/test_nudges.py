@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.flows import pairing as pairing_flow
+from bot.flows import programmes
 from bot.scheduler import run_due_work
 from bot.telegram_double import DoubleUser, TelegramDouble
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.world import paired, submit_reflection
+from tests.e2e.world import (
+    PROGRAMME,
+    create_programme,
+    everyone_joins,
+    paired,
+    submit_reflection,
+)
 
 
 async def _tick(bot: BotUnderTest, double: TelegramDouble, iso: str) -> dict[str, int]:
@@ -96,3 +104,25 @@ async def test_mentor_nudged_about_reviews_waiting_over_48_hours(
     assert (await _tick(bot, double, "2026-12-09T05:00:00+00:00"))[
         "review_nudges"
     ] == 0  # once a day
+
+
+async def test_offer_and_milestone_nudges(bot: BotUnderTest, double: TelegramDouble) -> None:
+    users = await everyone_joins(bot, double)
+    await create_programme(bot)
+    programme = await programmes.by_name(bot.svc, PROGRAMME)
+    assert programme is not None
+    await pairing_flow.apply(bot.svc, None, programme)  # four offers, nobody answers
+    await bot.drained()
+    for user in users.values():
+        user.unread()
+    # Tuesday 10:00 WIB, 25 hours later: one reminder per mentor per day (Rina has two offers).
+    assert (await _tick(bot, double, "2026-12-08T03:00:00+00:00"))["offer_nudges"] == 2
+    assert "masih menunggu jawaban Anda" in _texts(users["Rina Kartika"])[0]
+    assert (await _tick(bot, double, "2026-12-09T03:00:00+00:00"))["offer_nudges"] == 2
+    assert (await _tick(bot, double, "2026-12-09T05:00:00+00:00"))["offer_nudges"] == 0
+
+    # The design milestone (due 21 Dec) is announced once, on a working day within three
+    # days of it: a scheduler that only runs on Monday 21 Dec still announces it.
+    done = await _tick(bot, double, "2026-12-21T02:30:00+00:00")
+    assert done["milestone_nudges"] == 4
+    assert "Rancangan proyek perubahan disetujui" in _texts(users["Budi Santoso"])[-1]
