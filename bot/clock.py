@@ -35,3 +35,19 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class ShiftedClock:
+    """Wall-clock time moved by an offset (the playground's ``:tick`` jumps ahead)."""
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+    def jump_to(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = at - self._base.now()

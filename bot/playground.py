@@ -13,14 +13,25 @@ import io
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import Running, build_application, operator_services, start_bot, stop_bot
+from bot.app import (
+    Running,
+    build_application,
+    operator_services,
+    services_of,
+    start_bot,
+    stop_bot,
+)
+from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
+from bot.flows.services import Services
 from bot.i18n import plain
 from bot.playground_text import to_terminal
+from bot.scheduler import run_due_work
 from bot.telegram_double import DoubleUser, TelegramDouble
 
 DEMO_ROSTER = Path(__file__).parent / "demo" / "roster.csv"
@@ -54,6 +65,8 @@ class Playground:
         self.personas: list[Persona] = []
         self.current: Persona | None = None
         self._answers_seen = 0
+        self.clock: ShiftedClock | None = None
+        self.services: Services | None = None
 
     def say(self, key: str, **values: object) -> None:
         print(plain(self.lang, f"playground.{key}", **values), flush=True)
@@ -148,6 +161,9 @@ class Playground:
         if line == ":joinall":
             await self.join_all()
             return True
+        if line.startswith(":tick"):
+            await self.tick(line[5:].strip())
+            return True
         if line.startswith(":as"):
             arg = line[3:].strip()
             if arg.isdigit():
@@ -165,6 +181,25 @@ class Playground:
         self.show_new(persona)
         self.notify_others()
         return True
+
+    async def tick(self, value: str) -> None:
+        """Jump the bot's clock to an instant and run what the scheduler finds due then."""
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None or self.clock is None or self.services is None:
+            self.say("usage_tick")
+            return
+        self.clock.jump_to(at)
+        done = await run_due_work(self.services)
+        await self.double.settle(quiet=QUIET, timeout=30)
+        await asyncio.sleep(QUIET)
+        await self.double.settle(quiet=QUIET, timeout=30)
+        self.say("ticked", at=at.isoformat(), count=sum(done.values()))
+        if self.current is not None:
+            self.show_new(self.current)
+        self.notify_others()
 
     async def join_all(self) -> None:
         """Everyone on the demo roster taps their invite link (their greetings are skipped)."""
@@ -258,9 +293,12 @@ async def run_playground(settings: Settings, *, db_path: Path | None, script: Pa
             }
         )
         codes = await _seed(local)
-        running: Running = await start_bot(build_application(local, double.token), poll_timeout=1)
+        clock = ShiftedClock()
+        app = build_application(local, double.token, clock=clock)
+        running: Running = await start_bot(app, poll_timeout=1)
         try:
             playground = Playground(double, lang, colour=sys.stdout.isatty())
+            playground.clock, playground.services = clock, services_of(app)
             for offset, row in enumerate(_roster_people()):
                 playground.add(
                     row["name"],

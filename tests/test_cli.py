@@ -163,3 +163,23 @@ def test_playground_walkthrough_of_the_mentoring_loop(tmp_path: Path) -> None:
         "JP this year: 2 of 20 JP",
     ):
         assert expected in out, expected
+
+
+def test_playground_week_with_ticks(tmp_path: Path) -> None:
+    """A programme week driven by :tick: nudges on Friday, digests on Monday."""
+    script = REPO / "docs" / "playground-week.txt"
+    result = _pembina(
+        tmp_path, "playground", "--script", str(script), "--db", str(tmp_path / "k.db")
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "Waktunya refleksi mingguan Mentoring Umum Bogor",
+        "Time for the weekly reflection of Mentoring Umum Bogor",  # Dewi reads English
+        "reminders are snoozed until 07-12-2026 07:00",
+        "2 jam",
+        "Ringkasan mingguan · Bidang Pengembangan SDM (3 peserta)",
+        "Refleksi minggu lalu: ✅ sudah",
+        "Ringkasan program",
+    ):
+        assert expected in out, expected

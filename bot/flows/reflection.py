@@ -403,6 +403,15 @@ def chunks_for(header: str, body_plain_parts: list[tuple[str, str]], language: s
     return messages
 
 
+def hours_text(language: str, hours: int, minutes: int) -> str:
+    """``2 jam``, ``45 menit`` or ``1 jam 30 menit`` (no "0 menit")."""
+    if not minutes:
+        return t(language, "reflect.hours_only", hours=hours)
+    if not hours:
+        return t(language, "reflect.minutes_only", minutes=minutes)
+    return t(language, "reflect.hours_value", hours=hours, minutes=minutes)
+
+
 def summary_parts(
     reflection: Reflection, programme: Programme, language: str
 ) -> list[tuple[str, str]]:
@@ -412,7 +421,7 @@ def summary_parts(
         answer = reflection.answers.get(str(index), "")
         if question.get("kind") == HOURS and reflection.minutes is not None and answer:
             hours, minutes = format_minutes(reflection.minutes)
-            answer = t(language, "reflect.hours_value", hours=hours, minutes=minutes)
+            answer = hours_text(language, hours, minutes)
         parts.append((f"{index + 1}. {question_text(question, language)}", answer))
     return parts
 
