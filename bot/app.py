@@ -194,6 +194,7 @@ async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
     await set_default_menus(app)
     await app.start()
     assert app.updater is not None
+    await sender.recover()
     await app.updater.start_polling(
         poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
     )

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
-BATCH = 100
+BATCH = 20
 PRIVATE_INTERVAL = 1.0  # seconds per message to one private chat, after a small burst
 GROUP_INTERVAL = 3.0  # 20 a minute to one group
 CHAT_BURST = 3.0  # a reflection with evidence is a few messages at once
@@ -64,6 +64,14 @@ class OutboxSender:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="pembina-outbox")
+
+    async def recover(self) -> int:
+        """Rows claimed by a sender that crashed go out again now (see ``release_leases``)."""
+        async with self.db.write() as conn:
+            released = await outbox.release_leases(conn, self.clock.now())
+        if released:
+            log.warning("outbox: %d message(s) claimed before a crash are due again", released)
+        return released
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -139,6 +139,19 @@ async def fail_pending_for_chat(conn: AsyncConnection, chat_id: int, error: str)
     return result.rowcount
 
 
+async def release_leases(conn: AsyncConnection, now: datetime) -> int:
+    """At start-up: rows a crashed sender had claimed are due again at once.
+
+    Only the row that was in flight can have reached Telegram, so this costs at most one
+    duplicate, and saves waiting out the lease. It assumes one sender per database (the
+    SQLite deployment); several bot workers on PostgreSQL would rely on the lease alone.
+    """
+    result = await conn.execute(
+        update(outbox).where(outbox.c.status == SENDING).values(status=PENDING, not_before=now)
+    )
+    return result.rowcount
+
+
 async def counts(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
     return {status: int(n) for status, n in rows}
