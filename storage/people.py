@@ -147,3 +147,8 @@ async def count_people(conn: AsyncConnection) -> dict[str, int]:
         if telegram_id is not None:
             counts[f"{role}_joined"] = counts.get(f"{role}_joined", 0) + 1
     return counts
+
+
+async def supervised_by(conn: AsyncConnection, supervisor_id: int) -> list[Person]:
+    """The people whose direct supervisor this is (one query, not a scan of everyone)."""
+    return await _fetch(conn, people.c.supervisor_id == supervisor_id)

@@ -64,8 +64,7 @@ async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime
 
 
 async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datetime) -> list[Line]:
-    members = [p for p in await people.all_people(conn) if p.supervisor_id == supervisor.id]
-    return await _lines_for(conn, members, now)
+    return await _lines_for(conn, await people.supervised_by(conn, supervisor.id), now)
 
 
 def render(lines: list[Line], language: str, title: str) -> list[str]:
