@@ -137,6 +137,7 @@ reflections = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("programme_id", "person_id", "week_start", name="uq_reflections_week"),
+    Index("ix_reflections_person_week", "person_id", "week_start"),
 )
 
 reflection_evidence = Table(
