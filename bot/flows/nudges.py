@@ -12,6 +12,7 @@ within 24 hours, once: every nudge is recorded (kind, period) before it is queue
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -119,17 +120,25 @@ async def _reflection_nudge(
     return False
 
 
+async def _nudgeable_mentees(
+    conn: AsyncConnection, now: datetime
+) -> AsyncIterator[tuple[Programme, Person]]:
+    """Mentees of active programmes who may be nudged right now (their zone, their pause)."""
+    for programme in await programmes.list_programmes(conn):
+        if programme.status != "active":
+            continue
+        for person_id in await programmes.members(conn, programme.id, "mentee"):
+            person = await people.get_person(conn, person_id)
+            if person is not None and _may_nudge(person, now):
+                yield programme, person
+
+
 async def reflection_nudges(svc: Services) -> int:
     now = svc.clock.now()
     sent = 0
     async with svc.db.write() as conn:
-        for programme in await programmes.list_programmes(conn):
-            if programme.status != "active":
-                continue
-            for person_id in await programmes.members(conn, programme.id, "mentee"):
-                person = await people.get_person(conn, person_id)
-                if person is not None and _may_nudge(person, now):
-                    sent += await _reflection_nudge(conn, person, programme, now)
+        async for programme, person in _nudgeable_mentees(conn, now):
+            sent += await _reflection_nudge(conn, person, programme, now)
     if sent:
         svc.outbox_wake()
     return sent
@@ -238,33 +247,24 @@ async def milestone_nudges(svc: Services) -> int:
     now = svc.clock.now()
     sent = 0
     async with svc.db.write() as conn:
-        for programme in await programmes.list_programmes(conn):
-            if programme.status != "active":
-                continue
-            upcoming = await programmes.milestones_of(conn, programme.id)
-            for person_id in await programmes.members(conn, programme.id, "mentee"):
-                person = await people.get_person(conn, person_id)
-                if person is None or not _may_nudge(person, now):
+        async for programme, person in _nudgeable_mentees(conn, now):
+            today = weeks.local_date(now, person.timezone)
+            for milestone in await programmes.milestones_of(conn, programme.id):
+                if milestone.due_on is None:
                     continue
-                today = weeks.local_date(now, person.timezone)
-                for milestone in upcoming:
-                    if milestone.due_on is None:
-                        continue
-                    days = (milestone.due_on - today).days
-                    if not 0 <= days <= MILESTONE_NOTICE_DAYS:
-                        continue
-                    lang = person.language
-                    text = t(
-                        lang,
-                        "nudge.milestone",
-                        title=milestone_title(milestone.title, lang),
-                        programme=programme.name,
-                        due=milestone.due_on.strftime("%d-%m-%Y"),
-                        days=days,
-                    )
-                    if await _send(conn, person, "milestone", f"m{milestone.id}", now, text, None):
-                        sent += 1
-                        break
+                if not 0 <= (milestone.due_on - today).days <= MILESTONE_NOTICE_DAYS:
+                    continue
+                lang = person.language
+                text = t(
+                    lang,
+                    "nudge.milestone",
+                    title=milestone_title(milestone.title, lang),
+                    programme=programme.name,
+                    due=milestone.due_on.strftime("%d-%m-%Y"),
+                )
+                if await _send(conn, person, "milestone", f"m{milestone.id}", now, text, None):
+                    sent += 1
+                    break
     if sent:
         svc.outbox_wake()
     return sent
