@@ -35,7 +35,7 @@ BACKOFF_CAP = timedelta(minutes=10)
 BATCH = 20
 PRIVATE_INTERVAL = 1.0  # seconds per message to one private chat, after a small burst
 GROUP_INTERVAL = 3.0  # 20 a minute to one group
-CHAT_BURST = 3.0  # a reflection with evidence is a few messages at once
+CHAT_BURST = 5.0  # a reflection with evidence is a few messages at once
 IDLE_POLL_SECONDS = 1.0
 _UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "peer_id_invalid")
 
