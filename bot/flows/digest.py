@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -175,7 +174,7 @@ async def weekly(svc: Services) -> int:
             if person.telegram_id is None or not {"supervisor", "coordinator"} & person.roles:
                 continue
             monday = weeks.week_start(now, person.timezone)
-            start = datetime.combine(monday, DIGEST_AT).replace(tzinfo=ZoneInfo(person.timezone))
+            start = weeks.local_instant(monday, DIGEST_AT, person.timezone)
             if not start <= now < start + GRACE:
                 continue
             messages: list[str] = []

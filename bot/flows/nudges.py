@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,10 +30,6 @@ NUDGE_AT = time(9, 0)
 GRACE = timedelta(hours=24)
 REVIEW_AFTER = timedelta(hours=48)
 SNOOZE_DAYS = (1, 7)
-
-
-def _at(day: date, zone: str) -> datetime:
-    return datetime.combine(day, NUDGE_AT).replace(tzinfo=ZoneInfo(zone))
 
 
 def _may_nudge(person: Person, now: datetime) -> bool:
@@ -103,7 +98,7 @@ async def _reflection_nudge(
         if due_day is None:
             continue
         for kind, day in (("due", due_day), ("reminder", workdays.add_working_days(due_day, 2))):
-            start = _at(day, person.timezone)
+            start = weeks.local_instant(day, NUDGE_AT, person.timezone)
             if start <= now < start + GRACE:
                 lang = person.language
                 label = t(lang, "reflect.week", start=week.strftime("%d-%m-%Y"))
@@ -200,11 +195,11 @@ def snooze_until(now: datetime, zone: str, days: int) -> datetime:
     if days == 1:
         return now + timedelta(days=1)
     monday = weeks.week_start(now, zone) + timedelta(days=7)
-    return datetime.combine(monday, workdays.WORK_START).replace(tzinfo=ZoneInfo(zone))
+    return weeks.local_instant(monday, workdays.WORK_START, zone)
 
 
 def end_of_day(day: date, zone: str) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(0, 0)).replace(tzinfo=ZoneInfo(zone))
+    return weeks.local_instant(day + timedelta(days=1), time(0, 0), zone)
 
 
 OFFER_REMINDER_AFTER = timedelta(hours=24)

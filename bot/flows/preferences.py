@@ -9,16 +9,21 @@ from bot.i18n import LANGUAGES
 from storage import people, prefs
 
 
+async def _remember(svc: Services, viewer: Viewer, **choice: str) -> None:
+    """A language or time zone choice: on the roster entry, else on the Telegram account."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        if viewer.person is not None:
+            await people.update_person(conn, viewer.person.id, now, **choice)
+        else:
+            await prefs.save_prefs(conn, viewer.telegram_id, now=now, **choice)
+
+
 async def set_language(svc: Services, viewer: Viewer, language: str) -> bool:
     """Switch the viewer's language; False for a language we do not speak."""
     if language not in LANGUAGES:
         return False
-    now = svc.clock.now()
-    async with svc.db.write() as conn:
-        if viewer.person is not None:
-            await people.update_person(conn, viewer.person.id, now, language=language)
-        else:
-            await prefs.save_prefs(conn, viewer.telegram_id, now=now, language=language)
+    await _remember(svc, viewer, language=language)
     return True
 
 
@@ -27,12 +32,7 @@ async def set_timezone(svc: Services, viewer: Viewer, label: str) -> str | None:
     zone = timezones.ZONES.get(label)
     if zone is None:
         return None
-    now = svc.clock.now()
-    async with svc.db.write() as conn:
-        if viewer.person is not None:
-            await people.update_person(conn, viewer.person.id, now, timezone=zone)
-        else:
-            await prefs.save_prefs(conn, viewer.telegram_id, now=now, timezone=zone)
+    await _remember(svc, viewer, timezone=zone)
     return zone
 
 
@@ -40,7 +40,4 @@ async def remember_guessed_language(svc: Services, viewer: Viewer) -> None:
     """Keep the language guessed from Telegram, so unprompted messages (sent when we have
     no update to guess from) use it too."""
     if viewer.person is None and viewer.language_from_telegram:
-        async with svc.db.write() as conn:
-            await prefs.save_prefs(
-                conn, viewer.telegram_id, now=svc.clock.now(), language=viewer.language
-            )
+        await _remember(svc, viewer, language=viewer.language)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -369,9 +368,8 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
     return Screen(Show.SUBMITTED, sent, programme, has_mentor=has_mentor)
 
 
-def week_label(week: Reflection | Any, language: str) -> str:
-    start = week.week_start
-    return t(language, "reflect.week", start=start.strftime("%d-%m-%Y"))
+def week_label(reflection: Reflection, language: str) -> str:
+    return t(language, "reflect.week", start=reflection.week_start.strftime("%d-%m-%Y"))
 
 
 def review_buttons(language: str, reflection: Reflection) -> Keyboard:

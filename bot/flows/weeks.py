@@ -25,10 +25,16 @@ def week_start(at: datetime, zone: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def local_instant(day: date, at: time, zone: str) -> datetime:
+    """The instant a wall clock in ``zone`` shows ``at`` on ``day``."""
+    return datetime.combine(day, at).replace(tzinfo=ZoneInfo(zone))
+
+
 def due_at(week: date, reflection_weekday: int, zone: str) -> datetime:
     """The instant (UTC) a week's reflection becomes late: midnight after the reflection day."""
-    deadline = datetime.combine(week + timedelta(days=reflection_weekday + 1), time(0, 0))
-    return deadline.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return local_instant(
+        week + timedelta(days=reflection_weekday + 1), time(0, 0), zone
+    ).astimezone(UTC)
 
 
 def counts(week: date, reflection_weekday: int, starts_on: date) -> bool:

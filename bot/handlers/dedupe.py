@@ -13,7 +13,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers.context import Context
 from storage import updates
-from storage.db import handling_update
+from storage.db import handling_update, update_recorded
 
 FIRST_GROUP = -2
 LAST_GROUP = 99
@@ -28,5 +28,7 @@ async def skip_seen(update: Update, context: Context) -> None:
 
 
 async def record_seen(update: Update, context: Context) -> None:
+    if update_recorded():
+        return  # a handler's write recorded it already: no second lock and transaction
     async with context.svc.db.write():
-        pass  # the write transaction records the update id if nothing else did
+        pass  # the write transaction records the update id
