@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows import digest, nudges, pairing
 from bot.flows.services import Services
+from storage import updates
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,14 @@ async def run_due_work(svc: Services) -> dict[str, int]:
         "offer_nudges": await nudges.offer_nudges(svc),
         "milestone_nudges": await nudges.milestone_nudges(svc),
         "digests": await digest.weekly(svc),
+        "updates_forgotten": await _forget_old_updates(svc),
     }
+
+
+async def _forget_old_updates(svc: Services) -> int:
+    """Ids of handled updates are kept a week (Telegram redelivers within a day), not forever."""
+    async with svc.db.write() as conn:
+        return await updates.forget_older_than(conn, svc.clock.now() - updates.RETENTION)
 
 
 class Scheduler:

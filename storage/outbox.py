@@ -155,14 +155,3 @@ async def release_leases(conn: AsyncConnection, now: datetime) -> int:
 async def counts(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
     return {status: int(n) for status, n in rows}
-
-
-async def next_due_at(conn: AsyncConnection) -> datetime | None:
-    """When the earliest unsent row becomes due (for the sender's sleep)."""
-    row = await conn.execute(
-        select(func.min(outbox.c.not_before)).where(outbox.c.status.in_([PENDING, SENDING]))
-    )
-    value = row.scalar()
-    if value is None:
-        return None
-    return value if isinstance(value, datetime) else None

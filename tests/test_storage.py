@@ -84,3 +84,16 @@ async def test_update_recorded_with_first_write_and_replay_refused(
     await asyncio.create_task(handle())
     with pytest.raises(AlreadyHandled):
         await asyncio.create_task(handle())
+
+
+async def test_handled_update_ids_are_kept_a_week(svc) -> None:  # type: ignore[no-untyped-def]
+    from bot.scheduler import run_due_work
+    from storage import updates
+
+    async with svc.db.write() as conn:
+        await updates.mark_processed(conn, 1, svc.clock.now() - timedelta(days=8))
+        await updates.mark_processed(conn, 2, svc.clock.now() - timedelta(days=1))
+    assert (await run_due_work(svc))["updates_forgotten"] == 1
+    async with svc.db.read() as conn:
+        assert not await updates.is_processed(conn, 1)
+        assert await updates.is_processed(conn, 2)
