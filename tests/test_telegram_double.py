@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from PIL import Image
 from telegram import (
     Bot,
     BotCommand,
@@ -175,6 +177,17 @@ async def test_command_menus_by_scope(double: TelegramDouble, bot: Bot) -> None:
         await bot.set_my_commands([BotCommand("Bad-Name", "x")])
 
 
+def image(width: int, height: int, kind: str = "PNG") -> bytes:
+    """A real image of that size, encoded by Pillow."""
+    buffer = io.BytesIO()
+    Image.new("L", (width, height)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def png(width: int, height: int) -> bytes:
+    return image(width, height, "PNG")
+
+
 async def test_photo_upload_and_download(double: TelegramDouble, bot: Bot) -> None:
     user = double.user(42)
     await user.send_photo(b"\x89PNG fake", caption="bukti")
@@ -183,10 +196,62 @@ async def test_photo_upload_and_download(double: TelegramDouble, bot: Bot) -> No
     photo = update.message.photo[-1]
     downloaded = await (await bot.get_file(photo.file_id)).download_as_bytearray()
     assert bytes(downloaded) == b"\x89PNG fake"
+    # A photo already on Telegram's servers is sent again by file_id and not re-checked.
+    again = await bot.send_photo(42, photo=photo.file_id)
+    assert (again.photo[-1].width, again.photo[-1].height) == (640, 480)
     sent = await bot.send_photo(
-        42, photo=b"\x89PNG other", caption="<b>balik</b>", parse_mode=ParseMode.HTML
+        42, photo=png(4, 3), caption="<b>balik</b>", parse_mode=ParseMode.HTML
     )
     assert sent.caption == "balik"
+
+
+@pytest.mark.parametrize(
+    ("data", "size"),
+    [
+        (png(300, 200), (300, 200)),
+        (png(1, 20), (1, 20)),  # ratio exactly 20 is allowed
+        (image(1280, 720, "JPEG"), (1280, 720)),
+        (image(48, 32, "GIF"), (48, 32)),
+        (image(64, 64, "WEBP"), (64, 64)),
+    ],
+)
+async def test_uploaded_photo_reports_its_real_size(
+    double: TelegramDouble, bot: Bot, data: bytes, size: tuple[int, int]
+) -> None:
+    double.open_chat(42)
+    sent = await bot.send_photo(42, photo=data)
+    assert (sent.photo[-1].width, sent.photo[-1].height) == size
+    assert sent.photo[-1].file_size == len(data)
+    downloaded = await (await bot.get_file(sent.photo[-1].file_id)).download_as_bytearray()
+    assert bytes(downloaded) == data
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"%PDF-1.7 not a photo", "IMAGE_PROCESS_FAILED"),
+        (b"\x89PNG fake", "IMAGE_PROCESS_FAILED"),  # the signature alone is not an image
+        (png(1, 50), "PHOTO_INVALID_DIMENSIONS"),  # ratio 50 > 20
+        (png(5001, 5000), "PHOTO_INVALID_DIMENSIONS"),  # 10001 > 10000 in total
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * (10 * 1024 * 1024), "file is too big"),
+    ],
+)
+async def test_uploaded_photo_telegram_would_refuse(
+    double: TelegramDouble, bot: Bot, data: bytes, error: str
+) -> None:
+    double.open_chat(42)
+    with pytest.raises(BadRequest, match=f"(?i){error}"):
+        await bot.send_photo(42, photo=data, caption="grafik")
+    assert double.calls[-1].status == 400
+    assert double.messages_in(42) == []
+    # the same bytes are fine as a document, as in Telegram
+    await bot.send_document(42, document=data, filename="lampiran.bin")
+
+
+async def test_largest_allowed_photo_is_accepted(double: TelegramDouble, bot: Bot) -> None:
+    double.open_chat(42)
+    sent = await bot.send_photo(42, photo=png(5000, 5000))
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (5000, 5000)
 
 
 async def test_settle_waits_for_quiet(double: TelegramDouble, bot: Bot) -> None:

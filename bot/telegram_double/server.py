@@ -11,6 +11,7 @@ stored unparsed (the bot sends HTML only).
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import secrets
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from PIL import Image, UnidentifiedImageError
 
 from bot.telegram_double.html import HtmlError, parse_html, utf16_len
 from bot.telegram_double.limits import Limiter, RateLimits
@@ -40,6 +42,16 @@ SEND_METHODS = frozenset(
     {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
 )
 _COMMAND_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+# Telegram's rules for an uploaded photo (sendPhoto docs): at most 10 MB, width + height at
+# most 10000, ratio of the sides at most 20. A photo sent again by file_id is not re-checked.
+MAX_UPLOADED_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
+UNKNOWN_PHOTO_SIZE = (640, 480)  # reported for files that are not images (a user's document)
+PHOTO_TOO_BIG = "Bad Request: file is too big"
+PHOTO_NOT_AN_IMAGE = "Bad Request: IMAGE_PROCESS_FAILED"
+PHOTO_BAD_DIMENSIONS = "Bad Request: PHOTO_INVALID_DIMENSIONS"
+_PHOTO_FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP"})
 
 
 class TelegramDouble:
@@ -223,6 +235,10 @@ class TelegramDouble:
             "username": self.bot_username,
         }
 
+    def file(self, file_id: str) -> StoredFile:
+        """A file the double holds (uploaded by the bot or sent by a user), for tests."""
+        return self._files[file_id]
+
     def store_file(self, data: bytes, file_path: str, mime_type: str | None = None) -> StoredFile:
         file_id = "F" + secrets.token_urlsafe(24)
         stored = StoredFile(file_id, "U" + secrets.token_urlsafe(8), data, file_path, mime_type)
@@ -399,11 +415,13 @@ class TelegramDouble:
 
     @staticmethod
     def _photo_size(stored: StoredFile) -> dict[str, Any]:
+        """Read from the bytes each time: cheap (headers only) and nothing to keep in step."""
+        width, height = image_size(stored.data) or UNKNOWN_PHOTO_SIZE
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
-            "width": 640,
-            "height": 480,
+            "width": width,
+            "height": height,
             "file_size": len(stored.data),
         }
 
@@ -604,12 +622,26 @@ class TelegramDouble:
 
     def _file_param(self, value: Any, kind: str) -> str:
         if isinstance(value, dict) and "__file__" in value:
-            return str(value["__file__"])
+            file_id = str(value["__file__"])
+            if kind == "photo":
+                self._check_uploaded_photo(file_id)
+            return file_id
         if isinstance(value, str) and value in self._files:
             return value
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             return self.store_file(b"", f"remote/{kind}", None).file_id
         raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    def _check_uploaded_photo(self, file_id: str) -> None:
+        """Telegram decodes an uploaded photo; a refused upload is not kept (nor downloadable)."""
+        stored = self._files.get(file_id)
+        if stored is None:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        try:
+            check_photo(stored.data)
+        except ApiError:
+            del self._files[file_id]
+            raise
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
         return self.message_json(await self._media(params, "photo", "photo"))
@@ -784,3 +816,30 @@ class TelegramDouble:
             "file_size": len(stored.data),
             "file_path": stored.file_path,
         }
+
+
+# ----------------------------------------------------------------- photo bytes
+
+
+def check_photo(data: bytes) -> None:
+    """Raise the ``ApiError`` Telegram answers for an uploaded photo it would refuse."""
+    if len(data) > MAX_UPLOADED_PHOTO_BYTES:
+        raise ApiError(400, PHOTO_TOO_BIG)
+    size = image_size(data)
+    if size is None or min(size) == 0:
+        raise ApiError(400, PHOTO_NOT_AN_IMAGE)
+    width, height = size
+    if width + height > MAX_PHOTO_SIDES or max(size) > MAX_PHOTO_RATIO * min(size):
+        raise ApiError(400, PHOTO_BAD_DIMENSIONS)
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG, JPEG, GIF or WebP; ``None`` when ``data`` is none of them.
+
+    Pillow reads the header only (no decoding), as Telegram's first check would.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size if image.format in _PHOTO_FORMATS else None
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
