@@ -1,15 +1,20 @@
 """Digest build benchmark: N mentees with 52 weeks of reflection history in SQLite.
 
-Builds every supervisor's digest (100 mentees per supervisor) the way the Monday job
-does, and prints the seconds, for each size given, so the growth shows.
+Runs the Monday job itself (``digest.weekly`` at 07:31 WIB): every supervisor's digest
+(100 mentees per supervisor) and one coordinator's programme-wide digest, built, recorded
+and queued in the outbox with each unit's chart figures. Prints the seconds, the messages
+queued, peak memory, and what the next minute's tick costs once everything is sent, for
+each size given, so the growth shows. (Drawing a chart happens when it is sent: see
+``bench/chart.py``.)
 
-    python bench/digest.py --sizes 1000 10000
+    python bench/digest.py --sizes 10000 100000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -17,15 +22,17 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bot.clock import FixedClock
 from bot.flows import digest
-from storage import people
+from bot.flows.services import Services
+from storage import outbox, people
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.schema import person_roles, programme_members, programmes, reflections
 
 PER_SUPERVISOR = 100
 WEEKS = 52
-NOW = datetime(2026, 12, 28, 1, 0, tzinfo=UTC)
+NOW = datetime(2026, 12, 28, 0, 31, tzinfo=UTC)  # Monday 07:31 WIB
 
 
 async def _seed(db: Database, size: int) -> list[int]:
@@ -44,6 +51,17 @@ async def _seed(db: Database, size: int) -> list[int]:
                 )
             )
         ).inserted_primary_key[0]
+        await people.insert_person(
+            conn,
+            nip=None,
+            name="Koordinator",
+            unit="BKPSDM",
+            timezone="Asia/Jakarta",
+            language="id",
+            roles=["coordinator"],
+            now=NOW,
+            telegram_id=9_999_999,
+        )
         supervisors = []
         for s in range(size // PER_SUPERVISOR):
             supervisors.append(
@@ -83,26 +101,26 @@ async def _seed(db: Database, size: int) -> list[int]:
         await conn.execute(insert(people_table), rows)
         await conn.execute(insert(person_roles), roles)
         await conn.execute(insert(programme_members), members)
-        history = [
-            {
-                "programme_id": programme,
-                "person_id": first_id + n,
-                "week_start": start + timedelta(weeks=w),
-                "status": "approved",
-                "answers": {},
-                "minutes": 60,
-                "version": 1,
-                "late": False,
-                "submitted_at": NOW,
-                "created_at": NOW,
-                "updated_at": NOW,
-            }
-            for n in range(size)
-            for w in range(WEEKS)
-            if (n + w) % 5
-        ]
-        for offset in range(0, len(history), 50_000):
-            await conn.execute(insert(reflections), history[offset : offset + 50_000])
+        for chunk in range(0, size, 1000):  # streamed: 100 000 x 52 rows do not fit at once
+            history = [
+                {
+                    "programme_id": programme,
+                    "person_id": first_id + n,
+                    "week_start": start + timedelta(weeks=w),
+                    "status": "approved",
+                    "answers": {},
+                    "minutes": 60,
+                    "version": 1,
+                    "late": False,
+                    "submitted_at": NOW,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n in range(chunk, min(chunk + 1000, size))
+                for w in range(WEEKS)
+                if (n + w) % 5
+            ]
+            await conn.execute(insert(reflections), history)
     return supervisors
 
 
@@ -113,19 +131,22 @@ async def run(size: int) -> None:
     seed_started = time.perf_counter()
     supervisors = await _seed(db, size)
     seeded = time.perf_counter() - seed_started
+    svc = Services(db=db, clock=FixedClock(NOW))
     started = time.perf_counter()
-    async with db.read() as conn:
-        for supervisor_id in supervisors:
-            supervisor = await people.get_person(conn, supervisor_id)
-            assert supervisor is not None
-            lines = await digest.supervisor_lines(conn, supervisor, NOW)
-            digest.render(lines, "id", supervisor.unit or "-")
+    recipients = await digest.weekly(svc)
     elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    again = await digest.weekly(svc)
+    next_tick = time.perf_counter() - started
+    async with db.read() as conn:
+        queued = (await outbox.counts(conn)).get("pending", 0)
     await db.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"mentees: {size}, weeks: {WEEKS}, supervisors: {len(supervisors)}, "
-        f"seed: {seeded:.1f} s, digests built: {elapsed:.1f} s "
-        f"({elapsed / size * 1000:.2f} ms per mentee)"
+        f"seed: {seeded:.1f} s, digests: {recipients} built in {elapsed:.1f} s "
+        f"({elapsed / size * 1000:.2f} ms per mentee), messages queued: {queued}, "
+        f"next tick: {next_tick * 1000:.0f} ms ({again} more), peak RSS: {peak:.0f} MB"
     )
 
 

@@ -22,6 +22,7 @@ from telegram.ext import ExtBot
 
 from bot.app import rate_limiter
 from bot.clock import FixedClock
+from bot.flows.services import Services
 from bot.outbox_sender import OutboxSender
 from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
@@ -54,7 +55,7 @@ async def run(count: int) -> None:
                 )
         bot = ExtBot(double.token, base_url=double.base_url, rate_limiter=rate_limiter())
         async with bot:
-            sender = OutboxSender(db, clock, bot)
+            sender = OutboxSender(Services(db=db, clock=clock), bot)
             started = time.perf_counter()
             sent = await sender.drain()
             elapsed = time.perf_counter() - started

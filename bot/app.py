@@ -1,8 +1,9 @@
 """Builds the python-telegram-bot Application: handlers, defaults, rate limiter, services.
 
 Every handler is registered here, in one place, in the order that matters:
-group -2 skips redelivered updates, group -1 keeps people inside a registration, group 0
-does the work, group 99 records the update as handled.
+group -3 skips redelivered updates, group -2 notices an unreachable person is back,
+group -1 keeps people inside a registration, group 0 does the work, group 99 records the
+update as handled.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot.handlers import (
     preferences,
     programme_wizard,
     progress,
+    reachability,
     reflect,
     register,
     review,
@@ -79,6 +81,8 @@ def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
         default_timezone=settings.pembina_timezone,
         default_language=settings.pembina_language,
         invite_ttl=timedelta(days=settings.pembina_invite_ttl_days),
+        digest_weekday=settings.pembina_digest_day,
+        digest_time=settings.pembina_digest_time,
     )
 
 
@@ -120,6 +124,7 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
 
 def register_handlers(app: PembinaApp) -> None:
     app.add_handler(TypeHandler(Update, dedupe.skip_seen), group=dedupe.FIRST_GROUP)
+    app.add_handler(TypeHandler(Update, reachability.welcome_back), group=reachability.GROUP)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
     commands = {
         "start": start.start,
@@ -189,7 +194,7 @@ async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
     await app.initialize()
     services = services_of(app)
     services.bot_username = app.bot.username
-    sender = OutboxSender(services.db, services.clock, app.bot)
+    sender = OutboxSender(services, app.bot)
     services.outbox_wake = sender.wake
     await set_default_menus(app)
     await app.start()

@@ -46,7 +46,7 @@ async def _tick(settings: Settings, at_text: str | None, lang: str) -> int:
             print(plain(lang, "cli.jobs.no_token"))
             return 0
         async with Bot(settings.token, base_url=settings.telegram_api_base_url) as bot:
-            sent = await OutboxSender(svc.db, clock, bot).drain()
+            sent = await OutboxSender(svc, bot).drain()
         async with svc.db.read() as conn:
             counts = await outbox.counts(conn)
     print(

@@ -14,8 +14,9 @@ from bot.app import operator_services
 from bot.config import Settings
 from bot.flows import pairing, programmes
 from bot.flows.matching import UnitRule
-from bot.flows.programmes import WEEKDAYS, NewProgramme
+from bot.flows.programmes import NewProgramme
 from bot.flows.services import Services
+from bot.flows.weeks import WEEKDAYS
 from bot.i18n import plain
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import timezones
+from bot.flows.weeks import WEEKDAYS
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 
@@ -25,6 +27,8 @@ class Settings(BaseSettings):
     pembina_language: Literal["id", "en"] = "id"
     pembina_invite_ttl_days: int = Field(default=30, ge=1, le=365)
     pembina_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    pembina_digest_day: int = Field(default=0, ge=0, le=4)  # Monday; names are accepted
+    pembina_digest_time: time = time(7, 30)
 
     @field_validator("pembina_admin_ids", mode="before")
     @classmethod
@@ -46,6 +50,31 @@ class Settings(BaseSettings):
                 "use WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
             )
         return zone
+
+    @field_validator("pembina_digest_day", mode="before")
+    @classmethod
+    def _working_day(cls, value: object) -> object:
+        """A working day by name: digests reach supervisors at the office."""
+        if isinstance(value, str):
+            day = WEEKDAYS.get(value.strip().lower())
+            if day is None:
+                raise ValueError("use a working day: monday..friday (or senin..jumat)")
+            return day
+        return value
+
+    @field_validator("pembina_digest_time", mode="before")
+    @classmethod
+    def _office_hours(cls, value: object) -> object:
+        """HH:MM between 07:00 and 20:00, the hours the bot may speak unasked."""
+        if isinstance(value, str):
+            hours, _, minutes = value.strip().partition(":")
+            try:
+                value = time(int(hours), int(minutes))
+            except ValueError:
+                raise ValueError("use HH:MM, e.g. 07:30") from None
+        if isinstance(value, time) and not time(7, 0) <= value <= time(20, 0):
+            raise ValueError("must be between 07:00 and 20:00 (local time of each person)")
+        return value
 
     @field_validator("telegram_api_base_url")
     @classmethod

@@ -16,15 +16,16 @@ import logging
 import time
 from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.clock import Clock
+from bot import chart
+from bot.flows import reachability
 from bot.flows.buttons import from_json
+from bot.flows.services import Services
 from bot.handlers.common import NO_PREVIEW, markup
-from storage import outbox, people
-from storage.db import Database
+from storage import outbox
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,10 @@ def backoff(attempts: int) -> timedelta:
 class OutboxSender:
     """One sender per bot process; :meth:`drain` is also called directly by tests and CLI."""
 
-    def __init__(self, db: Database, clock: Clock, bot: Bot) -> None:
-        self.db = db
-        self.clock = clock
+    def __init__(self, svc: Services, bot: Bot) -> None:
+        self.svc = svc
+        self.db = svc.db
+        self.clock = svc.clock
         self.bot = bot
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -102,6 +104,7 @@ class OutboxSender:
         while True:
             async with self.db.write() as conn:
                 batch = await outbox.claim_due(conn, self.clock.now(), BATCH)
+                batch = await outbox.fail_unreachable(conn, batch)
             if not batch:
                 return sent
             waiting: list[OutboxMessage] = []
@@ -173,13 +176,29 @@ class OutboxSender:
         except (NetworkError, TelegramError) as exc:
             await self._retry_later(message, str(exc))
             return "retry"
+        except Exception as exc:  # a bug in building this message: fail it, keep the rest going
+            log.exception("outbox message %s could not be built", message.id)
+            async with self.db.write() as conn:
+                await outbox.mark_failed(conn, message.id, f"could not be built: {exc!r}")
+            return "failed"
         async with self.db.write() as conn:
             await outbox.mark_sent(conn, message.id, sent.message_id, self.clock.now())
         return "sent"
 
     async def _deliver(self, message: OutboxMessage) -> Message:
-        """One Bot API call: a text message, or a photo / document with the text as caption."""
+        """One Bot API call: a text message, or a photo / document / chart with the text as
+        caption."""
         keyboard = markup(from_json(message.reply_markup))
+        if message.media_kind == "chart" and message.media_data is not None:
+            # Drawn now, off the event loop: the outbox keeps figures, not images.
+            png = await asyncio.to_thread(chart.png_from_figures, message.media_data)
+            return await self.bot.send_photo(
+                message.chat_id,
+                InputFile(png, filename="chart.png"),
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            )
         if message.media_kind == "photo" and message.media_file_id:
             return await self.bot.send_photo(
                 message.chat_id,
@@ -214,14 +233,8 @@ class OutboxSender:
                 await outbox.reschedule(conn, message.id, later, error)
 
     async def _unreachable(self, message: OutboxMessage, error: str) -> None:
-        """Blocked or gone: stop sending to this chat and flag the person."""
-        now = self.clock.now()
+        """Blocked or gone: stop sending to this chat, flag the person, tell coordinators."""
         async with self.db.write() as conn:
             await outbox.mark_failed(conn, message.id, error)
-            await outbox.fail_pending_for_chat(conn, message.chat_id, error)
-            person = await people.get_person_by_telegram(conn, message.chat_id)
-            if person is not None:
-                await people.update_person(
-                    conn, person.id, now, status="unreachable", unreachable_since=now
-                )
+        await reachability.unreachable(self.svc, message.chat_id, error)
         log.warning("chat %s is unreachable: %s", message.chat_id, error)

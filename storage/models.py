@@ -104,6 +104,7 @@ class OutboxMessage:
     last_error: str | None = None
     media_kind: str | None = None
     media_file_id: str | None = None
+    media_data: dict[str, Any] | None = None  # media_kind "chart": drawn when sent
 
 
 @dataclass(frozen=True, slots=True)

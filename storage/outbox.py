@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import OutboxMessage
 from storage.portable import insert_or_ignore
-from storage.schema import outbox
+from storage.schema import outbox, people
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 LEASE = timedelta(seconds=60)
@@ -33,6 +33,7 @@ def _to_message(row: Mapping[str, Any]) -> OutboxMessage:
         reply_markup=row["reply_markup"],
         media_kind=row["media_kind"],
         media_file_id=row["media_file_id"],
+        media_data=row["media_data"],
         status=row["status"],
         attempts=row["attempts"],
         not_before=row["not_before"],
@@ -50,10 +51,13 @@ async def enqueue(
     reply_markup: dict[str, Any] | None = None,
     person_id: int | None = None,
     media: tuple[str, str] | None = None,
+    chart: dict[str, Any] | None = None,
 ) -> bool:
     """Queue a message; False (and nothing changes) if that key was queued before.
 
-    ``media`` is (``photo`` or ``document``, Telegram file id); ``text`` is then its caption.
+    ``media`` is (``photo`` or ``document``, Telegram file id); ``chart`` is the figures of
+    a chart the sender draws just before sending (see ``bot.chart``). Either way ``text``
+    is then the caption.
     """
     return await insert_or_ignore(
         conn,
@@ -64,8 +68,9 @@ async def enqueue(
             "person_id": person_id,
             "text": text,
             "reply_markup": reply_markup,
-            "media_kind": media[0] if media else None,
+            "media_kind": media[0] if media else ("chart" if chart else None),
             "media_file_id": media[1] if media else None,
+            "media_data": chart,
             "status": PENDING,
             "attempts": 0,
             "not_before": now,
@@ -73,6 +78,12 @@ async def enqueue(
         },
         keys=["dedup_key"],
     )
+
+
+async def exists(conn: AsyncConnection, dedup_key: str) -> bool:
+    """Whether a message with this key was ever queued."""
+    found = await conn.execute(select(outbox.c.id).where(outbox.c.dedup_key == dedup_key[:200]))
+    return found.first() is not None
 
 
 async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -137,6 +148,33 @@ async def fail_pending_for_chat(conn: AsyncConnection, chat_id: int, error: str)
         .values(status=FAILED, last_error=error)
     )
     return result.rowcount
+
+
+async def fail_unreachable(
+    conn: AsyncConnection, claimed: list[OutboxMessage]
+) -> list[OutboxMessage]:
+    """Fail, without a call to Telegram, claimed rows whose recipient is marked unreachable;
+    return the others. (They come back by writing to the bot; see ``reachability``.)"""
+    chats = {m.chat_id for m in claimed}
+    if not chats:
+        return claimed
+    gone = set(
+        (
+            await conn.execute(
+                select(people.c.telegram_id).where(
+                    people.c.telegram_id.in_(sorted(chats)), people.c.status == "unreachable"
+                )
+            )
+        ).scalars()
+    )
+    if not gone:
+        return claimed
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_([m.id for m in claimed if m.chat_id in gone]))
+        .values(status=FAILED, last_error="unreachable: not sent")
+    )
+    return [m for m in claimed if m.chat_id not in gone]
 
 
 async def release_leases(conn: AsyncConnection, now: datetime) -> int:

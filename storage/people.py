@@ -13,16 +13,18 @@ from storage.models import Person
 from storage.schema import people, person_roles
 
 
-async def _roles_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, set[str]]:
-    roles: dict[int, set[str]] = {i: set() for i in ids}
-    if ids:
-        rows = await conn.execute(
-            select(person_roles.c.person_id, person_roles.c.role).where(
-                person_roles.c.person_id.in_(ids)
-            )
+async def _roles_of(conn: AsyncConnection, *where: Any) -> dict[int, set[str]]:
+    """Roles of the people ``where`` selects, in one query (no id list: a province of
+    people would exceed the database's limit on bound parameters)."""
+    chosen = select(people.c.id).where(*where).scalar_subquery()
+    rows = await conn.execute(
+        select(person_roles.c.person_id, person_roles.c.role).where(
+            person_roles.c.person_id.in_(chosen)
         )
-        for person_id, role in rows:
-            roles[person_id].add(role)
+    )
+    roles: dict[int, set[str]] = {}
+    for person_id, role in rows:
+        roles.setdefault(person_id, set()).add(role)
     return roles
 
 
@@ -47,13 +49,18 @@ def _to_person(row: Mapping[str, Any], roles: set[str]) -> Person:
 async def _fetch(conn: AsyncConnection, *where: Any) -> list[Person]:
     rows = (await conn.execute(select(people).where(*where).order_by(people.c.id))).mappings()
     found = list(rows)
-    roles = await _roles_of(conn, [r["id"] for r in found])
-    return [_to_person(r, roles[r["id"]]) for r in found]
+    roles = await _roles_of(conn, *where) if found else {}
+    return [_to_person(r, roles.get(r["id"], set())) for r in found]
 
 
 async def get_person(conn: AsyncConnection, person_id: int) -> Person | None:
     found = await _fetch(conn, people.c.id == person_id)
     return found[0] if found else None
+
+
+async def get_people(conn: AsyncConnection, ids: Sequence[int]) -> list[Person]:
+    """These people, in id order (for lists of a few hundred: the ids are bound)."""
+    return await _fetch(conn, people.c.id.in_(list(ids))) if ids else []
 
 
 async def get_person_by_nip(conn: AsyncConnection, nip: str) -> Person | None:
@@ -152,3 +159,25 @@ async def count_people(conn: AsyncConnection) -> dict[str, int]:
 async def supervised_by(conn: AsyncConnection, supervisor_id: int) -> list[Person]:
     """The people whose direct supervisor this is (one query, not a scan of everyone)."""
     return await _fetch(conn, people.c.supervisor_id == supervisor_id)
+
+
+async def bound_with_roles(conn: AsyncConnection, roles: Iterable[str]) -> list[Person]:
+    """People on Telegram holding any of these roles (digest recipients), without loading
+    everyone else."""
+    holders = select(person_roles.c.person_id).where(person_roles.c.role.in_(list(roles)))
+    return await _fetch(conn, people.c.telegram_id.is_not(None), people.c.id.in_(holders))
+
+
+async def unreachable(conn: AsyncConnection) -> list[Person]:
+    """People Telegram refused to deliver to (blocked the bot, account gone)."""
+    return await _fetch(conn, people.c.status == "unreachable")
+
+
+async def unreachable_id(conn: AsyncConnection, telegram_id: int) -> int | None:
+    """The person bound to this account, if they are marked unreachable (one indexed read)."""
+    found = await conn.execute(
+        select(people.c.id).where(
+            people.c.telegram_id == telegram_id, people.c.status == "unreachable"
+        )
+    )
+    return found.scalar()

@@ -57,6 +57,7 @@ people = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("status IN ('active', 'inactive', 'unreachable')", name="status"),
+    Index("ix_people_supervisor", "supervisor_id"),
 )
 
 person_roles = Table(
@@ -89,6 +90,7 @@ programme_members = Table(
     Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True),
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
     Column("role", String(16), primary_key=True),
+    Index("ix_programme_members_person", "person_id", "role"),
 )
 
 milestones = Table(
@@ -180,6 +182,7 @@ mentoring_sessions = Table(
     Column("rating", Integer),
     Column("rating_note", Text),
     Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_sessions_mentee", "mentee_id", "held_on"),
 )
 
 invites = Table(
@@ -242,6 +245,7 @@ outbox = Table(
     Column("reply_markup", JSON),
     Column("media_kind", String(16)),  # photo / document: text is then the caption
     Column("media_file_id", String(200)),
+    Column("media_data", JSON),  # media_kind "chart": the figures, rendered when sent
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("not_before", UTCDateTime, nullable=False),
@@ -270,4 +274,5 @@ nudges = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("person_id", "kind", "period", name="uq_nudges_once"),
     Index("ix_nudges_person_day", "person_id", "local_date"),
+    Index("ix_nudges_kind_period", "kind", "period"),
 )

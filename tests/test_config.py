@@ -17,6 +17,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: igno
         "PEMBINA_ADMIN_IDS",
         "PEMBINA_TIMEZONE",
         "PEMBINA_LANGUAGE",
+        "PEMBINA_DIGEST_DAY",
+        "PEMBINA_DIGEST_TIME",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -41,6 +43,18 @@ def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.file_base_url == "http://127.0.0.1:8081/file/bot"
 
 
+def test_digest_day_and_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().pembina_digest_day, str(load_settings().pembina_digest_time)) == (
+        0,
+        "07:30:00",
+    )
+    monkeypatch.setenv("PEMBINA_DIGEST_DAY", "Jumat")
+    monkeypatch.setenv("PEMBINA_DIGEST_TIME", "16:05")
+    settings = load_settings()
+    assert settings.pembina_digest_day == 4
+    assert str(settings.pembina_digest_time) == "16:05:00"
+
+
 def test_values_from_dotenv_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / ".env").write_text("PEMBINA_LANGUAGE=en\n")
     assert load_settings().pembina_language == "en"
@@ -54,6 +68,10 @@ def test_values_from_dotenv_file(tmp_path) -> None:  # type: ignore[no-untyped-d
         ("PEMBINA_LANGUAGE", "fr"),
         ("DATABASE_URL", "mysql://x"),
         ("TELEGRAM_API_BASE_URL", "ftp://x"),
+        ("PEMBINA_DIGEST_DAY", "sabtu"),
+        ("PEMBINA_DIGEST_TIME", "7.30"),
+        ("PEMBINA_DIGEST_TIME", "21:00"),
+        ("PEMBINA_DIGEST_TIME", "06:59"),
     ],
 )
 def test_bad_setting_is_one_line_naming_it(

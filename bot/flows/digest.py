@@ -1,29 +1,39 @@
 """Weekly digests: for each supervisor, the people of their unit; for coordinators, the
 programme as a whole. Status only, never what anyone wrote in a reflection.
 
-Sent on Monday at 07:30 in the recipient's zone (caught up within three days if the bot
-was down, once: each digest is recorded like a nudge), and on demand with /ringkasan.
+Sent on the digest day (Monday by default) at the digest time (07:30 by default) in the
+recipient's zone; caught up within three days if the bot was down, once: each digest is
+recorded like a nudge before it is queued. Also on demand with /ringkasan.
+
+A supervisor's digest carries a chart of the unit's weekly submission rate. The outbox
+holds the chart's figures, and the sender draws it just before sending
+(``bot.chart``), so no image is stored per supervisor.
+
+Built for a province: figures are read in bulk (``storage.progress_facts``), each
+recipient's digest is built in a read transaction and only recorded and queued in a short
+write transaction, so people using the bot are not held up by the Monday run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows import weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import JP_TARGET, MenteeProgress, mentee_progress
+from bot.flows.progress import JP_TARGET, REFLECTED, MenteeProgress, progress_of
 from bot.flows.services import Services
-from bot.i18n import Html, t
+from bot.i18n import Html, plain, t
 from bot.text_split import split_text
-from storage import nudges, outbox, pairings, people, programmes, reflections, sessions
+from storage import nudges, outbox, people, prefs, progress_facts
 from storage.models import Person
 
-DIGEST_AT = time(7, 30)
 GRACE = timedelta(days=3)
 STALE_REVIEW_DAYS = 7
+BUSIEST = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +54,26 @@ class Line:
         return flags
 
 
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What one recipient gets: messages, and the figures of a chart to draw, if any."""
+
+    messages: list[str]
+    chart: dict[str, Any] | None = None
+    chart_caption: str = ""
+
+
 async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime) -> list[Line]:
-    lines = []
-    for person in members:
-        for programme in await programmes.programmes_of(conn, person.id, "mentee"):
-            if programme.status != "active":
-                continue
-            progress = await mentee_progress(conn, person, programme, now)
-            last = await sessions.last_confirmed(conn, person.id)
-            lines.append(
-                Line(
-                    progress,
-                    last.held_on.strftime("%d-%m-%Y") if last else None,
-                    person.status == "unreachable",
-                )
-            )
-    return lines
+    progress = await progress_of(conn, members, now, active_only=True)
+    last = await progress_facts.last_sessions(conn, [p.id for p in members])
+    return [
+        Line(
+            p,
+            last[p.person.id].strftime("%d-%m-%Y") if p.person.id in last else None,
+            p.person.status == "unreachable",
+        )
+        for p in progress
+    ]
 
 
 async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datetime) -> list[Line]:
@@ -95,15 +109,61 @@ def render(lines: list[Line], language: str, title: str) -> list[str]:
     return split_text("\n\n".join(parts), 4000)
 
 
+def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
+    """(week, reflected, expected) for every week that counted for someone in ``lines``."""
+    expected: dict[date, int] = {}
+    reflected: dict[date, int] = {}
+    for line in lines:
+        for week in line.progress.due_weeks:
+            expected[week] = expected.get(week, 0) + 1
+            reflected[week] = reflected.get(week, 0) + (week in line.progress.done_weeks)
+    return [(week, reflected[week], expected[week]) for week in sorted(expected)]
+
+
+def chart_figures(lines: list[Line], language: str, unit: str) -> dict[str, Any] | None:
+    """The chart of a unit's weekly submission rate, as JSON-ready figures (None: no weeks)."""
+    rates = weekly_rates(lines)
+    if not rates:
+        return None
+    return {
+        "title": plain(language, "digest.chart.title", unit=unit),
+        "y_axis": plain(language, "digest.chart.y_axis"),
+        "x_axis": plain(language, "digest.chart.x_axis"),
+        "points": [[week.isoformat(), done, due] for week, done, due in rates],
+    }
+
+
+async def supervisor_digest(
+    conn: AsyncConnection, supervisor: Person, language: str, now: datetime
+) -> Digest | None:
+    """A supervisor's unit digest with its chart; None if none of their people take part."""
+    lines = await supervisor_lines(conn, supervisor, now)
+    if not lines:
+        return None
+    unit = supervisor.unit or supervisor.name
+    return Digest(
+        messages=render(lines, language, unit),
+        chart=chart_figures(lines, language, unit),
+        chart_caption=t(language, "digest.chart.caption", unit=unit),
+    )
+
+
 async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime) -> list[str]:
     """Programme-wide: last week's submission rate per unit, the mentors with the most
-    reviews waiting, mentees without a mentor, people who cannot be reached."""
+    reviews waiting, mentees without a mentor, people who cannot be reached.
+
+    Aggregates in a few queries over the whole province, never a query per person.
+    """
     lang = language
-    everyone = {p.id: p for p in await people.all_people(conn)}
-    lines = await _lines_for(conn, [p for p in everyone.values() if "mentee" in p.roles], now)
+    enrolments = await progress_facts.active_enrolments(conn)
+    last_week = {
+        e.timezone: weeks.week_start(now, e.timezone) - timedelta(days=7) for e in enrolments
+    }
+    reflected = await progress_facts.reflected_in(conn, list(last_week.values()), REFLECTED)
     units: dict[str, list[bool]] = {}
-    for line in lines:
-        units.setdefault(line.progress.person.unit or "-", []).append(line.progress.last_week_done)
+    for e in enrolments:
+        done = (e.person_id, e.programme_id, last_week[e.timezone]) in reflected
+        units.setdefault(e.unit or "-", []).append(done)
     parts = [t(lang, "digest.coordinator_header")]
     parts += [
         t(
@@ -116,93 +176,145 @@ async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime
         )
         for unit, flags in sorted(units.items())
     ]
-    waiting: dict[int, int] = {}
-    for pairing in await pairings.active(conn):
-        for reflection in await reflections.of_person(
-            conn, pairing.mentee_id, pairing.programme_id
-        ):
-            if reflection.status == reflections.SUBMITTED:
-                waiting[pairing.mentor_id] = waiting.get(pairing.mentor_id, 0) + 1
-    busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:5]
+    waiting = await progress_facts.waiting_by_mentor(conn)
+    busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
+    names = {p.id: p.name for p in await people.get_people(conn, [m for m, _ in busiest])}
     parts.append(t(lang, "digest.busiest_header"))
-    parts += [t(lang, "digest.busiest_line", name=everyone[m].name, count=n) for m, n in busiest]
+    parts += [t(lang, "digest.busiest_line", name=names[m], count=n) for m, n in busiest]
     if not busiest:
         parts.append(t(lang, "digest.none"))
-    unmatched = []
-    for programme in await programmes.list_programmes(conn):
-        if programme.status != "active":
-            continue
-        paired = {
-            p.mentee_id
-            for p in await pairings.of_programme(conn, programme.id)
-            if p.status in pairings.CURRENT
-        }
-        unmatched += [
-            everyone[i].name
-            for i in await programmes.members(conn, programme.id, "mentee")
-            if i not in paired
-        ]
-    parts.append(t(lang, "digest.unmatched", names=", ".join(unmatched) or "-"))
-    unreachable = [p.name for p in everyone.values() if p.status == "unreachable"]
-    parts.append(t(lang, "digest.unreachable", names=", ".join(unreachable) or "-"))
+    unmatched = await people.get_people(conn, await progress_facts.unmatched_mentees(conn))
+    parts.append(t(lang, "digest.unmatched", names=", ".join(p.name for p in unmatched) or "-"))
+    unreachable = await people.unreachable(conn)
+    parts.append(
+        t(lang, "digest.unreachable", names=", ".join(p.name for p in unreachable) or "-")
+    )
     return split_text("\n".join(parts), 4000)
 
 
-async def on_demand(svc: Services, viewer: Viewer) -> list[str] | None:
+async def on_demand(svc: Services, viewer: Viewer) -> Digest | None:
     """/ringkasan: a supervisor's unit digest, or a coordinator's view of everyone."""
-    if viewer.person is None and not viewer.is_coordinator:
-        return None
     now = svc.clock.now()
     async with svc.db.read() as conn:
         if viewer.is_coordinator:
-            return await coordinator_digest(conn, viewer.language, now)
+            return Digest(await coordinator_digest(conn, viewer.language, now))
         if viewer.person is not None and "supervisor" in viewer.person.roles:
-            lines = await supervisor_lines(conn, viewer.person, now)
+            found = await supervisor_digest(conn, viewer.person, viewer.language, now)
             title = viewer.person.unit or viewer.person.name
-        else:
-            return None
-    return render(lines, viewer.language, title)
+            return found or Digest(render([], viewer.language, title))
+    return None
+
+
+def _slot(svc: Services, now: datetime, zone: str) -> date | None:
+    """The digest day whose digest is due now in ``zone`` (within the grace), if any."""
+    this_week = weeks.week_start(now, zone)
+    for week in (this_week, this_week - timedelta(days=7)):
+        day = week + timedelta(days=svc.digest_weekday)
+        start = weeks.local_instant(day, svc.digest_time, zone)
+        if start <= now < start + GRACE:
+            return day
+    return None
+
+
+async def _build(conn: AsyncConnection, person: Person, now: datetime) -> Digest:
+    messages: list[str] = []
+    if "coordinator" in person.roles:
+        messages += await coordinator_digest(conn, person.language, now)
+    found = None
+    if "supervisor" in person.roles:
+        found = await supervisor_digest(conn, person, person.language, now)
+    if found is None:
+        return Digest(messages)
+    return Digest(messages + found.messages, found.chart, found.chart_caption)
+
+
+async def _queue(
+    conn: AsyncConnection,
+    key: str,
+    chat_id: int,
+    person_id: int | None,
+    digest: Digest,
+    now: datetime,
+) -> bool:
+    """Queue a digest's messages and chart; False if this digest was queued before."""
+    queued = False
+    for number, text in enumerate(digest.messages):
+        queued |= await outbox.enqueue(
+            conn,
+            dedup_key=f"{key}:{number}",
+            chat_id=chat_id,
+            person_id=person_id,
+            text=text,
+            now=now,
+        )
+    if digest.chart is not None:
+        queued |= await outbox.enqueue(
+            conn,
+            dedup_key=f"{key}:chart",
+            chat_id=chat_id,
+            person_id=person_id,
+            text=digest.chart_caption,
+            now=now,
+            chart=digest.chart,
+        )
+    return queued
 
 
 async def weekly(svc: Services) -> int:
-    """Monday 07:30 local: each supervisor with people in active programmes gets their unit's
-    digest, each coordinator on the roster the programme-wide one."""
+    """Each supervisor with people in active programmes gets their unit's digest, each
+    coordinator (on the roster or configured by id) the programme-wide one."""
     now = svc.clock.now()
     sent = 0
-    async with svc.db.write() as conn:
-        for person in await people.all_people(conn):
-            if person.telegram_id is None or not {"supervisor", "coordinator"} & person.roles:
-                continue
-            monday = weeks.week_start(now, person.timezone)
-            start = weeks.local_instant(monday, DIGEST_AT, person.timezone)
-            if not start <= now < start + GRACE:
-                continue
-            messages: list[str] = []
-            if "coordinator" in person.roles:
-                messages += await coordinator_digest(conn, person.language, now)
-            if "supervisor" in person.roles:
-                lines = await supervisor_lines(conn, person, now)
-                if lines:
-                    messages += render(lines, person.language, person.unit or "-")
-            if not messages or not await nudges.record(
+    async with svc.db.read() as conn:
+        due = [
+            (person, slot)
+            for person in await people.bound_with_roles(conn, ("supervisor", "coordinator"))
+            if (slot := _slot(svc, now, person.timezone)) is not None
+        ]
+        done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
+    for person, slot in due:
+        if (person.id, slot.isoformat()) in done:
+            continue
+        async with svc.db.read() as conn:
+            digest = await _build(conn, person, now)
+        assert person.telegram_id is not None
+        async with svc.db.write() as conn:
+            if not await nudges.record(
                 conn,
                 person_id=person.id,
                 kind="digest",
-                period=monday.isoformat(),
+                period=slot.isoformat(),
                 local_date=weeks.local_date(now, person.timezone),
                 now=now,
             ):
-                continue
-            for number, text in enumerate(messages):
-                await outbox.enqueue(
-                    conn,
-                    dedup_key=f"digest:{person.id}:{monday}:{number}",
-                    chat_id=person.telegram_id,
-                    person_id=person.id,
-                    text=text,
-                    now=now,
+                continue  # another run took it meanwhile
+            if digest.messages:
+                await _queue(
+                    conn, f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
                 )
-            sent += 1
+                sent += 1
+    sent += await _admins(svc, now)
     if sent:
         svc.outbox_wake()
+    return sent
+
+
+async def _admins(svc: Services, now: datetime) -> int:
+    """Coordinators configured by Telegram id with no roster row: the programme digest in
+    the language and zone they chose (or the defaults). Once, by the outbox's key."""
+    sent = 0
+    for telegram_id in sorted(svc.admin_ids):
+        async with svc.db.read() as conn:
+            if await people.get_person_by_telegram(conn, telegram_id) is not None:
+                continue  # on the roster: served above, by role
+            saved = await prefs.get_prefs(conn, telegram_id)
+            zone = (saved.timezone if saved else None) or svc.default_timezone
+            language = (saved.language if saved else None) or svc.default_language
+            slot = _slot(svc, now, zone)
+            key = f"digest:admin:{telegram_id}:{slot}"
+            if slot is None or await outbox.exists(conn, f"{key}:0"):
+                continue
+            digest = Digest(await coordinator_digest(conn, language, now))
+        async with svc.db.write() as conn:
+            sent += await _queue(conn, key, telegram_id, None, digest, now)
     return sent

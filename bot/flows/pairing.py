@@ -8,7 +8,6 @@ creates an offer, so no path can over-assign a mentor.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button, Keyboard, to_json
+from bot.flows.buttons import Button, to_json
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -199,7 +198,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
             result = Answered(Answer.ACCEPTED, pairing, mentee=mentee)
         else:
             nxt = await _reoffer(conn, programme, mentee, now)
-            await _tell_coordinators(
+            await recipients.tell_coordinators(
                 svc,
                 conn,
                 "pair.declined_coordinator",
@@ -256,7 +255,7 @@ async def expire_offers(svc: Services) -> int:
             assert mentee is not None
             assert mentor is not None
             nxt = await _reoffer(conn, programme, mentee, now)
-            await _tell_coordinators(
+            await recipients.tell_coordinators(
                 svc,
                 conn,
                 "pair.expired_coordinator",
@@ -285,27 +284,6 @@ async def _tell(
         text=t(person.language, key, **values),
         now=now,
     )
-
-
-async def _tell_coordinators(
-    svc: Services,
-    conn: AsyncConnection,
-    key: str,
-    dedup: str,
-    now: datetime,
-    buttons: Callable[[str], Keyboard] | None = None,
-    **values: object,
-) -> None:
-    for who in await recipients.coordinators(svc, conn):
-        await outbox.enqueue(
-            conn,
-            dedup_key=f"{dedup}:{who.telegram_id}",
-            chat_id=who.telegram_id,
-            person_id=who.person_id,
-            text=t(who.language, key, **values),
-            now=now,
-            reply_markup=to_json(buttons(who.language)) if buttons else None,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +333,7 @@ async def ask_to_end(svc: Services, viewer: Viewer, pairing_id: int) -> Pairing 
         mentee = await people.get_person(conn, pairing.mentee_id)
         assert mentor is not None
         assert mentee is not None
-        await _tell_coordinators(
+        await recipients.tell_coordinators(
             svc,
             conn,
             "pair.end_requested",
@@ -379,7 +357,7 @@ async def request_mentor(svc: Services, viewer: Viewer) -> bool:
         return False
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        await _tell_coordinators(
+        await recipients.tell_coordinators(
             svc,
             conn,
             "pair.mentor_requested",

@@ -14,19 +14,6 @@ from bot.flows.templates import HOURS, TEMPLATES
 from storage import pairings, people, programmes, reflections
 from storage.models import Milestone, Person, Programme
 
-WEEKDAYS = {
-    "monday": 0,
-    "senin": 0,
-    "tuesday": 1,
-    "selasa": 1,
-    "wednesday": 2,
-    "rabu": 2,
-    "thursday": 3,
-    "kamis": 3,
-    "friday": 4,
-    "jumat": 4,
-    "jum'at": 4,
-}
 MAX_DAYS = 2 * 366
 
 

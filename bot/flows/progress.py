@@ -8,6 +8,7 @@ in the person's calendar year. 1 JP = 45 minutes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,8 +18,9 @@ from bot.flows import weeks
 from bot.flows.hours import jp
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
-from storage import pairings, people, programmes, reflections, sessions
+from storage import pairings, people, programmes, progress_facts, reflections
 from storage.models import Milestone, Person, Programme
+from storage.progress_facts import WeekFact
 
 JP_TARGET = 20
 REFLECTED = (reflections.SUBMITTED, reflections.REVISION, reflections.APPROVED)
@@ -38,24 +40,24 @@ class MenteeProgress:
     this_week_done: bool = False
     last_week_done: bool = False
     oldest_waiting_days: int = 0
+    due_weeks: tuple[date, ...] = ()  # weeks that counted, oldest first (for charts)
+    done_weeks: frozenset[date] = frozenset()  # weeks reflected
 
 
-async def _year_jp(conn: AsyncConnection, person: Person, now: datetime) -> float:
-    year = weeks.local_date(now, person.timezone).year
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    minutes = await reflections.minutes_approved_between(conn, person.id, first, last)
-    minutes += await sessions.confirmed_minutes_between(conn, person.id, first, last)
-    return jp(minutes)
-
-
-async def mentee_progress(
-    conn: AsyncConnection, person: Person, programme: Programme, now: datetime
+def compute(
+    person: Person,
+    programme: Programme,
+    facts: Sequence[WeekFact],
+    milestones: Sequence[Milestone],
+    jp_minutes: int,
+    now: datetime,
 ) -> MenteeProgress:
+    """One mentee's figures in one programme, from their reflection rows (pure)."""
+    mine = {f.week_start: f for f in facts if f.programme_id == programme.id}
+    done = frozenset(week for week, f in mine.items() if f.status in REFLECTED)
     today = weeks.local_date(now, person.timezone)
-    mine = {r.week_start: r for r in await reflections.of_person(conn, person.id, programme.id)}
-    done = {week for week, r in mine.items() if r.status in REFLECTED}
     programme_weeks = weeks.weeks_between(programme.starts_on, min(today, programme.ends_on))
-    due_weeks = [
+    due_weeks = tuple(
         w
         for w in programme_weeks
         if w in done
@@ -63,48 +65,97 @@ async def mentee_progress(
             weeks.counts(w, programme.reflection_weekday, programme.starts_on)
             and weeks.due_at(w, programme.reflection_weekday, person.timezone) <= now
         )
-    ]
-    streak = 0
-    for week in reversed(due_weeks):
-        if week not in done:
-            break
-        streak += 1
-    missed = 0
-    for week in reversed(due_weeks):
-        if week in done:
-            break
-        missed += 1
+    )
     waiting = [
-        r.submitted_at
-        for r in mine.values()
-        if r.status == reflections.SUBMITTED and r.submitted_at is not None
+        f.submitted_at
+        for f in mine.values()
+        if f.status == reflections.SUBMITTED and f.submitted_at is not None
     ]
+    this_week = weeks.week_start(now, person.timezone)
     return MenteeProgress(
         person=person,
         programme=programme,
         reflected=len(done & set(programme_weeks)),
         due=len(due_weeks),
-        streak=streak,
-        pending_reviews=sum(1 for r in mine.values() if r.status == reflections.SUBMITTED),
-        milestones=tuple(await programmes.milestones_of(conn, programme.id)),
-        jp_year=await _year_jp(conn, person, now),
-        missed_in_a_row=missed,
-        this_week_done=weeks.week_start(now, person.timezone) in done,
-        last_week_done=weeks.week_start(now, person.timezone) - timedelta(days=7) in done,
+        streak=_run_length(due_weeks, done, True),
+        pending_reviews=sum(1 for f in mine.values() if f.status == reflections.SUBMITTED),
+        milestones=tuple(milestones),
+        jp_year=jp(jp_minutes),
+        missed_in_a_row=_run_length(due_weeks, done, False),
+        this_week_done=this_week in done,
+        last_week_done=this_week - timedelta(days=7) in done,
         oldest_waiting_days=max(((now - w).days for w in waiting), default=0),
+        due_weeks=due_weeks,
+        done_weeks=done,
     )
+
+
+def _run_length(due_weeks: Sequence[date], done: frozenset[date], reflected: bool) -> int:
+    """How many of the latest due weeks in a row were (or were not) reflected."""
+    count = 0
+    for week in reversed(due_weeks):
+        if (week in done) != reflected:
+            break
+        count += 1
+    return count
+
+
+def _year_bounds(now: datetime, zone: str) -> tuple[date, date]:
+    year = weeks.local_date(now, zone).year
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+async def progress_of(
+    conn: AsyncConnection,
+    mentees: Sequence[Person],
+    now: datetime,
+    *,
+    active_only: bool = False,
+) -> list[MenteeProgress]:
+    """Each mentee's figures in each of their programmes (a handful of queries per 500
+    people, whatever their number: see ``storage.progress_facts``)."""
+    ids = [p.id for p in mentees]
+    every = {p.id: p for p in await programmes.list_programmes(conn)}
+    memberships = await progress_facts.programmes_of_many(conn, ids, "mentee")
+    facts = await progress_facts.reflection_weeks(conn, ids)
+    jp_minutes: dict[int, int] = {}
+    for first, last in {_year_bounds(now, p.timezone) for p in mentees}:
+        in_year = [p.id for p in mentees if _year_bounds(now, p.timezone) == (first, last)]
+        approved = await progress_facts.approved_minutes(conn, in_year, first, last)
+        held = await progress_facts.session_minutes(conn, in_year, first, last)
+        for person_id in in_year:
+            jp_minutes[person_id] = approved.get(person_id, 0) + held.get(person_id, 0)
+    milestones: dict[int, list[Milestone]] = {}
+    found = []
+    for person in mentees:
+        taking = sorted(
+            (every[i] for i in memberships.get(person.id, []) if i in every),
+            key=lambda p: (p.starts_on, p.id),
+        )
+        for programme in taking:
+            if active_only and programme.status != "active":
+                continue
+            if programme.id not in milestones:
+                milestones[programme.id] = await programmes.milestones_of(conn, programme.id)
+            found.append(
+                compute(
+                    person,
+                    programme,
+                    facts.get(person.id, []),
+                    milestones[programme.id],
+                    jp_minutes.get(person.id, 0),
+                    now,
+                )
+            )
+    return found
 
 
 async def for_mentee(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
     me = viewer.person
     if me is None:
         return []
-    now = svc.clock.now()
     async with svc.db.read() as conn:
-        return [
-            await mentee_progress(conn, me, programme, now)
-            for programme in await programmes.programmes_of(conn, me.id, "mentee")
-        ]
+        return await progress_of(conn, [me], svc.clock.now())
 
 
 async def for_mentor(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
@@ -112,13 +163,13 @@ async def for_mentor(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
     me = viewer.person
     if me is None:
         return []
-    now = svc.clock.now()
     async with svc.db.read() as conn:
-        found = []
-        for pairing in await pairings.of_mentor(conn, me.id, (pairings.ACTIVE,)):
-            mentee = await people.get_person(conn, pairing.mentee_id)
-            programme = await programmes.get_programme(conn, pairing.programme_id)
-            assert mentee is not None
-            assert programme is not None
-            found.append(await mentee_progress(conn, mentee, programme, now))
-    return found
+        pairs = await pairings.of_mentor(conn, me.id, (pairings.ACTIVE,))
+        mentees = await people.get_people(conn, sorted({p.mentee_id for p in pairs}))
+        everything = await progress_of(conn, mentees, svc.clock.now())
+    by_pair = {(p.person.id, p.programme.id): p for p in everything}
+    return [
+        by_pair[(p.mentee_id, p.programme_id)]
+        for p in pairs
+        if (p.mentee_id, p.programme_id) in by_pair
+    ]

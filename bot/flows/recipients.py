@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.flows.buttons import Keyboard, to_json
 from bot.flows.services import Services
-from storage import people, prefs
+from bot.i18n import t
+from storage import outbox, people, prefs
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +34,32 @@ async def coordinators(svc: Services, conn: AsyncConnection) -> list[Recipient]:
     """Configured admins plus bound people with the coordinator role, each once."""
     ids = sorted(set(svc.admin_ids) | set(await people.coordinator_telegram_ids(conn)))
     return [await language_of(svc, conn, i) for i in ids]
+
+
+async def tell_coordinators(
+    svc: Services,
+    conn: AsyncConnection,
+    key: str,
+    dedup: str,
+    now: datetime,
+    buttons: Callable[[str], Keyboard] | None = None,
+    *,
+    about: int | None = None,
+    **values: object,
+) -> int:
+    """Queue the message ``key`` to every coordinator, each in their language; the person
+    it is ``about`` is left out (a coordinator is not told about themself)."""
+    told = 0
+    for who in await coordinators(svc, conn):
+        if about is not None and who.person_id == about:
+            continue
+        told += await outbox.enqueue(
+            conn,
+            dedup_key=f"{dedup}:{who.telegram_id}",
+            chat_id=who.telegram_id,
+            person_id=who.person_id,
+            text=t(who.language, key, **values),
+            now=now,
+            reply_markup=to_json(buttons(who.language)) if buttons else None,
+        )
+    return told

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 from bot.clock import Clock
 from storage.db import Database
@@ -25,5 +25,7 @@ class Services:
     default_language: str = "id"
     invite_ttl: timedelta = timedelta(days=30)
     bot_username: str = ""
+    digest_weekday: int = 0  # Monday
+    digest_time: time = time(7, 30)  # in each recipient's own zone
     # Called after a flow queued outbox messages, so the sender wakes at once.
     outbox_wake: Callable[[], None] = field(default=_nothing)

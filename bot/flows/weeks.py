@@ -10,6 +10,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# Working days by name, English or Indonesian (programme reflection day, digest day).
+WEEKDAYS = {
+    "monday": 0,
+    "senin": 0,
+    "tuesday": 1,
+    "selasa": 1,
+    "wednesday": 2,
+    "rabu": 2,
+    "thursday": 3,
+    "kamis": 3,
+    "friday": 4,
+    "jumat": 4,
+    "jum'at": 4,
+}
+
 
 def local_datetime(at: datetime, zone: str) -> datetime:
     return at.astimezone(ZoneInfo(zone))

@@ -11,6 +11,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     Update,
@@ -94,6 +95,15 @@ async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Me
         parse_mode=ParseMode.HTML,
         link_preview_options=NO_PREVIEW,
         reply_markup=markup(keyboard),
+    )
+
+
+async def say_picture(update: Update, png: bytes, caption: str) -> Message:
+    """Answer with an image the bot drew (uploaded), its caption in HTML."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_photo(
+        InputFile(png, filename="chart.png"), caption=caption, parse_mode=ParseMode.HTML
     )
 
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 
+from bot import chart
 from bot.flows import digest
-from bot.handlers.common import say, viewer_of
+from bot.handlers.common import say, say_picture, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
 
 async def show(update: Update, context: Context) -> None:
     viewer = await viewer_of(update, context)
-    messages = await digest.on_demand(context.svc, viewer)
-    if messages is None:
+    found = await digest.on_demand(context.svc, viewer)
+    if found is None:
         await say(update, t(viewer.language, "digest.not_allowed"))
         return
-    for text in messages:
+    for text in found.messages:
         await say(update, Html(text))
+    if found.chart is not None:
+        # Drawing takes tens of milliseconds: off the event loop, like the outbox does.
+        png = await asyncio.to_thread(chart.png_from_figures, found.chart)
+        await say_picture(update, png, found.chart_caption)

@@ -10,6 +10,7 @@ from telegram import Update
 from bot.telegram_double import DoubleUser, TelegramDouble
 from storage import outbox, people
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
+from tests.e2e.world import paired
 
 NIP = "199001012015031002"
 
@@ -70,9 +71,54 @@ async def test_blocked_coordinator_is_marked_unreachable(
     async with bot.svc.db.read() as conn:
         counts = await outbox.counts(conn)
         person = await people.get_person_by_telegram(conn, 503)
-    assert counts == {"failed": 2}
+    # Siti's join-request notice, the admin's, and the admin's notice that Siti is gone.
+    assert counts == {"failed": 3}
     assert person is not None
     assert person.status == "unreachable"
+
+
+async def _queue_for(bot: BotUnderTest, user: DoubleUser, key: str) -> None:
+    async with bot.svc.db.write() as conn:
+        await outbox.enqueue(
+            conn, dedup_key=key, chat_id=user.user_id, text=f"pesan {key}", now=bot.clock.now()
+        )
+    bot.svc.outbox_wake()
+    await bot.drained()
+
+
+async def test_coordinator_hears_at_once_who_blocked_the_bot(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    users = await paired(bot, double)
+    budi, siti, admin = users["Budi Santoso"], users["Siti Rahmawati"], double.user(ADMIN_ID)
+    await admin.send_text("/language")  # the configured admin has opened the chat
+    await admin.next_message()
+    double.block(budi.user_id)
+    calls = double.stats["sendmessage"]
+    await _queue_for(bot, budi, "a")
+    await _queue_for(bot, budi, "b")  # known to be gone: failed without a call
+
+    for coordinator in (siti, admin):
+        [notice] = coordinator.unread()
+        assert "<b>Budi Santoso</b> (Bidang Pengembangan SDM) memblokir bot" in notice.html
+    assert all(not u.unread() for name, u in users.items() if name != "Siti Rahmawati")
+    assert double.stats["sendmessage"] == calls + 3  # "a" (refused) and the two notices
+    async with bot.svc.db.read() as conn:
+        assert (await outbox.counts(conn)).get("failed") == 2
+        gone = await people.get_person_by_telegram(conn, budi.user_id)
+    assert gone is not None
+    assert gone.status == "unreachable"
+
+    # Budi unblocks and writes: reachable again, and messages reach him once more.
+    double.unblock(budi.user_id)
+    await budi.send_text("/help")
+    await budi.next_message()
+    await _queue_for(bot, budi, "c")
+    assert [m.text for m in budi.unread()] == ["pesan c"]
+    async with bot.svc.db.read() as conn:
+        back = await people.get_person_by_telegram(conn, budi.user_id)
+    assert back is not None
+    assert back.status == "active"
 
 
 async def test_redelivered_update_is_not_applied_twice(

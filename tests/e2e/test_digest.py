@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
+
+from sqlalchemy import select
 
 from bot.scheduler import run_due_work
 from bot.telegram_double import TelegramDouble
+from bot.telegram_double.server import image_size
+from storage.schema import outbox as outbox_table
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.world import paired, submit_reflection, with_buttons
 
@@ -17,6 +21,19 @@ async def _tick(bot: BotUnderTest, iso: str) -> dict[str, int]:
     done = await run_due_work(bot.svc)
     await bot.drained()
     return done
+
+
+async def _chart_points(bot: BotUnderTest, monday: str) -> list[list[object]]:
+    """The figures queued for Agus's chart (drawn when sent) for the digest of ``monday``."""
+    async with bot.svc.db.read() as conn:
+        row = await conn.execute(
+            select(outbox_table.c.media_data).where(
+                outbox_table.c.dedup_key == f"digest:2:{monday}:chart"
+            )
+        )
+        figures = row.scalar_one()
+    assert figures["title"] == "Refleksi mingguan · Bidang Pengembangan SDM"
+    return list(figures["points"])
 
 
 async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
@@ -31,9 +48,16 @@ async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
     # Down over Monday 07:30: the digest comes on Wednesday (within three days), once.
     assert (await _tick(bot, "2026-12-13T23:00:00+00:00"))["digests"] == 0  # Mon 06:00 WIB
     done = await _tick(bot, "2026-12-16T03:00:00+00:00")  # Wednesday 10:00 WIB
-    assert done["digests"] == 2  # Agus (supervisor) and Siti (coordinator)
+    assert done["digests"] == 3  # Agus (supervisor), Siti and the configured admin
     assert (await _tick(bot, "2026-12-16T04:00:00+00:00"))["digests"] == 0
-    text = "\n".join(m.text for m in agus.unread())
+    received = agus.unread()
+    [chart] = [m for m in received if m.kind == "photo"]
+    assert received[-1] is chart  # after the text
+    assert "Tingkat refleksi mingguan <b>Bidang Pengembangan SDM</b>" in chart.html
+    assert image_size(double.file(chart.file_ids[0]).data) == (800, 400)
+    # Week of 7 Dec: Budi reflected, Dewi and Made did not; the week of 14 Dec is not due.
+    assert await _chart_points(bot, "2026-12-14") == [["2026-12-07", 1, 3]]
+    text = "\n".join(m.text for m in received if m.kind == "text")
     assert "Ringkasan mingguan · Bidang Pengembangan SDM (3 peserta)" in text
     assert (
         "Budi Santoso · Perubahan 2027\nRefleksi minggu lalu: ✅ sudah · minggu ini: ❌ belum · beruntun 1 minggu"
@@ -48,7 +72,8 @@ async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
 
     # A week later Dewi and Made have missed two weeks: flagged.
     done = await _tick(bot, "2026-12-21T00:45:00+00:00")  # Monday 07:45 WIB
-    assert done["digests"] == 2
+    assert done["digests"] == 3
+    assert await _chart_points(bot, "2026-12-21") == [["2026-12-07", 1, 3], ["2026-12-14", 0, 3]]
     text = "\n".join(m.text for m in agus.unread())
     assert text.count("⚠️ dua minggu atau lebih tanpa refleksi") == 2
 
@@ -66,3 +91,28 @@ async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
     budi.unread()  # (a milestone notice came on Monday 21 Dec)
     await budi.send_text("/ringkasan")
     assert "untuk atasan dan koordinator" in (await budi.next_message()).text
+
+
+async def test_digest_day_and_time_are_configurable_and_local(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    """PEMBINA_DIGEST_DAY=jumat, PEMBINA_DIGEST_TIME=16:00: Friday 16:00 on each person's
+    own clock, so the coordinator in WIT gets it two hours before the supervisor in WIB."""
+    users = await paired(bot, double)
+    agus, siti = users["Dr. Agus Salim"], users["Siti Rahmawati"]
+    await siti.send_text("/timezone")
+    zones = await siti.next_message()
+    await siti.press(zones, 2)  # WIB, WITA, WIT
+    await double.settle()
+    assert "WIT" in siti.current(zones).text
+    bot.svc.digest_weekday, bot.svc.digest_time = 4, time(16, 0)
+
+    assert (await _tick(bot, "2026-12-18T06:59:00+00:00"))["digests"] == 0  # 15:59 WIT
+    assert (await _tick(bot, "2026-12-18T07:00:00+00:00"))["digests"] == 1  # 16:00 WIT
+    assert "Ringkasan program" in siti.unread()[0].text
+    assert agus.unread() == []
+    assert (await _tick(bot, "2026-12-18T08:59:00+00:00"))["digests"] == 0  # 15:59 WIB
+    assert (await _tick(bot, "2026-12-18T09:00:00+00:00"))["digests"] == 2  # Agus, admin
+    assert "Ringkasan mingguan" in agus.unread()[0].text
+    # Monday 07:30 is an ordinary morning now.
+    assert (await _tick(bot, "2026-12-21T00:31:00+00:00"))["digests"] == 0

@@ -1,5 +1,6 @@
 """A fan-out of 500 outbox messages through Telegram trouble: every message arrives exactly
-once, except the blocked user's, which are marked failed (and the person unreachable)."""
+once, except the blocked user's, which are marked failed (and the person unreachable, which
+the coordinator is told at once)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 
 from bot.telegram_double import TelegramDouble
 from storage import outbox, people
-from tests.e2e.conftest import BotUnderTest
+from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 
 COUNT = 500
 FIRST = 10_000
@@ -33,6 +34,7 @@ async def test_fanout_with_429_502_stall_and_blocked(
         )
     for n in range(COUNT):
         double.open_chat(FIRST + n)  # everyone talked to the bot before
+    double.open_chat(ADMIN_ID)  # the coordinator hears of the blocked user
     double.block(FIRST + 7)
     double.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     double.fail_next("sendMessage", 502, "Bad Gateway", times=3)
@@ -77,4 +79,7 @@ async def test_fanout_with_429_502_stall_and_blocked(
     assert counts.get("sent", 0) >= COUNT - 1
     assert person is not None
     assert person.status == "unreachable"
+    [notice] = double.user(ADMIN_ID).unread()
+    assert "Blocked" in notice.text
+    assert "memblokir bot" in notice.text
     assert double.stats["429"] >= 1
