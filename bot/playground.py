@@ -58,8 +58,11 @@ def _roster_people() -> list[dict[str, str]]:
 class Playground:
     """The terminal chat: one current persona, commands starting with ``:``."""
 
-    def __init__(self, double: TelegramDouble, language: str, colour: bool) -> None:
+    def __init__(
+        self, double: TelegramDouble, language: str, colour: bool, files: Path | None = None
+    ) -> None:
         self.double = double
+        self.files = files  # where pictures the bot drew are saved, to open and look at
         self.lang = language
         self.colour = colour
         self.personas: list[Persona] = []
@@ -101,12 +104,24 @@ class Playground:
         screenful, so ``:press N`` means the button shown as [N]."""
         text = to_terminal(message.html or message.text or "", colour=self.colour)
         if message.kind != "text":
-            text = f"[{message.kind}] {text}"
+            text = f"[{message.kind}] {text}" + self._save_picture(message)
         labels = []
         for index, label in enumerate(self._buttons(message)):
             persona.pressable.append((message, index))
             labels.append(f"[{len(persona.pressable)}] {label}")
         return text + ("\n" + "  ".join(labels) if labels else "")
+
+    def _save_picture(self, message: Any) -> str:
+        """A picture the bot uploaded (a digest's chart) goes to a file: a terminal cannot
+        show it, an image viewer can."""
+        if self.files is None or message.kind != "photo" or not message.file_ids:
+            return ""
+        stored = self.double.file(message.file_ids[0])
+        if not stored.file_path.startswith("uploads/"):
+            return ""  # a user's photo, not something the bot drew
+        path = self.files / f"chart-{message.chat_id}-{message.message_id}.png"
+        path.write_bytes(stored.data)
+        return "\n" + plain(self.lang, "playground.picture_saved", path=path)
 
     def _state(self, message: Any) -> tuple[str, tuple[str, ...]]:
         return message.html or message.text or "", tuple(self._buttons(message))
@@ -297,7 +312,7 @@ async def run_playground(settings: Settings, *, db_path: Path | None, script: Pa
         app = build_application(local, double.token, clock=clock)
         running: Running = await start_bot(app, poll_timeout=1)
         try:
-            playground = Playground(double, lang, colour=sys.stdout.isatty())
+            playground = Playground(double, lang, colour=sys.stdout.isatty(), files=workdir)
             playground.clock, playground.services = clock, services_of(app)
             for offset, row in enumerate(_roster_people()):
                 playground.add(

@@ -16,7 +16,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows import digest, nudges, pairing
 from bot.flows.services import Services
-from storage import updates
+from storage import nudges as nudge_records
+from storage import outbox, updates
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ async def run_due_work(svc: Services) -> dict[str, int]:
         "milestone_nudges": await nudges.milestone_nudges(svc),
         "digests": await digest.weekly(svc),
         "updates_forgotten": await _forget_old_updates(svc),
+        "history_pruned": await _prune_history(svc),
     }
 
 
@@ -38,6 +40,15 @@ async def _forget_old_updates(svc: Services) -> int:
     """Ids of handled updates are kept a week (Telegram redelivers within a day), not forever."""
     async with svc.db.write() as conn:
         return await updates.forget_older_than(conn, svc.clock.now() - updates.RETENTION)
+
+
+async def _prune_history(svc: Services) -> int:
+    """Sent outbox rows (30 days) and nudge records (60 days) would otherwise grow by
+    millions a year in a province; neither is needed once its windows have passed."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        pruned = await outbox.forget_sent_before(conn, now - outbox.RETENTION)
+        return pruned + await nudge_records.forget_before(conn, now - nudge_records.RETENTION)
 
 
 class Scheduler:

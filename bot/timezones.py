@@ -17,6 +17,8 @@ _ALIASES: dict[str, str] = {
     "asia/pontianak": "Asia/Pontianak",
     "asia/ujung_pandang": "Asia/Makassar",
 }
+# Every zone a person can have stored (scans that go zone by zone use these).
+STORED_ZONES: tuple[str, ...] = tuple(sorted(set(_ALIASES.values())))
 _LABELS: dict[str, str] = {zone: label for label, zone in ZONES.items()} | {
     "Asia/Pontianak": "WIB"
 }

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.portable import insert_or_ignore
-from storage.schema import nudges
+from storage.schema import nudges, people, programme_members, reflections
 
 NOT_A_NUDGE = ("digest",)  # recorded for once-only, but a digest is no reminder
+
+
+RETENTION = timedelta(days=60)  # far beyond any catch-up window (three days at most)
+
+
+async def forget_before(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Drop records of nudges older than any window that could ask about them."""
+    result = await conn.execute(delete(nudges).where(nudges.c.created_at < cutoff))
+    return result.rowcount
 
 
 async def sent_on(conn: AsyncConnection, person_id: int, local_date: date) -> bool:
@@ -59,3 +68,51 @@ async def record(
         },
         keys=["person_id", "kind", "period"],
     )
+
+
+async def candidates(
+    conn: AsyncConnection,
+    *,
+    programme_id: int,
+    zone: str,
+    now: datetime,
+    today: date,
+    kind: str,
+    period: str,
+    unreflected_week: date | None = None,
+) -> list[int]:
+    """Mentees of a programme in ``zone`` who may get the nudge ``kind``/``period`` now.
+
+    One query, whatever the number of mentees: bound to Telegram, reachable, not paused,
+    no nudge yet today, not this nudge before, and (``unreflected_week``) no reflection
+    past draft for that week. The minute tick asks this instead of looking at everyone.
+    """
+    p, m, r = people.c, programme_members.c, reflections.c
+    nudged = select(nudges.c.id).where(
+        nudges.c.person_id == p.id,
+        ((nudges.c.local_date == today) & nudges.c.kind.not_in(NOT_A_NUDGE))
+        | ((nudges.c.kind == kind) & (nudges.c.period == period)),
+    )
+    query = (
+        select(p.id)
+        .join(programme_members, m.person_id == p.id)
+        .where(
+            m.programme_id == programme_id,
+            m.role == "mentee",
+            p.timezone == zone,
+            p.telegram_id.is_not(None),
+            p.status == "active",
+            or_(p.nudges_paused_until.is_(None), p.nudges_paused_until <= now),
+            ~nudged.exists(),
+        )
+        .order_by(p.id)
+    )
+    if unreflected_week is not None:
+        reflected = select(r.id).where(
+            r.programme_id == programme_id,
+            r.person_id == p.id,
+            r.week_start == unreflected_week,
+            r.status != "draft",
+        )
+        query = query.where(~reflected.exists())
+    return [int(person_id) for (person_id,) in await conn.execute(query)]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import OutboxMessage
@@ -21,6 +21,7 @@ from storage.schema import outbox, people
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 LEASE = timedelta(seconds=60)
+RETENTION = timedelta(days=30)  # sent rows kept this long (a province sends ~1M a month)
 
 
 def _to_message(row: Mapping[str, Any]) -> OutboxMessage:
@@ -186,6 +187,14 @@ async def release_leases(conn: AsyncConnection, now: datetime) -> int:
     """
     result = await conn.execute(
         update(outbox).where(outbox.c.status == SENDING).values(status=PENDING, not_before=now)
+    )
+    return result.rowcount
+
+
+async def forget_sent_before(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Drop delivered rows sent before ``cutoff`` (failed ones stay, for the operator)."""
+    result = await conn.execute(
+        delete(outbox).where(outbox.c.status == SENT, outbox.c.sent_at < cutoff)
     )
     return result.rowcount
 

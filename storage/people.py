@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Person
-from storage.schema import people, person_roles
+from storage.schema import people, person_roles, programme_members
 
 
 async def _roles_of(conn: AsyncConnection, *where: Any) -> dict[int, set[str]]:
@@ -59,8 +59,20 @@ async def get_person(conn: AsyncConnection, person_id: int) -> Person | None:
 
 
 async def get_people(conn: AsyncConnection, ids: Sequence[int]) -> list[Person]:
-    """These people, in id order (for lists of a few hundred: the ids are bound)."""
-    return await _fetch(conn, people.c.id.in_(list(ids))) if ids else []
+    """These people, in id order (500 bound ids a query, below every database's limit)."""
+    unique = sorted(set(ids))
+    found: list[Person] = []
+    for start in range(0, len(unique), 500):
+        found += await _fetch(conn, people.c.id.in_(unique[start : start + 500]))
+    return found
+
+
+async def members_of(conn: AsyncConnection, programme_id: int, role: str) -> list[Person]:
+    """Everyone with ``role`` in a programme, in one query (the minute tick's scan)."""
+    taking_part = select(programme_members.c.person_id).where(
+        programme_members.c.programme_id == programme_id, programme_members.c.role == role
+    )
+    return await _fetch(conn, people.c.id.in_(taking_part))
 
 
 async def get_person_by_nip(conn: AsyncConnection, nip: str) -> Person | None:

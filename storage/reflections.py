@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -126,6 +126,42 @@ async def set_state(
         update(reflections).where(*where).values(status=status, updated_at=now, **values)
     )
     return result.rowcount == 1
+
+
+async def sent_in_weeks(
+    conn: AsyncConnection, programme_id: int, weeks: Sequence[date]
+) -> set[tuple[int, date]]:
+    """(person, week) of every reflection past draft in these weeks of a programme."""
+    if not weeks:
+        return set()
+    rows = await conn.execute(
+        select(reflections.c.person_id, reflections.c.week_start).where(
+            reflections.c.programme_id == programme_id,
+            reflections.c.week_start.in_(sorted(set(weeks))),
+            reflections.c.status != DRAFT,
+        )
+    )
+    return {(person_id, week) for person_id, week in rows}
+
+
+async def waiting_since(conn: AsyncConnection, before: datetime) -> list[tuple[int, Reflection]]:
+    """(mentor id, reflection) for every reflection of an active pairing waiting for review
+    since before ``before``, oldest first: the review nudges' one query."""
+    rows = await conn.execute(
+        select(pairings.c.mentor_id, reflections)
+        .join(
+            pairings,
+            (pairings.c.programme_id == reflections.c.programme_id)
+            & (pairings.c.mentee_id == reflections.c.person_id),
+        )
+        .where(
+            pairings.c.status == "active",
+            reflections.c.status.in_(WAITING_REVIEW),
+            reflections.c.submitted_at < before,
+        )
+        .order_by(reflections.c.submitted_at, reflections.c.id)
+    )
+    return [(row["mentor_id"], _to_reflection(row)) for row in rows.mappings()]
 
 
 async def of_person(conn: AsyncConnection, person_id: int, programme_id: int) -> list[Reflection]:

@@ -181,5 +181,10 @@ def test_playground_week_with_ticks(tmp_path: Path) -> None:
         "Ringkasan mingguan · Bidang Pengembangan SDM (3 peserta)",
         "Refleksi minggu lalu: ✅ sudah",
         "Ringkasan program",
+        "[photo] 📈 Tingkat refleksi mingguan Bidang Pengembangan SDM",
     ):
         assert expected in out, expected
+    # The chart Agus got is saved for an image viewer.
+    [saved] = [line for line in out.splitlines() if "Gambar disimpan: " in line]
+    picture = Path(saved.split("Gambar disimpan: ", 1)[1].strip())
+    assert picture.read_bytes().startswith(b"\x89PNG")

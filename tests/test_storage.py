@@ -97,3 +97,43 @@ async def test_handled_update_ids_are_kept_a_week(svc) -> None:  # type: ignore[
     async with svc.db.read() as conn:
         assert not await updates.is_processed(conn, 1)
         assert await updates.is_processed(conn, 2)
+
+
+async def test_sent_messages_and_nudge_records_are_pruned(svc) -> None:  # type: ignore[no-untyped-def]
+    """Sent rows go after 30 days, failed rows stay; nudge records go after 60 days."""
+    from bot.scheduler import run_due_work
+    from storage import nudges, people
+
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        person = await people.insert_person(
+            conn,
+            nip=None,
+            name="A",
+            unit=None,
+            timezone="Asia/Jakarta",
+            language="id",
+            roles=["mentee"],
+            now=now,
+        )
+        for key, age, status in (("old", 31, "sent"), ("new", 29, "sent"), ("bad", 90, "failed")):
+            await outbox.enqueue(conn, dedup_key=key, chat_id=1, text=key, now=now)
+            [row] = await outbox.claim_due(conn, now, 1)
+            if status == "sent":
+                await outbox.mark_sent(conn, row.id, 1, now - timedelta(days=age))
+            else:
+                await outbox.mark_failed(conn, row.id, "gone")
+        for period, age in (("old", 61), ("new", 59)):
+            await nudges.record(
+                conn,
+                person_id=person,
+                kind="k",
+                period=period,
+                local_date=(now - timedelta(days=age)).date(),
+                now=now - timedelta(days=age),
+            )
+    assert (await run_due_work(svc))["history_pruned"] == 2
+    async with svc.db.read() as conn:
+        kept = [key for key in ("old", "new", "bad") if await outbox.exists(conn, key)]
+        assert kept == ["new", "bad"]
+        assert await nudges.recorded(conn, "k", {"old", "new"}) == {(person, "new")}

@@ -12,24 +12,25 @@ within 24 hours, once: every nudge is recorded (kind, period) before it is queue
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
+from bot import callbacks, timezones
 from bot.flows import weeks, workdays
 from bot.flows.buttons import Button, Keyboard, to_json
 from bot.flows.services import Services
 from bot.flows.templates import milestone_title
 from bot.i18n import t
 from storage import nudges, outbox, pairings, people, programmes, reflections
-from storage.models import Person, Programme
+from storage.models import Person, Programme, Reflection
 
 NUDGE_AT = time(9, 0)
 GRACE = timedelta(hours=24)
 REVIEW_AFTER = timedelta(hours=48)
 SNOOZE_DAYS = (1, 7)
+WRITE_BATCH = 200  # nudges recorded and queued per write transaction (a few hundred ms)
 
 
 def _may_nudge(person: Person, now: datetime) -> bool:
@@ -80,17 +81,52 @@ async def _send(
     return True
 
 
-async def _reflection_nudge(
-    conn: AsyncConnection, person: Person, programme: Programme, now: datetime
-) -> bool:
-    this_week = weeks.week_start(now, person.timezone)
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """A nudge found due by a read-only scan, to be recorded and queued."""
+
+    person: Person
+    kind: str
+    period: str
+    text: str
+    keyboard: Keyboard | None
+
+
+async def _deliver(svc: Services, due: list[_Due]) -> int:
+    """Record and queue what the scan found, a batch per write transaction so people using
+    the bot are not held up by a province's Friday (``_send`` checks again, so a nudge
+    recorded meanwhile is not sent twice)."""
+    now = svc.clock.now()
+    sent = 0
+    for start in range(0, len(due), WRITE_BATCH):
+        async with svc.db.write() as conn:
+            for d in due[start : start + WRITE_BATCH]:
+                sent += await _send(conn, d.person, d.kind, d.period, now, d.text, d.keyboard)
+        if sent:
+            svc.outbox_wake()  # the sender starts on the first batch while the rest is queued
+    return sent
+
+
+def _open_zones(now: datetime) -> list[str]:
+    """The zones where it is a working day and working hours right now."""
+    return [
+        zone
+        for zone in timezones.STORED_ZONES
+        if workdays.is_working_day(weeks.local_date(now, zone))
+        and workdays.within_working_hours(weeks.local_datetime(now, zone))
+    ]
+
+
+def _reflection_windows(programme: Programme, zone: str, now: datetime) -> list[tuple[str, date]]:
+    """(kind, week) of reflection nudges whose window is open now in ``zone``: this week's
+    and last week's, in that order; "due" on the reflection day (the next working day if
+    it is a holiday) at 09:00, "reminder" two working days later, each for 24 hours."""
+    this_week = weeks.week_start(now, zone)
+    found = []
     for week in (this_week, this_week - timedelta(days=7)):
         if week + timedelta(days=6) < programme.starts_on or week > programme.ends_on:
             continue
         if not weeks.counts(week, programme.reflection_weekday, programme.starts_on):
-            continue
-        found = await reflections.for_week(conn, programme.id, person.id, week)
-        if found is not None and found.status != reflections.DRAFT:
             continue
         due_day = workdays.first_working_day_from(
             week + timedelta(days=programme.reflection_weekday)
@@ -98,90 +134,104 @@ async def _reflection_nudge(
         if due_day is None:
             continue
         for kind, day in (("due", due_day), ("reminder", workdays.add_working_days(due_day, 2))):
-            start = weeks.local_instant(day, NUDGE_AT, person.timezone)
+            start = weeks.local_instant(day, NUDGE_AT, zone)
             if start <= now < start + GRACE:
-                lang = person.language
-                label = t(lang, "reflect.week", start=week.strftime("%d-%m-%Y"))
-                text = t(lang, f"nudge.reflection_{kind}", programme=programme.name, week=label)
-                return await _send(
-                    conn,
-                    person,
-                    f"reflection_{kind}",
-                    f"p{programme.id}:{week}",
-                    now,
-                    text,
-                    snooze_buttons(lang, programme.id),
-                )
-    return False
+                found.append((kind, week))
+                break
+    return found
 
 
-async def _nudgeable_mentees(
-    conn: AsyncConnection, now: datetime
-) -> AsyncIterator[tuple[Programme, Person]]:
-    """Mentees of active programmes who may be nudged right now (their zone, their pause)."""
-    for programme in await programmes.list_programmes(conn):
-        if programme.status != "active":
-            continue
-        for person_id in await programmes.members(conn, programme.id, "mentee"):
-            person = await people.get_person(conn, person_id)
-            if person is not None and _may_nudge(person, now):
-                yield programme, person
+async def _active_programmes(conn: AsyncConnection) -> list[Programme]:
+    return [p for p in await programmes.list_programmes(conn) if p.status == "active"]
 
 
 async def reflection_nudges(svc: Services) -> int:
+    """Mentees who have not sent a week's reflection, when that week's window is open in
+    their zone (one week a run: the nearest)."""
     now = svc.clock.now()
-    sent = 0
-    async with svc.db.write() as conn:
-        async for programme, person in _nudgeable_mentees(conn, now):
-            sent += await _reflection_nudge(conn, person, programme, now)
-    if sent:
-        svc.outbox_wake()
-    return sent
+    due: list[_Due] = []
+    async with svc.db.read() as conn:
+        for programme in await _active_programmes(conn):
+            for zone in _open_zones(now):
+                due += await _reflections_due(conn, programme, zone, now)
+    return await _deliver(svc, due)
+
+
+async def _reflections_due(
+    conn: AsyncConnection, programme: Programme, zone: str, now: datetime
+) -> list[_Due]:
+    """The reflection nudges due now to a programme's mentees in one zone."""
+    found: list[_Due] = []
+    stopped: set[int] = set()  # told of a nearer week in this run
+    for kind, week in _reflection_windows(programme, zone, now):
+        period = f"p{programme.id}:{week}"
+        ids = await nudges.candidates(
+            conn,
+            programme_id=programme.id,
+            zone=zone,
+            now=now,
+            today=weeks.local_date(now, zone),
+            kind=f"reflection_{kind}",
+            period=period,
+            unreflected_week=week,
+        )
+        for person in await people.get_people(conn, [i for i in ids if i not in stopped]):
+            lang = person.language
+            label = t(lang, "reflect.week", start=week.strftime("%d-%m-%Y"))
+            text = t(lang, f"nudge.reflection_{kind}", programme=programme.name, week=label)
+            found.append(
+                _Due(
+                    person, f"reflection_{kind}", period, text, snooze_buttons(lang, programme.id)
+                )
+            )
+        stopped.update(ids)
+    return found
 
 
 async def review_nudges(svc: Services) -> int:
     """Mentors whose reflections have waited more than 48 hours, once a working day."""
     now = svc.clock.now()
-    sent = 0
-    async with svc.db.write() as conn:
-        mentor_ids = {p.mentor_id for p in await pairings.active(conn)}
-        for mentor_id in sorted(mentor_ids):
-            mentor = await people.get_person(conn, mentor_id)
-            if mentor is None or not _may_nudge(mentor, now):
-                continue
-            local = weeks.local_datetime(now, mentor.timezone)
-            if local.time() < NUDGE_AT:
-                continue
-            waiting = [
-                r
-                for r in await reflections.waiting_for_mentor(conn, mentor.id)
-                if r.submitted_at is not None and now - r.submitted_at > REVIEW_AFTER
-            ]
-            if not waiting:
-                continue
+    due: list[_Due] = []
+    async with svc.db.read() as conn:
+        waiting: dict[int, list[Reflection]] = {}
+        for mentor_id, reflection in await reflections.waiting_since(conn, now - REVIEW_AFTER):
+            waiting.setdefault(mentor_id, []).append(reflection)
+        mentors = [m for m in await people.get_people(conn, list(waiting)) if _may_nudge(m, now)]
+        mentors = [m for m in mentors if weeks.local_datetime(now, m.timezone).time() >= NUDGE_AT]
+        days = {weeks.local_date(now, m.timezone).isoformat() for m in mentors}
+        done = await nudges.recorded(conn, "review", days)
+        mentors = [
+            m for m in mentors if (m.id, weeks.local_date(now, m.timezone).isoformat()) not in done
+        ]
+        shown = [r for m in mentors for r in waiting[m.id][:5]]
+        names = {p.id: p.name for p in await people.get_people(conn, [r.person_id for r in shown])}
+        for mentor in mentors:
             lang = mentor.language
-            lines = [t(lang, "nudge.review_header", count=len(waiting))]
+            mine = waiting[mentor.id]
+            lines = [t(lang, "nudge.review_header", count=len(mine))]
             buttons = []
-            for reflection in waiting[:5]:
-                mentee = await people.get_person(conn, reflection.person_id)
-                assert mentee is not None
+            for reflection in mine[:5]:
                 assert reflection.submitted_at is not None
-                days = (now - reflection.submitted_at).days
-                lines.append(t(lang, "nudge.review_line", mentee=mentee.name, days=days))
+                name = names[reflection.person_id]
+                lines.append(
+                    t(
+                        lang,
+                        "nudge.review_line",
+                        mentee=name,
+                        days=(now - reflection.submitted_at).days,
+                    )
+                )
                 buttons.append(
                     [
                         Button(
-                            f"{t(lang, 'review.show')} · {mentee.name}"[:60],
+                            f"{t(lang, 'review.show')} · {name}"[:60],
                             callbacks.encode("rv", "show", reflection.id),
                         )
                     ]
                 )
-            sent += await _send(
-                conn, mentor, "review", local.date().isoformat(), now, "\n".join(lines), buttons
-            )
-    if sent:
-        svc.outbox_wake()
-    return sent
+            day = weeks.local_date(now, mentor.timezone).isoformat()
+            due.append(_Due(mentor, "review", day, "\n".join(lines), buttons))
+    return await _deliver(svc, due)
 
 
 async def pause(svc: Services, person: Person, until: datetime | None) -> None:
@@ -209,11 +259,15 @@ MILESTONE_NOTICE_DAYS = 3
 async def offer_nudges(svc: Services) -> int:
     """Mentors with a pairing offer open for over a day are reminded once per offer."""
     now = svc.clock.now()
-    sent = 0
-    async with svc.db.write() as conn:
-        for pairing in await pairings.expired_offers(conn, now - OFFER_REMINDER_AFTER):
-            mentor = await people.get_person(conn, pairing.mentor_id)
-            mentee = await people.get_person(conn, pairing.mentee_id)
+    due: list[_Due] = []
+    async with svc.db.read() as conn:
+        offers = await pairings.expired_offers(conn, now - OFFER_REMINDER_AFTER)
+        done = await nudges.recorded(conn, "offer", {f"pairing{p.id}" for p in offers})
+        offers = [p for p in offers if (p.mentor_id, f"pairing{p.id}") not in done]
+        involved = {p.mentor_id for p in offers} | {p.mentee_id for p in offers}
+        known = {p.id: p for p in await people.get_people(conn, sorted(involved))}
+        for pairing in offers:
+            mentor, mentee = known.get(pairing.mentor_id), known.get(pairing.mentee_id)
             if mentor is None or mentee is None or not _may_nudge(mentor, now):
                 continue
             lang = mentor.language
@@ -223,43 +277,49 @@ async def offer_nudges(svc: Services) -> int:
                     Button(t(lang, "pair.decline"), callbacks.encode("pair", "no", pairing.id)),
                 ]
             ]
-            sent += await _send(
-                conn,
-                mentor,
-                "offer",
-                f"pairing{pairing.id}",
-                now,
-                t(lang, "nudge.offer", mentee=mentee.name),
-                keyboard,
-            )
-    if sent:
-        svc.outbox_wake()
-    return sent
+            text = t(lang, "nudge.offer", mentee=mentee.name)
+            due.append(_Due(mentor, "offer", f"pairing{pairing.id}", text, keyboard))
+    return await _deliver(svc, due)
 
 
 async def milestone_nudges(svc: Services) -> int:
-    """Mentees hear of a milestone three days before it is due (once per milestone)."""
+    """Mentees hear of a milestone three days before it is due (once per milestone; at
+    most one a day, the nearest first)."""
     now = svc.clock.now()
-    sent = 0
-    async with svc.db.write() as conn:
-        async for programme, person in _nudgeable_mentees(conn, now):
-            today = weeks.local_date(now, person.timezone)
-            for milestone in await programmes.milestones_of(conn, programme.id):
-                if milestone.due_on is None:
-                    continue
-                if not 0 <= (milestone.due_on - today).days <= MILESTONE_NOTICE_DAYS:
-                    continue
-                lang = person.language
-                text = t(
-                    lang,
-                    "nudge.milestone",
-                    title=milestone_title(milestone.title, lang),
-                    programme=programme.name,
-                    due=milestone.due_on.strftime("%d-%m-%Y"),
-                )
-                if await _send(conn, person, "milestone", f"m{milestone.id}", now, text, None):
-                    sent += 1
-                    break
-    if sent:
-        svc.outbox_wake()
-    return sent
+    due: list[_Due] = []
+    async with svc.db.read() as conn:
+        for programme in await _active_programmes(conn):
+            milestones = [
+                m for m in await programmes.milestones_of(conn, programme.id) if m.due_on
+            ]
+            for zone in _open_zones(now) if milestones else []:
+                today = weeks.local_date(now, zone)
+                chosen: set[int] = set()
+                for milestone in milestones:
+                    assert milestone.due_on is not None
+                    if not 0 <= (milestone.due_on - today).days <= MILESTONE_NOTICE_DAYS:
+                        continue
+                    period = f"m{milestone.id}"
+                    ids = await nudges.candidates(
+                        conn,
+                        programme_id=programme.id,
+                        zone=zone,
+                        now=now,
+                        today=today,
+                        kind="milestone",
+                        period=period,
+                    )
+                    for person in await people.get_people(
+                        conn, [i for i in ids if i not in chosen]
+                    ):
+                        lang = person.language
+                        text = t(
+                            lang,
+                            "nudge.milestone",
+                            title=milestone_title(milestone.title, lang),
+                            programme=programme.name,
+                            due=milestone.due_on.strftime("%d-%m-%Y"),
+                        )
+                        due.append(_Due(person, "milestone", period, text, None))
+                    chosen.update(ids)
+    return await _deliver(svc, due)

@@ -239,9 +239,9 @@ async def expire_offers(svc: Services) -> int:
     now = svc.clock.now()
     count = 0
     async with svc.db.write() as conn:
+        every = {p.id: p for p in await programmes.list_programmes(conn)}
         for pairing in await pairings.expired_offers(conn, now):
-            programme = await programmes.get_programme(conn, pairing.programme_id)
-            assert programme is not None
+            programme = every[pairing.programme_id]
             if (
                 pairing.offered_at is None
                 or pairing.offered_at + timedelta(hours=programme.offer_hours) > now

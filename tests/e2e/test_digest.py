@@ -88,6 +88,9 @@ async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
     # On demand: /ringkasan for the supervisor, refused for a mentee.
     await agus.send_text("/ringkasan")
     assert "Ringkasan mingguan" in (await agus.next_message()).text
+    chart = await agus.next_message()
+    assert chart.kind == "photo"
+    assert image_size(double.file(chart.file_ids[0]).data) == (800, 400)
     budi.unread()  # (a milestone notice came on Monday 21 Dec)
     await budi.send_text("/ringkasan")
     assert "untuk atasan dan koordinator" in (await budi.next_message()).text
