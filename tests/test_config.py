@@ -83,3 +83,21 @@ def test_bad_setting_is_one_line_naming_it(
     message = str(caught.value)
     assert name in message
     assert "\n" not in message
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    """Every setting the bot reads is in .env.example, each under a comment saying what it is,
+    and the example's values are themselves valid."""
+    from pathlib import Path
+
+    from bot.config import Settings
+
+    lines = (Path(__file__).parent.parent / ".env.example").read_text().splitlines()
+    listed = {}
+    for number, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            assert lines[number - 1].startswith("#"), f"{name} has no comment above it"
+            listed[name] = value
+    assert set(listed) == {name.upper() for name in Settings.model_fields}
+    Settings(**{k.lower(): v for k, v in listed.items() if v})  # the examples parse
