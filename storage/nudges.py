@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.portable import insert_or_ignore
+from storage.portable import insert_many_or_ignore, insert_or_ignore
 from storage.schema import nudges, people, programme_members, reflections
 
 NOT_A_NUDGE = ("digest",)  # recorded for once-only, but a digest is no reminder
@@ -22,16 +22,44 @@ async def forget_before(conn: AsyncConnection, cutoff: datetime) -> int:
     return result.rowcount
 
 
-async def sent_on(conn: AsyncConnection, person_id: int, local_date: date) -> bool:
-    """Whether this person had a nudge on that day (the one-a-day rule)."""
-    row = await conn.execute(
-        select(nudges.c.id).where(
-            nudges.c.person_id == person_id,
-            nudges.c.local_date == local_date,
-            nudges.c.kind.not_in(NOT_A_NUDGE),
+async def not_yet(conn: AsyncConnection, wanted: list[tuple[int, str, str, date]]) -> list[int]:
+    """Of ``wanted`` (person, kind, period, their local date), the indexes still free to
+    send: no nudge for that person that day, not that nudge before, first per person."""
+    ids = sorted({person_id for person_id, _, _, _ in wanted})
+    if not ids:
+        return []
+    days = sorted({day for _, _, _, day in wanted})
+    nudged = {
+        (person_id, day)
+        for person_id, day in await conn.execute(
+            select(nudges.c.person_id, nudges.c.local_date).where(
+                nudges.c.person_id.in_(ids),
+                nudges.c.local_date.in_(days),
+                nudges.c.kind.not_in(NOT_A_NUDGE),
+            )
         )
-    )
-    return row.first() is not None
+    }
+    done = {
+        (person_id, kind, period)
+        for person_id, kind, period in await conn.execute(
+            select(nudges.c.person_id, nudges.c.kind, nudges.c.period).where(
+                nudges.c.person_id.in_(ids),
+                nudges.c.period.in_(sorted({period for _, _, period, _ in wanted})),
+            )
+        )
+    }
+    free, taken = [], set()
+    for index, (person_id, kind, period, day) in enumerate(wanted):
+        if person_id in taken or (person_id, day) in nudged or (person_id, kind, period) in done:
+            continue
+        taken.add(person_id)
+        free.append(index)
+    return free
+
+
+async def record_many(conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
+    """Record nudges (person_id, kind, period, local_date, created_at) in one statement."""
+    await insert_many_or_ignore(conn, nudges, rows, keys=["person_id", "kind", "period"])
 
 
 async def recorded(conn: AsyncConnection, kind: str, periods: set[str]) -> set[tuple[int, str]]:

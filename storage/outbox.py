@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import OutboxMessage
-from storage.portable import insert_or_ignore
+from storage.portable import insert_many_or_ignore, insert_or_ignore
 from storage.schema import outbox, people
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -42,6 +42,39 @@ def _to_message(row: Mapping[str, Any]) -> OutboxMessage:
     )
 
 
+def row(
+    *,
+    dedup_key: str,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    reply_markup: dict[str, Any] | None = None,
+    person_id: int | None = None,
+    media: tuple[str, str] | None = None,
+    chart: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An outbox row, for :func:`enqueue` or :func:`enqueue_many`.
+
+    ``media`` is (``photo`` or ``document``, Telegram file id); ``chart`` is the figures of
+    a chart the sender draws just before sending (see ``bot.chart``). Either way ``text``
+    is then the caption.
+    """
+    return {
+        "dedup_key": dedup_key[:200],
+        "chat_id": chat_id,
+        "person_id": person_id,
+        "text": text,
+        "reply_markup": reply_markup,
+        "media_kind": media[0] if media else ("chart" if chart else None),
+        "media_file_id": media[1] if media else None,
+        "media_data": chart,
+        "status": PENDING,
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
+
+
 async def enqueue(
     conn: AsyncConnection,
     *,
@@ -54,31 +87,24 @@ async def enqueue(
     media: tuple[str, str] | None = None,
     chart: dict[str, Any] | None = None,
 ) -> bool:
-    """Queue a message; False (and nothing changes) if that key was queued before.
-
-    ``media`` is (``photo`` or ``document``, Telegram file id); ``chart`` is the figures of
-    a chart the sender draws just before sending (see ``bot.chart``). Either way ``text``
-    is then the caption.
-    """
-    return await insert_or_ignore(
-        conn,
-        outbox,
-        {
-            "dedup_key": dedup_key[:200],
-            "chat_id": chat_id,
-            "person_id": person_id,
-            "text": text,
-            "reply_markup": reply_markup,
-            "media_kind": media[0] if media else ("chart" if chart else None),
-            "media_file_id": media[1] if media else None,
-            "media_data": chart,
-            "status": PENDING,
-            "attempts": 0,
-            "not_before": now,
-            "created_at": now,
-        },
-        keys=["dedup_key"],
+    """Queue a message (see :func:`row`); False, and nothing changes, if that key was
+    queued before."""
+    message = row(
+        dedup_key=dedup_key,
+        chat_id=chat_id,
+        text=text,
+        now=now,
+        reply_markup=reply_markup,
+        person_id=person_id,
+        media=media,
+        chart=chart,
     )
+    return await insert_or_ignore(conn, outbox, message, keys=["dedup_key"])
+
+
+async def enqueue_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Queue many messages in one statement; keys queued before are skipped."""
+    await insert_many_or_ignore(conn, outbox, rows, keys=["dedup_key"])
 
 
 async def exists(conn: AsyncConnection, dedup_key: str) -> bool:

@@ -29,6 +29,14 @@ async def insert_or_ignore(
     return result.rowcount == 1
 
 
+async def insert_many_or_ignore(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert many rows in one statement (executemany), skipping those whose ``keys`` exist."""
+    if rows:
+        await conn.execute(_insert(conn, table).on_conflict_do_nothing(index_elements=keys), rows)
+
+
 async def upsert(
     conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -79,46 +80,51 @@ async def reflection_weeks(
     return found
 
 
+async def _sum_by(
+    conn: AsyncConnection, key: Any, value: Any, ids: Sequence[int], *where: Any
+) -> dict[int, int]:
+    """key -> sum of value over the rows ``where`` selects, for these keys."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        rows = await conn.execute(
+            select(key, func.coalesce(func.sum(value), 0))
+            .where(key.in_(chunk), *where)
+            .group_by(key)
+        )
+        found.update({k: int(total) for k, total in rows})
+    return found
+
+
 async def approved_minutes(
     conn: AsyncConnection, person_ids: Sequence[int], first: date, last: date
 ) -> dict[int, int]:
     """person id -> minutes reported in approved reflections for weeks in [first, last]."""
-    found: dict[int, int] = {}
     r = reflections.c
-    for chunk in _chunks(person_ids):
-        rows = await conn.execute(
-            select(r.person_id, func.coalesce(func.sum(r.minutes), 0))
-            .where(
-                r.person_id.in_(chunk),
-                r.status == "approved",
-                r.week_start >= first,
-                r.week_start <= last,
-            )
-            .group_by(r.person_id)
-        )
-        found.update({person_id: int(total) for person_id, total in rows})
-    return found
+    return await _sum_by(
+        conn,
+        r.person_id,
+        r.minutes,
+        person_ids,
+        r.status == "approved",
+        r.week_start >= first,
+        r.week_start <= last,
+    )
 
 
 async def session_minutes(
     conn: AsyncConnection, mentee_ids: Sequence[int], first: date, last: date
 ) -> dict[int, int]:
     """mentee id -> minutes of confirmed mentoring sessions held in [first, last]."""
-    found: dict[int, int] = {}
     s = mentoring_sessions.c
-    for chunk in _chunks(mentee_ids):
-        rows = await conn.execute(
-            select(s.mentee_id, func.coalesce(func.sum(s.minutes), 0))
-            .where(
-                s.mentee_id.in_(chunk),
-                s.confirmed_at.is_not(None),
-                s.held_on >= first,
-                s.held_on <= last,
-            )
-            .group_by(s.mentee_id)
-        )
-        found.update({mentee_id: int(total) for mentee_id, total in rows})
-    return found
+    return await _sum_by(
+        conn,
+        s.mentee_id,
+        s.minutes,
+        mentee_ids,
+        s.confirmed_at.is_not(None),
+        s.held_on >= first,
+        s.held_on <= last,
+    )
 
 
 async def last_sessions(conn: AsyncConnection, mentee_ids: Sequence[int]) -> dict[int, date]:

@@ -52,35 +52,6 @@ def snooze_buttons(language: str, programme_id: int) -> Keyboard:
     ]
 
 
-async def _send(
-    conn: AsyncConnection,
-    person: Person,
-    kind: str,
-    period: str,
-    now: datetime,
-    text: str,
-    keyboard: Keyboard | None,
-) -> bool:
-    today = weeks.local_date(now, person.timezone)
-    if await nudges.sent_on(conn, person.id, today):
-        return False
-    if not await nudges.record(
-        conn, person_id=person.id, kind=kind, period=period, local_date=today, now=now
-    ):
-        return False
-    assert person.telegram_id is not None
-    await outbox.enqueue(
-        conn,
-        dedup_key=f"nudge:{person.id}:{kind}:{period}",
-        chat_id=person.telegram_id,
-        person_id=person.id,
-        text=text,
-        now=now,
-        reply_markup=to_json(keyboard),
-    )
-    return True
-
-
 @dataclass(frozen=True, slots=True)
 class _Due:
     """A nudge found due by a read-only scan, to be recorded and queued."""
@@ -94,17 +65,46 @@ class _Due:
 
 async def _deliver(svc: Services, due: list[_Due]) -> int:
     """Record and queue what the scan found, a batch per write transaction so people using
-    the bot are not held up by a province's Friday (``_send`` checks again, so a nudge
-    recorded meanwhile is not sent twice)."""
+    the bot are not held up by a province's Friday. Inside each transaction the records
+    are checked again (one nudge a day, each nudge once), so a race cannot send twice."""
     now = svc.clock.now()
     sent = 0
     for start in range(0, len(due), WRITE_BATCH):
+        batch = due[start : start + WRITE_BATCH]
+        wanted = [
+            (d.person.id, d.kind, d.period, weeks.local_date(now, d.person.timezone))
+            for d in batch
+        ]
         async with svc.db.write() as conn:
-            for d in due[start : start + WRITE_BATCH]:
-                sent += await _send(conn, d.person, d.kind, d.period, now, d.text, d.keyboard)
-        if sent:
+            free = [batch[i] for i in await nudges.not_yet(conn, wanted)]
+            await nudges.record_many(conn, [_record(d, now) for d in free])
+            await outbox.enqueue_many(conn, [_message(d, now) for d in free])
+        sent += len(free)
+        if free:
             svc.outbox_wake()  # the sender starts on the first batch while the rest is queued
     return sent
+
+
+def _record(due: _Due, now: datetime) -> dict[str, object]:
+    return {
+        "person_id": due.person.id,
+        "kind": due.kind,
+        "period": due.period,
+        "local_date": weeks.local_date(now, due.person.timezone),
+        "created_at": now,
+    }
+
+
+def _message(due: _Due, now: datetime) -> dict[str, object]:
+    assert due.person.telegram_id is not None
+    return outbox.row(
+        dedup_key=f"nudge:{due.person.id}:{due.kind}:{due.period}",
+        chat_id=due.person.telegram_id,
+        person_id=due.person.id,
+        text=due.text,
+        now=now,
+        reply_markup=to_json(due.keyboard),
+    )
 
 
 def _open_zones(now: datetime) -> list[str]:
