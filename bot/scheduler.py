@@ -9,7 +9,7 @@ answered, reflection and review nudges, and the supervisors' Monday digests.
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -73,6 +73,10 @@ class Scheduler:
             coalesce=True,
             max_instances=1,
             replace_existing=True,
+            # At once on start, not a minute later: after downtime, what was missed (within
+            # its grace window) is caught up first. Wall time only decides *when* the
+            # trigger fires; *what* is due is asked of the injected clock.
+            next_run_time=datetime.now(UTC),
         )
         self._scheduler.start()
 

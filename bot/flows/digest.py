@@ -150,12 +150,15 @@ async def supervisor_digest(
 
 async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime) -> list[str]:
     """Programme-wide: last week's submission rate per unit, the mentors with the most
-    reviews waiting, mentees without a mentor, people who cannot be reached.
+    reviews waiting, mentees without a mentor, people who cannot be reached. Nothing
+    (an empty list) while no active programme has mentees.
 
     Aggregates in a few queries over the whole province, never a query per person.
     """
     lang = language
     enrolments = await progress_facts.active_enrolments(conn)
+    if not enrolments:
+        return []  # no mentee in an active programme: nothing to report
     last_week = {
         e.timezone: weeks.week_start(now, e.timezone) - timedelta(days=7) for e in enrolments
     }
@@ -197,7 +200,8 @@ async def on_demand(svc: Services, viewer: Viewer) -> Digest | None:
     now = svc.clock.now()
     async with svc.db.read() as conn:
         if viewer.is_coordinator:
-            return Digest(await coordinator_digest(conn, viewer.language, now))
+            overview = await coordinator_digest(conn, viewer.language, now)
+            return Digest(overview or [t(viewer.language, "digest.no_programmes")])
         if viewer.person is not None and "supervisor" in viewer.person.roles:
             found = await supervisor_digest(conn, viewer.person, viewer.language, now)
             title = viewer.person.unit or viewer.person.name
@@ -315,6 +319,8 @@ async def _admins(svc: Services, now: datetime) -> int:
             if slot is None or await outbox.exists(conn, f"{key}:0"):
                 continue
             digest = Digest(await coordinator_digest(conn, language, now))
+        if not digest.messages:
+            continue
         async with svc.db.write() as conn:
             sent += await _queue(conn, key, telegram_id, None, digest, now)
     return sent

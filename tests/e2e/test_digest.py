@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -9,8 +10,9 @@ from sqlalchemy import select
 from bot.scheduler import run_due_work
 from bot.telegram_double import TelegramDouble
 from bot.telegram_double.server import image_size
+from storage import nudges as nudge_records
 from storage.schema import outbox as outbox_table
-from tests.e2e.conftest import BotUnderTest
+from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 from tests.e2e.world import paired, submit_reflection, with_buttons
 
 SECRET = "RAHASIA-jawaban-pribadi"
@@ -119,3 +121,39 @@ async def test_digest_day_and_time_are_configurable_and_local(
     assert "Ringkasan mingguan" in agus.unread()[0].text
     # Monday 07:30 is an ordinary morning now.
     assert (await _tick(bot, "2026-12-21T00:31:00+00:00"))["digests"] == 0
+
+
+async def test_down_across_the_digest_time_one_digest_after_restart(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    """The real scheduler: the bot is stopped on Sunday and started on Monday at 10:00 WIB.
+    Its first tick, at start, sends the missed digest; a second restart sends nothing."""
+    users = await paired(bot, double)
+    agus = users["Dr. Agus Salim"]
+    await bot.stop()
+    bot.clock.set(datetime.fromisoformat("2026-12-14T03:00:00+00:00"))  # Mon 10:00 WIB
+    await bot.start()
+    first = await agus.next_message(timeout=15)
+    assert "Ringkasan mingguan · Bidang Pengembangan SDM" in first.text
+    await bot.drained()
+    assert [m.kind for m in agus.unread()] == ["photo"]  # the chart follows
+
+    await bot.restart()
+    await asyncio.sleep(1)  # the tick at start has run
+    await bot.drained()
+    assert agus.unread() == []
+    async with bot.svc.db.read() as conn:
+        digests = await nudge_records.recorded(conn, "digest", {"2026-12-14"})
+    assert len(digests) == 2  # Agus and Siti, each once
+
+
+async def test_no_programme_no_digest_but_a_hint_on_demand(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    """Before any programme has mentees a coordinator gets no empty Monday digest, and
+    /ringkasan says what to do instead."""
+    admin = double.user(ADMIN_ID)
+    await admin.send_text("/ringkasan")
+    assert "Belum ada program aktif" in (await admin.next_message()).text
+    assert (await _tick(bot, "2026-12-14T00:45:00+00:00"))["digests"] == 0  # Mon 07:45 WIB
+    assert admin.unread() == []
