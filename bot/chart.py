@@ -32,6 +32,7 @@ from matplotlib.ticker import PercentFormatter
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8.0, 4.0, 100  # 800 x 400 px
 TARGET_PERCENT = 80.0  # the dashed reference line
+MIN_WEEKS = 8  # bar slots drawn even when the programme is younger
 MAX_WEEK_LABELS = 13  # "07-12" labels that fit side by side under an 800 px axis
 TITLE_WRAP = 75  # characters per title line: a long unit name wraps
 TITLE_LINES = 2  # more would squeeze the bars; the rest becomes "…"
@@ -113,8 +114,27 @@ def _draw_bars(axes: Axes, points: Sequence[WeekRate]) -> None:
         positions, heights = zip(*shown, strict=True)
         visible = [max(h, ZERO_STUB) for h in heights]
         axes.add_collection(_bars(positions, visible), autolim=False)
+        if len(points) <= MAX_WEEK_LABELS:  # few bars: each gets its figure on top
+            for x, h in shown:
+                _label_bar(axes, x, h)
     axes.axhline(TARGET_PERCENT, color=TARGET_COLOUR, linestyle="--", linewidth=1)
-    axes.set_xlim(-0.6, max(len(points), 1) - 0.4)
+    # At least MIN_WEEKS slots: a programme's first week is one bar, not a wall of blue.
+    axes.set_xlim(-0.6, max(len(points), MIN_WEEKS) - 0.4)
+
+
+def _label_bar(axes: Axes, x: float, height: float) -> None:
+    """The bar's percentage above it, or inside near the top when there is no room."""
+    inside = height >= 90
+    axes.text(
+        x,
+        height - 1.5 if inside else height + 1.5,
+        f"{height:.0f}%",
+        ha="center",
+        va="top" if inside else "bottom",
+        fontsize=9,
+        color="white" if inside else "black",
+        **_PLAIN,
+    )
 
 
 def _bars(positions: Sequence[float], heights: Sequence[float]) -> PolyCollection:

@@ -175,3 +175,12 @@ def test_figures_from_the_outbox_give_the_same_chart() -> None:
     }
     assert png_from_figures(figures) == submission_rate_png(points, LABELS)
     assert png_size(png_from_figures({"title": "kosong", "points": []})) == (800, 400)
+
+
+def test_few_weeks_show_their_percentages_many_do_not() -> None:
+    """Up to 13 weeks each bar carries its figure; a young programme's bars stay narrow."""
+    few = [WeekRate(date(2026, 11, 30) + timedelta(weeks=i), d, 3) for i, d in enumerate((1, 3))]
+    axes = build_figure(few, LABELS).axes[0]
+    assert [t.get_text() for t in axes.texts] == ["33%", "100%"]
+    assert axes.get_xlim()[1] > 7  # eight slots, not two bars across the whole width
+    assert len(build_figure(weeks(52), LABELS).axes[0].texts) == 0
