@@ -16,6 +16,7 @@ write transaction, so people using the bot are not held up by the Monday run.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +31,8 @@ from bot.i18n import Html, plain, t
 from bot.text_split import split_text
 from storage import nudges, outbox, people, prefs, progress_facts
 from storage.models import Person
+
+log = logging.getLogger(__name__)
 
 GRACE = timedelta(days=3)
 STALE_REVIEW_DAYS = 7
@@ -220,10 +223,22 @@ def _slot(svc: Services, now: datetime, zone: str) -> date | None:
     return None
 
 
-async def _build(conn: AsyncConnection, person: Person, now: datetime) -> Digest:
+async def _overview(
+    conn: AsyncConnection, language: str, now: datetime, made: dict[str, list[str]]
+) -> list[str]:
+    """The programme-wide digest in ``language``, built once per run however many
+    coordinators read that language."""
+    if language not in made:
+        made[language] = await coordinator_digest(conn, language, now)
+    return made[language]
+
+
+async def _build(
+    conn: AsyncConnection, person: Person, now: datetime, overviews: dict[str, list[str]]
+) -> Digest:
     messages: list[str] = []
     if "coordinator" in person.roles:
-        messages += await coordinator_digest(conn, person.language, now)
+        messages += await _overview(conn, person.language, now, overviews)
     found = None
     if "supervisor" in person.roles:
         found = await supervisor_digest(conn, person, person.language, now)
@@ -276,11 +291,18 @@ async def weekly(svc: Services) -> int:
             if (slot := _slot(svc, now, person.timezone)) is not None
         ]
         done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
+    overviews: dict[str, list[str]] = {}
     for person, slot in due:
         if (person.id, slot.isoformat()) in done:
             continue
-        async with svc.db.read() as conn:
-            digest = await _build(conn, person, now)
+        try:
+            async with svc.db.read() as conn:
+                digest = await _build(conn, person, now, overviews)
+        except Exception:  # one bad digest must not hold up everyone after it
+            log.exception(
+                "digest for person %s could not be built; retried next minute", person.id
+            )
+            continue
         assert person.telegram_id is not None
         async with svc.db.write() as conn:
             if not await nudges.record(
@@ -297,13 +319,13 @@ async def weekly(svc: Services) -> int:
                     conn, f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
                 )
                 sent += 1
-    sent += await _admins(svc, now)
+    sent += await _admins(svc, now, overviews)
     if sent:
         svc.outbox_wake()
     return sent
 
 
-async def _admins(svc: Services, now: datetime) -> int:
+async def _admins(svc: Services, now: datetime, overviews: dict[str, list[str]]) -> int:
     """Coordinators configured by Telegram id with no roster row: the programme digest in
     the language and zone they chose (or the defaults). Once, by the outbox's key."""
     sent = 0
@@ -318,7 +340,7 @@ async def _admins(svc: Services, now: datetime) -> int:
             key = f"digest:admin:{telegram_id}:{slot}"
             if slot is None or await outbox.exists(conn, f"{key}:0"):
                 continue
-            digest = Digest(await coordinator_digest(conn, language, now))
+            digest = Digest(await _overview(conn, language, now, overviews))
         if not digest.messages:
             continue
         async with svc.db.write() as conn:
