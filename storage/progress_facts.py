@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import (
@@ -31,7 +31,7 @@ CHUNK = 500  # ids per IN (...): well under every database's bound-parameter lim
 
 @dataclass(frozen=True, slots=True)
 class WeekFact:
-    """One reflection row, without its answers."""
+    """One reflection row, without its answers (``submitted_at`` only while it waits)."""
 
     programme_id: int
     week_start: date
@@ -67,13 +67,16 @@ async def reflection_weeks(
     """person id -> their reflection rows (all programmes), week order."""
     found: dict[int, list[WeekFact]] = {}
     r = reflections.c
+    # Only a reflection waiting for review needs its submission time (how long it waits):
+    # converting four million timestamps nobody reads was a sixth of a province's digest.
+    waiting_since = case((r.status == "submitted", r.submitted_at), else_=None)
     for chunk in _chunks(person_ids):
         rows = await conn.execute(
-            select(r.person_id, r.programme_id, r.week_start, r.status, r.submitted_at)
+            select(r.person_id, r.programme_id, r.week_start, r.status, waiting_since)
             .where(r.person_id.in_(chunk))
             .order_by(r.person_id, r.week_start)
         )
-        for person_id, programme_id, week, status, submitted_at in rows:
+        for person_id, programme_id, week, status, submitted_at in rows.all():
             found.setdefault(person_id, []).append(
                 WeekFact(programme_id, week, status, submitted_at)
             )

@@ -8,6 +8,7 @@ marked late.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 # Working days by name, English or Indonesian (programme reflection day, digest day).
@@ -57,14 +58,16 @@ def counts(week: date, reflection_weekday: int, starts_on: date) -> bool:
     return week + timedelta(days=reflection_weekday) >= starts_on
 
 
-def weeks_between(first: date, last: date) -> list[date]:
-    """Mondays of every week from the one holding ``first`` to the one holding ``last``."""
+@lru_cache(maxsize=1024)
+def weeks_between(first: date, last: date) -> tuple[date, ...]:
+    """Mondays of every week from the one holding ``first`` to the one holding ``last``
+    (cached: a digest asks the same span for every member of a programme)."""
     start = first - timedelta(days=first.weekday())
-    weeks = []
+    found = []
     while start <= last:
-        weeks.append(start)
+        found.append(start)
         start += timedelta(days=7)
-    return weeks
+    return tuple(found)
 
 
 def parse_date(text: str) -> date | None:
