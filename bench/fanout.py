@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -61,6 +62,7 @@ async def run(count: int) -> None:
             elapsed = time.perf_counter() - started
         delivered = Counter(m.text for n in range(count) for m in double.messages_in(FIRST + n))
     await db.dispose()
+    shutil.rmtree(workdir)  # a 100 000-mentee database is most of a gigabyte
     lost = count - len(delivered)
     duplicated = sum(c - 1 for c in delivered.values() if c > 1)
     rate = sent / elapsed
