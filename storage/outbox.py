@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from typing_extensions import TypedDict, Unpack
 
 from storage.models import OutboxMessage
 from storage.portable import insert_many_or_ignore, insert_or_ignore
@@ -42,29 +43,33 @@ def _to_message(row: Mapping[str, Any]) -> OutboxMessage:
     )
 
 
-def row(
-    *,
-    dedup_key: str,
-    chat_id: int,
-    text: str,
-    now: datetime,
-    reply_markup: dict[str, Any] | None = None,
-    person_id: int | None = None,
-    media: tuple[str, str] | None = None,
-    chart: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """An outbox row, for :func:`enqueue` or :func:`enqueue_many`.
+class NewMessage(TypedDict):
+    """What a caller says about a message to queue.
 
     ``media`` is (``photo`` or ``document``, Telegram file id); ``chart`` is the figures of
     a chart the sender draws just before sending (see ``bot.chart``). Either way ``text``
     is then the caption.
     """
+
+    dedup_key: str
+    chat_id: int
+    text: str
+    now: datetime
+    reply_markup: NotRequired[dict[str, Any] | None]
+    person_id: NotRequired[int | None]
+    media: NotRequired[tuple[str, str] | None]
+    chart: NotRequired[dict[str, Any] | None]
+
+
+def row(**message: Unpack[NewMessage]) -> dict[str, Any]:
+    """An outbox row, for :func:`enqueue` or :func:`enqueue_many`."""
+    media, chart, now = message.get("media"), message.get("chart"), message["now"]
     return {
-        "dedup_key": dedup_key[:200],
-        "chat_id": chat_id,
-        "person_id": person_id,
-        "text": text,
-        "reply_markup": reply_markup,
+        "dedup_key": message["dedup_key"][:200],
+        "chat_id": message["chat_id"],
+        "person_id": message.get("person_id"),
+        "text": message["text"],
+        "reply_markup": message.get("reply_markup"),
         "media_kind": media[0] if media else ("chart" if chart else None),
         "media_file_id": media[1] if media else None,
         "media_data": chart,
@@ -75,31 +80,9 @@ def row(
     }
 
 
-async def enqueue(
-    conn: AsyncConnection,
-    *,
-    dedup_key: str,
-    chat_id: int,
-    text: str,
-    now: datetime,
-    reply_markup: dict[str, Any] | None = None,
-    person_id: int | None = None,
-    media: tuple[str, str] | None = None,
-    chart: dict[str, Any] | None = None,
-) -> bool:
-    """Queue a message (see :func:`row`); False, and nothing changes, if that key was
-    queued before."""
-    message = row(
-        dedup_key=dedup_key,
-        chat_id=chat_id,
-        text=text,
-        now=now,
-        reply_markup=reply_markup,
-        person_id=person_id,
-        media=media,
-        chart=chart,
-    )
-    return await insert_or_ignore(conn, outbox, message, keys=["dedup_key"])
+async def enqueue(conn: AsyncConnection, **message: Unpack[NewMessage]) -> bool:
+    """Queue a message; False, and nothing changes, if that key was queued before."""
+    return await insert_or_ignore(conn, outbox, row(**message), keys=["dedup_key"])
 
 
 async def enqueue_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
