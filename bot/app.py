@@ -83,6 +83,8 @@ def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
         invite_ttl=timedelta(days=settings.pembina_invite_ttl_days),
         digest_weekday=settings.pembina_digest_day,
         digest_time=settings.pembina_digest_time,
+        nudge_grace=timedelta(hours=settings.pembina_nudge_grace_hours),
+        digest_grace=timedelta(days=settings.pembina_digest_grace_days),
     )
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     pembina_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     pembina_digest_day: int = Field(default=0, ge=0, le=4)  # Monday; names are accepted
     pembina_digest_time: time = time(7, 30)
+    pembina_nudge_grace_hours: int = Field(default=24, ge=1, le=48)
+    pembina_digest_grace_days: int = Field(default=3, ge=1, le=6)
 
     @field_validator("pembina_admin_ids", mode="before")
     @classmethod

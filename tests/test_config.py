@@ -19,6 +19,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: igno
         "PEMBINA_LANGUAGE",
         "PEMBINA_DIGEST_DAY",
         "PEMBINA_DIGEST_TIME",
+        "PEMBINA_NUDGE_GRACE_HOURS",
+        "PEMBINA_DIGEST_GRACE_DAYS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -72,6 +74,8 @@ def test_values_from_dotenv_file(tmp_path) -> None:  # type: ignore[no-untyped-d
         ("PEMBINA_DIGEST_TIME", "7.30"),
         ("PEMBINA_DIGEST_TIME", "21:00"),
         ("PEMBINA_DIGEST_TIME", "06:59"),
+        ("PEMBINA_NUDGE_GRACE_HOURS", "0"),
+        ("PEMBINA_DIGEST_GRACE_DAYS", "7"),
     ],
 )
 def test_bad_setting_is_one_line_naming_it(

@@ -2,8 +2,9 @@
 programme as a whole. Status only, never what anyone wrote in a reflection.
 
 Sent on the digest day (Monday by default) at the digest time (07:30 by default) in the
-recipient's zone; caught up within three days if the bot was down, once: each digest is
-recorded like a nudge before it is queued. Also on demand with /ringkasan.
+recipient's zone; caught up within three days (``PEMBINA_DIGEST_GRACE_DAYS``) if the bot
+was down, once: each digest is recorded like a nudge before it is queued. Also on demand
+with /ringkasan.
 
 A supervisor's digest carries a chart of the unit's weekly submission rate. The outbox
 holds the chart's figures, and the sender draws it just before sending
@@ -34,7 +35,6 @@ from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-GRACE = timedelta(days=3)
 STALE_REVIEW_DAYS = 7
 BUSIEST = 5
 
@@ -218,7 +218,7 @@ def _slot(svc: Services, now: datetime, zone: str) -> date | None:
     for week in (this_week, this_week - timedelta(days=7)):
         day = week + timedelta(days=svc.digest_weekday)
         start = weeks.local_instant(day, svc.digest_time, zone)
-        if start <= now < start + GRACE:
+        if start <= now < start + svc.digest_grace:
             return day
     return None
 

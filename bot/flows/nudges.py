@@ -7,7 +7,8 @@
 
 Working days only, 07:00-20:00 local, at most one nudge a day per person, never while
 paused (``/jeda``, or a Snooze button). A run missed while the bot was down is caught up
-within 24 hours, once: every nudge is recorded (kind, period) before it is queued.
+within 24 hours (``PEMBINA_NUDGE_GRACE_HOURS``), once: every nudge is recorded (kind,
+period) before it is queued.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from storage import nudges, outbox, pairings, people, programmes, reflections
 from storage.models import Person, Programme, Reflection
 
 NUDGE_AT = time(9, 0)
-GRACE = timedelta(hours=24)
 REVIEW_AFTER = timedelta(hours=48)
 SNOOZE_DAYS = (1, 7)
 WRITE_BATCH = 200  # nudges recorded and queued per write transaction (a few hundred ms)
@@ -117,10 +117,12 @@ def _open_zones(now: datetime) -> list[str]:
     ]
 
 
-def _reflection_windows(programme: Programme, zone: str, now: datetime) -> list[tuple[str, date]]:
+def _reflection_windows(
+    programme: Programme, zone: str, now: datetime, grace: timedelta
+) -> list[tuple[str, date]]:
     """(kind, week) of reflection nudges whose window is open now in ``zone``: this week's
     and last week's, in that order; "due" on the reflection day (the next working day if
-    it is a holiday) at 09:00, "reminder" two working days later, each for 24 hours."""
+    it is a holiday) at 09:00, "reminder" two working days later, each for ``grace``."""
     this_week = weeks.week_start(now, zone)
     found = []
     for week in (this_week, this_week - timedelta(days=7)):
@@ -135,7 +137,7 @@ def _reflection_windows(programme: Programme, zone: str, now: datetime) -> list[
             continue
         for kind, day in (("due", due_day), ("reminder", workdays.add_working_days(due_day, 2))):
             start = weeks.local_instant(day, NUDGE_AT, zone)
-            if start <= now < start + GRACE:
+            if start <= now < start + grace:
                 found.append((kind, week))
                 break
     return found
@@ -153,17 +155,17 @@ async def reflection_nudges(svc: Services) -> int:
     async with svc.db.read() as conn:
         for programme in await _active_programmes(conn):
             for zone in _open_zones(now):
-                due += await _reflections_due(conn, programme, zone, now)
+                due += await _reflections_due(conn, programme, zone, now, svc.nudge_grace)
     return await _deliver(svc, due)
 
 
 async def _reflections_due(
-    conn: AsyncConnection, programme: Programme, zone: str, now: datetime
+    conn: AsyncConnection, programme: Programme, zone: str, now: datetime, grace: timedelta
 ) -> list[_Due]:
     """The reflection nudges due now to a programme's mentees in one zone."""
     found: list[_Due] = []
     stopped: set[int] = set()  # told of a nearer week in this run
-    for kind, week in _reflection_windows(programme, zone, now):
+    for kind, week in _reflection_windows(programme, zone, now, grace):
         period = f"p{programme.id}:{week}"
         ids = await nudges.candidates(
             conn,

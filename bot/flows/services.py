@@ -27,5 +27,8 @@ class Services:
     bot_username: str = ""
     digest_weekday: int = 0  # Monday
     digest_time: time = time(7, 30)  # in each recipient's own zone
+    # How late a missed run (the bot was down) may still be caught up, once.
+    nudge_grace: timedelta = timedelta(hours=24)
+    digest_grace: timedelta = timedelta(days=3)
     # Called after a flow queued outbox messages, so the sender wakes at once.
     outbox_wake: Callable[[], None] = field(default=_nothing)

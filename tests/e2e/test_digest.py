@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -121,6 +121,18 @@ async def test_digest_day_and_time_are_configurable_and_local(
     assert "Ringkasan mingguan" in agus.unread()[0].text
     # Monday 07:30 is an ordinary morning now.
     assert (await _tick(bot, "2026-12-21T00:31:00+00:00"))["digests"] == 0
+
+
+async def test_digest_grace_is_configurable(bot: BotUnderTest, double: TelegramDouble) -> None:
+    """PEMBINA_DIGEST_GRACE_DAYS=1: back on Tuesday 07:31 WIB, a minute past the grace,
+    Monday's digest is not sent a day late; with the default three days it is."""
+    users = await paired(bot, double)
+    bot.svc.digest_grace = timedelta(days=1)
+    assert (await _tick(bot, "2026-12-15T00:31:00+00:00"))["digests"] == 0  # Tue 07:31 WIB
+    assert users["Dr. Agus Salim"].unread() == []
+    bot.svc.digest_grace = timedelta(days=3)
+    assert (await _tick(bot, "2026-12-15T00:31:00+00:00"))["digests"] == 3
+    assert "Ringkasan mingguan" in users["Dr. Agus Salim"].unread()[0].text
 
 
 async def test_down_across_the_digest_time_one_digest_after_restart(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.flows import pairing as pairing_flow
 from bot.flows import programmes
@@ -126,3 +126,13 @@ async def test_offer_and_milestone_nudges(bot: BotUnderTest, double: TelegramDou
     done = await _tick(bot, double, "2026-12-21T02:30:00+00:00")
     assert done["milestone_nudges"] == 4
     assert "Rancangan proyek perubahan disetujui" in _texts(users["Budi Santoso"])[-1]
+
+
+async def test_nudge_grace_is_configurable(bot: BotUnderTest, double: TelegramDouble) -> None:
+    """PEMBINA_NUDGE_GRACE_HOURS=1: the bot back at 10:30 on the reflection day is past the
+    grace of the 09:00 nudge, so it is skipped, not sent late; with 24 hours it is sent."""
+    await paired(bot, double)
+    bot.svc.nudge_grace = timedelta(hours=1)
+    assert (await _tick(bot, double, "2026-12-11T03:30:00+00:00"))["reflection_nudges"] == 0
+    bot.svc.nudge_grace = timedelta(hours=24)
+    assert (await _tick(bot, double, "2026-12-11T03:30:00+00:00"))["reflection_nudges"] == 4
