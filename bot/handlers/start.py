@@ -8,6 +8,7 @@ from bot import menus
 from bot.flows import join_requests, registration
 from bot.flows.identity import Viewer
 from bot.flows.onboarding import Redeemed, redeem_invite
+from bot.flows.services import Services
 from bot.handlers.common import apply_menu, roles_text, say, viewer_of
 from bot.handlers.context import Context
 from bot.handlers.register import ask
@@ -20,8 +21,9 @@ _REFUSED = {
 }
 
 
-def greeting(viewer: Viewer, waiting_requests: int = 0) -> Html:
-    """Hello by name, the role, and what this person can do next."""
+def greeting(viewer: Viewer, svc: Services, waiting_requests: int = 0) -> Html:
+    """Hello by name, the role, and what this person can do next (the digest's day and
+    time as configured)."""
     lang = viewer.language
     person = viewer.person
     if person is None:
@@ -30,7 +32,15 @@ def greeting(viewer: Viewer, waiting_requests: int = 0) -> Html:
         unit = t(lang, "start.unit_suffix", unit=person.unit) if person.unit else ""
         roles = Html(roles_text(viewer))
         parts = [t(lang, "start.greeting", name=person.name, role=roles, unit=unit)]
-        parts += [t(lang, f"start.next_{r}") for r in menus.ROLE_ORDER if r in viewer.roles]
+        digest_at = {
+            "day": t(lang, f"weekday.{svc.digest_weekday}"),
+            "time": svc.digest_time.strftime("%H:%M"),
+        }
+        parts += [
+            t(lang, f"start.next_{r}", **(digest_at if r == "supervisor" else {}))
+            for r in menus.ROLE_ORDER
+            if r in viewer.roles
+        ]
         parts.append(t(lang, "start.help_hint"))
     if waiting_requests:
         parts.append(t(lang, "start.pending_requests", count=waiting_requests))
@@ -39,7 +49,7 @@ def greeting(viewer: Viewer, waiting_requests: int = 0) -> Html:
 
 async def _greet(update: Update, context: Context, viewer: Viewer) -> None:
     waiting = await join_requests.pending(context.svc, viewer)
-    await say(update, greeting(viewer, len(waiting or [])))
+    await say(update, greeting(viewer, context.svc, len(waiting or [])))
     await apply_menu(context.bot, viewer)
 
 

@@ -111,6 +111,8 @@ async def test_digest_day_and_time_are_configurable_and_local(
     await double.settle()
     assert "WIT" in siti.current(zones).text
     bot.svc.digest_weekday, bot.svc.digest_time = 4, time(16, 0)
+    await agus.send_text("/start")  # the greeting promises the configured day and time
+    assert "Setiap Jumat pukul 16:00 Anda menerima ringkasan" in (await agus.next_message()).text
 
     assert (await _tick(bot, "2026-12-18T06:59:00+00:00"))["digests"] == 0  # 15:59 WIT
     assert (await _tick(bot, "2026-12-18T07:00:00+00:00"))["digests"] == 1  # 16:00 WIT
