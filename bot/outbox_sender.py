@@ -189,39 +189,34 @@ class OutboxSender:
         """One Bot API call: a text message, or a photo / document / chart with the text as
         caption."""
         keyboard = markup(from_json(message.reply_markup))
-        if message.media_kind == "chart" and message.media_data is not None:
-            # Drawn now, off the event loop: the outbox keeps figures, not images.
-            png = await asyncio.to_thread(chart.png_from_figures, message.media_data)
-            return await self.bot.send_photo(
+        media = await self._media(message)
+        if media is None:
+            return await self.bot.send_message(
                 message.chat_id,
-                InputFile(png, filename="chart.png"),
-                caption=message.text or None,
+                message.text,
                 parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
                 reply_markup=keyboard,
             )
-        if message.media_kind == "photo" and message.media_file_id:
-            return await self.bot.send_photo(
-                message.chat_id,
-                message.media_file_id,
-                caption=message.text or None,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
-            )
-        if message.media_kind == "document" and message.media_file_id:
-            return await self.bot.send_document(
-                message.chat_id,
-                message.media_file_id,
-                caption=message.text or None,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
-            )
-        return await self.bot.send_message(
+        send = self.bot.send_document if message.media_kind == "document" else self.bot.send_photo
+        return await send(
             message.chat_id,
-            message.text,
+            media,
+            caption=message.text or None,
             parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
             reply_markup=keyboard,
         )
+
+    @staticmethod
+    async def _media(message: OutboxMessage) -> str | InputFile | None:
+        """The file to send: a Telegram file id, or a chart drawn now (off the event loop;
+        the outbox keeps its figures, not an image); None for a text message."""
+        if message.media_kind == "chart" and message.media_data is not None:
+            png = await asyncio.to_thread(chart.png_from_figures, message.media_data)
+            return InputFile(png, filename="chart.png")
+        if message.media_kind in ("photo", "document") and message.media_file_id:
+            return message.media_file_id
+        return None
 
     async def _retry_later(self, message: OutboxMessage, error: str) -> None:
         async with self.db.write() as conn:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button, to_json
+from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -31,7 +31,7 @@ from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.flows.templates import TEMPLATES
 from bot.i18n import t
-from storage import outbox, pairings, people, programmes, reflections
+from storage import pairings, people, programmes, reflections
 from storage.models import Pairing, Person, Programme
 
 
@@ -109,24 +109,21 @@ async def _offer(
         reason=",".join(reasons),
         now=now,
     )
-    if mentor.telegram_id is not None:
-        lang = mentor.language
-        await outbox.enqueue(
-            conn,
-            dedup_key=f"pair:{pairing.id}:offer",
-            chat_id=mentor.telegram_id,
-            person_id=mentor.id,
-            text=t(
-                lang,
-                "pair.offer",
-                mentee=mentee.name,
-                unit=mentee.unit or "-",
-                programme=programme.name,
-                hours=programme.offer_hours,
-            ),
-            reply_markup=to_json(offer_buttons(lang, pairing.id)),
-            now=now,
-        )
+    await recipients.tell(
+        conn,
+        mentor,
+        dedup=f"pair:{pairing.id}:offer",
+        now=now,
+        text=lambda lang: t(
+            lang,
+            "pair.offer",
+            mentee=mentee.name,
+            unit=mentee.unit or "-",
+            programme=programme.name,
+            hours=programme.offer_hours,
+        ),
+        buttons=lambda lang: offer_buttons(lang, pairing.id),
+    )
     return pairing
 
 
@@ -274,15 +271,8 @@ async def expire_offers(svc: Services) -> int:
 async def _tell(
     conn: AsyncConnection, person: Person, key: str, dedup: str, now: datetime, **values: object
 ) -> None:
-    if person.telegram_id is None:
-        return
-    await outbox.enqueue(
-        conn,
-        dedup_key=dedup,
-        chat_id=person.telegram_id,
-        person_id=person.id,
-        text=t(person.language, key, **values),
-        now=now,
+    await recipients.tell(
+        conn, person, dedup=dedup, now=now, text=lambda lang: t(lang, key, **values)
     )
 
 

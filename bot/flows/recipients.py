@@ -12,6 +12,7 @@ from bot.flows.buttons import Keyboard, to_json
 from bot.flows.services import Services
 from bot.i18n import t
 from storage import outbox, people, prefs
+from storage.models import Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,31 @@ async def coordinators(svc: Services, conn: AsyncConnection) -> list[Recipient]:
     """Configured admins plus bound people with the coordinator role, each once."""
     ids = sorted(set(svc.admin_ids) | set(await people.coordinator_telegram_ids(conn)))
     return [await language_of(svc, conn, i) for i in ids]
+
+
+async def tell(
+    conn: AsyncConnection,
+    person: Person,
+    *,
+    dedup: str,
+    now: datetime,
+    text: Callable[[str], str],
+    buttons: Callable[[str], Keyboard] | None = None,
+) -> bool:
+    """Queue a message to one person, worded in their language (``text`` and ``buttons``
+    are given it); nothing for someone not on Telegram yet. False if queued before."""
+    if person.telegram_id is None:
+        return False
+    lang = person.language
+    return await outbox.enqueue(
+        conn,
+        dedup_key=dedup,
+        chat_id=person.telegram_id,
+        person_id=person.id,
+        text=text(lang),
+        now=now,
+        reply_markup=to_json(buttons(lang)) if buttons else None,
+    )
 
 
 async def tell_coordinators(

@@ -15,12 +15,13 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows.buttons import Button, to_json
+from bot.flows import recipients
+from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import send_to_mentor, week_label
 from bot.flows.services import Services
 from bot.i18n import t
-from storage import conversations, outbox, pairings, people, programmes, reflections
+from storage import conversations, pairings, people, programmes, reflections
 from storage.models import Person, Programme, Reflection
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,10 @@ async def comment_text(svc: Services, viewer: Viewer, text: str) -> Outcome:
     return Outcome(Reviewed.SENT, reflection, mentee, conv.step)
 
 
+def _fix_now(language: str, programme_id: int) -> Keyboard:
+    return [[Button(t(language, "review.fix_now"), callbacks.encode("rf", "open", programme_id))]]
+
+
 async def _tell_mentee(
     conn: AsyncConnection,
     mentee: Person,
@@ -205,23 +210,16 @@ async def _tell_mentee(
     revise: bool = False,
     **values: str,
 ) -> None:
-    if mentee.telegram_id is None:
-        return
-    lang = mentee.language
-    buttons = None
-    if revise:
-        buttons = [
-            [Button(t(lang, "review.fix_now"), callbacks.encode("rf", "open", programme.id))]
-        ]
     count = len(await reflections.reviews_of(conn, reflection.id))
-    await outbox.enqueue(
+    await recipients.tell(
         conn,
-        dedup_key=f"rv:{reflection.id}:{count}",
-        chat_id=mentee.telegram_id,
-        person_id=mentee.id,
+        mentee,
+        dedup=f"rv:{reflection.id}:{count}",
         now=now,
-        text=t(lang, key, week=week_label(reflection, lang), programme=programme.name, **values),
-        reply_markup=to_json(buttons),
+        text=lambda lang: t(
+            lang, key, week=week_label(reflection, lang), programme=programme.name, **values
+        ),
+        buttons=(lambda lang: _fix_now(lang, programme.id)) if revise else None,
     )
 
 

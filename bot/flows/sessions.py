@@ -13,13 +13,13 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows import weeks
-from bot.flows.buttons import Button, to_json
+from bot.flows import recipients, weeks
+from bot.flows.buttons import Button
 from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from bot.i18n import t
-from storage import conversations, outbox, pairings, people, programmes, sessions
+from storage import conversations, pairings, people, programmes, sessions
 from storage.models import MentoringSession, Pairing, Person
 
 FLOW = "session"
@@ -189,26 +189,25 @@ async def _log(
     other_id = pairing.mentee_id if pairing.mentor_id == viewer.person.id else pairing.mentor_id
     other = await people.get_person(conn, other_id)
     assert other is not None
-    if other.telegram_id is not None:
-        lang = other.language
-        buttons = [[Button(t(lang, "session.confirm"), callbacks.encode("ss", "ok", session.id))]]
-        await outbox.enqueue(
-            conn,
-            dedup_key=f"ss:{session.id}:confirm",
-            chat_id=other.telegram_id,
-            person_id=other.id,
-            now=now,
-            reply_markup=to_json(buttons),
-            text=t(
-                lang,
-                "session.please_confirm",
-                who=viewer.person.name,
-                day=session.held_on.strftime("%d-%m-%Y"),
-                minutes=session.minutes,
-                topic=session.topic,
-                mode=t(lang, f"session.mode_{mode}"),
-            ),
-        )
+    who = viewer.person.name
+    await recipients.tell(
+        conn,
+        other,
+        dedup=f"ss:{session.id}:confirm",
+        now=now,
+        text=lambda lang: t(
+            lang,
+            "session.please_confirm",
+            who=who,
+            day=session.held_on.strftime("%d-%m-%Y"),
+            minutes=session.minutes,
+            topic=session.topic,
+            mode=t(lang, f"session.mode_{mode}"),
+        ),
+        buttons=lambda lang: [
+            [Button(t(lang, "session.confirm"), callbacks.encode("ss", "ok", session.id))]
+        ],
+    )
     svc.outbox_wake()
     return Screen(Show.LOGGED, session=session, other=other)
 
@@ -230,21 +229,17 @@ async def confirm(svc: Services, viewer: Viewer, session_id: int) -> Screen:
             return Screen(Show.INVALID)
         mentee = await people.get_person(conn, session.mentee_id)
         assert mentee is not None
-        if mentee.telegram_id is not None:
-            lang = mentee.language
-            stars = [
-                Button("⭐" * n, callbacks.encode("ss", "rate", session.id, n))
-                for n in (1, 2, 3, 4)
-            ]
-            await outbox.enqueue(
-                conn,
-                dedup_key=f"ss:{session.id}:rate",
-                chat_id=mentee.telegram_id,
-                person_id=mentee.id,
-                now=now,
-                reply_markup=to_json([stars]),
-                text=t(lang, "session.rate", topic=session.topic),
-            )
+        stars = [
+            [Button("⭐" * n, callbacks.encode("ss", "rate", session.id, n)) for n in (1, 2, 3, 4)]
+        ]
+        await recipients.tell(
+            conn,
+            mentee,
+            dedup=f"ss:{session.id}:rate",
+            now=now,
+            text=lambda lang: t(lang, "session.rate", topic=session.topic),
+            buttons=lambda lang: stars,
+        )
     svc.outbox_wake()
     return Screen(Show.CONFIRMED, session=session)
 
