@@ -143,7 +143,3 @@ async def request_end(conn: AsyncConnection, pairing_id: int, person_id: int) ->
 async def expired_offers(conn: AsyncConnection, now: datetime) -> list[Pairing]:
     """Offers older than their programme's answer window (checked by the caller)."""
     return await _list(conn, pairings.c.status == OFFERED, pairings.c.offered_at < now)
-
-
-async def active(conn: AsyncConnection) -> list[Pairing]:
-    return await _list(conn, pairings.c.status == ACTIVE)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Person
-from storage.schema import people, person_roles, programme_members
+from storage.schema import people, person_roles
 
 
 async def _roles_of(conn: AsyncConnection, *where: Any) -> dict[int, set[str]]:
@@ -65,14 +65,6 @@ async def get_people(conn: AsyncConnection, ids: Sequence[int]) -> list[Person]:
     for start in range(0, len(unique), 500):
         found += await _fetch(conn, people.c.id.in_(unique[start : start + 500]))
     return found
-
-
-async def members_of(conn: AsyncConnection, programme_id: int, role: str) -> list[Person]:
-    """Everyone with ``role`` in a programme, in one query (the minute tick's scan)."""
-    taking_part = select(programme_members.c.person_id).where(
-        programme_members.c.programme_id == programme_id, programme_members.c.role == role
-    )
-    return await _fetch(conn, people.c.id.in_(taking_part))
 
 
 async def get_person_by_nip(conn: AsyncConnection, nip: str) -> Person | None:

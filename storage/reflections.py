@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -126,22 +126,6 @@ async def set_state(
         update(reflections).where(*where).values(status=status, updated_at=now, **values)
     )
     return result.rowcount == 1
-
-
-async def sent_in_weeks(
-    conn: AsyncConnection, programme_id: int, weeks: Sequence[date]
-) -> set[tuple[int, date]]:
-    """(person, week) of every reflection past draft in these weeks of a programme."""
-    if not weeks:
-        return set()
-    rows = await conn.execute(
-        select(reflections.c.person_id, reflections.c.week_start).where(
-            reflections.c.programme_id == programme_id,
-            reflections.c.week_start.in_(sorted(set(weeks))),
-            reflections.c.status != DRAFT,
-        )
-    )
-    return {(person_id, week) for person_id, week in rows}
 
 
 async def waiting_since(conn: AsyncConnection, before: datetime) -> list[tuple[int, Reflection]]:
@@ -268,21 +252,6 @@ async def reviews_of(conn: AsyncConnection, reflection_id: int) -> list[Review]:
         )
         for r in rows.mappings()
     ]
-
-
-async def minutes_approved_between(
-    conn: AsyncConnection, person_id: int, first: date, last: date
-) -> int:
-    """Hours reported in approved reflections for weeks in [first, last], in minutes."""
-    total = await conn.execute(
-        select(func.coalesce(func.sum(reflections.c.minutes), 0)).where(
-            reflections.c.person_id == person_id,
-            reflections.c.status == APPROVED,
-            reflections.c.week_start >= first,
-            reflections.c.week_start <= last,
-        )
-    )
-    return int(total.scalar() or 0)
 
 
 async def count_for_programme(conn: AsyncConnection, programme_id: int) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import MentoringSession
@@ -84,33 +84,3 @@ async def rate(conn: AsyncConnection, session_id: int, rating: int, note: str | 
     if note is not None:
         values["rating_note"] = note
     await conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
-
-
-async def confirmed_minutes_between(
-    conn: AsyncConnection, mentee_id: int, first: date, last: date
-) -> int:
-    total = await conn.execute(
-        select(func.coalesce(func.sum(sessions.c.minutes), 0)).where(
-            sessions.c.mentee_id == mentee_id,
-            sessions.c.confirmed_at.is_not(None),
-            sessions.c.held_on >= first,
-            sessions.c.held_on <= last,
-        )
-    )
-    return int(total.scalar() or 0)
-
-
-async def last_confirmed(conn: AsyncConnection, mentee_id: int) -> MentoringSession | None:
-    row = (
-        (
-            await conn.execute(
-                select(sessions)
-                .where(sessions.c.mentee_id == mentee_id, sessions.c.confirmed_at.is_not(None))
-                .order_by(sessions.c.held_on.desc(), sessions.c.id.desc())
-                .limit(1)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return _to_session(row) if row else None
