@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import timezones
 from bot.flows import weeks
 from bot.flows.identity import Viewer
 from bot.flows.progress import JP_TARGET, REFLECTED, MenteeProgress, progress_of
@@ -284,13 +285,17 @@ async def weekly(svc: Services) -> int:
     coordinator (on the roster or configured by id) the programme-wide one."""
     now = svc.clock.now()
     sent = 0
-    async with svc.db.read() as conn:
-        due = [
-            (person, slot)
-            for person in await people.bound_with_roles(conn, ("supervisor", "coordinator"))
-            if (slot := _slot(svc, now, person.timezone)) is not None
-        ]
-        done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
+    due: list[tuple[Person, date]] = []
+    done: set[tuple[int, str]] = set()
+    # Most minutes of the week no zone is in a digest window: then nobody is even loaded.
+    if any(_slot(svc, now, zone) for zone in timezones.STORED_ZONES):
+        async with svc.db.read() as conn:
+            due = [
+                (person, slot)
+                for person in await people.bound_with_roles(conn, ("supervisor", "coordinator"))
+                if (slot := _slot(svc, now, person.timezone)) is not None
+            ]
+            done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
     overviews: dict[str, list[str]] = {}
     for person, slot in due:
         if (person.id, slot.isoformat()) in done:
