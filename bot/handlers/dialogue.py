@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 
 from bot.flows import dialogue
+from bot.flows.identity import Viewer
 from bot.handlers import programme_wizard, reflect, register, review, sessions
 from bot.handlers.common import say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
+
+TextAnswer = Callable[[Update, Context, Viewer, str], Awaitable[None]]
+# The open dialogue (conversations.flow) -> who takes a text answer in it.
+TEXT_ANSWERS: dict[str, TextAnswer] = {
+    "register": register.on_text,
+    "reflect": reflect.on_text,
+    "review": review.on_text,
+    "session": sessions.on_text,
+    "rating": sessions.on_note,
+    "newprog": programme_wizard.on_text,
+}
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -18,18 +32,9 @@ async def on_text(update: Update, context: Context) -> None:
     assert message.text is not None
     viewer = await viewer_of(update, context)
     flow = await dialogue.current_flow(context.svc, viewer.telegram_id)
-    if flow == "register":
-        await register.on_text(update, context, viewer, message.text)
-    elif flow == "reflect":
-        await reflect.on_text(update, context, viewer, message.text)
-    elif flow == "review":
-        await review.on_text(update, context, viewer, message.text)
-    elif flow == "session":
-        await sessions.on_text(update, context, viewer, message.text)
-    elif flow == "rating":
-        await sessions.on_note(update, context, viewer, message.text)
-    elif flow == "newprog":
-        await programme_wizard.on_text(update, context, viewer, message.text)
+    answer = TEXT_ANSWERS.get(flow or "")
+    if answer is not None:
+        await answer(update, context, viewer, message.text)
     else:
         key = "common.unknown_text" if viewer.known else "common.stranger_hint"
         await say(update, t(viewer.language, key))
