@@ -1,9 +1,8 @@
 """Builds the python-telegram-bot Application: handlers, defaults, rate limiter, services.
 
 Every handler is registered here, in one place, in the order that matters:
-group -3 skips redelivered updates, group -2 notices an unreachable person is back,
-group -1 keeps people inside a registration, group 0 does the work, group 99 records the
-update as handled.
+group -2 skips redelivered updates, group -1 keeps people inside a registration, group 0
+does the work, group 99 records the update as handled.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ from bot.handlers import (
     preferences,
     programme_wizard,
     progress,
-    reachability,
     reflect,
     register,
     review,
@@ -126,7 +124,6 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
 
 def register_handlers(app: PembinaApp) -> None:
     app.add_handler(TypeHandler(Update, dedupe.skip_seen), group=dedupe.FIRST_GROUP)
-    app.add_handler(TypeHandler(Update, reachability.welcome_back), group=reachability.GROUP)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
     commands = {
         "start": start.start,

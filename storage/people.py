@@ -175,13 +175,3 @@ async def bound_with_roles(conn: AsyncConnection, roles: Iterable[str]) -> list[
 async def unreachable(conn: AsyncConnection) -> list[Person]:
     """People Telegram refused to deliver to (blocked the bot, account gone)."""
     return await _fetch(conn, people.c.status == "unreachable")
-
-
-async def unreachable_id(conn: AsyncConnection, telegram_id: int) -> int | None:
-    """The person bound to this account, if they are marked unreachable (one indexed read)."""
-    found = await conn.execute(
-        select(people.c.id).where(
-            people.c.telegram_id == telegram_id, people.c.status == "unreachable"
-        )
-    )
-    return found.scalar()

@@ -52,15 +52,10 @@ async def unreachable(svc: Services, chat_id: int, error: str) -> Person | None:
     return person
 
 
-async def seen_again(svc: Services, telegram_id: int) -> bool:
+async def seen_again(svc: Services, person: Person) -> None:
     """Someone marked unreachable wrote to the bot: they unblocked it, so they are reachable
-    again. One indexed read per update; a write only on the way back."""
-    async with svc.db.read() as conn:
-        person_id = await people.unreachable_id(conn, telegram_id)
-    if person_id is None:
-        return False
+    again (called when their update is read, so it costs nothing for everyone else)."""
     async with svc.db.write() as conn:
         await people.update_person(
-            conn, person_id, svc.clock.now(), status=ACTIVE, unreachable_since=None
+            conn, person.id, svc.clock.now(), status=ACTIVE, unreachable_since=None
         )
-    return True

@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot import callbacks, menus
-from bot.flows import preferences
+from bot.flows import preferences, reachability
 from bot.flows.buttons import Keyboard
 from bot.flows.identity import Viewer, who
 from bot.handlers.context import Context
@@ -62,12 +62,15 @@ async def pressed(update: Update, context: Context) -> Press:
 
 
 async def viewer_of(update: Update, context: Context) -> Viewer:
-    """Who sent this update; a guessed language is remembered the first time."""
+    """Who sent this update; a guessed language is remembered the first time, and someone
+    the outbox had marked unreachable is reachable again."""
     user = update.effective_user
     assert user is not None
     viewer = await who(context.svc, user.id, user.language_code)
     if viewer.language_from_telegram:
         await preferences.remember_guessed_language(context.svc, viewer)
+    if viewer.person is not None and viewer.person.status == reachability.UNREACHABLE:
+        await reachability.seen_again(context.svc, viewer.person)  # they unblocked the bot
     return viewer
 
 

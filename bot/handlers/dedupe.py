@@ -1,7 +1,7 @@
 """Skip updates handled before a crash, and record each update exactly once.
 
 Telegram re-sends every update whose offset was not confirmed when the bot died. The first
-handler (group -3) stops a known update at once and declares the update id, so the first
+handler (group -2) stops a known update at once and declares the update id, so the first
 write transaction records it atomically with its change (see ``storage.db``). The last
 (group 99) records updates whose handling wrote nothing.
 """
@@ -15,7 +15,7 @@ from bot.handlers.context import Context
 from storage import updates
 from storage.db import handling_update, update_recorded
 
-FIRST_GROUP = -3
+FIRST_GROUP = -2
 LAST_GROUP = 99
 
 
