@@ -25,7 +25,7 @@ from bot.flows.services import Services
 from bot.flows.templates import milestone_title
 from bot.i18n import t
 from storage import nudges, outbox, pairings, people, programmes, reflections
-from storage.models import Person, Programme, Reflection
+from storage.models import Milestone, Person, Programme, Reflection
 
 NUDGE_AT = time(9, 0)
 REVIEW_AFTER = timedelta(hours=48)
@@ -291,37 +291,46 @@ async def milestone_nudges(svc: Services) -> int:
     due: list[_Due] = []
     async with svc.db.read() as conn:
         for programme in await _active_programmes(conn):
-            milestones = [
-                m for m in await programmes.milestones_of(conn, programme.id) if m.due_on
-            ]
-            for zone in _open_zones(now) if milestones else []:
-                today = weeks.local_date(now, zone)
-                chosen: set[int] = set()
-                for milestone in milestones:
-                    assert milestone.due_on is not None
-                    if not 0 <= (milestone.due_on - today).days <= MILESTONE_NOTICE_DAYS:
-                        continue
-                    period = f"m{milestone.id}"
-                    ids = await nudges.candidates(
-                        conn,
-                        programme_id=programme.id,
-                        zone=zone,
-                        now=now,
-                        today=today,
-                        kind="milestone",
-                        period=period,
-                    )
-                    for person in await people.get_people(
-                        conn, [i for i in ids if i not in chosen]
-                    ):
-                        lang = person.language
-                        text = t(
-                            lang,
-                            "nudge.milestone",
-                            title=milestone_title(milestone.title, lang),
-                            programme=programme.name,
-                            due=milestone.due_on.strftime("%d-%m-%Y"),
-                        )
-                        due.append(_Due(person, "milestone", period, text, None))
-                    chosen.update(ids)
+            dated = [m for m in await programmes.milestones_of(conn, programme.id) if m.due_on]
+            for zone in _open_zones(now) if dated else []:
+                due += await _milestones_due(conn, programme, dated, zone, now)
     return await _deliver(svc, due)
+
+
+async def _milestones_due(
+    conn: AsyncConnection,
+    programme: Programme,
+    dated: list[Milestone],
+    zone: str,
+    now: datetime,
+) -> list[_Due]:
+    """The milestone notices due now to a programme's mentees in one zone."""
+    today = weeks.local_date(now, zone)
+    found: list[_Due] = []
+    chosen: set[int] = set()  # told of a nearer milestone in this run
+    for milestone in dated:
+        assert milestone.due_on is not None
+        if not 0 <= (milestone.due_on - today).days <= MILESTONE_NOTICE_DAYS:
+            continue
+        period = f"m{milestone.id}"
+        ids = await nudges.candidates(
+            conn,
+            programme_id=programme.id,
+            zone=zone,
+            now=now,
+            today=today,
+            kind="milestone",
+            period=period,
+        )
+        for person in await people.get_people(conn, [i for i in ids if i not in chosen]):
+            lang = person.language
+            text = t(
+                lang,
+                "nudge.milestone",
+                title=milestone_title(milestone.title, lang),
+                programme=programme.name,
+                due=milestone.due_on.strftime("%d-%m-%Y"),
+            )
+            found.append(_Due(person, "milestone", period, text, None))
+        chosen.update(ids)
+    return found
