@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +9,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Pairing
+from storage.rows import Row, inserted_id
 from storage.schema import pairings
 
 OFFERED, ACTIVE, DECLINED, EXPIRED, ENDED = "offered", "active", "declined", "expired", "ended"
 CURRENT = (OFFERED, ACTIVE)
 
 
-def _to_pairing(row: Mapping[str, Any]) -> Pairing:
+def _to_pairing(row: Row) -> Pairing:
     return Pairing(
         id=row["id"],
         programme_id=row["programme_id"],
@@ -53,7 +53,7 @@ async def create_pairing(
             created_at=now,
         )
     )
-    found = await get_pairing(conn, int(result.inserted_primary_key[0]))
+    found = await get_pairing(conn, inserted_id(result))
     assert found is not None
     return found
 

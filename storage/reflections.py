@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -11,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Evidence, Reflection, Review
 from storage.portable import insert_or_ignore
+from storage.rows import Row
 from storage.schema import pairings, reflection_evidence, reflections, reviews
 
 DRAFT, SUBMITTED, REVISION, APPROVED = "draft", "submitted", "revision", "approved"
 WAITING_REVIEW = (SUBMITTED,)
 
 
-def _to_reflection(row: Mapping[str, Any]) -> Reflection:
+def _to_reflection(row: Row) -> Reflection:
     return Reflection(
         id=row["id"],
         programme_id=row["programme_id"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -10,10 +9,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import MentoringSession
+from storage.rows import Row, inserted_id
 from storage.schema import mentoring_sessions as sessions
 
 
-def _to_session(row: Mapping[str, Any]) -> MentoringSession:
+def _to_session(row: Row) -> MentoringSession:
     return MentoringSession(
         id=row["id"],
         programme_id=row["programme_id"],
@@ -56,7 +56,7 @@ async def log_session(
             created_at=now,
         )
     )
-    found = await get_session(conn, int(result.inserted_primary_key[0]))
+    found = await get_session(conn, inserted_id(result))
     assert found is not None
     return found
 

@@ -182,7 +182,7 @@ def _plan_text(lang: str, plan: pairing.Plan) -> Html:
             )
         )
     if plan.unmatched:
-        lines += ["", t(lang, "match.unmatched_header", count=len(plan.unmatched))]
+        lines += [Html(""), t(lang, "match.unmatched_header", count=len(plan.unmatched))]
         lines += [
             t(
                 lang,

@@ -71,12 +71,12 @@ async def start(update: Update, context: Context) -> None:
     if viewer.known:
         await _greet(update, context, viewer)
         return
-    result = await registration.begin(context.svc, viewer)
-    if result.outcome is registration.Outcome.ALREADY_PENDING and result.request:
-        await say(update, t(viewer.language, "register.already_pending", nip=result.request.nip))
+    began = await registration.begin(context.svc, viewer)
+    if began.outcome is registration.Outcome.ALREADY_PENDING and began.request:
+        await say(update, t(viewer.language, "register.already_pending", nip=began.request.nip))
         return
-    if result.step is registration.Step.NIP and not result.data:
+    if began.step is registration.Step.NIP and not began.data:
         await say(update, t(viewer.language, "start.stranger_intro"))
     else:
         await say(update, t(viewer.language, "register.resume"))
-    await ask(update, viewer, result)
+    await ask(update, viewer, began)
