@@ -49,6 +49,7 @@ class Show(StrEnum):
     APPROVED = "approved"
     CHOOSE = "choose"
     CHOOSE_WEEK = "choose_week"
+    CHOOSE_REVISION = "choose_revision"
     NOT_MENTEE = "not_mentee"
     NO_PROGRAMME = "no_programme"
     INVALID_BUTTON = "invalid_button"
@@ -125,8 +126,9 @@ async def _missed_last_week(
 async def open_week(
     svc: Services, viewer: Viewer, programme_id: int | None = None, week_offset: int | None = None
 ) -> Screen:
-    """``/refleksi``: this week's reflection, resumed where the person stopped; if last
-    week's was never sent, the person chooses which week to write (last week's is late)."""
+    """``/refleksi``: a reflection sent back for revision is offered first (whatever its
+    week); else this week's, resumed where the person stopped; if last week's was never
+    sent, the person chooses which week to write (last week's is late)."""
     me = viewer.person
     if me is None or "mentee" not in me.roles:
         return Screen(Show.NOT_MENTEE)
@@ -142,11 +144,17 @@ async def open_week(
             mine = [p for p in mine if p.id == programme_id]
         if not mine:
             return Screen(Show.NO_PROGRAMME)
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        revision = await _pending_revision(conn, me, mine) if week_offset is None else None
+        if revision is not None:
+            sent_back, its_programme = revision
+            if conv and conv.flow == FLOW and conv.data.get("reflection_id") == sent_back.id:
+                return await _resume(svc, conn, viewer, its_programme, sent_back)
+            return Screen(Show.CHOOSE_REVISION, sent_back, its_programme)
         if len(mine) > 1:
             return Screen(Show.CHOOSE, choices=mine)
         programme = mine[0]
         this_week = weeks.week_start(now, me.timezone)
-        conv = await conversations.get_conversation(conn, viewer.telegram_id)
         resuming = conv is not None and conv.flow == FLOW
         missed = await _missed_last_week(conn, me, programme, this_week)
         if week_offset is None and missed is not None and not resuming:
@@ -165,24 +173,62 @@ async def open_week(
         else:
             week = this_week
         reflection = await reflections.open_draft(conn, programme.id, me.id, week, now)
-        if reflection.status == reflections.APPROVED:
-            return Screen(Show.APPROVED, reflection, programme)
-        if reflection.status == reflections.SUBMITTED:
-            await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
-            return Screen(Show.SUMMARY, reflection, programme)
-        if (
-            conv
-            and conv.flow == FLOW
-            and conv.data.get("reflection_id") == reflection.id
-            and conv.step in (Mode.EDIT, Mode.MORE)
-        ):
-            return Screen(
-                Show.QUESTION if conv.step == Mode.EDIT else Show.MORE,
-                reflection,
-                programme,
-                conv.data.get("index"),
-            )
-        return await _where_next(svc, conn, viewer, programme, reflection)
+        return await _resume(svc, conn, viewer, programme, reflection)
+
+
+async def _resume(
+    svc: Services,
+    conn: AsyncConnection,
+    viewer: Viewer,
+    programme: Programme,
+    reflection: Reflection,
+) -> Screen:
+    """Open ``reflection`` where its writer stopped (the question being edited, the next
+    unanswered one, or the summary)."""
+    conv = await conversations.get_conversation(conn, viewer.telegram_id)
+    if reflection.status == reflections.APPROVED:
+        return Screen(Show.APPROVED, reflection, programme)
+    if reflection.status == reflections.SUBMITTED:
+        await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
+        return Screen(Show.SUMMARY, reflection, programme)
+    if (
+        conv
+        and conv.flow == FLOW
+        and conv.data.get("reflection_id") == reflection.id
+        and conv.step in (Mode.EDIT, Mode.MORE)
+    ):
+        return Screen(
+            Show.QUESTION if conv.step == Mode.EDIT else Show.MORE,
+            reflection,
+            programme,
+            conv.data.get("index"),
+        )
+    return await _where_next(svc, conn, viewer, programme, reflection)
+
+
+async def _pending_revision(
+    conn: AsyncConnection, me: Person, mine: list[Programme]
+) -> tuple[Reflection, Programme] | None:
+    """The oldest reflection the mentor sent back for revision, whatever its week."""
+    found = [
+        (reflection, programme)
+        for programme in mine
+        for reflection in await reflections.of_person(conn, me.id, programme.id)
+        if reflection.status == reflections.REVISION
+    ]
+    return min(found, key=lambda pair: pair[0].week_start) if found else None
+
+
+async def open_reflection(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
+    """"Fix now" under a revision request: that reflection, even when its week has ended
+    (a revision asked for on Monday belongs to last week, not to the new one)."""
+    async with svc.db.write() as conn:
+        reflection = await _owned(conn, viewer, reflection_id)
+        if reflection is None:
+            return Screen(Show.INVALID_BUTTON)
+        programme = await programmes.get_programme(conn, reflection.programme_id)
+        assert programme is not None
+        return await _resume(svc, conn, viewer, programme, reflection)
 
 
 async def _current(

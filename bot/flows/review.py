@@ -195,8 +195,9 @@ async def comment_text(svc: Services, viewer: Viewer, text: str) -> Outcome:
     return Outcome(Reviewed.SENT, reflection, mentee, conv.step)
 
 
-def _fix_now(language: str, programme_id: int) -> Keyboard:
-    return [[Button(t(language, "review.fix_now"), callbacks.encode("rf", "open", programme_id))]]
+def _fix_now(language: str, reflection_id: int) -> Keyboard:
+    """Opens the very reflection sent back: by Monday its week is no longer the current one."""
+    return [[Button(t(language, "review.fix_now"), callbacks.encode("rf", "fix", reflection_id))]]
 
 
 async def _tell_mentee(
@@ -219,7 +220,7 @@ async def _tell_mentee(
         text=lambda lang: t(
             lang, key, week=week_label(reflection, lang), programme=programme.name, **values
         ),
-        buttons=(lambda lang: _fix_now(lang, programme.id)) if revise else None,
+        buttons=(lambda lang: _fix_now(lang, reflection.id)) if revise else None,
     )
 
 

@@ -124,6 +124,23 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
             [Button(t(lang, "reflect.last_week"), callbacks.encode("rf", "week", pid, 1))],
         ]
         await say(update, t(lang, "reflect.choose_week"), buttons)
+    elif screen.show is Show.CHOOSE_REVISION and screen.reflection and screen.programme:
+        buttons = [
+            [
+                Button(
+                    t(lang, "reflect.fix_revision", week=week),
+                    callbacks.encode("rf", "fix", screen.reflection.id),
+                )
+            ],
+            [
+                Button(
+                    t(lang, "reflect.this_week"),
+                    callbacks.encode("rf", "week", screen.programme.id, 0),
+                )
+            ],
+        ]
+        text = t(lang, "reflect.revision_waiting", week=week, programme=screen.programme.name)
+        await say(update, text, buttons)
     elif screen.show is Show.EVIDENCE:
         await say(update, t(lang, "reflect.evidence", count=screen.evidence))
     elif screen.show in (Show.NOT_MENTEE, Show.NO_PROGRAMME):
@@ -179,6 +196,8 @@ async def on_button(update: Update, context: Context) -> None:
         screen = await reflection.open_week(svc, viewer, first)
     elif action == "week" and first is not None and second in (0, 1):
         screen = await reflection.open_week(svc, viewer, first, second)
+    elif action == "fix" and first is not None:
+        screen = await reflection.open_reflection(svc, viewer, first)
     elif action == "edit" and first is not None and second is not None:
         screen = await reflection.edit(svc, viewer, first, second)
     elif action == "send" and first is not None:
