@@ -220,7 +220,7 @@ async def _pending_revision(
 
 
 async def open_reflection(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
-    """"Fix now" under a revision request: that reflection, even when its week has ended
+    """The "Fix now" button under a revision request: that reflection, even when its week has ended
     (a revision asked for on Monday belongs to last week, not to the new one)."""
     async with svc.db.write() as conn:
         reflection = await _owned(conn, viewer, reflection_id)
