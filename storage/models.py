@@ -79,6 +79,7 @@ class Conversation:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None  # when the last step was taken: how stale it is
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot import callbacks
-from bot.flows import reflection
+from bot.flows import dialogue, reflection
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import Screen, Show
 from bot.flows.templates import question_text
-from bot.handlers.common import pressed, say, viewer_of
+from bot.handlers.common import pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -150,7 +150,10 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
 async def start(update: Update, context: Context) -> None:
     """/refleksi"""
     viewer = await viewer_of(update, context)
-    await show(update, viewer, await reflection.open_week(context.svc, viewer))
+    before = await dialogue.current(context.svc, viewer.telegram_id)
+    screen = await reflection.open_week(context.svc, viewer)
+    await tell_left(update, context, viewer, before)
+    await show(update, viewer, screen)
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
@@ -192,6 +195,7 @@ async def on_button(update: Update, context: Context) -> None:
     first = press.number(0)
     second = press.number(1)
     svc = context.svc
+    before = await dialogue.current(svc, viewer.telegram_id)
     if action == "open" and first is not None:
         screen = await reflection.open_week(svc, viewer, first)
     elif action == "week" and first is not None and second in (0, 1):
@@ -213,6 +217,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
+    await tell_left(update, context, viewer, before)
     if screen.show is Show.SAVED:
         await say(update, t(viewer.language, "reflect.stopped"))
         return
