@@ -160,6 +160,8 @@ class Reflection:
     late: bool
     submitted_at: datetime | None = None
     reviewed_at: datetime | None = None
+    # Telegram message id (as text) -> question index of the answer it gave (see 0007).
+    answer_messages: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

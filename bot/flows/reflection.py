@@ -250,8 +250,14 @@ async def active(svc: Services, viewer: Viewer) -> bool:
         return await _current(conn, viewer) is not None
 
 
-async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
-    """A text message while writing: the answer to the current question (or its next part)."""
+async def answer(
+    svc: Services, viewer: Viewer, text: str, message_id: int | None = None
+) -> Screen:
+    """A text message while writing: the answer to the current question (or its next part).
+
+    The message id is recorded with an answer given in one message, so that editing that
+    message later updates this answer (:func:`revise`); an answer in parts has none.
+    """
     now = svc.clock.now()
     async with svc.db.write() as conn:
         found = await _current(conn, viewer)
@@ -266,17 +272,18 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
         cleaned = text.strip()
         if mode is Mode.MORE:
             cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
-        if not cleaned:
-            return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.empty")
-        if len(cleaned) > MAX_ANSWER:
-            return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.too_long")
-        minutes = None
-        if question.get("kind") == HOURS:
-            minutes = parse_minutes(cleaned)
-            if minutes is None:
-                return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.hours")
+        cleaned, minutes, problem = _check(programme, index, cleaned)
+        if problem is not None:
+            return Screen(Show.QUESTION, reflection, programme, index, problem)
+        in_parts = mode is Mode.MORE or (question.get("kind") != HOURS and len(text) >= LONG_CHUNK)
         reflection = await reflections.save_answer(
-            conn, reflection.id, index, cleaned, now, minutes
+            conn,
+            reflection.id,
+            index,
+            cleaned,
+            now,
+            minutes,
+            message_id=None if in_parts else message_id,
         )
         if question.get("kind") != HOURS and len(text) >= LONG_CHUNK:
             await _save_step(svc, conn, viewer, reflection, Mode.MORE, index)
@@ -285,6 +292,68 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
             await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
             return Screen(Show.SUMMARY, reflection, programme)
         return await _where_next(svc, conn, viewer, programme, reflection)
+
+
+def _check(programme: Programme, index: int, text: str) -> tuple[str, int | None, str | None]:
+    """An answer to question ``index`` as stored (text, minutes), or the problem with it."""
+    cleaned = text.strip()
+    if not cleaned:
+        return cleaned, None, "reflect.problem.empty"
+    if len(cleaned) > MAX_ANSWER:
+        return cleaned, None, "reflect.problem.too_long"
+    if programme.questions[index].get("kind") != HOURS:
+        return cleaned, None, None
+    minutes = parse_minutes(cleaned)
+    return cleaned, minutes, None if minutes is not None else "reflect.problem.hours"
+
+
+@dataclass(slots=True)
+class Revised:
+    """An edited message that had answered a question of a reflection still being written."""
+
+    reflection: Reflection
+    programme: Programme
+    index: int
+    problem: str | None  # why the edit was not taken (the answer is unchanged)
+    again: Screen | None  # the open step to show again, if the dialogue is on this one
+
+
+async def revise(svc: Services, viewer: Viewer, message_id: int, text: str) -> Revised | None:
+    """An edit of a message that answered a question: update that answer while the
+    reflection is still open (draft or revision); None if it answered nothing open."""
+    me = viewer.person
+    if me is None:
+        return None
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        found = [
+            (reflection, reflection.answer_messages[str(message_id)])
+            for reflection in await reflections.open_of_person(conn, me.id)
+            if str(message_id) in reflection.answer_messages
+        ]
+        if not found:
+            return None
+        reflection, index = found[0]
+        programme = await programmes.get_programme(conn, reflection.programme_id)
+        assert programme is not None
+        if not 0 <= index < len(programme.questions):
+            return None
+        cleaned, minutes, problem = _check(programme, index, text)
+        if problem is None:
+            reflection = await reflections.save_answer(
+                conn, reflection.id, index, cleaned, now, minutes, message_id=message_id
+            )
+        current = await _current(conn, viewer)
+    again = None
+    if current is not None and current[2].id == reflection.id:
+        mode, at, _, _ = current
+        if mode is Mode.MORE:
+            again = Screen(Show.MORE, reflection, programme, at)
+        elif mode is Mode.SUMMARY or at is None:
+            again = Screen(Show.SUMMARY, reflection, programme)
+        else:
+            again = Screen(Show.QUESTION, reflection, programme, at)
+    return Revised(reflection, programme, index, problem, again)
 
 
 async def next_question(svc: Services, viewer: Viewer) -> Screen:

@@ -75,6 +75,21 @@ async def on_other(update: Update, context: Context) -> None:
         await say(update, t(viewer.language, key))
 
 
+async def on_edit(update: Update, context: Context) -> None:
+    """An edited message is never the answer to the step open now. If it gave an answer
+    that is still open (registration not yet sent, a reflection still a draft), that
+    answer is updated and the person told so; otherwise a note, and nothing changes."""
+    message = update.edited_message
+    assert message is not None
+    viewer = await viewer_of(update, context)
+    text = message.text
+    if text and not text.startswith("/"):
+        for revise in (register.on_edit, reflect.on_edit):
+            if await revise(update, context, viewer, message.message_id, text):
+                return
+    await say(update, t(viewer.language, "common.edit_not_read"))
+
+
 async def _stale(update: Update, context: Context, viewer: Viewer, conv: Conversation) -> None:
     """A message long after the last step: not taken as its answer. Registration (modal)
     asks its question again; any other dialogue is closed with a note on how to go back."""

@@ -157,7 +157,33 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
-    await show(update, viewer, await reflection.answer(context.svc, viewer, text))
+    message = update.effective_message
+    message_id = message.message_id if message else None
+    await show(update, viewer, await reflection.answer(context.svc, viewer, text, message_id))
+
+
+async def on_edit(
+    update: Update, context: Context, viewer: Viewer, message_id: int, text: str
+) -> bool:
+    """An edited message that answered a question of a reflection still open: that answer
+    is updated (or the edit refused, nothing changed), then the open step is shown again.
+    False if the message answered nothing open."""
+    revised = await reflection.revise(context.svc, viewer, message_id, text)
+    if revised is None:
+        return False
+    lang = viewer.language
+    week = reflection.week_label(revised.reflection, lang)
+    number = revised.index + 1
+    if revised.problem is None:
+        note = t(lang, "reflect.edit_saved", number=number, week=week)
+    else:
+        note = t(lang, "reflect.edit_refused", number=number, problem=t(lang, revised.problem))
+    if revised.again is None:
+        note = Html(f"{note}\n{t(lang, 'reflect.edit_continue')}")
+    await say(update, note)
+    if revised.again is not None:
+        await show(update, viewer, revised.again)
+    return True
 
 
 async def on_media(update: Update, context: Context, viewer: Viewer, message: Message) -> None:
