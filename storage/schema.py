@@ -131,6 +131,8 @@ reflections = Table(
     Column("week_start", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("answers", JSON, nullable=False),
+    # Telegram message id (as text) -> question index: an edited message updates its answer.
+    Column("answer_messages", JSON),
     Column("minutes", Integer),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("late", Boolean, nullable=False, server_default="0"),

@@ -44,6 +44,7 @@ class Outcome(StrEnum):
     FILED = "filed"
     CANCELLED = "cancelled"
     NOT_ACTIVE = "not_active"
+    REVISED = "revised"  # an edited earlier answer (``edited``) was checked, maybe updated
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Result:
     data: dict[str, Any] = field(default_factory=dict)
     request: JoinRequest | None = None
     notified: int = 0
+    edited: Step | None = None
 
 
 async def active_step(svc: Services, telegram_id: int) -> Result | None:
@@ -114,29 +116,62 @@ async def _check_nip(svc: Services, text: str, telegram_id: int) -> tuple[str, s
     return nip, None
 
 
-async def answer(svc: Services, viewer: Viewer, text: str) -> Result:
-    """Take the text answer to the current step; save it and move on, or explain."""
+async def _problem(svc: Services, viewer: Viewer, step: Step, text: str) -> tuple[str, str | None]:
+    if step is Step.NIP:
+        return await _check_nip(svc, text, viewer.telegram_id)
+    if step is Step.NAME:
+        return _check_name(text)
+    return _check_unit(text)
+
+
+async def answer(
+    svc: Services, viewer: Viewer, text: str, message_id: int | None = None
+) -> Result:
+    """Take the text answer to the current step; save it and move on, or explain.
+
+    The message that gave each answer is remembered (``data["messages"]``), so that an
+    edit of it updates that answer (:func:`revise`) rather than answering the open step.
+    """
     current = await active_step(svc, viewer.telegram_id)
     if current is None or current.step is None:
         return Result(Outcome.NOT_ACTIVE)
     step = current.step
     if step is Step.CONFIRM:
         return Result(Outcome.INVALID, step, "register.problem.use_buttons", current.data)
-    if step is Step.NIP:
-        value, problem = await _check_nip(svc, text, viewer.telegram_id)
-    elif step is Step.NAME:
-        value, problem = _check_name(text)
-    else:
-        value, problem = _check_unit(text)
+    value, problem = await _problem(svc, viewer, step, text)
     if problem is not None:
         return Result(Outcome.INVALID, step, problem, current.data)
     data = {**current.data, step.value: value}
+    if message_id is not None:
+        data["messages"] = {**current.data.get("messages", {}), step.value: message_id}
     following = _NEXT[step]
     async with svc.db.write() as conn:
         await conversations.save_conversation(
             conn, viewer.telegram_id, flow=FLOW, step=following, data=data, now=svc.clock.now()
         )
     return Result(Outcome.ASK, following, data=data)
+
+
+async def revise(svc: Services, viewer: Viewer, message_id: int, text: str) -> Result | None:
+    """An edit of a message that answered a step of a registration not yet filed: check it
+    like an answer and update that step (``REVISED``; ``problem`` set and nothing changed
+    if it is not acceptable). None if the message answered no step of it."""
+    current = await active_step(svc, viewer.telegram_id)
+    if current is None or current.step is None:
+        return None
+    messages = current.data.get("messages", {})
+    edited = next((Step(s) for s, m in messages.items() if m == message_id), None)
+    if edited is None:
+        return None
+    value, problem = await _problem(svc, viewer, edited, text)
+    if problem is not None:
+        return Result(Outcome.REVISED, current.step, problem, current.data, edited=edited)
+    data = {**current.data, edited.value: value}
+    async with svc.db.write() as conn:
+        await conversations.save_conversation(
+            conn, viewer.telegram_id, flow=FLOW, step=current.step, data=data, now=svc.clock.now()
+        )
+    return Result(Outcome.REVISED, current.step, None, data, edited=edited)
 
 
 async def cancel(svc: Services, telegram_id: int) -> bool:

@@ -11,7 +11,7 @@ from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.programme_wizard import Screen, Step
 from bot.flows.templates import KINDS
-from bot.handlers.common import pressed, say, viewer_of
+from bot.handlers.common import pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -85,7 +85,10 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
 async def start(update: Update, context: Context) -> None:
     """/newprogram"""
     viewer = await viewer_of(update, context)
-    await show(update, viewer, await wizard.begin(context.svc, viewer))
+    before = await dialogue.current(context.svc, viewer.telegram_id)
+    screen = await wizard.begin(context.svc, viewer)
+    await tell_left(update, context, viewer, before)
+    await show(update, viewer, screen)
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:

@@ -48,7 +48,9 @@ async def ask(update: Update, viewer: Viewer, result: Result, lead: Html | None 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
     """A text answer to the current registration step."""
-    result = await registration.answer(context.svc, viewer, text)
+    message = update.effective_message
+    message_id = message.message_id if message else None
+    result = await registration.answer(context.svc, viewer, text, message_id)
     if result.outcome is Outcome.NOT_ACTIVE:
         key = "common.unknown_text" if viewer.known else "common.stranger_hint"
         await say(update, t(viewer.language, key))
@@ -57,6 +59,25 @@ async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -
         await ask(update, viewer, result, lead=t(viewer.language, result.problem))
     else:
         await ask(update, viewer, result)
+
+
+async def on_edit(
+    update: Update, context: Context, viewer: Viewer, message_id: int, text: str
+) -> bool:
+    """An edited earlier answer: say whether it was updated, then ask the open step again.
+    False if the message answered no step of an open registration."""
+    result = await registration.revise(context.svc, viewer, message_id, text)
+    if result is None or result.edited is None:
+        return False
+    lang = viewer.language
+    field = t(lang, f"register.field_{result.edited.value}")
+    if result.problem is None:
+        value = result.data.get(result.edited.value, "")
+        lead = t(lang, "register.edit_saved", field=field, value=value)
+    else:
+        lead = t(lang, "register.edit_refused", field=field, problem=t(lang, result.problem))
+    await ask(update, viewer, result, lead=lead)
+    return True
 
 
 async def on_other(update: Update, context: Context, viewer: Viewer) -> None:

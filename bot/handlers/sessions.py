@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks
-from bot.flows import sessions
+from bot.flows import dialogue, sessions
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.sessions import Screen, Show, Step
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import edit, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -57,7 +57,10 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
 async def start(update: Update, context: Context) -> None:
     """/sesi"""
     viewer = await viewer_of(update, context)
-    await show(update, viewer, await sessions.begin(context.svc, viewer))
+    before = await dialogue.current(context.svc, viewer.telegram_id)
+    screen = await sessions.begin(context.svc, viewer)
+    await tell_left(update, context, viewer, before)
+    await show(update, viewer, screen)
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
@@ -76,6 +79,7 @@ async def on_button(update: Update, context: Context) -> None:
     action = press.action
     first = press.number(0)
     svc = context.svc
+    before = await dialogue.current(svc, viewer.telegram_id)
     if action == "who" and first is not None:
         screen = await sessions.choose(svc, viewer, first)
     elif action == "day" and first in (0, 1):
@@ -94,6 +98,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(t(lang, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
+    await tell_left(update, context, viewer, before)
     if screen.show is Show.CONFIRMED:
         await edit(query, t(lang, "session.confirmed"))
     elif screen.show is Show.RATED:
