@@ -162,7 +162,7 @@ async def open_of_person(conn: AsyncConnection, person_id: int) -> list[Reflecti
             reflections.c.person_id == person_id, reflections.c.status.in_((DRAFT, REVISION))
         )
     )
-    return [_to_reflection(dict(r)) for r in rows.mappings()]
+    return [_to_reflection(r) for r in rows.mappings()]
 
 
 async def of_person(conn: AsyncConnection, person_id: int, programme_id: int) -> list[Reflection]:

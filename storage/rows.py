@@ -6,11 +6,13 @@ keep the query modules free of casts and ``assert``s that say the same thing eac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import CursorResult, RowMapping
+from sqlalchemy import CursorResult
 
-Row = RowMapping
+# A result row by column name: SQLAlchemy's RowMapping, or a plain dict built from one.
+Row = Mapping[Any, Any]
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
