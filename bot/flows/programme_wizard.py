@@ -18,6 +18,7 @@ from bot.flows.identity import Viewer
 from bot.flows.programmes import NewProgramme
 from bot.flows.services import Services
 from bot.flows.templates import KINDS
+from bot.flows.visible import visible_or_empty
 from storage import conversations, people
 from storage.models import Programme
 
@@ -90,7 +91,7 @@ async def answer(
     value = value.strip()
     problem = None
     if step is Step.NAME:
-        name = " ".join(value.split())
+        name = " ".join(visible_or_empty(value).split())
         if not 3 <= len(name) <= 100:
             problem = "wizard.problem.name"
         elif await programme_flow.by_name(svc, name):

@@ -22,6 +22,7 @@ from bot.flows.hours import format_minutes, parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from bot.flows.templates import HOURS, question_text
+from bot.flows.visible import visible_or_empty
 from bot.i18n import escape, t
 from bot.text_split import split_text
 from storage import conversations, outbox, pairings, people, programmes, reflections
@@ -217,7 +218,7 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
                 Show.SUMMARY, reflection, programme, problem="reflect.problem.use_buttons"
             )
         question = programme.questions[index]
-        cleaned = text.strip()
+        cleaned = visible_or_empty(text)
         if mode is Mode.MORE:
             cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
         if not cleaned:

@@ -20,6 +20,7 @@ from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import send_to_mentor, week_label
 from bot.flows.services import Services
+from bot.flows.visible import visible_or_empty
 from bot.i18n import t
 from storage import conversations, pairings, people, programmes, reflections
 from storage.models import Person, Programme, Reflection
@@ -142,7 +143,7 @@ async def active(svc: Services, viewer: Viewer) -> bool:
 async def comment_text(svc: Services, viewer: Viewer, text: str) -> Outcome:
     """The mentor's comment or revision request; the mentee receives it."""
     now = svc.clock.now()
-    cleaned = text.strip()
+    cleaned = visible_or_empty(text)
     async with svc.db.write() as conn:
         conv = await conversations.get_conversation(conn, viewer.telegram_id)
         if conv is None or conv.flow != FLOW:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bot import timezones
 from bot.flows.nip import clean_nip, nip_problem
+from bot.flows.visible import visible_or_empty
 from bot.i18n import LANGUAGES
 from storage.models import RosterEntry
 from storage.schema import ROLES
@@ -56,8 +57,7 @@ class ParsedRoster:
 
 
 def _optional(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
+    return visible_or_empty(value or "") or None
 
 
 Problem = tuple[str, dict[str, str]]
@@ -82,7 +82,7 @@ def _row_problems(
         problems.append(("nip_empty", {}))
     elif (why := nip_problem(nip)) is not None:
         problems.append((f"nip_{why.value}", {"nip": nip}))
-    name = " ".join((row.get("name") or "").split())
+    name = " ".join(visible_or_empty(row.get("name") or "").split())
     if not name:
         problems.append(("name_empty", {}))
     elif len(name) > MAX_NAME:

@@ -18,6 +18,7 @@ from bot.flows.buttons import Button
 from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
+from bot.flows.visible import visible_or_empty
 from bot.i18n import t
 from storage import conversations, pairings, people, programmes, sessions
 from storage.models import MentoringSession, Pairing, Person
@@ -150,7 +151,7 @@ async def answer(
             data["minutes"] = minutes
             nxt = Step.TOPIC
         elif step is Step.TOPIC:
-            topic = " ".join((text or "").split())
+            topic = " ".join(visible_or_empty(text or "").split())
             if not 3 <= len(topic) <= 500:
                 return Screen(Show.PROBLEM, step, "session.problem.topic")
             data["topic"] = topic
@@ -277,7 +278,8 @@ async def note(svc: Services, viewer: Viewer, text: str | None) -> Screen:
             return Screen(Show.INVALID)
         session = await sessions.get_session(conn, int(conv.data["session_id"]))
         assert session is not None
-        if text is not None:
-            await sessions.rate(conn, session.id, session.rating or 0, text.strip()[:1000])
+        note_text = visible_or_empty(text or "")
+        if note_text:
+            await sessions.rate(conn, session.id, session.rating or 0, note_text[:1000])
         await conversations.clear_conversation(conn, viewer.telegram_id)
     return Screen(Show.NOTE_SAVED)
