@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.flows import limits, weeks
 from bot.flows import programmes as programme_flow
-from bot.flows import weeks
 from bot.flows.identity import Viewer
 from bot.flows.programmes import NewProgramme
 from bot.flows.services import Services
@@ -107,6 +107,8 @@ async def answer(
         start = today if value == "today" and from_button else weeks.parse_date(value)
         if start is None:
             problem = "wizard.problem.date"
+        elif abs((start - today).days) > limits.MAX_START_DAYS_AWAY:
+            problem = "wizard.problem.start_range"
         else:
             data["start"] = start.isoformat()
     elif step is Step.END:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot.flows import weeks
+from bot.flows import limits, weeks
 from bot.flows.matching import UnitRule
 from bot.flows.nip import clean_nip
 from bot.flows.services import Services
@@ -15,7 +15,7 @@ from bot.flows.visible import visible_or_empty
 from storage import pairings, people, programmes, reflections
 from storage.models import Milestone, Person, Programme
 
-MAX_DAYS = 2 * 366
+MAX_DAYS = limits.MAX_PROGRAMME_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,10 @@ async def create(svc: Services, spec: NewProgramme) -> Created:
         result.problems.append(("name_length", {}))
     if spec.kind not in TEMPLATES:
         result.problems.append(("kind_unknown", {"kind": spec.kind}))
-    if spec.ends_on < spec.starts_on:
+    if not (limits.plausible_year(spec.starts_on) and limits.plausible_year(spec.ends_on)):
+        years = {"first_year": str(limits.FIRST_YEAR), "last_year": str(limits.LAST_YEAR)}
+        result.problems.append(("dates_years", years))
+    elif spec.ends_on < spec.starts_on:
         result.problems.append(("dates_order", {}))
     elif (spec.ends_on - spec.starts_on).days > MAX_DAYS:
         result.problems.append(("dates_long", {}))

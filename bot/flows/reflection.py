@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows import weeks
+from bot.flows import limits, weeks
 from bot.flows.buttons import Button, Keyboard, to_json
 from bot.flows.hours import format_minutes, parse_minutes
 from bot.flows.identity import Viewer
@@ -230,6 +230,10 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
             minutes = parse_minutes(cleaned)
             if minutes is None:
                 return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.hours")
+            if not 0 < minutes <= limits.MAX_WEEK_MINUTES:
+                return Screen(
+                    Show.QUESTION, reflection, programme, index, "reflect.problem.hours_range"
+                )
         reflection = await reflections.save_answer(
             conn, reflection.id, index, cleaned, now, minutes
         )

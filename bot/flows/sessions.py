@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows import recipients, weeks
+from bot.flows import limits, recipients, weeks
 from bot.flows.buttons import Button
 from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
@@ -25,8 +25,6 @@ from storage.models import MentoringSession, Pairing, Person
 
 FLOW = "session"
 RATING_FLOW = "rating"
-MAX_SESSION_MINUTES = 8 * 60
-MAX_DAYS_BACK = 60
 MODES = ("online", "offline")
 
 
@@ -138,7 +136,7 @@ async def answer(
                 return Screen(Show.PROBLEM, step, "session.problem.day")
             if (
                 day > today
-                or day < today - timedelta(days=MAX_DAYS_BACK)
+                or day < today - timedelta(days=limits.MAX_SESSION_DAYS_BACK)
                 or day < programme.starts_on
             ):
                 return Screen(Show.PROBLEM, step, "session.problem.day_range")
@@ -146,8 +144,10 @@ async def answer(
             nxt = Step.MINUTES
         elif step is Step.MINUTES:
             minutes = parse_minutes(text or "")
-            if minutes is None or minutes > MAX_SESSION_MINUTES:
+            if minutes is None:
                 return Screen(Show.PROBLEM, step, "session.problem.minutes")
+            if not 0 < minutes <= limits.MAX_SESSION_MINUTES:
+                return Screen(Show.PROBLEM, step, "session.problem.minutes_range")
             data["minutes"] = minutes
             nxt = Step.TOPIC
         elif step is Step.TOPIC:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.flows import nudges, weeks
+from bot.flows import limits, nudges, weeks
 from bot.handlers.common import edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
@@ -34,7 +34,7 @@ async def pause(update: Update, context: Context) -> None:
         return
     day = weeks.parse_date(" ".join(context.args or []))
     today = weeks.local_date(context.svc.clock.now(), viewer.timezone)
-    if day is None or day < today or (day - today).days > 366:
+    if day is None or day < today or (day - today).days > limits.MAX_PAUSE_DAYS:
         await say(update, t(lang, "nudge.pause_usage"))
         return
     await nudges.pause(context.svc, viewer.person, nudges.end_of_day(day, viewer.timezone))
