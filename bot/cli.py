@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
@@ -148,6 +149,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command in DATABASE_COMMANDS:
+        problem = asyncio.run(_database_problem(settings.database_url, settings.pembina_language))
+        if problem is not None:
+            print(
+                plain(
+                    settings.pembina_language,
+                    "cli.database_unreachable",
+                    url=shown_url(settings.database_url),
+                    reason=problem,
+                ),
+                file=sys.stderr,
+            )
+            return 2
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "run":
@@ -171,6 +185,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+DATABASE_COMMANDS = frozenset({"migrate", "run", "roster", "jobs", "outbox", "program"})
+PROBE_SECONDS = 15
+
+
+def shown_url(url: str) -> str:
+    """The database URL with its password masked, fit for a terminal or a log."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The driver's own reason (not SQLAlchemy's wrapping with SQL and links), one line."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip() or type(cause).__name__
+    return text.splitlines()[0]
+
+
+async def _database_problem(url: str, lang: str) -> str | None:
+    """Why the database cannot be opened, in one line; None when it answers.
+
+    Asked once before a command uses the database, so an unreachable server, a wrong
+    password or a path in a missing folder is one clear line instead of a long traceback.
+    """
+    from sqlalchemy import text
+
+    from storage.db import Database
+
+    db = Database(url)
+    try:
+        async with asyncio.timeout(PROBE_SECONDS), db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+    except TimeoutError:
+        return plain(lang, "cli.database_no_answer", seconds=PROBE_SECONDS)
+    except Exception as exc:  # any failure to connect is reported in one line, not raised
+        return _one_line(exc)
+    finally:
+        await db.dispose()
+    return None
+
+
 async def _migrate(settings: Settings) -> int:
     from storage.db import Database
     from storage.migrate import upgrade
@@ -180,7 +233,7 @@ async def _migrate(settings: Settings) -> int:
         await upgrade(db)
     finally:
         await db.dispose()
-    print(plain(settings.pembina_language, "cli.migrated", url=settings.database_url))
+    print(plain(settings.pembina_language, "cli.migrated", url=shown_url(settings.database_url)))
     return 0
 
 
