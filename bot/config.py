@@ -122,6 +122,24 @@ class Settings(BaseSettings):
         return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
+class _LanguageOnly(BaseSettings):
+    """Just PEMBINA_LANGUAGE, read before the other settings are checked: ``--help`` and
+    argument errors speak the operator's language even when another setting is wrong."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    pembina_language: str = "id"
+
+
+def cli_language() -> str:
+    """The language the command line speaks (``id`` unless PEMBINA_LANGUAGE says ``en``)."""
+    try:
+        language = _LanguageOnly().pembina_language.strip().lower()
+    except ValidationError:
+        return "id"
+    return language if language in ("id", "en") else "id"
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
 
