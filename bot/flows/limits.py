@@ -20,6 +20,13 @@ MAX_PAUSE_DAYS = 366  # reminders are paused for at most a year
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # any programme date outside these is a typo
 
 
+def small_number(text: str, digits: int = 6) -> int | None:
+    """A whole number of at most ``digits`` ASCII digits, else None: ``str.isdigit`` also
+    accepts "²" and "٣", which ``int`` refuses, and a 5000-digit number is nothing sensible
+    (``int`` refuses over 4300 digits)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
+
+
 def plausible_year(day: date) -> bool:
     """Whether ``day`` could be a programme date at all (and leaves room for date sums)."""
     return FIRST_YEAR <= day.year <= LAST_YEAR

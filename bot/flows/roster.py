@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot import timezones
+from bot.flows import limits
 from bot.flows.nip import clean_nip, nip_problem
 from bot.flows.visible import visible_or_empty
 from bot.i18n import LANGUAGES
@@ -104,7 +105,7 @@ def _row_problems(
     supervisor = _optional(row.get("supervisor_nip"))
     mentor = _optional(row.get("mentor_nip"))
     capacity_raw = _optional(row.get("capacity"))
-    capacity = int(capacity_raw) if capacity_raw and capacity_raw.isdigit() else None
+    capacity = limits.small_number(capacity_raw or "")
     if capacity_raw and (capacity is None or not 1 <= capacity <= MAX_CAPACITY):
         problems.append(("capacity", {"value": capacity_raw, "max": str(MAX_CAPACITY)}))
     if problems or isinstance(roles, tuple):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.flows import limits, programmes
 from bot.flows.programmes import NewProgramme
+from bot.flows.roster import parse_roster
 from bot.flows.services import Services
 from bot.telegram_double import TelegramDouble
 from storage import conversations, reflections
@@ -104,3 +107,10 @@ async def test_programme_dates_outside_plausible_years_are_refused(svc: Services
         "dates_years",
         {"first_year": str(limits.FIRST_YEAR), "last_year": str(limits.LAST_YEAR)},
     ) in created.problems
+
+
+@pytest.mark.parametrize("capacity", ["²", "٣", "9" * 5000, "-1", "21"])
+def test_roster_capacity_is_read_without_a_crash(capacity: str) -> None:
+    """``str.isdigit`` says yes to "²" and to 5000 digits; ``int`` then raised."""
+    text = f"nip,name,role,capacity\n198209142008012003,Rina,mentor,{capacity}\n"
+    assert [(e.line, e.key) for e in parse_roster(text).errors] == [(2, "capacity")]
