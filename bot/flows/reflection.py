@@ -219,10 +219,10 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
             )
         question = programme.questions[index]
         cleaned = visible_or_empty(text)
-        if mode is Mode.MORE:
-            cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
         if not cleaned:
             return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.empty")
+        if mode is Mode.MORE:
+            cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
         if len(cleaned) > MAX_ANSWER:
             return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.too_long")
         minutes = None
