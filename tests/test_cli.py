@@ -103,7 +103,7 @@ def test_help_of_every_command(tmp_path: Path) -> None:
     ):
         result = _pembina(tmp_path, *args)
         assert result.returncode == 0
-        assert "usage: pembina" in result.stdout
+        assert "cara pakai: pembina" in result.stdout  # PEMBINA_LANGUAGE defaults to id
 
 
 async def test_roster_import_asks_telegram_for_the_username(tmp_path: Path) -> None:

@@ -40,6 +40,13 @@ async def pending(svc: Services, viewer: Viewer) -> list[JoinRequest] | None:
         return await join_requests.pending_requests(conn)
 
 
+async def waiting_for(svc: Services, telegram_id: int) -> JoinRequest | None:
+    """The applicant's own request still waiting for a coordinator, if any: a guest who
+    asked to join is told their request is pending, not that they are unregistered."""
+    async with svc.db.read() as conn:
+        return await join_requests.pending_for_telegram(conn, telegram_id)
+
+
 async def decide(
     svc: Services, viewer: Viewer, request_id: int, *, approve: bool, role: str | None = None
 ) -> Decision:

@@ -16,12 +16,13 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows import weeks
+from bot.flows import limits, weeks
 from bot.flows.buttons import Button, Keyboard, to_json
 from bot.flows.hours import format_minutes, parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from bot.flows.templates import HOURS, question_text
+from bot.flows.visible import visible_or_empty
 from bot.i18n import escape, t
 from bot.text_split import split_text
 from storage import conversations, outbox, pairings, people, programmes, reflections
@@ -269,8 +270,8 @@ async def answer(
                 Show.SUMMARY, reflection, programme, problem="reflect.problem.use_buttons"
             )
         question = programme.questions[index]
-        cleaned = text.strip()
-        if mode is Mode.MORE:
+        cleaned = visible_or_empty(text)
+        if mode is Mode.MORE and cleaned:
             cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
         cleaned, minutes, problem = _check(programme, index, cleaned)
         if problem is not None:
@@ -296,7 +297,7 @@ async def answer(
 
 def _check(programme: Programme, index: int, text: str) -> tuple[str, int | None, str | None]:
     """An answer to question ``index`` as stored (text, minutes), or the problem with it."""
-    cleaned = text.strip()
+    cleaned = visible_or_empty(text)
     if not cleaned:
         return cleaned, None, "reflect.problem.empty"
     if len(cleaned) > MAX_ANSWER:
@@ -304,7 +305,11 @@ def _check(programme: Programme, index: int, text: str) -> tuple[str, int | None
     if programme.questions[index].get("kind") != HOURS:
         return cleaned, None, None
     minutes = parse_minutes(cleaned)
-    return cleaned, minutes, None if minutes is not None else "reflect.problem.hours"
+    if minutes is None:
+        return cleaned, None, "reflect.problem.hours"
+    if not 0 < minutes <= limits.MAX_WEEK_MINUTES:
+        return cleaned, None, "reflect.problem.hours_range"
+    return cleaned, minutes, None
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from bot.flows.buttons import Button, to_json
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip, nip_problem
 from bot.flows.services import Services
+from bot.flows.visible import visible_or_empty
 from bot.i18n import t
 from storage import conversations, join_requests, outbox, people
 from storage.models import JoinRequest
@@ -85,7 +86,7 @@ async def begin(svc: Services, viewer: Viewer) -> Result:
 
 
 def _check_name(text: str) -> tuple[str, str | None]:
-    name = " ".join(text.split())
+    name = " ".join(visible_or_empty(text).split())
     if len(name) < NAME_MIN:
         return name, "register.problem.name_short"
     if len(name) > NAME_MAX:
@@ -96,7 +97,7 @@ def _check_name(text: str) -> tuple[str, str | None]:
 
 
 def _check_unit(text: str) -> tuple[str, str | None]:
-    unit = " ".join(text.split())
+    unit = " ".join(visible_or_empty(text).split())
     if len(unit) < UNIT_MIN:
         return unit, "register.problem.unit_short"
     if len(unit) > UNIT_MAX:

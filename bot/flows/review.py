@@ -20,6 +20,7 @@ from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import send_to_mentor, week_label
 from bot.flows.services import Services
+from bot.flows.visible import visible_or_empty
 from bot.i18n import t
 from storage import conversations, pairings, people, programmes, reflections
 from storage.models import Conversation, Person, Programme, Reflection
@@ -148,7 +149,7 @@ async def comment_text(svc: Services, viewer: Viewer, text: str) -> Outcome:
     While an earlier text waits for the mentor's yes (:func:`hold`), a new message means
     they moved on: the dialogue closes and nothing is sent.
     """
-    cleaned = text.strip()
+    cleaned = visible_or_empty(text)
     async with svc.db.write() as conn:
         conv = await conversations.get_conversation(conn, viewer.telegram_id)
         if conv is None or conv.flow != FLOW:
@@ -169,7 +170,7 @@ async def hold(svc: Services, viewer: Viewer, text: str) -> Outcome:
 
     A second stale text (the question was never answered) closes the dialogue unsent.
     """
-    cleaned = text.strip()
+    cleaned = visible_or_empty(text)
     async with svc.db.write() as conn:
         conv = await conversations.get_conversation(conn, viewer.telegram_id)
         if conv is None or conv.flow != FLOW:

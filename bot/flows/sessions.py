@@ -13,19 +13,18 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows import recipients, weeks
+from bot.flows import limits, recipients, weeks
 from bot.flows.buttons import Button
 from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
+from bot.flows.visible import visible_or_empty
 from bot.i18n import t
 from storage import conversations, pairings, people, programmes, sessions
 from storage.models import MentoringSession, Pairing, Person
 
 FLOW = "session"
 RATING_FLOW = "rating"
-MAX_SESSION_MINUTES = 8 * 60
-MAX_DAYS_BACK = 60
 MODES = ("online", "offline")
 
 
@@ -137,7 +136,7 @@ async def answer(
                 return Screen(Show.PROBLEM, step, "session.problem.day")
             if (
                 day > today
-                or day < today - timedelta(days=MAX_DAYS_BACK)
+                or day < today - timedelta(days=limits.MAX_SESSION_DAYS_BACK)
                 or day < programme.starts_on
             ):
                 return Screen(Show.PROBLEM, step, "session.problem.day_range")
@@ -145,12 +144,14 @@ async def answer(
             nxt = Step.MINUTES
         elif step is Step.MINUTES:
             minutes = parse_minutes(text or "")
-            if minutes is None or minutes > MAX_SESSION_MINUTES:
+            if minutes is None:
                 return Screen(Show.PROBLEM, step, "session.problem.minutes")
+            if not 0 < minutes <= limits.MAX_SESSION_MINUTES:
+                return Screen(Show.PROBLEM, step, "session.problem.minutes_range")
             data["minutes"] = minutes
             nxt = Step.TOPIC
         elif step is Step.TOPIC:
-            topic = " ".join((text or "").split())
+            topic = " ".join(visible_or_empty(text or "").split())
             if not 3 <= len(topic) <= 500:
                 return Screen(Show.PROBLEM, step, "session.problem.topic")
             data["topic"] = topic
@@ -277,7 +278,8 @@ async def note(svc: Services, viewer: Viewer, text: str | None) -> Screen:
             return Screen(Show.INVALID)
         session = await sessions.get_session(conn, int(conv.data["session_id"]))
         assert session is not None
-        if text is not None:
-            await sessions.rate(conn, session.id, session.rating or 0, text.strip()[:1000])
+        note_text = visible_or_empty(text or "")
+        if note_text:
+            await sessions.rate(conn, session.id, session.rating or 0, note_text[:1000])
         await conversations.clear_conversation(conn, viewer.telegram_id)
     return Screen(Show.NOTE_SAVED)

@@ -21,11 +21,11 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot import callbacks, menus
-from bot.flows import dialogue, preferences, reachability
+from bot.flows import dialogue, join_requests, preferences, reachability
 from bot.flows.buttons import Keyboard
 from bot.flows.identity import Viewer, who
 from bot.handlers.context import Context
-from bot.i18n import t
+from bot.i18n import Html, t
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,15 @@ async def viewer_of(update: Update, context: Context) -> Viewer:
     if viewer.person is not None and viewer.person.status == reachability.UNREACHABLE:
         await reachability.seen_again(context.svc, viewer.person)  # they unblocked the bot
     return viewer
+
+
+async def stranger_hint(context: Context, viewer: Viewer) -> Html:
+    """What someone the bot does not know is told: their join request is pending, or how
+    to join (an invite link or /start)."""
+    request = await join_requests.waiting_for(context.svc, viewer.telegram_id)
+    if request is not None:
+        return t(viewer.language, "register.already_pending", nip=request.nip)
+    return t(viewer.language, "common.stranger_hint")
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

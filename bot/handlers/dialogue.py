@@ -9,7 +9,7 @@ from telegram import Update
 from bot.flows import dialogue, registration
 from bot.flows.identity import Viewer
 from bot.handlers import programme_wizard, reflect, register, review, sessions
-from bot.handlers.common import say, viewer_of
+from bot.handlers.common import say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
 from storage.models import Conversation
@@ -47,9 +47,10 @@ async def on_text(update: Update, context: Context) -> None:
     answer = TEXT_ANSWERS.get(conv.flow if conv else "")
     if answer is not None:
         await answer(update, context, viewer, message.text)
+    elif viewer.known:
+        await say(update, t(viewer.language, "common.unknown_text"))
     else:
-        key = "common.unknown_text" if viewer.known else "common.stranger_hint"
-        await say(update, t(viewer.language, key))
+        await say(update, await stranger_hint(context, viewer))
 
 
 async def on_other(update: Update, context: Context) -> None:
@@ -68,11 +69,10 @@ async def on_other(update: Update, context: Context) -> None:
         await reflect.on_media(update, context, viewer, message)
     elif flow == "review":
         await review.on_other(update, context, viewer)
-    elif flow in ("session", "rating", "newprog"):
+    elif flow in ("session", "rating", "newprog") or viewer.known:
         await say(update, t(viewer.language, "common.text_only"))
     else:
-        key = "common.text_only" if viewer.known else "common.stranger_hint"
-        await say(update, t(viewer.language, key))
+        await say(update, await stranger_hint(context, viewer))
 
 
 async def on_edit(update: Update, context: Context) -> None:

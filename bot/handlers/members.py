@@ -7,7 +7,7 @@ from telegram import Update
 from bot import menus, timezones
 from bot.flows import coordination
 from bot.flows.coordination import Invited
-from bot.handlers.common import roles_text, say, viewer_of
+from bot.handlers.common import roles_text, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -32,8 +32,10 @@ async def show_profile(update: Update, context: Context) -> None:
     lang = viewer.language
     person = viewer.person
     if person is None:
-        key = "profile.admin" if viewer.is_admin else "common.stranger_hint"
-        await say(update, t(lang, key))
+        text = (
+            t(lang, "profile.admin") if viewer.is_admin else await stranger_hint(context, viewer)
+        )
+        await say(update, text)
         return
     none = t(lang, "profile.none")
     await say(

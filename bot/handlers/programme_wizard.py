@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks
-from bot.flows import dialogue
+from bot.flows import dialogue, limits
 from bot.flows import programme_wizard as wizard
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
@@ -78,7 +78,7 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     else:
         text = t(lang, f"wizard.ask_{screen.step.value}")
     if screen.problem:
-        text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+        text = Html(f"{t(lang, screen.problem, **limits.SHOWN)}\n\n{text}")
     await say(update, text, _buttons(viewer, screen))
 
 

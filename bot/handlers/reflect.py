@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot import callbacks
-from bot.flows import dialogue, reflection
+from bot.flows import dialogue, limits, reflection
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import Screen, Show
@@ -96,7 +96,7 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     if screen.show is Show.QUESTION:
         text = _question(viewer, screen)
         if screen.problem:
-            text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+            text = Html(f"{t(lang, screen.problem, **limits.SHOWN)}\n\n{text}")
         await say(update, text)
     elif screen.show is Show.MORE:
         await say(

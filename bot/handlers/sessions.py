@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks
-from bot.flows import dialogue, sessions
+from bot.flows import dialogue, limits, sessions
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.sessions import Screen, Show, Step
@@ -38,7 +38,7 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     if screen.show in (Show.ASK, Show.PROBLEM) and screen.step is not None:
         text = t(lang, f"session.ask_{screen.step.value}")
         if screen.problem:
-            text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+            text = Html(f"{t(lang, screen.problem, **limits.SHOWN)}\n\n{text}")
         await say(update, text, _buttons(viewer, screen.step))
     elif screen.show is Show.CHOOSE:
         buttons = [
