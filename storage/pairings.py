@@ -28,6 +28,7 @@ def _to_pairing(row: Mapping[str, Any]) -> Pairing:
         responded_at=row["responded_at"],
         ended_at=row["ended_at"],
         end_requested_by_id=row["end_requested_by_id"],
+        end_reason=row["end_reason"],
     )
 
 
@@ -118,10 +119,18 @@ async def history(conn: AsyncConnection) -> frozenset[tuple[int, int]]:
 
 
 async def set_status(
-    conn: AsyncConnection, pairing_id: int, *, status: str, now: datetime, expect: tuple[str, ...]
+    conn: AsyncConnection,
+    pairing_id: int,
+    *,
+    status: str,
+    now: datetime,
+    expect: tuple[str, ...],
+    end_reason: str | None = None,
 ) -> bool:
     """Move a pairing on; False if it was no longer in one of ``expect`` (a stale button)."""
     values: dict[str, Any] = {"status": status}
+    if end_reason is not None:
+        values["end_reason"] = end_reason
     if status in (ACTIVE, DECLINED, EXPIRED):
         values["responded_at"] = now
     if status == ENDED:
@@ -134,9 +143,21 @@ async def set_status(
     return result.rowcount == 1
 
 
-async def request_end(conn: AsyncConnection, pairing_id: int, person_id: int) -> None:
+async def request_end(conn: AsyncConnection, pairing_id: int, person_id: int, reason: str) -> None:
+    """A party asks to end, for ``reason``; a coordinator decides."""
     await conn.execute(
-        update(pairings).where(pairings.c.id == pairing_id).values(end_requested_by_id=person_id)
+        update(pairings)
+        .where(pairings.c.id == pairing_id)
+        .values(end_requested_by_id=person_id, end_reason=reason)
+    )
+
+
+async def clear_end_request(conn: AsyncConnection, pairing_id: int) -> None:
+    """The coordinator keeps the pairing: the request and its reason are dropped."""
+    await conn.execute(
+        update(pairings)
+        .where(pairings.c.id == pairing_id)
+        .values(end_requested_by_id=None, end_reason=None)
     )
 
 
