@@ -41,7 +41,10 @@ async def create_pairing(
     status: str,
     reason: str,
     now: datetime,
+    clock_started: bool = True,
 ) -> Pairing:
+    """A new pairing; an offer whose mentor cannot be reached yet has no ``offered_at``,
+    so its answer window (and expiry) starts only when it reaches them."""
     result = await conn.execute(
         insert(pairings).values(
             programme_id=programme_id,
@@ -49,7 +52,7 @@ async def create_pairing(
             mentee_id=mentee_id,
             status=status,
             reason=reason,
-            offered_at=now,
+            offered_at=now if clock_started else None,
             responded_at=now if status == ACTIVE else None,
             created_at=now,
         )
@@ -164,3 +167,22 @@ async def clear_end_request(conn: AsyncConnection, pairing_id: int) -> None:
 async def expired_offers(conn: AsyncConnection, now: datetime) -> list[Pairing]:
     """Offers older than their programme's answer window (checked by the caller)."""
     return await _list(conn, pairings.c.status == OFFERED, pairings.c.offered_at < now)
+
+
+async def start_waiting_offers(
+    conn: AsyncConnection, mentor_id: int, now: datetime
+) -> list[Pairing]:
+    """Open offers to this mentor that never reached them: their window starts now."""
+    waiting = await _list(
+        conn,
+        pairings.c.mentor_id == mentor_id,
+        pairings.c.status == OFFERED,
+        pairings.c.offered_at.is_(None),
+    )
+    if waiting:
+        await conn.execute(
+            update(pairings)
+            .where(pairings.c.id.in_([p.id for p in waiting]))
+            .values(offered_at=now)
+        )
+    return await _list(conn, pairings.c.id.in_([p.id for p in waiting])) if waiting else []

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows.identity import Viewer
+from bot.flows.pairing import deliver_waiting_offers
 from bot.flows.registration import ROLES_ON_APPROVAL, RosterMatch, roster_match
 from bot.flows.services import Services
 from bot.i18n import t
@@ -117,7 +118,10 @@ async def _person_for(
         await people.update_person(conn, existing.id, now, telegram_id=request.telegram_id)
         if role not in existing.roles:
             await people.set_roles(conn, existing.id, existing.roles | {role})
-        return await people.get_person(conn, existing.id)
+        bound = await people.get_person(conn, existing.id)
+        assert bound is not None
+        await deliver_waiting_offers(conn, bound, now)
+        return bound
     saved = await prefs.get_prefs(conn, request.telegram_id)
     person_id = await people.insert_person(
         conn,

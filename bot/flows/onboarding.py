@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.flows.pairing import deliver_waiting_offers
 from bot.flows.services import Services
 from storage import conversations, invites, join_requests, people
 from storage.models import Person
@@ -26,6 +27,7 @@ class Redeemed(StrEnum):
 class RedeemResult:
     outcome: Redeemed
     person: Person | None = None
+    offers: int = 0  # mentoring offers that waited for this person and are sent now
 
 
 async def redeem_invite(svc: Services, code: str, telegram_id: int) -> RedeemResult:
@@ -59,4 +61,8 @@ async def redeem_invite(svc: Services, code: str, telegram_id: int) -> RedeemRes
                 conn, pending.id, status="withdrawn", decided_by=telegram_id, now=now
             )
         joined = await people.get_person(conn, target.id)
-    return RedeemResult(Redeemed.JOINED, joined)
+        assert joined is not None
+        offers = await deliver_waiting_offers(conn, joined, now)
+    if offers:
+        svc.outbox_wake()
+    return RedeemResult(Redeemed.JOINED, joined, offers)

@@ -44,6 +44,11 @@ class Plan:
     proposals: list[Proposal] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
     people: dict[int, Person] = field(default_factory=dict)
+    waiting: list[Proposal] = field(default_factory=list)  # offered, mentor not on Telegram yet
+
+    def reachable(self, proposal: Proposal) -> bool:
+        """Whether the offer can reach the mentor now (they have joined on Telegram)."""
+        return self.people[proposal.mentor_id].telegram_id is not None
 
 
 async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | None = None) -> Plan:
@@ -109,8 +114,22 @@ async def _offer(
         status=pairings.OFFERED,
         reason=",".join(reasons),
         now=now,
+        clock_started=mentor.telegram_id is not None,
     )
-    await recipients.tell(
+    await _send_offer(conn, pairing, programme, mentor, mentee, now)
+    return pairing
+
+
+async def _send_offer(
+    conn: AsyncConnection,
+    pairing: Pairing,
+    programme: Programme,
+    mentor: Person,
+    mentee: Person,
+    now: datetime,
+) -> bool:
+    """Queue the offer with its buttons; nothing (False) while the mentor has not joined."""
+    return await recipients.tell(
         conn,
         mentor,
         dedup=f"pair:{pairing.id}:offer",
@@ -125,7 +144,19 @@ async def _offer(
         ),
         buttons=lambda lang: offer_buttons(lang, pairing.id),
     )
-    return pairing
+
+
+async def deliver_waiting_offers(conn: AsyncConnection, mentor: Person, now: datetime) -> int:
+    """A mentor just joined: offers made before are sent now and their answer window
+    starts now (not when the coordinator pressed the button). Returns how many."""
+    waiting = await pairings.start_waiting_offers(conn, mentor.id, now)
+    for pairing in waiting:
+        programme = await programmes.get_programme(conn, pairing.programme_id)
+        mentee = await people.get_person(conn, pairing.mentee_id)
+        assert programme is not None
+        assert mentee is not None
+        await _send_offer(conn, pairing, programme, mentor, mentee, now)
+    return len(waiting)
 
 
 async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> Plan | None:
@@ -138,6 +169,7 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
     now = svc.clock.now()
     async with svc.db.write() as conn:
         plan = await _plan(conn, programme)
+        plan.waiting = [p for p in plan.proposals if not plan.reachable(p)]
         for proposal in plan.proposals:
             await _offer(
                 conn,
@@ -443,6 +475,7 @@ async def request_mentor(svc: Services, viewer: Viewer) -> bool:
 
 class ByHand(StrEnum):
     OFFERED = "offered"
+    WAITING = "waiting"  # offered, but the mentor has not joined: it is sent when they do
     ENDED = "ended"
     KEPT = "kept"
     NOT_ALLOWED = "not_allowed"
@@ -476,7 +509,7 @@ async def pair_by_hand(
             return ByHand.AT_CAPACITY
         await _offer(conn, programme, mentor, mentee, ("manual",), now)
     svc.outbox_wake()
-    return ByHand.OFFERED
+    return ByHand.OFFERED if mentor.telegram_id is not None else ByHand.WAITING
 
 
 async def end_pairing(

@@ -216,6 +216,8 @@ def _plan_text(lang: str, plan: pairing.Plan) -> Html:
     ]
     for proposal in plan.proposals:
         reasons = ", ".join(t(lang, f"match.reason.{r}") for r in proposal.reasons)
+        if not plan.reachable(proposal):
+            reasons += f" · {t(lang, 'match.not_joined')}"
         lines.append(
             t(
                 lang,
@@ -260,4 +262,30 @@ async def on_match_button(update: Update, context: Context) -> None:
         await query.answer(t(lang, "common.not_allowed"), show_alert=True)
         return
     await query.answer()
-    await edit(query, t(lang, "match.applied", count=len(plan.proposals)))
+    await edit(query, _applied_text(lang, plan))
+
+
+def _applied_text(lang: str, plan: pairing.Plan) -> Html:
+    """How many offers went out, and which wait for mentors who have not joined yet."""
+    sent = len(plan.proposals) - len(plan.waiting)
+    lines: list[str] = [t(lang, "match.applied", count=sent)]
+    if plan.waiting:
+        lines += [
+            "",
+            t(
+                lang,
+                "match.applied_waiting",
+                count=len(plan.waiting),
+                hours=plan.programme.offer_hours,
+            ),
+        ]
+        lines += [
+            t(
+                lang,
+                "match.waiting_line",
+                mentor=plan.people[p.mentor_id].name,
+                mentee=plan.people[p.mentee_id].name,
+            )
+            for p in plan.waiting
+        ]
+    return Html("\n".join(lines))
