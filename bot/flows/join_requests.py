@@ -48,10 +48,9 @@ async def pending_cards(
     """Waiting requests with what the roster says about their NIP (for the warnings)."""
     if not viewer.is_coordinator:
         return None
-    now = svc.clock.now()
     async with svc.db.read() as conn:
         waiting = await join_requests.pending_requests(conn)
-        return [(r, await roster_match(conn, r.nip, now)) for r in waiting]
+        return [(r, await roster_match(conn, r.nip)) for r in waiting]
 
 
 async def decide(
@@ -88,7 +87,7 @@ async def decide(
             return Decision(Decided.REJECTED, request)
         assert role is not None
         if not force:
-            match = await roster_match(conn, request.nip, now)
+            match = await roster_match(conn, request.nip)
             if match.invite_open:
                 return Decision(Decided.INVITE_OPEN, request, match.person)
         person = await _person_for(svc, conn, request, role, now)

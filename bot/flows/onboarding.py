@@ -63,6 +63,6 @@ async def redeem_invite(svc: Services, code: str, telegram_id: int) -> RedeemRes
         joined = await people.get_person(conn, target.id)
         assert joined is not None
         offers = await deliver_waiting_offers(conn, joined, now)
-    if offers:
-        svc.outbox_wake()
+    # The outbox is not woken here: the welcome that announces the offers goes first, and
+    # the handler wakes the sender after it (see ``bot.handlers.start``).
     return RedeemResult(Redeemed.JOINED, joined, offers)

@@ -47,8 +47,13 @@ class Plan:
     waiting: list[Proposal] = field(default_factory=list)  # offered, mentor not on Telegram yet
 
     def reachable(self, proposal: Proposal) -> bool:
-        """Whether the offer can reach the mentor now (they have joined on Telegram)."""
-        return self.people[proposal.mentor_id].telegram_id is not None
+        """Whether the offer can reach the mentor now."""
+        return reachable(self.people[proposal.mentor_id])
+
+
+def reachable(person: Person) -> bool:
+    """On Telegram and not refused by it (blocked the bot): a message would arrive."""
+    return person.telegram_id is not None and person.status != "unreachable"
 
 
 async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | None = None) -> Plan:
@@ -114,7 +119,7 @@ async def _offer(
         status=pairings.OFFERED,
         reason=",".join(reasons),
         now=now,
-        clock_started=mentor.telegram_id is not None,
+        clock_started=reachable(mentor),
     )
     await _send_offer(conn, pairing, programme, mentor, mentee, now)
     return pairing
@@ -128,7 +133,10 @@ async def _send_offer(
     mentee: Person,
     now: datetime,
 ) -> bool:
-    """Queue the offer with its buttons; nothing (False) while the mentor has not joined."""
+    """Queue the offer with its buttons; nothing (False) while it cannot reach the mentor
+    (then :func:`deliver_waiting_offers` sends it when they join or come back)."""
+    if not reachable(mentor):
+        return False
     return await recipients.tell(
         conn,
         mentor,
@@ -147,8 +155,9 @@ async def _send_offer(
 
 
 async def deliver_waiting_offers(conn: AsyncConnection, mentor: Person, now: datetime) -> int:
-    """A mentor just joined: offers made before are sent now and their answer window
-    starts now (not when the coordinator pressed the button). Returns how many."""
+    """A mentor just joined (or unblocked the bot): offers made while they could not be
+    reached are sent now and their answer window starts now, not when the coordinator
+    pressed the button. Returns how many."""
     waiting = await pairings.start_waiting_offers(conn, mentor.id, now)
     for pairing in waiting:
         programme = await programmes.get_programme(conn, pairing.programme_id)
@@ -231,7 +240,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
             await recipients.tell_coordinators(
                 svc,
                 conn,
-                "pair.declined_coordinator",
+                _next_key("pair.declined_coordinator", nxt),
                 f"pair:{pairing.id}:declined",
                 now,
                 mentor=viewer.person.name,
@@ -250,6 +259,11 @@ async def _forward_waiting(
     for reflection in await reflections.of_person(conn, mentee.id, programme.id):
         if reflection.status == reflections.SUBMITTED:
             await send_to_mentor(conn, mentor, mentee, programme, reflection, now=now, again=True)
+
+
+def _next_key(key: str, nxt: Person | None) -> str:
+    """The coordinators' notice, saying so when the next mentor cannot be reached yet."""
+    return f"{key}_waiting" if nxt is not None and not reachable(nxt) else key
 
 
 async def _reoffer(
@@ -288,7 +302,7 @@ async def expire_offers(svc: Services) -> int:
             await recipients.tell_coordinators(
                 svc,
                 conn,
-                "pair.expired_coordinator",
+                _next_key("pair.expired_coordinator", nxt),
                 f"pair:{pairing.id}:expired",
                 now,
                 mentor=mentor.name,
@@ -509,7 +523,7 @@ async def pair_by_hand(
             return ByHand.AT_CAPACITY
         await _offer(conn, programme, mentor, mentee, ("manual",), now)
     svc.outbox_wake()
-    return ByHand.OFFERED if mentor.telegram_id is not None else ByHand.WAITING
+    return ByHand.OFFERED if reachable(mentor) else ByHand.WAITING
 
 
 async def end_pairing(

@@ -7,7 +7,6 @@ or a crash resumes at the same step. Coordinators decide in :mod:`bot.flows.join
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -192,12 +191,12 @@ class RosterMatch:
     invite_open: bool = False
 
 
-async def roster_match(conn: AsyncConnection, nip: str, now: datetime) -> RosterMatch:
+async def roster_match(conn: AsyncConnection, nip: str) -> RosterMatch:
     person = await people.get_person_by_nip(conn, nip)
     if person is None:
         return RosterMatch()
-    open_invite = await invites.open_invite_for(conn, person.id, now)
-    return RosterMatch(person, open_invite is not None and person.telegram_id is None)
+    unused = person.telegram_id is None and await invites.has_unused_invite(conn, person.id)
+    return RosterMatch(person, unused)
 
 
 def request_card(language: str, request: JoinRequest, match: RosterMatch) -> str:
@@ -227,7 +226,7 @@ async def confirm(svc: Services, viewer: Viewer) -> Result:
             now=now,
         )
         await conversations.clear_conversation(conn, viewer.telegram_id)
-        match = await roster_match(conn, request.nip, now)
+        match = await roster_match(conn, request.nip)
         notified = 0
         for who in await recipients.coordinators(svc, conn):
             text = request_card(who.language, request, match)

@@ -3,6 +3,8 @@ approval, and a coordinator can undo a wrong link so the real person's invite wo
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.telegram_double import TelegramDouble
 from storage import people
 from tests.e2e.conftest import BotUnderTest
@@ -82,3 +84,22 @@ async def test_a_guest_with_a_roster_nip_needs_a_warned_choice_and_can_be_unlink
     await budi.send_text(f"/unlink {BUDI_NIP}")
     await budi.next_message()
     assert await _budi_account(bot) == IDS["Budi Santoso"]
+
+
+async def test_an_expired_unused_invite_still_needs_the_warned_choice(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    codes = await bot.import_demo_roster()
+    siti = double.user(IDS["Siti Rahmawati"], first_name="Siti")
+    await siti.send_text(f"/start {codes['Siti Rahmawati']}")
+    await siti.next_message()
+    bot.clock.advance(timedelta(days=40))  # Budi's link expired unused
+
+    guest = double.user(778, first_name="Tamu")
+    await _register(guest, BUDI_NIP, "Tamu Lain", "Bidang Mutasi")
+    card = await siti.next_message()
+    assert "belum memakai tautan undangannya sendiri" in card.text
+    await siti.press(card, "✅ Mentor")
+    await double.settle()
+    assert await _budi_account(bot) is None
+    assert "Belum dihubungkan" in siti.current(card).text

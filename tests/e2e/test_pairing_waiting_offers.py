@@ -38,7 +38,7 @@ async def test_offers_wait_for_a_mentor_who_has_not_joined(
     await siti.send_text(f"/match {PROGRAMME}")
     preview = await siti.next_message()
     maria_line = next(line for line in preview.text.splitlines() if "Maria Kogoya" in line)
-    assert "mentor belum bergabung" in maria_line
+    assert "mentor belum dapat dihubungi" in maria_line
     await siti.press(preview, 0)
     await bot.drained()
     applied = siti.current(preview).text
