@@ -489,7 +489,7 @@ async def request_mentor(svc: Services, viewer: Viewer) -> bool:
 
 class ByHand(StrEnum):
     OFFERED = "offered"
-    WAITING = "waiting"  # offered, but the mentor has not joined: it is sent when they do
+    WAITING = "waiting"  # offered, but it cannot reach the mentor yet: sent when it can
     ENDED = "ended"
     KEPT = "kept"
     NOT_ALLOWED = "not_allowed"
