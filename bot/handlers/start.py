@@ -68,6 +68,8 @@ async def start(update: Update, context: Context) -> None:
             await _greet(update, context, viewer, result.offers)
             if result.offers:
                 context.svc.outbox_wake()  # the waiting offers, after the welcome
+        elif result.outcome is Redeemed.TAKEN:
+            await say(update, t(viewer.language, "start.invite_taken"))
         elif result.outcome is Redeemed.ACCOUNT_TAKEN and result.person is not None:
             await say(update, t(viewer.language, "start.account_taken", name=result.person.name))
         else:

@@ -59,7 +59,11 @@ async def test_a_guest_with_a_roster_nip_needs_a_warned_choice_and_can_be_unlink
     assert await _budi_account(bot) == 777
     budi = double.user(IDS["Budi Santoso"], first_name="Budi")
     await budi.send_text(f"/start {codes['Budi Santoso']}")
-    assert "sudah dipakai" in (await budi.next_message()).text
+    assert "sudah terhubung ke akun Telegram lain" in (await budi.next_message()).text
+    await bot.drained()
+    alarm = siti.unread()[-1].text
+    assert "tautan undangan pribadi Budi Santoso yang belum pernah dipakai" in alarm
+    assert f"/unlink {BUDI_NIP}" in alarm
 
     # Unlinking frees Budi's entry (in Indonesian too); his own invite then works.
     await siti.send_text("/lepas")
