@@ -169,16 +169,21 @@ async def expired_offers(conn: AsyncConnection, now: datetime) -> list[Pairing]:
     return await _list(conn, pairings.c.status == OFFERED, pairings.c.offered_at < now)
 
 
-async def start_waiting_offers(
-    conn: AsyncConnection, mentor_id: int, now: datetime
-) -> list[Pairing]:
-    """Open offers to this mentor that never reached them: their window starts now."""
-    waiting = await _list(
+async def waiting_offers(conn: AsyncConnection, mentor_id: int) -> list[Pairing]:
+    """Open offers to this mentor that have not reached them yet (no ``offered_at``)."""
+    return await _list(
         conn,
         pairings.c.mentor_id == mentor_id,
         pairings.c.status == OFFERED,
         pairings.c.offered_at.is_(None),
     )
+
+
+async def start_waiting_offers(
+    conn: AsyncConnection, mentor_id: int, now: datetime
+) -> list[Pairing]:
+    """Open offers to this mentor that never reached them: their window starts now."""
+    waiting = await waiting_offers(conn, mentor_id)
     if waiting:
         await conn.execute(
             update(pairings)

@@ -12,8 +12,8 @@ from bot.flows.identity import Viewer
 from bot.flows.pairing import deliver_waiting_offers
 from bot.flows.registration import ROLES_ON_APPROVAL, RosterMatch, roster_match
 from bot.flows.services import Services
-from bot.i18n import t
-from storage import join_requests, outbox, people, prefs
+from bot.i18n import Html, t
+from storage import join_requests, outbox, pairings, people, prefs
 from storage.models import JoinRequest, Person
 
 
@@ -101,7 +101,9 @@ async def decide(
             now=now,
             person_id=person.id,
         )
-        await _tell_applicant(conn, request, "join.approved_applicant", now, person)
+        offers = len(await pairings.waiting_offers(conn, person.id))
+        await _tell_applicant(conn, request, "join.approved_applicant", now, person, offers)
+        await deliver_waiting_offers(conn, person, now)  # after the welcome that names them
     svc.outbox_wake()
     return Decision(Decided.APPROVED, request, person)
 
@@ -117,10 +119,7 @@ async def _person_for(
         await people.update_person(conn, existing.id, now, telegram_id=request.telegram_id)
         if role not in existing.roles:
             await people.set_roles(conn, existing.id, existing.roles | {role})
-        bound = await people.get_person(conn, existing.id)
-        assert bound is not None
-        await deliver_waiting_offers(conn, bound, now)
-        return bound
+        return await people.get_person(conn, existing.id)
     saved = await prefs.get_prefs(conn, request.telegram_id)
     person_id = await people.insert_person(
         conn,
@@ -142,10 +141,13 @@ async def _tell_applicant(
     key: str,
     now: datetime,
     person: Person | None = None,
+    offers: int = 0,
 ) -> None:
     language = person.language if person else request.language
     role = next(iter(sorted(person.roles))) if person else ""
     text = t(language, key, name=request.name, role=t(language, f"role.{role}") if role else "")
+    if offers:
+        text = Html(f"{text}\n\n{t(language, 'start.offers_waiting', count=offers)}")
     await outbox.enqueue(
         conn,
         dedup_key=f"join:{request.id}:decision",

@@ -9,6 +9,7 @@ from bot.flows import pairing as pairing_flow
 from bot.telegram_double import TelegramDouble
 from storage import pairings, people
 from tests.e2e.conftest import BotUnderTest
+from tests.e2e.test_onboarding import _register
 from tests.e2e.world import IDS, PROGRAMME, create_programme
 
 YOHANES_NIP = "198011202005011004"
@@ -77,3 +78,31 @@ async def test_offers_wait_for_a_mentor_who_has_not_joined(
         accepted = await pairings.get_pairing(conn, started[0].id)
     assert accepted is not None
     assert accepted.status == "active"
+
+
+async def test_offers_follow_a_mentor_approved_through_a_join_request(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    codes = await bot.import_demo_roster()
+    siti = double.user(IDS["Siti Rahmawati"], first_name="Siti")
+    await siti.send_text(f"/start {codes['Siti Rahmawati']}")
+    await siti.next_message()
+    await create_programme(bot)
+    await siti.send_text(f"/match {PROGRAMME}")
+    await siti.press(await siti.next_message(), 0)
+    await bot.drained()
+    siti.unread()
+
+    # Yohanes lost his link and registers; the coordinator links him (warned) as mentor.
+    yohanes = double.user(IDS["Yohanes Wenda"], first_name="Yohanes")
+    await _register(yohanes, YOHANES_NIP, "Yohanes Wenda", "BKPSDM Kab. Jayapura")
+    card = await siti.next_message()
+    await siti.press(card, "✅ Mentor")
+    await double.settle()
+    await siti.press(siti.current(card), 0)
+    await bot.drained()
+    arrived = yohanes.unread()
+    assert "disetujui" in arrived[0].text
+    assert "Ada 2 permintaan mendampingi yang menunggu Anda" in arrived[0].text
+    assert len([m for m in arrived[1:] if m.buttons]) == 2
+    assert all(p.offered_at == bot.clock.now() for p in await _yohanes_offers(bot))
