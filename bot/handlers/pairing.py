@@ -138,10 +138,11 @@ async def _coordinator_end(context: Context, press: Press, pairing_id: int) -> N
         return
     original = query.message.text_html if isinstance(query.message, Message) else ""
     note = t(lang, "pair.stop_ask_reason")
+    card = original.removesuffix(f"\n\n{note}")  # the notice as first sent
     if action == "stop":
         await query.answer()
         buttons = pairing.end_reason_buttons(lang, pairing_id, decide=True)
-        await edit(query, Html(f"{original}\n\n{note}"), buttons)
+        await edit(query, Html(f"{card}\n\n{note}"), buttons)
         return
     if action == "keep":
         outcome = await pairing.keep_pairing(context.svc, viewer, pairing_id)
@@ -152,7 +153,6 @@ async def _coordinator_end(context: Context, press: Press, pairing_id: int) -> N
         done = "pair.ended_coordinator"
     if outcome in (pairing.ByHand.ENDED, pairing.ByHand.KEPT):
         await query.answer()
-        card = original.removesuffix(f"\n\n{note}")
         await edit(query, Html(f"{card}\n\n{t(lang, done)}"))
         return
     key = "common.not_allowed" if outcome is pairing.ByHand.NOT_ALLOWED else "pair.stale"
