@@ -146,6 +146,8 @@ def register_handlers(app: PembinaApp) -> None:
         "requests": join.list_requests,
         "people": members.show_people,
         "invite": members.invite,
+        "unlink": members.unlink,
+        "lepas": members.unlink,
         "mentor": pairing.show_mentor,
         "mentees": pairing.show_mentees,
         "programs": pairing.show_programmes,

@@ -19,6 +19,7 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
         "requests",
         "people",
         "invite",
+        "unlink",
     ),
 }
 

@@ -69,6 +69,17 @@ async def open_invite_for(conn: AsyncConnection, person_id: int, now: datetime) 
     return _to_invite(row) if row else None
 
 
+async def has_unused_invite(conn: AsyncConnection, person_id: int) -> bool:
+    """Whether this person was ever invited and has not used it (expired ones count: the
+    person was on the roster and invited, and never came)."""
+    row = await conn.execute(
+        select(invites.c.id)
+        .where(invites.c.person_id == person_id, invites.c.used_at.is_(None))
+        .limit(1)
+    )
+    return row.first() is not None
+
+
 async def mark_used(
     conn: AsyncConnection, invite_id: int, telegram_id: int, now: datetime
 ) -> bool:

@@ -143,6 +143,7 @@ class Pairing:
     responded_at: datetime | None = None
     ended_at: datetime | None = None
     end_requested_by_id: int | None = None
+    end_reason: str | None = None  # a key under ``pair.end_reason``
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +199,4 @@ class MentoringSession:
     confirmed_at: datetime | None
     rating: int | None = None
     rating_note: str | None = None
+    disputed_at: datetime | None = None

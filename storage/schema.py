@@ -116,6 +116,7 @@ pairings = Table(
     Column("responded_at", UTCDateTime),
     Column("ended_at", UTCDateTime),
     Column("end_requested_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("end_reason", String(32)),  # asked for, then decided (bot.flows.pairing)
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("mentor_id <> mentee_id", name="not_self"),
     Index("ix_pairings_programme_mentee", "programme_id", "mentee_id"),
@@ -181,6 +182,7 @@ mentoring_sessions = Table(
     Column("mode", String(16), nullable=False),
     Column("logged_by_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("confirmed_at", UTCDateTime),
+    Column("disputed_at", UTCDateTime),  # the other side said: not as logged; never JP
     Column("rating", Integer),
     Column("rating_note", Text),
     Column("created_at", UTCDateTime, nullable=False),

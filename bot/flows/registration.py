@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot import callbacks
 from bot.flows import recipients
 from bot.flows.buttons import Button, to_json
@@ -17,9 +19,9 @@ from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip, nip_problem
 from bot.flows.services import Services
 from bot.flows.visible import visible_or_empty
-from bot.i18n import t
-from storage import conversations, join_requests, outbox, people
-from storage.models import JoinRequest
+from bot.i18n import plain, t
+from storage import conversations, invites, join_requests, outbox, people
+from storage.models import JoinRequest, Person
 
 FLOW = "register"
 NAME_MIN, NAME_MAX = 3, 100
@@ -199,6 +201,50 @@ def decision_buttons(language: str, request_id: int) -> list[list[Button]]:
     ]
 
 
+def link_anyway_buttons(
+    language: str, request_id: int, role: str, roster_name: str
+) -> list[list[Button]]:
+    """The explicit, warned choice to link an applicant to a roster entry whose owner has
+    not used their invite; rejecting stays one press away."""
+    label = plain(
+        language,
+        "join.link_anyway",
+        roster_name=roster_name[:40],
+        role=plain(language, f"role.{role}"),
+    )
+    return [
+        [Button(label, callbacks.encode("jr", "force", request_id, role))],
+        [Button(t(language, "join.reject"), callbacks.encode("jr", "no", request_id))],
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterMatch:
+    """The roster entry a request's NIP names, and whether that person still holds an
+    unused invite (then the applicant is likely someone else using their NIP)."""
+
+    person: Person | None = None
+    invite_open: bool = False
+
+
+async def roster_match(conn: AsyncConnection, nip: str) -> RosterMatch:
+    person = await people.get_person_by_nip(conn, nip)
+    if person is None:
+        return RosterMatch()
+    unused = person.telegram_id is None and await invites.has_unused_invite(conn, person.id)
+    return RosterMatch(person, unused)
+
+
+def request_card(language: str, request: JoinRequest, match: RosterMatch) -> str:
+    """What a coordinator reads before deciding: the applicant, and a warning when the NIP
+    is someone's on the roster (stronger when that person has not used their invite)."""
+    values = {"name": request.name, "nip": request.nip, "unit": request.unit}
+    if match.person is None:
+        return t(language, "join.notify", **values)
+    key = "join.notify_invite_open" if match.invite_open else "join.notify_on_roster"
+    return t(language, key, roster_name=match.person.name, **values)
+
+
 async def confirm(svc: Services, viewer: Viewer) -> Result:
     """File the join request and queue a note with buttons to every coordinator."""
     now = svc.clock.now()
@@ -216,18 +262,10 @@ async def confirm(svc: Services, viewer: Viewer) -> Result:
             now=now,
         )
         await conversations.clear_conversation(conn, viewer.telegram_id)
-        on_roster = await people.get_person_by_nip(conn, request.nip)
+        match = await roster_match(conn, request.nip)
         notified = 0
         for who in await recipients.coordinators(svc, conn):
-            key = "join.notify_on_roster" if on_roster else "join.notify"
-            text = t(
-                who.language,
-                key,
-                name=request.name,
-                nip=request.nip,
-                unit=request.unit,
-                roster_name=on_roster.name if on_roster else "",
-            )
+            text = request_card(who.language, request, match)
             notified += await outbox.enqueue(
                 conn,
                 dedup_key=f"join:{request.id}:notify:{who.telegram_id}",

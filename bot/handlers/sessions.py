@@ -72,7 +72,7 @@ async def on_note(update: Update, context: Context, viewer: Viewer, text: str) -
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """``ss:who|day|mode|ok|rate|skip:...``"""
+    """``ss:who|day|mode|ok|no|rate|skip:...``"""
     press = await pressed(update, context)
     query, viewer = press.query, press.viewer
     lang = viewer.language
@@ -88,6 +88,8 @@ async def on_button(update: Update, context: Context) -> None:
         screen = await sessions.answer(svc, viewer, None, mode=press.text(0))
     elif action == "ok" and first is not None:
         screen = await sessions.confirm(svc, viewer, first)
+    elif action == "no" and first is not None:
+        screen = await sessions.dispute(svc, viewer, first)
     elif action == "rate" and first is not None:
         screen = await sessions.rate(svc, viewer, first, press.number(1) or 0)
     elif action == "skip":
@@ -99,8 +101,9 @@ async def on_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     await tell_left(update, context, viewer, before)
-    if screen.show is Show.CONFIRMED:
-        await edit(query, t(lang, "session.confirmed"))
+    if screen.show in (Show.CONFIRMED, Show.DISPUTED) and screen.session is not None:
+        which = sessions.describe(lang, screen.session)
+        await edit(query, Html(f"{which}\n\n{t(lang, f'session.{screen.show.value}')}"))
     elif screen.show is Show.RATED:
         skip = [[Button(t(lang, "session.skip_note"), callbacks.encode("ss", "skip"))]]
         await edit(query, t(lang, "session.ask_note"), skip)
