@@ -30,7 +30,7 @@ from bot.flows.identity import Viewer
 from bot.flows.progress import JP_TARGET, REFLECTED, MenteeProgress, progress_of
 from bot.flows.services import Services
 from bot.i18n import Html, plain, t
-from bot.text_split import split_text
+from bot.text_split import pack
 from storage import nudges, outbox, people, prefs, progress_facts
 from storage.models import Person
 
@@ -110,7 +110,7 @@ def render(lines: list[Line], language: str, title: str) -> list[str]:
         )
     if not lines:
         parts.append(t(lang, "digest.empty"))
-    return split_text("\n\n".join(parts), 4000)
+    return pack(parts)
 
 
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
@@ -196,7 +196,7 @@ async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime
     parts.append(
         t(lang, "digest.unreachable", names=", ".join(p.name for p in unreachable) or "-")
     )
-    return split_text("\n".join(parts), 4000)
+    return pack(parts, separator="\n")
 
 
 async def on_demand(svc: Services, viewer: Viewer) -> Digest | None:

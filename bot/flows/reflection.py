@@ -23,12 +23,12 @@ from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from bot.flows.templates import HOURS, question_text
 from bot.i18n import escape, t
-from bot.text_split import split_text
+from bot.text_split import pack, shorten, split_text, utf16_len
 from storage import conversations, outbox, pairings, people, programmes, reflections
 from storage.models import Person, Programme, Reflection
 
 FLOW = "reflect"
-LONG_CHUNK = 3500  # a message this long was probably split by the Telegram app: expect more
+LONG_CHUNK = 3500  # UTF-16 units: a message this long was probably cut by the Telegram app
 MAX_ANSWER = 20_000
 
 
@@ -219,7 +219,8 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
         question = programme.questions[index]
         cleaned = text.strip()
         if mode is Mode.MORE:
-            cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
+            # The Telegram app cut a long text at a space: join the parts with one.
+            cleaned = f"{reflection.answers.get(str(index), '')} {cleaned}"
         if not cleaned:
             return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.empty")
         if len(cleaned) > MAX_ANSWER:
@@ -232,7 +233,7 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
         reflection = await reflections.save_answer(
             conn, reflection.id, index, cleaned, now, minutes
         )
-        if question.get("kind") != HOURS and len(text) >= LONG_CHUNK:
+        if question.get("kind") != HOURS and utf16_len(text) >= LONG_CHUNK:
             await _save_step(svc, conn, viewer, reflection, Mode.MORE, index)
             return Screen(Show.MORE, reflection, programme, index)
         if mode is Mode.EDIT or (mode is Mode.MORE and _unanswered(programme, reflection) is None):
@@ -383,22 +384,19 @@ def review_buttons(language: str, reflection: Reflection) -> Keyboard:
     ]
 
 
-def chunks_for(header: str, body_plain_parts: list[tuple[str, str]], language: str) -> list[str]:
-    """Messages below Telegram's limit: question headers stay with (the start of) answers."""
-    messages: list[str] = []
-    current = header
+def chunks_for(
+    header: str, body_plain_parts: list[tuple[str, str]], language: str, footer: str = ""
+) -> list[str]:
+    """Messages below Telegram's limit (UTF-16 units, as it counts): question headers stay
+    with (the start of) their answers; the ``footer`` ends the last message."""
+    blocks = [header] if header else []
     for title, answer in body_plain_parts:
         for piece_index, piece in enumerate(split_text(answer, 3000) if answer else [""]):
-            block = (f"<b>{title}</b>\n" if piece_index == 0 else "") + (
-                escape(piece) if piece else t(language, "reflect.unanswered")
+            blocks.append(
+                (f"<b>{title}</b>\n" if piece_index == 0 else "")
+                + (escape(piece) if piece else t(language, "reflect.unanswered"))
             )
-            if len(current) + len(block) + 2 > 4000:
-                messages.append(current)
-                current = block
-            else:
-                current = f"{current}\n\n{block}" if current else block
-    messages.append(current)
-    return messages
+    return pack([*blocks, footer] if footer else blocks)
 
 
 def hours_text(language: str, hours: int, minutes: int) -> str:
@@ -467,7 +465,7 @@ async def send_to_mentor(
                 "review.evidence_caption",
                 number=number,
                 mentee=mentee.name,
-                caption=evidence.caption or "",
+                caption=shorten(evidence.caption or "", 800),
             ),
         )
     for number, text in enumerate(messages):

@@ -10,7 +10,7 @@ from bot import callbacks
 from bot.flows import pairing, programmes
 from bot.flows.buttons import Button
 from bot.flows.pairing import Answer
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -143,7 +143,7 @@ async def show_programmes(update: Update, context: Context) -> None:
                 paired=item.paired,
             )
         )
-    await say(update, Html("\n".join(lines)))
+    await say_long(update, lines)
 
 
 async def match(update: Update, context: Context) -> None:
@@ -161,12 +161,12 @@ async def match(update: Update, context: Context) -> None:
         await say(update, t(lang, key, name=name[:100], names=names))
         return
     plan = await pairing.plan_for(context.svc, programme)
-    await say(update, _plan_text(lang, plan), _apply_button(lang, plan))
+    await say_long(update, _plan_lines(lang, plan), _apply_button(lang, plan))
 
 
-def _plan_text(lang: str, plan: pairing.Plan) -> Html:
+def _plan_lines(lang: str, plan: pairing.Plan) -> list[Html]:
     if not plan.proposals and not plan.unmatched:
-        return t(lang, "match.nothing")
+        return [t(lang, "match.nothing")]
     lines = [
         t(lang, "match.preview_header", programme=plan.programme.name, count=len(plan.proposals))
     ]
@@ -192,7 +192,7 @@ def _plan_text(lang: str, plan: pairing.Plan) -> Html:
             )
             for u in plan.unmatched
         ]
-    return Html("\n".join(lines))
+    return lines
 
 
 def _apply_button(lang: str, plan: pairing.Plan) -> list[list[Button]] | None:

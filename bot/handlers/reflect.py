@@ -79,11 +79,8 @@ async def _summary(update: Update, viewer: Viewer, screen: Screen) -> None:
         status=status,
     )
     parts = reflection.summary_parts(screen.reflection, screen.programme, lang)
-    messages = reflection.chunks_for(header, parts, lang)
-    if screen.problem:
-        messages[-1] = f"{messages[-1]}\n\n{t(lang, screen.problem)}"
-    else:
-        messages[-1] = f"{messages[-1]}\n\n{t(lang, 'reflect.summary_footer')}"
+    footer = t(lang, screen.problem or "reflect.summary_footer")
+    messages = reflection.chunks_for(header, parts, lang, footer)
     for text in messages[:-1]:
         await say(update, Html(text))
     await say(update, Html(messages[-1]), _summary_buttons(viewer, screen))

@@ -10,7 +10,7 @@ from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.reflection import week_label
 from bot.flows.review import Reviewed
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -102,4 +102,4 @@ async def waiting(update: Update, context: Context) -> None:
                 )
             ]
         )
-    await say(update, Html("\n".join(lines)), buttons)
+    await say_long(update, lines, buttons)
