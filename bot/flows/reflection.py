@@ -15,15 +15,12 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import weeks
-from bot.flows.buttons import Button, Keyboard, to_json
-from bot.flows.hours import format_minutes, parse_minutes
+from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
-from bot.flows.templates import HOURS, question_text
-from bot.i18n import escape, t
-from bot.text_split import pack, shorten, split_text, utf16_len
+from bot.flows.templates import HOURS
+from bot.text_split import utf16_len
 from storage import conversations, outbox, pairings, people, programmes, reflections
 from storage.models import Person, Programme, Reflection
 
@@ -369,59 +366,6 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
     return Screen(Show.SUBMITTED, sent, programme, has_mentor=has_mentor)
 
 
-def week_label(reflection: Reflection, language: str) -> str:
-    return t(language, "reflect.week", start=reflection.week_start.strftime("%d-%m-%Y"))
-
-
-def review_buttons(language: str, reflection: Reflection) -> Keyboard:
-    data = (reflection.id, reflection.version)
-    return [
-        [Button(t(language, "review.approve"), callbacks.encode("rv", "ok", *data))],
-        [
-            Button(t(language, "review.comment"), callbacks.encode("rv", "cm", *data)),
-            Button(t(language, "review.revise"), callbacks.encode("rv", "rev", *data)),
-        ],
-    ]
-
-
-def chunks_for(
-    header: str, body_plain_parts: list[tuple[str, str]], language: str, footer: str = ""
-) -> list[str]:
-    """Messages below Telegram's limit (UTF-16 units, as it counts): question headers stay
-    with (the start of) their answers; the ``footer`` ends the last message."""
-    blocks = [header] if header else []
-    for title, answer in body_plain_parts:
-        for piece_index, piece in enumerate(split_text(answer, 3000) if answer else [""]):
-            blocks.append(
-                (f"<b>{title}</b>\n" if piece_index == 0 else "")
-                + (escape(piece) if piece else t(language, "reflect.unanswered"))
-            )
-    return pack([*blocks, footer] if footer else blocks)
-
-
-def hours_text(language: str, hours: int, minutes: int) -> str:
-    """``2 jam``, ``45 menit`` or ``1 jam 30 menit`` (no "0 menit")."""
-    if not minutes:
-        return t(language, "reflect.hours_only", hours=hours)
-    if not hours:
-        return t(language, "reflect.minutes_only", minutes=minutes)
-    return t(language, "reflect.hours_value", hours=hours, minutes=minutes)
-
-
-def summary_parts(
-    reflection: Reflection, programme: Programme, language: str
-) -> list[tuple[str, str]]:
-    """(question, plain answer) pairs; the hours answer as the minutes we understood."""
-    parts = []
-    for index, question in enumerate(programme.questions):
-        answer = reflection.answers.get(str(index), "")
-        if question.get("kind") == HOURS and reflection.minutes is not None and answer:
-            hours, minutes = format_minutes(reflection.minutes)
-            answer = hours_text(language, hours, minutes)
-        parts.append((f"{index + 1}. {question_text(question, language)}", answer))
-    return parts
-
-
 async def send_to_mentor(
     conn: AsyncConnection,
     mentor: Person,
@@ -434,19 +378,10 @@ async def send_to_mentor(
 ) -> None:
     """Queue the reflection for its mentor: evidence first, then the text (buttons last).
 
-    ``again`` (from /review) uses fresh outbox keys so it is really sent a second time.
+    Both are notices (``bot.presenter.reflection``): what was sent is kept as facts and
+    worded, in the mentor's language, when it goes out. ``again`` (from /review) uses fresh
+    outbox keys so it is really sent a second time.
     """
-    lang = mentor.language
-    header = t(
-        lang,
-        "review.header",
-        mentee=mentee.name,
-        programme=programme.name,
-        week=week_label(reflection, lang),
-        version=reflection.version,
-        late=t(lang, "review.late") if reflection.late else "",
-    )
-    messages = chunks_for(header, summary_parts(reflection, programme, lang), lang)
     now = now or reflection.submitted_at
     assert now is not None
     key = f"rf:{reflection.id}:v{reflection.version}"
@@ -460,22 +395,25 @@ async def send_to_mentor(
             person_id=mentor.id,
             now=now,
             media=(evidence.kind, evidence.telegram_file_id),
-            text=t(
-                lang,
-                "review.evidence_caption",
-                number=number,
-                mentee=mentee.name,
-                caption=shorten(evidence.caption or "", 800),
-            ),
+            kind="reflection.evidence",
+            params={"number": number, "mentee": mentee.name, "caption": evidence.caption or ""},
         )
-    for number, text in enumerate(messages):
-        last = number == len(messages) - 1
-        await outbox.enqueue(
-            conn,
-            dedup_key=f"{key}:part{number}",
-            chat_id=mentor.telegram_id or 0,
-            person_id=mentor.id,
-            text=text,
-            now=now,
-            reply_markup=to_json(review_buttons(lang, reflection)) if last else None,
-        )
+    await outbox.enqueue(
+        conn,
+        dedup_key=f"{key}:copy",
+        chat_id=mentor.telegram_id or 0,
+        person_id=mentor.id,
+        now=now,
+        kind="reflection.copy",
+        params={
+            "reflection_id": reflection.id,
+            "version": reflection.version,
+            "mentee": mentee.name,
+            "programme": programme.name,
+            "week_start": reflection.week_start.isoformat(),
+            "late": reflection.late,
+            "questions": list(programme.questions),
+            "answers": dict(reflection.answers),
+            "minutes": reflection.minutes,
+        },
+    )

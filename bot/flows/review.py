@@ -18,9 +18,10 @@ from bot import callbacks
 from bot.flows import recipients
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
-from bot.flows.reflection import send_to_mentor, week_label
+from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.i18n import t
+from bot.presenter.reflection import week_label
 from storage import conversations, pairings, people, programmes, reflections
 from storage.models import Person, Programme, Reflection
 

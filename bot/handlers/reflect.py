@@ -13,6 +13,7 @@ from bot.flows.templates import question_text
 from bot.handlers.common import pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter import reflection as present
 
 PREVIEW = 500
 
@@ -28,7 +29,7 @@ def _question(viewer: Viewer, screen: Screen) -> Html:
             lang,
             "reflect.question",
             programme=screen.programme.name,
-            week=reflection.week_label(screen.reflection, lang),
+            week=present.week_label(screen.reflection, lang),
             number=screen.index + 1,
             total=len(questions),
             question=question_text(questions[screen.index], lang),
@@ -75,12 +76,12 @@ async def _summary(update: Update, viewer: Viewer, screen: Screen) -> None:
         lang,
         "reflect.summary_header",
         programme=screen.programme.name,
-        week=reflection.week_label(screen.reflection, lang),
+        week=present.week_label(screen.reflection, lang),
         status=status,
     )
-    parts = reflection.summary_parts(screen.reflection, screen.programme, lang)
+    parts = present.summary_parts(screen.reflection, screen.programme, lang)
     footer = t(lang, screen.problem or "reflect.summary_footer")
-    messages = reflection.chunks_for(header, parts, lang, footer)
+    messages = present.chunks_for(header, parts, lang, footer)
     for text in messages[:-1]:
         await say(update, Html(text))
     await say(update, Html(messages[-1]), _summary_buttons(viewer, screen))
@@ -89,7 +90,7 @@ async def _summary(update: Update, viewer: Viewer, screen: Screen) -> None:
 async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     """Put a reflection screen in the chat."""
     lang = viewer.language
-    week = reflection.week_label(screen.reflection, lang) if screen.reflection else ""
+    week = present.week_label(screen.reflection, lang) if screen.reflection else ""
     if screen.show is Show.QUESTION:
         text = _question(viewer, screen)
         if screen.problem:

@@ -8,11 +8,11 @@ from bot import callbacks, timezones
 from bot.flows import review
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
-from bot.flows.reflection import week_label
 from bot.flows.review import Reviewed
 from bot.handlers.common import edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter.reflection import week_label
 
 _ALERTS = {
     Reviewed.ALREADY_APPROVED: "review.already_approved",
