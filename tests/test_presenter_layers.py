@@ -11,7 +11,7 @@ import pytest
 
 from bot import presenter
 
-CONVERTED = ("bot.flows.reflection",)
+CONVERTED = ("bot.flows.reflection", "bot.flows.review")
 WORDING = ("bot.i18n", "bot.callbacks", "bot.presenter")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,6 +61,58 @@ async def tell(
         now=now,
         reply_markup=to_json(buttons(lang)) if buttons else None,
     )
+
+
+async def notify(
+    conn: AsyncConnection,
+    person: Person,
+    *,
+    dedup: str,
+    now: datetime,
+    kind: str,
+    params: dict[str, Any],
+) -> bool:
+    """Queue the notice ``kind`` to one person; ``bot.presenter`` words it in their language
+    when it is sent. Nothing for someone not on Telegram yet; False if queued before."""
+    if person.telegram_id is None:
+        return False
+    return await outbox.enqueue(
+        conn,
+        dedup_key=dedup,
+        chat_id=person.telegram_id,
+        person_id=person.id,
+        now=now,
+        kind=kind,
+        params=params,
+    )
+
+
+async def notify_coordinators(
+    svc: Services,
+    conn: AsyncConnection,
+    *,
+    dedup: str,
+    now: datetime,
+    kind: str,
+    params: dict[str, Any],
+    about: int | None = None,
+) -> int:
+    """Queue the notice ``kind`` to every coordinator (each worded in their language when
+    sent); the person it is ``about`` is left out."""
+    told = 0
+    for who in await coordinators(svc, conn):
+        if about is not None and who.person_id == about:
+            continue
+        told += await outbox.enqueue(
+            conn,
+            dedup_key=f"{dedup}:{who.telegram_id}",
+            chat_id=who.telegram_id,
+            person_id=who.person_id,
+            now=now,
+            kind=kind,
+            params=params,
+        )
+    return told
 
 
 async def tell_coordinators(

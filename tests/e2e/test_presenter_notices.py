@@ -77,3 +77,23 @@ async def test_a_copy_in_parts_resumes_after_the_parts_already_sent(
     assert received[-1].buttons
     async with bot.svc.db.read() as conn:
         assert (await outbox.counts(conn)).get("failed", 0) == 0
+
+
+async def test_a_long_revision_request_reaches_the_mentee_in_parts(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    users = await paired(bot, double)
+    budi, rina = users["Budi Santoso"], users["Rina Kartika"]
+    await _submit(bot, ("Kemajuan", "Kendala", "Rapat", "Belajar", "1 jam"), IDS["Budi Santoso"])
+    await bot.drained()
+    budi.unread()
+    await rina.press(with_buttons(rina.unread()), "↩️ Minta perbaikan")
+    await rina.next_message()
+    await rina.send_text("🙂" * 3000)  # within the 3 000-character limit; 6 000 UTF-16 units
+    assert "Permintaan perbaikan terkirim" in (await rina.next_message()).text
+
+    await bot.drained()
+    notice = budi.unread()
+    assert "meminta perbaikan" in notice[0].text
+    assert sum(m.text.count("🙂") for m in notice) == 3000
+    assert notice[-1].buttons[0]["text"] == "✏️ Perbaiki sekarang"
