@@ -6,12 +6,15 @@ from __future__ import annotations
 import ast
 import importlib
 from pathlib import Path
+from string import Formatter
 
 import pytest
 
 from bot import presenter
+from bot.i18n import catalogue
+from bot.text_split import CAPTION_LIMIT, TELEGRAM_LIMIT, visible_len
 
-CONVERTED = ("bot.flows.reflection", "bot.flows.review")
+CONVERTED = ("bot.flows.reflection", "bot.flows.review", "bot.flows.pairing")
 WORDING = ("bot.i18n", "bot.callbacks", "bot.presenter")
 
 
@@ -37,3 +40,47 @@ def test_an_unknown_notice_kind_is_refused() -> None:
     assert "reflection.copy" in presenter.base.RENDERERS
     with pytest.raises(KeyError):
         presenter.render("no.such_kind", {}, "id")
+
+
+SAMPLES: dict[str, dict[str, object]] = {
+    "reflection.copy": {
+        "reflection_id": 1,
+        "version": 2,
+        "mentee": "Budi <Santoso>",
+        "programme": "Perubahan",
+        "week_start": "2026-12-07",
+        "late": True,
+        "questions": [{"key": "reflect.q.done"}, {"kind": "hours", "key": "reflect.q.hours"}],
+        "answers": {"0": "🙂" * 3000, "1": "1 jam"},
+        "minutes": 60,
+    },
+    "reflection.evidence": {"number": 1, "mentee": "Budi", "caption": "x" * 2000},
+    "pair.offer": {"pairing_id": 3, "mentee": "Budi", "unit": "-", "programme": "P", "hours": 48},
+    "pair.end_requested": {"pairing_id": 3, "who": "Budi", "mentor": "Rina", "mentee": "Budi"},
+}
+for _kind in ("review.approved", "review.comment", "review.revision"):
+    SAMPLES[_kind] = {
+        "reflection_id": 1,
+        "version": 1,
+        "programme_id": 1,
+        "programme": "P",
+        "week_start": "2026-12-07",
+        "mentor": "Rina",
+        "comment": "🙂" * 3000,
+    }
+
+
+def _sample(kind: str) -> dict[str, object]:
+    """Given params, or (a catalogue-worded kind) every placeholder of its message."""
+    if kind in SAMPLES:
+        return SAMPLES[kind]
+    fields = {f for _, f, _, _ in Formatter().parse(catalogue("id")[kind]) if f}
+    return {f: f"<{f}>" for f in fields}
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("kind", sorted(presenter.base.RENDERERS))
+def test_every_notice_kind_renders_within_telegram_limits(kind: str, language: str) -> None:
+    parts = presenter.render(kind, _sample(kind), language)
+    limit = CAPTION_LIMIT if kind.endswith("evidence") else TELEGRAM_LIMIT
+    assert all(0 < visible_len(p.text) <= limit for p in parts)

@@ -14,9 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -30,7 +28,6 @@ from bot.flows.matching import (
 from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.flows.templates import TEMPLATES
-from bot.i18n import t
 from storage import pairings, people, programmes, reflections
 from storage.models import Pairing, Person, Programme
 
@@ -83,15 +80,6 @@ async def plan_for(svc: Services, programme: Programme) -> Plan:
         return await _plan(conn, programme)
 
 
-def offer_buttons(language: str, pairing_id: int) -> list[list[Button]]:
-    return [
-        [
-            Button(t(language, "pair.accept"), callbacks.encode("pair", "ok", pairing_id)),
-            Button(t(language, "pair.decline"), callbacks.encode("pair", "no", pairing_id)),
-        ]
-    ]
-
-
 async def _offer(
     conn: AsyncConnection,
     programme: Programme,
@@ -109,20 +97,19 @@ async def _offer(
         reason=",".join(reasons),
         now=now,
     )
-    await recipients.tell(
+    await recipients.notify(
         conn,
         mentor,
         dedup=f"pair:{pairing.id}:offer",
         now=now,
-        text=lambda lang: t(
-            lang,
-            "pair.offer",
-            mentee=mentee.name,
-            unit=mentee.unit or "-",
-            programme=programme.name,
-            hours=programme.offer_hours,
-        ),
-        buttons=lambda lang: offer_buttons(lang, pairing.id),
+        kind="pair.offer",
+        params={
+            "pairing_id": pairing.id,
+            "mentee": mentee.name,
+            "unit": mentee.unit or "-",
+            "programme": programme.name,
+            "hours": programme.offer_hours,
+        },
     )
     return pairing
 
@@ -195,7 +182,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
             result = Answered(Answer.ACCEPTED, pairing, mentee=mentee)
         else:
             nxt = await _reoffer(conn, programme, mentee, now)
-            await recipients.tell_coordinators(
+            await _tell_coordinators(
                 svc,
                 conn,
                 "pair.declined_coordinator",
@@ -252,7 +239,7 @@ async def expire_offers(svc: Services) -> int:
             assert mentee is not None
             assert mentor is not None
             nxt = await _reoffer(conn, programme, mentee, now)
-            await recipients.tell_coordinators(
+            await _tell_coordinators(
                 svc,
                 conn,
                 "pair.expired_coordinator",
@@ -269,11 +256,16 @@ async def expire_offers(svc: Services) -> int:
 
 
 async def _tell(
-    conn: AsyncConnection, person: Person, key: str, dedup: str, now: datetime, **values: object
+    conn: AsyncConnection, person: Person, kind: str, dedup: str, now: datetime, **values: object
 ) -> None:
-    await recipients.tell(
-        conn, person, dedup=dedup, now=now, text=lambda lang: t(lang, key, **values)
-    )
+    """Queue a one-message notice (its kind is its catalogue key; see bot.presenter)."""
+    await recipients.notify(conn, person, dedup=dedup, now=now, kind=kind, params=values)
+
+
+async def _tell_coordinators(
+    svc: Services, conn: AsyncConnection, kind: str, dedup: str, now: datetime, **values: object
+) -> None:
+    await recipients.notify_coordinators(svc, conn, dedup=dedup, now=now, kind=kind, params=values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,15 +315,13 @@ async def ask_to_end(svc: Services, viewer: Viewer, pairing_id: int) -> Pairing 
         mentee = await people.get_person(conn, pairing.mentee_id)
         assert mentor is not None
         assert mentee is not None
-        await recipients.tell_coordinators(
+        await _tell_coordinators(
             svc,
             conn,
             "pair.end_requested",
             f"pair:{pairing.id}:endreq",
             now,
-            buttons=lambda lang: [
-                [Button(t(lang, "pair.stop"), callbacks.encode("pair", "stop", pairing.id))]
-            ],
+            pairing_id=pairing.id,
             who=me.name,
             mentor=mentor.name,
             mentee=mentee.name,
@@ -347,7 +337,7 @@ async def request_mentor(svc: Services, viewer: Viewer) -> bool:
         return False
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        await recipients.tell_coordinators(
+        await _tell_coordinators(
             svc,
             conn,
             "pair.mentor_requested",

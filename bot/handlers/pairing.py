@@ -13,6 +13,7 @@ from bot.flows.pairing import Answer
 from bot.handlers.common import edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter.pairing import offer_buttons
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ async def show_mentees(update: Update, context: Context) -> None:
             status=t(lang, f"pair.status_{view.pairing.status}"),
         )
         if view.pairing.status == "offered":
-            buttons = pairing.offer_buttons(lang, view.pairing.id)
+            buttons = offer_buttons(lang, view.pairing.id)
         else:
             buttons = [
                 [Button(t(lang, "pair.end"), callbacks.encode("pair", "end", view.pairing.id))]

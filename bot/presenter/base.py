@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.flows.buttons import Keyboard
+from bot.i18n import t
+from bot.text_split import pack
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +35,14 @@ def notice(kind: str) -> Callable[[Renderer], Renderer]:
         return render
 
     return register
+
+
+def worded(*keys: str) -> None:
+    """Register notices that are one catalogue message each: the kind is the catalogue key
+    and the params are its values (names, counts; each escaped by ``t``)."""
+    for key in keys:
+
+        def render(params: Params, language: str, key: str = key) -> list[Part]:
+            return [Part(text) for text in pack([t(language, key, **params)])]
+
+        notice(key)(render)
