@@ -14,7 +14,14 @@ from bot import presenter
 from bot.i18n import catalogue
 from bot.text_split import CAPTION_LIMIT, TELEGRAM_LIMIT, visible_len
 
-CONVERTED = ("bot.flows.reflection", "bot.flows.review", "bot.flows.pairing")
+CONVERTED = (
+    "bot.flows.reflection",
+    "bot.flows.review",
+    "bot.flows.pairing",
+    "bot.flows.registration",
+    "bot.flows.join_requests",
+    "bot.flows.reachability",
+)
 WORDING = ("bot.i18n", "bot.callbacks", "bot.presenter")
 
 
@@ -56,6 +63,15 @@ SAMPLES: dict[str, dict[str, object]] = {
     },
     "reflection.evidence": {"number": 1, "mentee": "Budi", "caption": "x" * 2000},
     "pair.offer": {"pairing_id": 3, "mentee": "Budi", "unit": "-", "programme": "P", "hours": 48},
+    "join.request": {
+        "request_id": 4,
+        "name": "Eko",
+        "nip": "1990",
+        "unit": "U",
+        "roster_name": "",
+    },
+    "join.approved": {"name": "Eko", "role": "mentee"},
+    "join.rejected": {"name": "Eko"},
     "pair.end_requested": {"pairing_id": 3, "who": "Budi", "mentor": "Rina", "mentee": "Budi"},
 }
 for _kind in ("review.approved", "review.comment", "review.revision"):

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.flows.identity import Viewer
 from bot.flows.registration import ROLES_ON_APPROVAL
 from bot.flows.services import Services
-from bot.i18n import t
 from storage import join_requests, outbox, people, prefs
 from storage.models import JoinRequest, Person
 
@@ -59,7 +58,7 @@ async def decide(
             await join_requests.decide(
                 conn, request.id, status="rejected", decided_by=viewer.telegram_id, now=now
             )
-            await _tell_applicant(conn, request, "join.rejected_applicant", now)
+            await _tell_applicant(conn, request, "join.rejected", now)
             return Decision(Decided.REJECTED, request)
         assert role is not None
         person = await _person_for(svc, conn, request, role, now)
@@ -73,7 +72,7 @@ async def decide(
             now=now,
             person_id=person.id,
         )
-        await _tell_applicant(conn, request, "join.approved_applicant", now, person)
+        await _tell_applicant(conn, request, "join.approved", now, person)
     svc.outbox_wake()
     return Decision(Decided.APPROVED, request, person)
 
@@ -108,18 +107,18 @@ async def _person_for(
 async def _tell_applicant(
     conn: AsyncConnection,
     request: JoinRequest,
-    key: str,
+    kind: str,
     now: datetime,
     person: Person | None = None,
 ) -> None:
-    language = person.language if person else request.language
+    """Queue the decision to the applicant (``bot.presenter.join`` words it)."""
     role = next(iter(sorted(person.roles))) if person else ""
-    text = t(language, key, name=request.name, role=t(language, f"role.{role}") if role else "")
     await outbox.enqueue(
         conn,
         dedup_key=f"join:{request.id}:decision",
         chat_id=request.telegram_id,
         person_id=person.id if person else None,
-        text=text,
         now=now,
+        kind=kind,
+        params={"name": request.name, "role": role},
     )

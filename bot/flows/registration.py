@@ -10,14 +10,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button, to_json
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip, nip_problem
 from bot.flows.services import Services
-from bot.i18n import t
-from storage import conversations, join_requests, outbox, people
+from storage import conversations, join_requests, people
 from storage.models import JoinRequest
 
 FLOW = "register"
@@ -149,20 +146,6 @@ async def cancel(svc: Services, telegram_id: int) -> bool:
     return True
 
 
-def decision_buttons(language: str, request_id: int) -> list[list[Button]]:
-    """Approve-as-role and reject buttons for a coordinator."""
-    approve = [
-        Button(
-            t(language, f"join.approve_as.{role}"), callbacks.encode("jr", "ok", request_id, role)
-        )
-        for role in ROLES_ON_APPROVAL
-    ]
-    return [
-        approve,
-        [Button(t(language, "join.reject"), callbacks.encode("jr", "no", request_id))],
-    ]
-
-
 async def confirm(svc: Services, viewer: Viewer) -> Result:
     """File the join request and queue a note with buttons to every coordinator."""
     now = svc.clock.now()
@@ -181,25 +164,19 @@ async def confirm(svc: Services, viewer: Viewer) -> Result:
         )
         await conversations.clear_conversation(conn, viewer.telegram_id)
         on_roster = await people.get_person_by_nip(conn, request.nip)
-        notified = 0
-        for who in await recipients.coordinators(svc, conn):
-            key = "join.notify_on_roster" if on_roster else "join.notify"
-            text = t(
-                who.language,
-                key,
-                name=request.name,
-                nip=request.nip,
-                unit=request.unit,
-                roster_name=on_roster.name if on_roster else "",
-            )
-            notified += await outbox.enqueue(
-                conn,
-                dedup_key=f"join:{request.id}:notify:{who.telegram_id}",
-                chat_id=who.telegram_id,
-                person_id=who.person_id,
-                text=text,
-                reply_markup=to_json(decision_buttons(who.language, request.id)),
-                now=now,
-            )
+        notified = await recipients.notify_coordinators(
+            svc,
+            conn,
+            dedup=f"join:{request.id}:notify",
+            now=now,
+            kind="join.request",
+            params={
+                "request_id": request.id,
+                "name": request.name,
+                "nip": request.nip,
+                "unit": request.unit,
+                "roster_name": on_roster.name if on_roster else "",
+            },
+        )
     svc.outbox_wake()
     return Result(Outcome.FILED, request=request, notified=notified)

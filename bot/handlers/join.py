@@ -9,10 +9,10 @@ from telegram import Message, Update
 from bot.flows import join_requests
 from bot.flows.identity import who
 from bot.flows.join_requests import Decided
-from bot.flows.registration import decision_buttons
 from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter.join import decision_buttons
 
 log = logging.getLogger(__name__)
 MAX_LISTED = 10
