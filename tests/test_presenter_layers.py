@@ -21,6 +21,7 @@ CONVERTED = (
     "bot.flows.registration",
     "bot.flows.join_requests",
     "bot.flows.reachability",
+    "bot.flows.nudges",
 )
 WORDING = ("bot.i18n", "bot.callbacks", "bot.presenter")
 
@@ -72,6 +73,11 @@ SAMPLES: dict[str, dict[str, object]] = {
     },
     "join.approved": {"name": "Eko", "role": "mentee"},
     "join.rejected": {"name": "Eko"},
+    "nudge.reflection_due": {"programme_id": 1, "programme": "P", "week_start": "2026-12-07"},
+    "nudge.reflection_reminder": {"programme_id": 1, "programme": "P", "week_start": "2026-12-07"},
+    "nudge.review": {"count": 6, "waiting": [{"reflection_id": 1, "mentee": "B", "days": 3}]},
+    "nudge.offer": {"pairing_id": 2, "mentee": "Budi"},
+    "nudge.milestone": {"title": "@milestone.latsar.plan", "programme": "P", "due": "2027-01-05"},
     "pair.end_requested": {"pairing_id": 3, "who": "Budi", "mentor": "Rina", "mentee": "Budi"},
 }
 for _kind in ("review.approved", "review.comment", "review.revision"):

@@ -14,6 +14,7 @@ Each family lives in its own module and registers its kinds with :func:`notice`.
 from __future__ import annotations
 
 from bot.presenter import join as _join  # noqa: F401
+from bot.presenter import nudges as _nudges  # noqa: F401
 from bot.presenter import pairing as _pairing  # noqa: F401
 from bot.presenter import reflection as _reflection  # noqa: F401  (registers its kinds)
 from bot.presenter import review as _review  # noqa: F401
