@@ -22,6 +22,7 @@ CONVERTED = (
     "bot.flows.join_requests",
     "bot.flows.reachability",
     "bot.flows.nudges",
+    "bot.flows.sessions",
 )
 WORDING = ("bot.i18n", "bot.callbacks", "bot.presenter")
 
@@ -78,6 +79,15 @@ SAMPLES: dict[str, dict[str, object]] = {
     "nudge.review": {"count": 6, "waiting": [{"reflection_id": 1, "mentee": "B", "days": 3}]},
     "nudge.offer": {"pairing_id": 2, "mentee": "Budi"},
     "nudge.milestone": {"title": "@milestone.latsar.plan", "programme": "P", "due": "2027-01-05"},
+    "session.please_confirm": {
+        "session_id": 1,
+        "who": "Rina",
+        "day": "2026-12-08",
+        "minutes": 60,
+        "topic": "T",
+        "mode": "online",
+    },
+    "session.rate": {"session_id": 1, "topic": "T"},
     "pair.end_requested": {"pairing_id": 3, "who": "Budi", "mentor": "Rina", "mentee": "Budi"},
 }
 for _kind in ("review.approved", "review.comment", "review.revision"):

@@ -12,13 +12,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import recipients, weeks
-from bot.flows.buttons import Button
 from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
-from bot.i18n import t
 from storage import conversations, pairings, people, programmes, sessions
 from storage.models import MentoringSession, Pairing, Person
 
@@ -189,24 +186,20 @@ async def _log(
     other_id = pairing.mentee_id if pairing.mentor_id == viewer.person.id else pairing.mentor_id
     other = await people.get_person(conn, other_id)
     assert other is not None
-    who = viewer.person.name
-    await recipients.tell(
+    await recipients.notify(
         conn,
         other,
         dedup=f"ss:{session.id}:confirm",
         now=now,
-        text=lambda lang: t(
-            lang,
-            "session.please_confirm",
-            who=who,
-            day=session.held_on.strftime("%d-%m-%Y"),
-            minutes=session.minutes,
-            topic=session.topic,
-            mode=t(lang, f"session.mode_{mode}"),
-        ),
-        buttons=lambda lang: [
-            [Button(t(lang, "session.confirm"), callbacks.encode("ss", "ok", session.id))]
-        ],
+        kind="session.please_confirm",
+        params={
+            "session_id": session.id,
+            "who": viewer.person.name,
+            "day": session.held_on.isoformat(),
+            "minutes": session.minutes,
+            "topic": session.topic,
+            "mode": mode,
+        },
     )
     svc.outbox_wake()
     return Screen(Show.LOGGED, session=session, other=other)
@@ -229,16 +222,13 @@ async def confirm(svc: Services, viewer: Viewer, session_id: int) -> Screen:
             return Screen(Show.INVALID)
         mentee = await people.get_person(conn, session.mentee_id)
         assert mentee is not None
-        stars = [
-            [Button("⭐" * n, callbacks.encode("ss", "rate", session.id, n)) for n in (1, 2, 3, 4)]
-        ]
-        await recipients.tell(
+        await recipients.notify(
             conn,
             mentee,
             dedup=f"ss:{session.id}:rate",
             now=now,
-            text=lambda lang: t(lang, "session.rate", topic=session.topic),
-            buttons=lambda lang: stars,
+            kind="session.rate",
+            params={"session_id": session.id, "topic": session.topic},
         )
     svc.outbox_wake()
     return Screen(Show.CONFIRMED, session=session)

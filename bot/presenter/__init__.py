@@ -18,6 +18,7 @@ from bot.presenter import nudges as _nudges  # noqa: F401
 from bot.presenter import pairing as _pairing  # noqa: F401
 from bot.presenter import reflection as _reflection  # noqa: F401  (registers its kinds)
 from bot.presenter import review as _review  # noqa: F401
+from bot.presenter import sessions as _sessions  # noqa: F401
 from bot.presenter.base import RENDERERS, Params, Part, notice
 
 __all__ = ["Params", "Part", "notice", "render"]
