@@ -219,7 +219,7 @@ class OutboxSender:
     async def _deliver_part(self, message: OutboxMessage, part: Part, *, first: bool) -> Message:
         """One Bot API call; the row's media goes with its first part."""
         keyboard = markup(part.keyboard)
-        media = await self._media(message) if first else None
+        media = await self._media(message, part) if first else None
         if media is None:
             return await self.bot.send_message(
                 message.chat_id,
@@ -238,11 +238,12 @@ class OutboxSender:
         )
 
     @staticmethod
-    async def _media(message: OutboxMessage) -> str | InputFile | None:
+    async def _media(message: OutboxMessage, part: Part) -> str | InputFile | None:
         """The file to send: a Telegram file id, or a chart drawn now (off the event loop;
         the outbox keeps its figures, not an image); None for a text message."""
-        if message.media_kind == "chart" and message.media_data is not None:
-            png = await asyncio.to_thread(chart.png_from_figures, message.media_data)
+        figures = part.chart or (message.media_data if message.media_kind == "chart" else None)
+        if figures is not None:
+            png = await asyncio.to_thread(chart.png_from_figures, figures)
             return InputFile(png, filename="chart.png")
         if message.media_kind in ("photo", "document") and message.media_file_id:
             return message.media_file_id

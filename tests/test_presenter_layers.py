@@ -23,6 +23,7 @@ CONVERTED = (
     "bot.flows.reachability",
     "bot.flows.nudges",
     "bot.flows.sessions",
+    "bot.flows.digest",
 )
 WORDING = ("bot.i18n", "bot.callbacks", "bot.presenter")
 
@@ -88,6 +89,31 @@ SAMPLES: dict[str, dict[str, object]] = {
         "mode": "online",
     },
     "session.rate": {"session_id": 1, "topic": "T"},
+    "digest.supervisor": {
+        "title": "Bidang <Mutasi>",
+        "lines": [
+            {
+                "name": f"Pegawai {n}",
+                "programme": "Perubahan 2027",
+                "week": n % 2 == 0,
+                "last_week": True,
+                "streak": 3,
+                "pending": 1,
+                "waiting_days": 8,
+                "last_session": "2026-12-01" if n % 3 else None,
+                "jp": 12.5,
+                "flags": ["missed", "review"],
+            }
+            for n in range(60)
+        ],
+    },
+    "digest.chart": {"unit": "Bidang", "points": [["2026-12-07", 3, 4]]},
+    "digest.coordinator": {
+        "units": [[f"Unit {n}", n, 40] for n in range(200)],
+        "busiest": [["Rina", 4]],
+        "unmatched": [],
+        "unreachable": ["Budi"],
+    },
     "pair.end_requested": {"pairing_id": 3, "who": "Budi", "mentor": "Rina", "mentee": "Budi"},
 }
 for _kind in ("review.approved", "review.comment", "review.revision"):
@@ -114,5 +140,5 @@ def _sample(kind: str) -> dict[str, object]:
 @pytest.mark.parametrize("kind", sorted(presenter.base.RENDERERS))
 def test_every_notice_kind_renders_within_telegram_limits(kind: str, language: str) -> None:
     parts = presenter.render(kind, _sample(kind), language)
-    limit = CAPTION_LIMIT if kind.endswith("evidence") else TELEGRAM_LIMIT
+    limit = CAPTION_LIMIT if kind in ("reflection.evidence", "digest.chart") else TELEGRAM_LIMIT
     assert all(0 < visible_len(p.text) <= limit for p in parts)

@@ -13,6 +13,7 @@ Each family lives in its own module and registers its kinds with :func:`notice`.
 
 from __future__ import annotations
 
+from bot.presenter import digest as _digest  # noqa: F401
 from bot.presenter import join as _join  # noqa: F401
 from bot.presenter import nudges as _nudges  # noqa: F401
 from bot.presenter import pairing as _pairing  # noqa: F401

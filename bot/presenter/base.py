@@ -13,11 +13,12 @@ from bot.text_split import pack
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One Telegram message of a notice: HTML text (a caption if the row carries media) and
-    the buttons under it."""
+    """One Telegram message of a notice: HTML text (a caption if the row carries media, or
+    under a ``chart`` the sender draws) and the buttons under it."""
 
     text: str
     keyboard: Keyboard | None = None
+    chart: dict[str, Any] | None = None  # figures of a chart to draw and send as a photo
 
 
 Params = Mapping[str, Any]
