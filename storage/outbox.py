@@ -209,8 +209,9 @@ async def fail_unreachable(
 async def release_leases(conn: AsyncConnection, now: datetime) -> int:
     """At start-up: rows a crashed sender had claimed are due again at once.
 
-    Only the row that was in flight can have reached Telegram, so this costs at most one
-    duplicate, and saves waiting out the lease. It assumes one sender per database (the
+    Only the row that was in flight can have reached Telegram (of a notice in several
+    parts, only the part after ``parts_sent``), so this costs at most one duplicate
+    message, and saves waiting out the lease. It assumes one sender per database (the
     SQLite deployment); several bot workers on PostgreSQL would rely on the lease alone.
     """
     result = await conn.execute(

@@ -47,8 +47,9 @@ async def tell(
     text: Callable[[str], str],
     buttons: Callable[[str], Keyboard] | None = None,
 ) -> bool:
-    """Queue a message to one person, worded in their language (``text`` and ``buttons``
-    are given it); nothing for someone not on Telegram yet. False if queued before."""
+    """Queue a message to one person, worded now in their language (``text`` and
+    ``buttons`` are given it); nothing for someone not on Telegram yet. False if queued
+    before. Kept for messages not yet converted to notices: prefer :func:`notify`."""
     if person.telegram_id is None:
         return False
     lang = person.language
@@ -127,7 +128,8 @@ async def tell_coordinators(
     **values: object,
 ) -> int:
     """Queue the message ``key`` to every coordinator, each in their language; the person
-    it is ``about`` is left out (a coordinator is not told about themself)."""
+    it is ``about`` is left out (a coordinator is not told about themself). Kept for
+    messages not yet converted to notices: prefer :func:`notify_coordinators`."""
     told = 0
     for who in await coordinators(svc, conn):
         if about is not None and who.person_id == about:

@@ -97,3 +97,24 @@ async def test_a_long_revision_request_reaches_the_mentee_in_parts(
     assert "meminta perbaikan" in notice[0].text
     assert sum(m.text.count("🙂") for m in notice) == 3000
     assert notice[-1].buttons[0]["text"] == "✏️ Perbaiki sekarang"
+
+
+async def test_a_row_queued_before_notices_still_sends(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    users = await paired(bot, double)
+    rina = users["Rina Kartika"]
+    async with bot.svc.db.write() as conn:
+        await outbox.enqueue(
+            conn,
+            dedup_key="legacy:1",
+            chat_id=RINA,
+            text="<b>Pesan lama</b> dari antrean",
+            now=bot.clock.now(),
+            reply_markup={"rows": [[{"text": "Buka", "data": "rf:open:1"}]]},
+        )
+    bot.svc.outbox_wake()
+    await bot.drained()
+    [old] = rina.unread()
+    assert old.text == "Pesan lama dari antrean"
+    assert old.buttons[0]["text"] == "Buka"
