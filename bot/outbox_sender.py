@@ -212,6 +212,7 @@ class OutboxSender:
             if sent is not None:  # the part before went out in this call: record it
                 async with self.db.write() as conn:
                     await outbox.mark_parts_sent(conn, message.id, number)
+                await asyncio.sleep(self._ready_in(message.chat_id))  # the chat's pace
                 self._take(message.chat_id)
             sent = await self._deliver_part(message, parts[number], first=number == 0)
         return sent
