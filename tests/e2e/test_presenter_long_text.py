@@ -56,3 +56,28 @@ async def test_long_answer_in_two_parts_is_joined_at_a_space(
     summary = "\n".join(m.text for m in budi.unread())
     assert "kata kata akhir kalimat" in summary
     assert "kata\nakhir" not in summary
+
+
+async def test_a_long_evidence_caption_reaches_the_mentor(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    users = await paired(bot, double)
+    budi, rina = users["Budi Santoso"], users["Rina Kartika"]
+    caption = "Notulen rapat " + "🙂" * 500  # 1 014 UTF-16 units: Telegram took it from Budi
+
+    await budi.send_text("/refleksi")
+    await budi.next_message()
+    await budi.send_photo(caption=caption)
+    assert "Bukti ke-1 disimpan" in (await budi.next_message()).text
+    for answer in ("Kemajuan", "Kendala", "Rapat", "Belajar", "1 jam"):
+        await budi.send_text(answer)
+    await double.settle()
+    await budi.press(with_buttons(budi.unread()), "📤 Kirim ke mentor")
+    await bot.drained()
+
+    received = rina.unread()
+    assert received[0].kind == "photo"
+    assert utf16_len(received[0].text) <= 1024
+    assert received[0].text.startswith("📎 Bukti 1 dari Budi Santoso Notulen rapat 🙂")
+    async with bot.svc.db.read() as conn:
+        assert (await outbox.counts(conn)).get("failed", 0) == 0
