@@ -20,11 +20,12 @@ from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import chart
-from bot.flows import reachability
+from bot import chart, presenter
+from bot.flows import reachability, recipients
 from bot.flows.buttons import from_json
 from bot.flows.services import Services
 from bot.handlers.common import NO_PREVIEW, markup
+from bot.presenter import Part
 from storage import outbox
 from storage.models import OutboxMessage
 
@@ -182,18 +183,48 @@ class OutboxSender:
                 await outbox.mark_failed(conn, message.id, f"could not be built: {exc!r}")
             return "failed"
         async with self.db.write() as conn:
-            await outbox.mark_sent(conn, message.id, sent.message_id, self.clock.now())
+            await outbox.mark_sent(
+                conn, message.id, sent.message_id if sent else None, self.clock.now()
+            )
         return "sent"
 
-    async def _deliver(self, message: OutboxMessage) -> Message:
-        """One Bot API call: a text message, or a photo / document / chart with the text as
-        caption."""
-        keyboard = markup(from_json(message.reply_markup))
-        media = await self._media(message)
+    async def _parts(self, message: OutboxMessage) -> list[Part]:
+        """What to send for this row: a notice rendered now, in the recipient's language as
+        it is now (``bot.presenter``), or the finished text of a row queued without a kind
+        (rows queued before notices existed, and those flows still word themselves)."""
+        if message.kind is None:
+            return [Part(message.text, from_json(message.reply_markup))]
+        async with self.db.read() as conn:
+            language = (await recipients.language_of(self.svc, conn, message.chat_id)).language
+        return presenter.render(message.kind, message.params or {}, language)
+
+    async def _deliver(self, message: OutboxMessage) -> Message | None:
+        """The row's Bot API calls: text messages, or a photo / document / chart with the
+        first part as caption (any further parts follow as text); the last message sent.
+
+        A notice of several parts records each part once Telegram has it, so a retry or a
+        crash resumes after it: at most the part in flight is sent twice, as for any row.
+        (None: every part had gone out before a crash, nothing was left to send.)
+        """
+        parts = await self._parts(message)
+        sent: Message | None = None
+        for number in range(message.parts_sent, len(parts)):
+            if sent is not None:  # the part before went out in this call: record it
+                async with self.db.write() as conn:
+                    await outbox.mark_parts_sent(conn, message.id, number)
+                await asyncio.sleep(self._ready_in(message.chat_id))  # the chat's pace
+                self._take(message.chat_id)
+            sent = await self._deliver_part(message, parts[number], first=number == 0)
+        return sent
+
+    async def _deliver_part(self, message: OutboxMessage, part: Part, *, first: bool) -> Message:
+        """One Bot API call; the row's media goes with its first part."""
+        keyboard = markup(part.keyboard)
+        media = await self._media(message, part) if first else None
         if media is None:
             return await self.bot.send_message(
                 message.chat_id,
-                message.text,
+                part.text,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
                 reply_markup=keyboard,
@@ -202,17 +233,18 @@ class OutboxSender:
         return await send(
             message.chat_id,
             media,
-            caption=message.text or None,
+            caption=part.text or None,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard,
         )
 
     @staticmethod
-    async def _media(message: OutboxMessage) -> str | InputFile | None:
+    async def _media(message: OutboxMessage, part: Part) -> str | InputFile | None:
         """The file to send: a Telegram file id, or a chart drawn now (off the event loop;
         the outbox keeps its figures, not an image); None for a text message."""
-        if message.media_kind == "chart" and message.media_data is not None:
-            png = await asyncio.to_thread(chart.png_from_figures, message.media_data)
+        figures = part.chart or (message.media_data if message.media_kind == "chart" else None)
+        if figures is not None:
+            png = await asyncio.to_thread(chart.png_from_figures, figures)
             return InputFile(png, filename="chart.png")
         if message.media_kind in ("photo", "document") and message.media_file_id:
             return message.media_file_id

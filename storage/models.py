@@ -106,6 +106,9 @@ class OutboxMessage:
     media_kind: str | None = None
     media_file_id: str | None = None
     media_data: dict[str, Any] | None = None  # media_kind "chart": drawn when sent
+    kind: str | None = None  # a notice (bot.presenter renders kind + params when sent)
+    params: dict[str, Any] | None = None
+    parts_sent: int = 0  # how many of a notice's messages Telegram already has
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,9 @@ def _to_message(row: Row) -> OutboxMessage:
         media_kind=row["media_kind"],
         media_file_id=row["media_file_id"],
         media_data=row["media_data"],
+        kind=row["kind"],
+        params=row["params"],
+        parts_sent=row["parts_sent"],
         status=row["status"],
         attempts=row["attempts"],
         not_before=row["not_before"],
@@ -46,15 +49,20 @@ def _to_message(row: Row) -> OutboxMessage:
 class NewMessage(TypedDict):
     """What a caller says about a message to queue.
 
+    Either finished ``text`` (with ``reply_markup``), or a *notice*: its ``kind`` and JSON
+    ``params``, rendered by ``bot.presenter`` in the recipient's language when sent (the
+    way flows queue messages to other people; they then need no catalogue).
     ``media`` is (``photo`` or ``document``, Telegram file id); ``chart`` is the figures of
-    a chart the sender draws just before sending (see ``bot.chart``). Either way ``text``
+    a chart the sender draws just before sending (see ``bot.chart``). Either way the text
     is then the caption.
     """
 
     dedup_key: str
     chat_id: int
-    text: str
     now: datetime
+    text: NotRequired[str]
+    kind: NotRequired[str | None]
+    params: NotRequired[dict[str, Any] | None]
     reply_markup: NotRequired[dict[str, Any] | None]
     person_id: NotRequired[int | None]
     media: NotRequired[tuple[str, str] | None]
@@ -68,7 +76,10 @@ def row(**message: Unpack[NewMessage]) -> dict[str, Any]:
         "dedup_key": message["dedup_key"][:200],
         "chat_id": message["chat_id"],
         "person_id": message.get("person_id"),
-        "text": message["text"],
+        "text": message.get("text", ""),
+        "kind": message.get("kind"),
+        "params": message.get("params"),
+        "parts_sent": 0,
         "reply_markup": message.get("reply_markup"),
         "media_kind": media[0] if media else ("chart" if chart else None),
         "media_file_id": media[1] if media else None,
@@ -126,6 +137,14 @@ async def mark_sent(
         update(outbox)
         .where(outbox.c.id == message_id)
         .values(status=SENT, sent_at=now, telegram_message_id=telegram_message_id, last_error=None)
+    )
+
+
+async def mark_parts_sent(conn: AsyncConnection, message_id: int, parts_sent: int) -> None:
+    """A notice's first ``parts_sent`` messages are with Telegram: after a crash or a retry
+    only the rest are sent (at most the one in flight is repeated)."""
+    await conn.execute(
+        update(outbox).where(outbox.c.id == message_id).values(parts_sent=parts_sent)
     )
 
 
@@ -190,8 +209,9 @@ async def fail_unreachable(
 async def release_leases(conn: AsyncConnection, now: datetime) -> int:
     """At start-up: rows a crashed sender had claimed are due again at once.
 
-    Only the row that was in flight can have reached Telegram, so this costs at most one
-    duplicate, and saves waiting out the lease. It assumes one sender per database (the
+    Only the row that was in flight can have reached Telegram (of a notice in several
+    parts, only the part after ``parts_sent``), so this costs at most one duplicate
+    message, and saves waiting out the lease. It assumes one sender per database (the
     SQLite deployment); several bot workers on PostgreSQL would rely on the lease alone.
     """
     result = await conn.execute(

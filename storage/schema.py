@@ -250,6 +250,9 @@ outbox = Table(
     Column("media_kind", String(16)),  # photo / document: text is then the caption
     Column("media_file_id", String(200)),
     Column("media_data", JSON),  # media_kind "chart": the figures, rendered when sent
+    Column("kind", String(40)),  # a notice: rendered from kind + params when sent
+    Column("params", JSON),
+    Column("parts_sent", Integer, nullable=False, server_default="0"),  # of a notice's parts
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("not_before", UTCDateTime, nullable=False),

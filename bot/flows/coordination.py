@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.flows import recipients
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
 from bot.flows.roster_import import invite_link, new_invite_code
 from bot.flows.services import Services
-from bot.i18n import t
 from storage import conversations, invites, join_requests, outbox, people
 from storage.models import Invite, Person
 
@@ -107,7 +105,6 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
         status = "active" if person.status == "unreachable" else person.status
         await people.update_person(conn, person.id, now, telegram_id=None, status=status)
         await conversations.clear_conversation(conn, account)
-        told = await recipients.language_of(svc, conn, account)
         invite = await invites.open_invite_for(conn, person.id, now)
         if invite is None:
             invite = await invites.create_invite(
@@ -122,8 +119,9 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
             dedup_key=f"unlink:{person.id}:{account}:{now.isoformat()}",
             chat_id=account,
             person_id=None,
-            text=t(told.language, "unlink.told_account", name=person.name),
             now=now,
+            kind="unlink.told_account",
+            params={"name": person.name},
         )
     svc.outbox_wake()
     link = invite_link(svc.bot_username, invite.code)

@@ -6,8 +6,9 @@ recipient's zone; caught up within three days (``PEMBINA_DIGEST_GRACE_DAYS``) if
 was down, once: each digest is recorded like a nudge before it is queued. Also on demand
 with /ringkasan.
 
-A supervisor's digest carries a chart of the unit's weekly submission rate. The outbox
-holds the chart's figures, and the sender draws it just before sending
+A supervisor's digest carries a chart of the unit's weekly submission rate. Digests are
+queued as notices (figures, not wording: ``bot.presenter.digest`` words them in the
+reader's language when sent), and the sender draws the chart just before sending
 (``bot.chart``), so no image is stored per supervisor.
 
 Built for a province: figures are read in bulk (``storage.progress_facts``), each
@@ -27,10 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import JP_TARGET, REFLECTED, MenteeProgress, progress_of
+from bot.flows.progress import REFLECTED, MenteeProgress, progress_of
 from bot.flows.services import Services
-from bot.i18n import Html, plain, t
-from bot.text_split import split_text
 from storage import nudges, outbox, people, prefs, progress_facts
 from storage.models import Person
 
@@ -59,12 +58,12 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
-class Digest:
-    """What one recipient gets: messages, and the figures of a chart to draw, if any."""
+class Notice:
+    """One message of a digest as facts: a notice kind and its params (``bot.presenter``
+    words it for the reader, when sent or when shown by /ringkasan)."""
 
-    messages: list[str]
-    chart: dict[str, Any] | None = None
-    chart_caption: str = ""
+    kind: str
+    params: dict[str, Any]
 
 
 async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime) -> list[Line]:
@@ -73,7 +72,7 @@ async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime
     return [
         Line(
             p,
-            last[p.person.id].strftime("%d-%m-%Y") if p.person.id in last else None,
+            last[p.person.id].isoformat() if p.person.id in last else None,
             p.person.status == "unreachable",
         )
         for p in progress
@@ -84,33 +83,25 @@ async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datet
     return await _lines_for(conn, await people.supervised_by(conn, supervisor.id), now)
 
 
-def render(lines: list[Line], language: str, title: str) -> list[str]:
-    """Messages (split below Telegram's limit) for a list of people."""
-    lang = language
-    parts = [t(lang, "digest.header", title=title, count=len(lines))]
-    for line in lines:
-        p = line.progress
-        flags = ", ".join(t(lang, f"digest.flag.{f}") for f in line.at_risk)
-        parts.append(
-            t(
-                lang,
-                "digest.line",
-                name=p.person.name,
-                programme=p.programme.name,
-                week=t(lang, "digest.yes") if p.this_week_done else t(lang, "digest.no"),
-                last_week=t(lang, "digest.yes") if p.last_week_done else t(lang, "digest.no"),
-                streak=p.streak,
-                pending=p.pending_reviews,
-                waiting_days=p.oldest_waiting_days,
-                session=line.last_session or "-",
-                jp=f"{p.jp_year:g}",
-                target=JP_TARGET,
-                flags=Html(f"\n⚠️ {flags}") if flags else "",
-            )
-        )
-    if not lines:
-        parts.append(t(lang, "digest.empty"))
-    return split_text("\n\n".join(parts), 4000)
+def _line_facts(line: Line) -> dict[str, Any]:
+    p = line.progress
+    return {
+        "name": p.person.name,
+        "programme": p.programme.name,
+        "week": p.this_week_done,
+        "last_week": p.last_week_done,
+        "streak": p.streak,
+        "pending": p.pending_reviews,
+        "waiting_days": p.oldest_waiting_days,
+        "last_session": line.last_session,
+        "jp": p.jp_year,
+        "flags": line.at_risk,
+    }
+
+
+def unit_notice(lines: list[Line], title: str) -> Notice:
+    """A list of people as a digest notice (``digest.supervisor``)."""
+    return Notice("digest.supervisor", {"title": title, "lines": [_line_facts(x) for x in lines]})
 
 
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
@@ -124,45 +115,33 @@ def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
     return [(week, reflected[week], expected[week]) for week in sorted(expected)]
 
 
-def chart_figures(lines: list[Line], language: str, unit: str) -> dict[str, Any] | None:
-    """The chart of a unit's weekly submission rate, as JSON-ready figures (None: no weeks)."""
-    rates = weekly_rates(lines)
-    if not rates:
-        return None
-    return {
-        "title": plain(language, "digest.chart.title", unit=unit),
-        "y_axis": plain(language, "digest.chart.y_axis"),
-        "x_axis": plain(language, "digest.chart.x_axis"),
-        "points": [[week.isoformat(), done, due] for week, done, due in rates],
-    }
-
-
 async def supervisor_digest(
-    conn: AsyncConnection, supervisor: Person, language: str, now: datetime
-) -> Digest | None:
-    """A supervisor's unit digest with its chart; None if none of their people take part."""
+    conn: AsyncConnection, supervisor: Person, now: datetime
+) -> list[Notice] | None:
+    """A supervisor's unit digest and its chart (if any week counted); None if none of
+    their people take part."""
     lines = await supervisor_lines(conn, supervisor, now)
     if not lines:
         return None
     unit = supervisor.unit or supervisor.name
-    return Digest(
-        messages=render(lines, language, unit),
-        chart=chart_figures(lines, language, unit),
-        chart_caption=t(language, "digest.chart.caption", unit=unit),
-    )
+    found = [unit_notice(lines, unit)]
+    rates = weekly_rates(lines)
+    if rates:
+        points = [[week.isoformat(), done, due] for week, done, due in rates]
+        found.append(Notice("digest.chart", {"unit": unit, "points": points}))
+    return found
 
 
-async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime) -> list[str]:
+async def coordinator_digest(conn: AsyncConnection, now: datetime) -> Notice | None:
     """Programme-wide: last week's submission rate per unit, the mentors with the most
-    reviews waiting, mentees without a mentor, people who cannot be reached. Nothing
-    (an empty list) while no active programme has mentees.
+    reviews waiting, mentees without a mentor, people who cannot be reached. None while
+    no active programme has mentees.
 
     Aggregates in a few queries over the whole province, never a query per person.
     """
-    lang = language
     enrolments = await progress_facts.active_enrolments(conn)
     if not enrolments:
-        return []  # no mentee in an active programme: nothing to report
+        return None  # no mentee in an active programme: nothing to report
     last_week = {
         e.timezone: weeks.week_start(now, e.timezone) - timedelta(days=7) for e in enrolments
     }
@@ -171,45 +150,34 @@ async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime
     for e in enrolments:
         done = (e.person_id, e.programme_id, last_week[e.timezone]) in reflected
         units.setdefault(e.unit or "-", []).append(done)
-    parts = [t(lang, "digest.coordinator_header")]
-    parts += [
-        t(
-            lang,
-            "digest.unit_rate",
-            unit=unit,
-            done=sum(flags),
-            total=len(flags),
-            percent=round(100 * sum(flags) / len(flags)),
-        )
-        for unit, flags in sorted(units.items())
-    ]
     waiting = await progress_facts.waiting_by_mentor(conn)
     busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
     names = {p.id: p.name for p in await people.get_people(conn, [m for m, _ in busiest])}
-    parts.append(t(lang, "digest.busiest_header"))
-    parts += [t(lang, "digest.busiest_line", name=names[m], count=n) for m, n in busiest]
-    if not busiest:
-        parts.append(t(lang, "digest.none"))
     unmatched = await people.get_people(conn, await progress_facts.unmatched_mentees(conn))
-    parts.append(t(lang, "digest.unmatched", names=", ".join(p.name for p in unmatched) or "-"))
     unreachable = await people.unreachable(conn)
-    parts.append(
-        t(lang, "digest.unreachable", names=", ".join(p.name for p in unreachable) or "-")
+    return Notice(
+        "digest.coordinator",
+        {
+            "units": [[unit, sum(flags), len(flags)] for unit, flags in sorted(units.items())],
+            "busiest": [[names[m], n] for m, n in busiest],
+            "unmatched": [p.name for p in unmatched],
+            "unreachable": [p.name for p in unreachable],
+        },
     )
-    return split_text("\n".join(parts), 4000)
 
 
-async def on_demand(svc: Services, viewer: Viewer) -> Digest | None:
-    """/ringkasan: a supervisor's unit digest, or a coordinator's view of everyone."""
+async def on_demand(svc: Services, viewer: Viewer) -> list[Notice] | None:
+    """/ringkasan: a supervisor's unit digest, or a coordinator's view of everyone (the
+    same notices the weekly run queues; the handler words them)."""
     now = svc.clock.now()
     async with svc.db.read() as conn:
         if viewer.is_coordinator:
-            overview = await coordinator_digest(conn, viewer.language, now)
-            return Digest(overview or [t(viewer.language, "digest.no_programmes")])
+            overview = await coordinator_digest(conn, now)
+            return [overview or Notice("digest.no_programmes", {})]
         if viewer.person is not None and "supervisor" in viewer.person.roles:
-            found = await supervisor_digest(conn, viewer.person, viewer.language, now)
+            found = await supervisor_digest(conn, viewer.person, now)
             title = viewer.person.unit or viewer.person.name
-            return found or Digest(render([], viewer.language, title))
+            return found or [unit_notice([], title)]
     return None
 
 
@@ -225,27 +193,25 @@ def _slot(svc: Services, now: datetime, zone: str) -> date | None:
 
 
 async def _overview(
-    conn: AsyncConnection, language: str, now: datetime, made: dict[str, list[str]]
-) -> list[str]:
-    """The programme-wide digest in ``language``, built once per run however many
-    coordinators read that language."""
-    if language not in made:
-        made[language] = await coordinator_digest(conn, language, now)
-    return made[language]
+    conn: AsyncConnection, now: datetime, made: list[list[Notice]]
+) -> list[Notice]:
+    """The programme-wide digest, built once per run however many coordinators read it
+    (it is worded for each when sent); empty while no programme has mentees."""
+    if not made:
+        overview = await coordinator_digest(conn, now)
+        made.append([overview] if overview else [])
+    return made[0]
 
 
 async def _build(
-    conn: AsyncConnection, person: Person, now: datetime, overviews: dict[str, list[str]]
-) -> Digest:
-    messages: list[str] = []
+    conn: AsyncConnection, person: Person, now: datetime, overviews: list[list[Notice]]
+) -> list[Notice]:
+    found: list[Notice] = []
     if "coordinator" in person.roles:
-        messages += await _overview(conn, person.language, now, overviews)
-    found = None
+        found += await _overview(conn, now, overviews)
     if "supervisor" in person.roles:
-        found = await supervisor_digest(conn, person, person.language, now)
-    if found is None:
-        return Digest(messages)
-    return Digest(messages + found.messages, found.chart, found.chart_caption)
+        found += await supervisor_digest(conn, person, now) or []
+    return found
 
 
 async def _queue(
@@ -253,29 +219,21 @@ async def _queue(
     key: str,
     chat_id: int,
     person_id: int | None,
-    digest: Digest,
+    digest: list[Notice],
     now: datetime,
 ) -> bool:
-    """Queue a digest's messages and chart; False if this digest was queued before."""
+    """Queue a digest's notices (the chart's under ``:chart``); False if queued before."""
     queued = False
-    for number, text in enumerate(digest.messages):
+    for number, item in enumerate(digest):
+        suffix = "chart" if item.kind == "digest.chart" else str(number)
         queued |= await outbox.enqueue(
             conn,
-            dedup_key=f"{key}:{number}",
+            dedup_key=f"{key}:{suffix}",
             chat_id=chat_id,
             person_id=person_id,
-            text=text,
             now=now,
-        )
-    if digest.chart is not None:
-        queued |= await outbox.enqueue(
-            conn,
-            dedup_key=f"{key}:chart",
-            chat_id=chat_id,
-            person_id=person_id,
-            text=digest.chart_caption,
-            now=now,
-            chart=digest.chart,
+            kind=item.kind,
+            params=item.params,
         )
     return queued
 
@@ -296,7 +254,7 @@ async def weekly(svc: Services) -> int:
                 if (slot := _slot(svc, now, person.timezone)) is not None
             ]
             done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
-    overviews: dict[str, list[str]] = {}
+    overviews: list[list[Notice]] = []
     for person, slot in due:
         if (person.id, slot.isoformat()) in done:
             continue
@@ -319,7 +277,7 @@ async def weekly(svc: Services) -> int:
                 now=now,
             ):
                 continue  # another run took it meanwhile
-            if digest.messages:
+            if digest:
                 await _queue(
                     conn, f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
                 )
@@ -330,9 +288,10 @@ async def weekly(svc: Services) -> int:
     return sent
 
 
-async def _admins(svc: Services, now: datetime, overviews: dict[str, list[str]]) -> int:
-    """Coordinators configured by Telegram id with no roster row: the programme digest in
-    the language and zone they chose (or the defaults). Once, by the outbox's key."""
+async def _admins(svc: Services, now: datetime, overviews: list[list[Notice]]) -> int:
+    """Coordinators configured by Telegram id with no roster row: the programme digest at
+    the time of the zone they chose (or the default; worded in their language when sent).
+    Once, by the outbox's key."""
     sent = 0
     for telegram_id in sorted(svc.admin_ids):
         async with svc.db.read() as conn:
@@ -340,13 +299,12 @@ async def _admins(svc: Services, now: datetime, overviews: dict[str, list[str]])
                 continue  # on the roster: served above, by role
             saved = await prefs.get_prefs(conn, telegram_id)
             zone = (saved.timezone if saved else None) or svc.default_timezone
-            language = (saved.language if saved else None) or svc.default_language
             slot = _slot(svc, now, zone)
             key = f"digest:admin:{telegram_id}:{slot}"
             if slot is None or await outbox.exists(conn, f"{key}:0"):
                 continue
-            digest = Digest(await _overview(conn, language, now, overviews))
-        if not digest.messages:
+            digest = await _overview(conn, now, overviews)
+        if not digest:
             continue
         async with svc.db.write() as conn:
             sent += await _queue(conn, key, telegram_id, None, digest, now)

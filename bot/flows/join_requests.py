@@ -12,7 +12,6 @@ from bot.flows.identity import Viewer
 from bot.flows.pairing import deliver_waiting_offers
 from bot.flows.registration import ROLES_ON_APPROVAL, RosterMatch, roster_match
 from bot.flows.services import Services
-from bot.i18n import Html, t
 from storage import join_requests, outbox, pairings, people, prefs
 from storage.models import JoinRequest, Person
 
@@ -90,7 +89,7 @@ async def decide(
             await join_requests.decide(
                 conn, request.id, status="rejected", decided_by=viewer.telegram_id, now=now
             )
-            await _tell_applicant(conn, request, "join.rejected_applicant", now)
+            await _tell_applicant(conn, request, "join.rejected", now)
             return Decision(Decided.REJECTED, request)
         assert role is not None
         if not force:
@@ -109,7 +108,7 @@ async def decide(
             person_id=person.id,
         )
         offers = len(await pairings.waiting_offers(conn, person.id))
-        await _tell_applicant(conn, request, "join.approved_applicant", now, person, offers)
+        await _tell_applicant(conn, request, "join.approved", now, person, offers)
         await deliver_waiting_offers(conn, person, now)  # after the welcome that names them
     svc.outbox_wake()
     return Decision(Decided.APPROVED, request, person)
@@ -145,21 +144,19 @@ async def _person_for(
 async def _tell_applicant(
     conn: AsyncConnection,
     request: JoinRequest,
-    key: str,
+    kind: str,
     now: datetime,
     person: Person | None = None,
     offers: int = 0,
 ) -> None:
-    language = person.language if person else request.language
+    """Queue the decision to the applicant (``bot.presenter.join`` words it)."""
     role = next(iter(sorted(person.roles))) if person else ""
-    text = t(language, key, name=request.name, role=t(language, f"role.{role}") if role else "")
-    if offers:
-        text = Html(f"{text}\n\n{t(language, 'start.offers_waiting', count=offers)}")
     await outbox.enqueue(
         conn,
         dedup_key=f"join:{request.id}:decision",
         chat_id=request.telegram_id,
         person_id=person.id if person else None,
-        text=text,
         now=now,
+        kind=kind,
+        params={"name": request.name, "role": role, "offers": offers},
     )

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks, timezones
+from bot import timezones
 from bot.flows import weeks, workdays
-from bot.flows.buttons import Button, Keyboard, to_json
 from bot.flows.services import Services
-from bot.flows.templates import milestone_title
-from bot.i18n import t
 from storage import nudges, outbox, pairings, people, programmes, reflections
 from storage.models import Milestone, Person, Programme, Reflection
 
@@ -42,16 +40,6 @@ def _may_nudge(person: Person, now: datetime) -> bool:
     return workdays.is_working_day(local.date()) and workdays.within_working_hours(local)
 
 
-def snooze_buttons(language: str, programme_id: int) -> Keyboard:
-    return [
-        [Button(t(language, "nudge.write_now"), callbacks.encode("rf", "open", programme_id))],
-        [
-            Button(t(language, "nudge.snooze_day"), callbacks.encode("nd", "snooze", 1)),
-            Button(t(language, "nudge.snooze_week"), callbacks.encode("nd", "snooze", 7)),
-        ],
-    ]
-
-
 @dataclass(frozen=True, slots=True)
 class _Due:
     """A nudge found due by a read-only scan, to be recorded and queued."""
@@ -59,8 +47,8 @@ class _Due:
     person: Person
     kind: str
     period: str
-    text: str
-    keyboard: Keyboard | None
+    notice: str  # the outbox notice kind (bot.presenter.nudges words it when sent)
+    params: dict[str, Any]
 
 
 async def _deliver(svc: Services, due: list[_Due]) -> int:
@@ -101,9 +89,9 @@ def _message(due: _Due, now: datetime) -> dict[str, object]:
         dedup_key=f"nudge:{due.person.id}:{due.kind}:{due.period}",
         chat_id=due.person.telegram_id,
         person_id=due.person.id,
-        text=due.text,
         now=now,
-        reply_markup=to_json(due.keyboard),
+        kind=due.notice,
+        params=due.params,
     )
 
 
@@ -177,15 +165,14 @@ async def _reflections_due(
             period=period,
             unreflected_week=week,
         )
+        params = {
+            "programme_id": programme.id,
+            "programme": programme.name,
+            "week_start": week.isoformat(),
+        }
         for person in await people.get_people(conn, [i for i in ids if i not in stopped]):
-            lang = person.language
-            label = t(lang, "reflect.week", start=week.strftime("%d-%m-%Y"))
-            text = t(lang, f"nudge.reflection_{kind}", programme=programme.name, week=label)
-            found.append(
-                _Due(
-                    person, f"reflection_{kind}", period, text, snooze_buttons(lang, programme.id)
-                )
-            )
+            notice = f"nudge.reflection_{kind}"
+            found.append(_Due(person, f"reflection_{kind}", period, notice, params))
         stopped.update(ids)
     return found
 
@@ -208,31 +195,20 @@ async def review_nudges(svc: Services) -> int:
         shown = [r for m in mentors for r in waiting[m.id][:5]]
         names = {p.id: p.name for p in await people.get_people(conn, [r.person_id for r in shown])}
         for mentor in mentors:
-            lang = mentor.language
             mine = waiting[mentor.id]
-            lines = [t(lang, "nudge.review_header", count=len(mine))]
-            buttons = []
-            for reflection in mine[:5]:
-                assert reflection.submitted_at is not None
-                name = names[reflection.person_id]
-                lines.append(
-                    t(
-                        lang,
-                        "nudge.review_line",
-                        mentee=name,
-                        days=(now - reflection.submitted_at).days,
-                    )
-                )
-                buttons.append(
-                    [
-                        Button(
-                            f"{t(lang, 'review.show')} · {name}"[:60],
-                            callbacks.encode("rv", "show", reflection.id),
-                        )
-                    ]
-                )
+            params = {
+                "count": len(mine),
+                "waiting": [
+                    {
+                        "reflection_id": r.id,
+                        "mentee": names[r.person_id],
+                        "days": (now - r.submitted_at).days if r.submitted_at else 0,
+                    }
+                    for r in mine[:5]
+                ],
+            }
             day = weeks.local_date(now, mentor.timezone).isoformat()
-            due.append(_Due(mentor, "review", day, "\n".join(lines), buttons))
+            due.append(_Due(mentor, "review", day, "nudge.review", params))
     return await _deliver(svc, due)
 
 
@@ -272,15 +248,8 @@ async def offer_nudges(svc: Services) -> int:
             mentor, mentee = known.get(pairing.mentor_id), known.get(pairing.mentee_id)
             if mentor is None or mentee is None or not _may_nudge(mentor, now):
                 continue
-            lang = mentor.language
-            keyboard = [
-                [
-                    Button(t(lang, "pair.accept"), callbacks.encode("pair", "ok", pairing.id)),
-                    Button(t(lang, "pair.decline"), callbacks.encode("pair", "no", pairing.id)),
-                ]
-            ]
-            text = t(lang, "nudge.offer", mentee=mentee.name)
-            due.append(_Due(mentor, "offer", f"pairing{pairing.id}", text, keyboard))
+            params = {"pairing_id": pairing.id, "mentee": mentee.name}
+            due.append(_Due(mentor, "offer", f"pairing{pairing.id}", "nudge.offer", params))
     return await _deliver(svc, due)
 
 
@@ -322,15 +291,12 @@ async def _milestones_due(
             kind="milestone",
             period=period,
         )
+        params = {
+            "title": milestone.title,
+            "programme": programme.name,
+            "due": milestone.due_on.isoformat(),
+        }
         for person in await people.get_people(conn, [i for i in ids if i not in chosen]):
-            lang = person.language
-            text = t(
-                lang,
-                "nudge.milestone",
-                title=milestone_title(milestone.title, lang),
-                programme=programme.name,
-                due=milestone.due_on.strftime("%d-%m-%Y"),
-            )
-            found.append(_Due(person, "milestone", period, text, None))
+            found.append(_Due(person, "milestone", period, "nudge.milestone", params))
         chosen.update(ids)
     return found

@@ -46,14 +46,13 @@ async def _report_taken(
     """Someone opened a person's own, never used invite, but another account already speaks
     for that person (linked through a join request): likely the wrong one. Coordinators
     hear of it at once, with the command that undoes it."""
-    told = await recipients.tell_coordinators(
+    told = await recipients.notify_coordinators(
         svc,
         conn,
-        "unlink.invite_taken_coordinator",
-        f"invite-taken:{invite_id}:{telegram_id}",
-        now,
-        name=target.name,
-        nip=target.nip or "-",
+        dedup=f"invite-taken:{invite_id}:{telegram_id}",
+        now=now,
+        kind="unlink.invite_taken_coordinator",
+        params={"name": target.name, "nip": target.nip or "-"},
     )
     if told:
         svc.outbox_wake()

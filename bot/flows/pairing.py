@@ -8,16 +8,13 @@ creates an offer, so no path can over-assign a mentor.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button, to_json
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -31,7 +28,6 @@ from bot.flows.matching import (
 from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.flows.templates import TEMPLATES
-from bot.i18n import t
 from storage import outbox, pairings, people, programmes, reflections
 from storage.models import Pairing, Person, Programme
 
@@ -94,15 +90,6 @@ async def plan_for(svc: Services, programme: Programme) -> Plan:
         return await _plan(conn, programme)
 
 
-def offer_buttons(language: str, pairing_id: int) -> list[list[Button]]:
-    return [
-        [
-            Button(t(language, "pair.accept"), callbacks.encode("pair", "ok", pairing_id)),
-            Button(t(language, "pair.decline"), callbacks.encode("pair", "no", pairing_id)),
-        ]
-    ]
-
-
 async def _offer(
     conn: AsyncConnection,
     programme: Programme,
@@ -137,20 +124,19 @@ async def _send_offer(
     (then :func:`deliver_waiting_offers` sends it when they join or come back)."""
     if not reachable(mentor):
         return False
-    return await recipients.tell(
+    return await recipients.notify(
         conn,
         mentor,
         dedup=f"pair:{pairing.id}:offer",
         now=now,
-        text=lambda lang: t(
-            lang,
-            "pair.offer",
-            mentee=mentee.name,
-            unit=mentee.unit or "-",
-            programme=programme.name,
-            hours=programme.offer_hours,
-        ),
-        buttons=lambda lang: offer_buttons(lang, pairing.id),
+        kind="pair.offer",
+        params={
+            "pairing_id": pairing.id,
+            "mentee": mentee.name,
+            "unit": mentee.unit or "-",
+            "programme": programme.name,
+            "hours": programme.offer_hours,
+        },
     )
 
 
@@ -237,7 +223,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
             result = Answered(Answer.ACCEPTED, pairing, mentee=mentee)
         else:
             nxt = await _reoffer(conn, programme, mentee, now)
-            await recipients.tell_coordinators(
+            await _tell_coordinators(
                 svc,
                 conn,
                 _next_key("pair.declined_coordinator", nxt),
@@ -299,7 +285,7 @@ async def expire_offers(svc: Services) -> int:
             assert mentee is not None
             assert mentor is not None
             nxt = await _reoffer(conn, programme, mentee, now)
-            await recipients.tell_coordinators(
+            await _tell_coordinators(
                 svc,
                 conn,
                 _next_key("pair.expired_coordinator", nxt),
@@ -316,11 +302,16 @@ async def expire_offers(svc: Services) -> int:
 
 
 async def _tell(
-    conn: AsyncConnection, person: Person, key: str, dedup: str, now: datetime, **values: object
+    conn: AsyncConnection, person: Person, kind: str, dedup: str, now: datetime, **values: object
 ) -> None:
-    await recipients.tell(
-        conn, person, dedup=dedup, now=now, text=lambda lang: t(lang, key, **values)
-    )
+    """Queue a one-message notice (its kind is its catalogue key; see bot.presenter)."""
+    await recipients.notify(conn, person, dedup=dedup, now=now, kind=kind, params=values)
+
+
+async def _tell_coordinators(
+    svc: Services, conn: AsyncConnection, kind: str, dedup: str, now: datetime, **values: object
+) -> None:
+    await recipients.notify_coordinators(svc, conn, dedup=dedup, now=now, kind=kind, params=values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,35 +344,6 @@ async def my_pairs(svc: Services, viewer: Viewer, as_role: str) -> list[PairView
 
 
 END_REASONS = ("done", "mismatch", "unavailable", "other")  # keys under pair.end_reason
-
-
-def end_reason_buttons(language: str, pairing_id: int, *, decide: bool) -> list[list[Button]]:
-    """One button per reason, then the way out that changes nothing.
-
-    A party asking (``decide`` False) gets ``endr`` and Cancel; a coordinator deciding gets
-    ``stopr`` and Keep, so ending is never a single press."""
-    pick, back = ("stopr", "keep") if decide else ("endr", "endx")
-    rows = [
-        [
-            Button(
-                t(language, f"pair.end_reason.{r}"), callbacks.encode("pair", pick, pairing_id, r)
-            )
-        ]
-        for r in END_REASONS
-    ]
-    way_out = "pair.keep" if decide else "pair.end_cancel"
-    rows.append([Button(t(language, way_out), callbacks.encode("pair", back, pairing_id))])
-    return rows
-
-
-def decide_end_buttons(language: str, pairing_id: int) -> list[list[Button]]:
-    """What a coordinator told of an end request can do: end (then a reason) or keep."""
-    return [
-        [
-            Button(t(language, "pair.stop"), callbacks.encode("pair", "stop", pairing_id)),
-            Button(t(language, "pair.keep"), callbacks.encode("pair", "keep", pairing_id)),
-        ]
-    ]
 
 
 async def _next_round(conn: AsyncConnection, prefix: str, suffix: object = None) -> str:
@@ -446,23 +408,18 @@ async def ask_to_end(
         key = await _next_round(
             conn, f"pair:{pairing.id}:endreq", told[0].telegram_id if told else 0
         )
-        for who in told:
-            await outbox.enqueue(
-                conn,
-                dedup_key=f"{key}:{who.telegram_id}",
-                chat_id=who.telegram_id,
-                person_id=who.person_id,
-                text=t(
-                    who.language,
-                    "pair.end_requested",
-                    who=me.name,
-                    mentor=mentor.name,
-                    mentee=mentee.name,
-                    reason=t(who.language, f"pair.end_reason.{reason}"),
-                ),
-                now=now,
-                reply_markup=to_json(decide_end_buttons(who.language, pairing.id)),
-            )
+        await _tell_coordinators(
+            svc,
+            conn,
+            "pair.end_requested",
+            key,
+            now,
+            pairing_id=pairing.id,
+            who=me.name,
+            mentor=mentor.name,
+            mentee=mentee.name,
+            reason=reason,
+        )
     svc.outbox_wake()
     return pairing
 
@@ -474,7 +431,7 @@ async def request_mentor(svc: Services, viewer: Viewer) -> bool:
         return False
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        await recipients.tell_coordinators(
+        await _tell_coordinators(
             svc,
             conn,
             "pair.mentor_requested",
@@ -554,25 +511,18 @@ async def end_pairing(
         assert mentor is not None
         assert mentee is not None
         for person, other in ((mentor, mentee), (mentee, mentor)):
-            await recipients.tell(
+            await _tell(
                 conn,
                 person,
-                dedup=f"pair:{pairing.id}:ended:{person.id}",
-                now=now,
-                text=_ended_text(other.name, programme.name, reason),
+                "pair.ended_party",
+                f"pair:{pairing.id}:ended:{person.id}",
+                now,
+                other=other.name,
+                programme=programme.name,
+                reason=reason,
             )
     svc.outbox_wake()
     return ByHand.ENDED
-
-
-def _ended_text(other: str, programme: str, reason: str) -> Callable[[str], str]:
-    """The ended notice in the recipient's language, with the reason worded there too."""
-
-    def text(lang: str) -> str:
-        why = t(lang, f"pair.end_reason.{reason}")
-        return t(lang, "pair.ended_party", other=other, programme=programme, reason=why)
-
-    return text
 
 
 async def keep_pairing(svc: Services, viewer: Viewer, pairing_id: int) -> ByHand:

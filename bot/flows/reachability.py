@@ -38,15 +38,14 @@ async def unreachable(svc: Services, chat_id: int, error: str) -> Person | None:
         if person is None or person.status == UNREACHABLE:
             return person
         await people.update_person(conn, person.id, now, status=UNREACHABLE, unreachable_since=now)
-        told = await recipients.tell_coordinators(
+        told = await recipients.notify_coordinators(
             svc,
             conn,
-            _notice(error),
-            f"unreachable:{person.id}:{now:%Y%m%d%H%M}",
-            now,
+            dedup=f"unreachable:{person.id}:{now:%Y%m%d%H%M}",
+            now=now,
+            kind=_notice(error),
+            params={"name": person.name, "unit": person.unit or "-"},
             about=person.id,
-            name=person.name,
-            unit=person.unit or "-",
         )
     if told:
         svc.outbox_wake()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows.buttons import Keyboard, to_json
 from bot.flows.services import Services
-from bot.i18n import t
 from storage import outbox, people, prefs
 from storage.models import Person
 
@@ -37,44 +35,42 @@ async def coordinators(svc: Services, conn: AsyncConnection) -> list[Recipient]:
     return [await language_of(svc, conn, i) for i in ids]
 
 
-async def tell(
+async def notify(
     conn: AsyncConnection,
     person: Person,
     *,
     dedup: str,
     now: datetime,
-    text: Callable[[str], str],
-    buttons: Callable[[str], Keyboard] | None = None,
+    kind: str,
+    params: dict[str, Any],
 ) -> bool:
-    """Queue a message to one person, worded in their language (``text`` and ``buttons``
-    are given it); nothing for someone not on Telegram yet. False if queued before."""
+    """Queue the notice ``kind`` to one person; ``bot.presenter`` words it in their language
+    when it is sent. Nothing for someone not on Telegram yet; False if queued before."""
     if person.telegram_id is None:
         return False
-    lang = person.language
     return await outbox.enqueue(
         conn,
         dedup_key=dedup,
         chat_id=person.telegram_id,
         person_id=person.id,
-        text=text(lang),
         now=now,
-        reply_markup=to_json(buttons(lang)) if buttons else None,
+        kind=kind,
+        params=params,
     )
 
 
-async def tell_coordinators(
+async def notify_coordinators(
     svc: Services,
     conn: AsyncConnection,
-    key: str,
+    *,
     dedup: str,
     now: datetime,
-    buttons: Callable[[str], Keyboard] | None = None,
-    *,
+    kind: str,
+    params: dict[str, Any],
     about: int | None = None,
-    **values: object,
 ) -> int:
-    """Queue the message ``key`` to every coordinator, each in their language; the person
-    it is ``about`` is left out (a coordinator is not told about themself)."""
+    """Queue the notice ``kind`` to every coordinator (each worded in their language when
+    sent); the person it is ``about`` is left out."""
     told = 0
     for who in await coordinators(svc, conn):
         if about is not None and who.person_id == about:
@@ -84,8 +80,8 @@ async def tell_coordinators(
             dedup_key=f"{dedup}:{who.telegram_id}",
             chat_id=who.telegram_id,
             person_id=who.person_id,
-            text=t(who.language, key, **values),
             now=now,
-            reply_markup=to_json(buttons(who.language)) if buttons else None,
+            kind=kind,
+            params=params,
         )
     return told

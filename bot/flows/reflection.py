@@ -15,21 +15,18 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import limits, weeks
-from bot.flows.buttons import Button, Keyboard, to_json
-from bot.flows.hours import format_minutes, parse_minutes
+from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
-from bot.flows.templates import HOURS, question_text
+from bot.flows.templates import HOURS
 from bot.flows.visible import visible_or_empty
-from bot.i18n import escape, t
-from bot.text_split import split_text
+from bot.text_split import utf16_len
 from storage import conversations, outbox, pairings, people, programmes, reflections
 from storage.models import Person, Programme, Reflection
 
 FLOW = "reflect"
-LONG_CHUNK = 3500  # a message this long was probably split by the Telegram app: expect more
+LONG_CHUNK = 3500  # UTF-16 units: a message this long was probably cut by the Telegram app
 MAX_ANSWER = 20_000
 
 
@@ -272,11 +269,14 @@ async def answer(
         question = programme.questions[index]
         cleaned = visible_or_empty(text)
         if mode is Mode.MORE and cleaned:
-            cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
+            # The Telegram app cut a long text at a space: join the parts with one.
+            cleaned = f"{reflection.answers.get(str(index), '')} {cleaned}"
         cleaned, minutes, problem = _check(programme, index, cleaned)
         if problem is not None:
             return Screen(Show.QUESTION, reflection, programme, index, problem)
-        in_parts = mode is Mode.MORE or (question.get("kind") != HOURS and len(text) >= LONG_CHUNK)
+        in_parts = mode is Mode.MORE or (
+            question.get("kind") != HOURS and utf16_len(text) >= LONG_CHUNK
+        )
         reflection = await reflections.save_answer(
             conn,
             reflection.id,
@@ -286,7 +286,7 @@ async def answer(
             minutes,
             message_id=None if in_parts else message_id,
         )
-        if question.get("kind") != HOURS and len(text) >= LONG_CHUNK:
+        if question.get("kind") != HOURS and utf16_len(text) >= LONG_CHUNK:
             await _save_step(svc, conn, viewer, reflection, Mode.MORE, index)
             return Screen(Show.MORE, reflection, programme, index)
         if mode is Mode.EDIT or (mode is Mode.MORE and _unanswered(programme, reflection) is None):
@@ -488,62 +488,6 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
     return Screen(Show.SUBMITTED, sent, programme, has_mentor=has_mentor)
 
 
-def week_label(reflection: Reflection, language: str) -> str:
-    return t(language, "reflect.week", start=reflection.week_start.strftime("%d-%m-%Y"))
-
-
-def review_buttons(language: str, reflection: Reflection) -> Keyboard:
-    data = (reflection.id, reflection.version)
-    return [
-        [Button(t(language, "review.approve"), callbacks.encode("rv", "ok", *data))],
-        [
-            Button(t(language, "review.comment"), callbacks.encode("rv", "cm", *data)),
-            Button(t(language, "review.revise"), callbacks.encode("rv", "rev", *data)),
-        ],
-    ]
-
-
-def chunks_for(header: str, body_plain_parts: list[tuple[str, str]], language: str) -> list[str]:
-    """Messages below Telegram's limit: question headers stay with (the start of) answers."""
-    messages: list[str] = []
-    current = header
-    for title, answer in body_plain_parts:
-        for piece_index, piece in enumerate(split_text(answer, 3000) if answer else [""]):
-            block = (f"<b>{title}</b>\n" if piece_index == 0 else "") + (
-                escape(piece) if piece else t(language, "reflect.unanswered")
-            )
-            if len(current) + len(block) + 2 > 4000:
-                messages.append(current)
-                current = block
-            else:
-                current = f"{current}\n\n{block}" if current else block
-    messages.append(current)
-    return messages
-
-
-def hours_text(language: str, hours: int, minutes: int) -> str:
-    """``2 jam``, ``45 menit`` or ``1 jam 30 menit`` (no "0 menit")."""
-    if not minutes:
-        return t(language, "reflect.hours_only", hours=hours)
-    if not hours:
-        return t(language, "reflect.minutes_only", minutes=minutes)
-    return t(language, "reflect.hours_value", hours=hours, minutes=minutes)
-
-
-def summary_parts(
-    reflection: Reflection, programme: Programme, language: str
-) -> list[tuple[str, str]]:
-    """(question, plain answer) pairs; the hours answer as the minutes we understood."""
-    parts = []
-    for index, question in enumerate(programme.questions):
-        answer = reflection.answers.get(str(index), "")
-        if question.get("kind") == HOURS and reflection.minutes is not None and answer:
-            hours, minutes = format_minutes(reflection.minutes)
-            answer = hours_text(language, hours, minutes)
-        parts.append((f"{index + 1}. {question_text(question, language)}", answer))
-    return parts
-
-
 async def send_to_mentor(
     conn: AsyncConnection,
     mentor: Person,
@@ -556,19 +500,10 @@ async def send_to_mentor(
 ) -> None:
     """Queue the reflection for its mentor: evidence first, then the text (buttons last).
 
-    ``again`` (from /review) uses fresh outbox keys so it is really sent a second time.
+    Both are notices (``bot.presenter.reflection``): what was sent is kept as facts and
+    worded, in the mentor's language, when it goes out. ``again`` (from /review) uses fresh
+    outbox keys so it is really sent a second time.
     """
-    lang = mentor.language
-    header = t(
-        lang,
-        "review.header",
-        mentee=mentee.name,
-        programme=programme.name,
-        week=week_label(reflection, lang),
-        version=reflection.version,
-        late=t(lang, "review.late") if reflection.late else "",
-    )
-    messages = chunks_for(header, summary_parts(reflection, programme, lang), lang)
     now = now or reflection.submitted_at
     assert now is not None
     key = f"rf:{reflection.id}:v{reflection.version}"
@@ -582,22 +517,25 @@ async def send_to_mentor(
             person_id=mentor.id,
             now=now,
             media=(evidence.kind, evidence.telegram_file_id),
-            text=t(
-                lang,
-                "review.evidence_caption",
-                number=number,
-                mentee=mentee.name,
-                caption=evidence.caption or "",
-            ),
+            kind="reflection.evidence",
+            params={"number": number, "mentee": mentee.name, "caption": evidence.caption or ""},
         )
-    for number, text in enumerate(messages):
-        last = number == len(messages) - 1
-        await outbox.enqueue(
-            conn,
-            dedup_key=f"{key}:part{number}",
-            chat_id=mentor.telegram_id or 0,
-            person_id=mentor.id,
-            text=text,
-            now=now,
-            reply_markup=to_json(review_buttons(lang, reflection)) if last else None,
-        )
+    await outbox.enqueue(
+        conn,
+        dedup_key=f"{key}:copy",
+        chat_id=mentor.telegram_id or 0,
+        person_id=mentor.id,
+        now=now,
+        kind="reflection.copy",
+        params={
+            "reflection_id": reflection.id,
+            "version": reflection.version,
+            "mentee": mentee.name,
+            "programme": programme.name,
+            "week_start": reflection.week_start.isoformat(),
+            "late": reflection.late,
+            "questions": list(programme.questions),
+            "answers": dict(reflection.answers),
+            "minutes": reflection.minutes,
+        },
+    )

@@ -12,15 +12,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button, to_json
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip, nip_problem
 from bot.flows.services import Services
 from bot.flows.visible import visible_or_empty
-from bot.i18n import plain, t
-from storage import conversations, invites, join_requests, outbox, people
+from storage import conversations, invites, join_requests, people
 from storage.models import JoinRequest, Person
 
 FLOW = "register"
@@ -187,37 +184,6 @@ async def cancel(svc: Services, telegram_id: int) -> bool:
     return True
 
 
-def decision_buttons(language: str, request_id: int) -> list[list[Button]]:
-    """Approve-as-role and reject buttons for a coordinator."""
-    approve = [
-        Button(
-            t(language, f"join.approve_as.{role}"), callbacks.encode("jr", "ok", request_id, role)
-        )
-        for role in ROLES_ON_APPROVAL
-    ]
-    return [
-        approve,
-        [Button(t(language, "join.reject"), callbacks.encode("jr", "no", request_id))],
-    ]
-
-
-def link_anyway_buttons(
-    language: str, request_id: int, role: str, roster_name: str
-) -> list[list[Button]]:
-    """The explicit, warned choice to link an applicant to a roster entry whose owner has
-    not used their invite; rejecting stays one press away."""
-    label = plain(
-        language,
-        "join.link_anyway",
-        roster_name=roster_name[:40],
-        role=plain(language, f"role.{role}"),
-    )
-    return [
-        [Button(label, callbacks.encode("jr", "force", request_id, role))],
-        [Button(t(language, "join.reject"), callbacks.encode("jr", "no", request_id))],
-    ]
-
-
 @dataclass(frozen=True, slots=True)
 class RosterMatch:
     """The roster entry a request's NIP names, and whether that person still holds an
@@ -235,14 +201,16 @@ async def roster_match(conn: AsyncConnection, nip: str) -> RosterMatch:
     return RosterMatch(person, unused)
 
 
-def request_card(language: str, request: JoinRequest, match: RosterMatch) -> str:
-    """What a coordinator reads before deciding: the applicant, and a warning when the NIP
-    is someone's on the roster (stronger when that person has not used their invite)."""
-    values = {"name": request.name, "nip": request.nip, "unit": request.unit}
-    if match.person is None:
-        return t(language, "join.notify", **values)
-    key = "join.notify_invite_open" if match.invite_open else "join.notify_on_roster"
-    return t(language, key, roster_name=match.person.name, **values)
+def request_facts(request: JoinRequest, match: RosterMatch) -> dict[str, Any]:
+    """What a coordinator's card about a request says (``bot.presenter.join`` words it)."""
+    return {
+        "request_id": request.id,
+        "name": request.name,
+        "nip": request.nip,
+        "unit": request.unit,
+        "roster_name": match.person.name if match.person else "",
+        "invite_open": match.invite_open,
+    }
 
 
 async def confirm(svc: Services, viewer: Viewer) -> Result:
@@ -263,17 +231,13 @@ async def confirm(svc: Services, viewer: Viewer) -> Result:
         )
         await conversations.clear_conversation(conn, viewer.telegram_id)
         match = await roster_match(conn, request.nip)
-        notified = 0
-        for who in await recipients.coordinators(svc, conn):
-            text = request_card(who.language, request, match)
-            notified += await outbox.enqueue(
-                conn,
-                dedup_key=f"join:{request.id}:notify:{who.telegram_id}",
-                chat_id=who.telegram_id,
-                person_id=who.person_id,
-                text=text,
-                reply_markup=to_json(decision_buttons(who.language, request.id)),
-                now=now,
-            )
+        notified = await recipients.notify_coordinators(
+            svc,
+            conn,
+            dedup=f"join:{request.id}:notify",
+            now=now,
+            kind="join.request",
+            params=request_facts(request, match),
+        )
     svc.outbox_wake()
     return Result(Outcome.FILED, request=request, notified=notified)

@@ -14,14 +14,11 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
-from bot.flows.reflection import send_to_mentor, week_label
+from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.flows.visible import visible_or_empty
-from bot.i18n import t
 from storage import conversations, pairings, people, programmes, reflections
 from storage.models import Conversation, Person, Programme, Reflection
 
@@ -116,7 +113,7 @@ async def decide(
             await _tell_mentee(
                 conn,
                 mentee,
-                "review.approved_mentee",
+                "review.approved",
                 reflection,
                 programme,
                 now,
@@ -250,47 +247,47 @@ async def _deliver(
         comment=cleaned,
         now=now,
     )
-    key = "review.revision_mentee" if revise else "review.comment_mentee"
     await _tell_mentee(
         conn,
         mentee,
-        key,
+        "review.revision" if revise else "review.comment",
         reflection,
         programme,
         now,
         mentor=viewer.person.name,
         comment=cleaned,
-        revise=revise,
     )
     return Outcome(Reviewed.SENT, reflection, mentee, conv.step)
-
-
-def _fix_now(language: str, reflection_id: int) -> Keyboard:
-    """Opens the very reflection sent back: by Monday its week is no longer the current one."""
-    return [[Button(t(language, "review.fix_now"), callbacks.encode("rf", "fix", reflection_id))]]
 
 
 async def _tell_mentee(
     conn: AsyncConnection,
     mentee: Person,
-    key: str,
+    kind: str,
     reflection: Reflection,
     programme: Programme,
     now: datetime,
     *,
-    revise: bool = False,
-    **values: str,
+    mentor: str,
+    comment: str = "",
 ) -> None:
+    """Queue the review's notice to the mentee (``bot.presenter.review`` words it)."""
     count = len(await reflections.reviews_of(conn, reflection.id))
-    await recipients.tell(
+    await recipients.notify(
         conn,
         mentee,
         dedup=f"rv:{reflection.id}:{count}",
         now=now,
-        text=lambda lang: t(
-            lang, key, week=week_label(reflection, lang), programme=programme.name, **values
-        ),
-        buttons=(lambda lang: _fix_now(lang, reflection.id)) if revise else None,
+        kind=kind,
+        params={
+            "reflection_id": reflection.id,
+            "version": reflection.version,
+            "programme_id": programme.id,
+            "programme": programme.name,
+            "week_start": reflection.week_start.isoformat(),
+            "mentor": mentor,
+            "comment": comment,
+        },
     )
 
 

@@ -13,14 +13,11 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import callbacks
 from bot.flows import limits, recipients, weeks
-from bot.flows.buttons import Button
 from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from bot.flows.visible import visible_or_empty
-from bot.i18n import t
 from storage import conversations, pairings, people, programmes, sessions
 from storage.models import MentoringSession, Pairing, Person
 
@@ -192,44 +189,23 @@ async def _log(
     other_id = pairing.mentee_id if pairing.mentor_id == viewer.person.id else pairing.mentor_id
     other = await people.get_person(conn, other_id)
     assert other is not None
-    who = viewer.person.name
-    await recipients.tell(
+    await recipients.notify(
         conn,
         other,
         dedup=f"ss:{session.id}:confirm",
         now=now,
-        text=lambda lang: t(
-            lang,
-            "session.please_confirm",
-            who=who,
-            day=session.held_on.strftime("%d-%m-%Y"),
-            minutes=session.minutes,
-            topic=session.topic,
-            mode=t(lang, f"session.mode_{mode}"),
-        ),
-        buttons=lambda lang: confirm_buttons(lang, session.id),
+        kind="session.please_confirm",
+        params={
+            "session_id": session.id,
+            "who": viewer.person.name,
+            "day": session.held_on.isoformat(),
+            "minutes": session.minutes,
+            "topic": session.topic,
+            "mode": mode,
+        },
     )
     svc.outbox_wake()
     return Screen(Show.LOGGED, session=session, other=other)
-
-
-def confirm_buttons(language: str, session_id: int) -> list[list[Button]]:
-    """Confirm, or say it did not happen as logged: both answers are one press."""
-    return [
-        [Button(t(language, "session.confirm"), callbacks.encode("ss", "ok", session_id))],
-        [Button(t(language, "session.dispute"), callbacks.encode("ss", "no", session_id))],
-    ]
-
-
-def describe(language: str, session: MentoringSession) -> str:
-    """Which session this is (day, length, topic), for messages edited after an answer."""
-    return t(
-        language,
-        "session.which",
-        day=session.held_on.strftime("%d-%m-%Y"),
-        minutes=session.minutes,
-        topic=session.topic,
-    )
 
 
 async def _answerable(
@@ -259,34 +235,29 @@ async def dispute(svc: Services, viewer: Viewer, session_id: int) -> Screen:
         assert viewer.person is not None
         disputer = viewer.person.name
         logger = await people.get_person(conn, session.logged_by_id or 0)
-        day = session.held_on.strftime("%d-%m-%Y")
-        minutes, topic = session.minutes, session.topic
+        facts = {
+            "who": disputer,
+            "logger": logger.name if logger else "-",
+            "day": session.held_on.isoformat(),
+            "minutes": session.minutes,
+            "topic": session.topic,
+        }
         if logger is not None:
-            await recipients.tell(
+            await recipients.notify(
                 conn,
                 logger,
                 dedup=f"ss:{session.id}:disputed",
                 now=now,
-                text=lambda lang: t(
-                    lang,
-                    "session.disputed_logger",
-                    who=disputer,
-                    day=day,
-                    minutes=minutes,
-                    topic=topic,
-                ),
+                kind="session.disputed_logger",
+                params=facts,
             )
-        await recipients.tell_coordinators(
+        await recipients.notify_coordinators(
             svc,
             conn,
-            "session.disputed_coordinator",
-            f"ss:{session.id}:disputed",
-            now,
-            who=disputer,
-            logger=logger.name if logger else "-",
-            day=day,
-            minutes=minutes,
-            topic=topic,
+            dedup=f"ss:{session.id}:disputed",
+            now=now,
+            kind="session.disputed_coordinator",
+            params=facts,
         )
     svc.outbox_wake()
     return Screen(Show.DISPUTED, session=session)
@@ -301,16 +272,13 @@ async def confirm(svc: Services, viewer: Viewer, session_id: int) -> Screen:
             return Screen(Show.INVALID)
         mentee = await people.get_person(conn, session.mentee_id)
         assert mentee is not None
-        stars = [
-            [Button("⭐" * n, callbacks.encode("ss", "rate", session.id, n)) for n in (1, 2, 3, 4)]
-        ]
-        await recipients.tell(
+        await recipients.notify(
             conn,
             mentee,
             dedup=f"ss:{session.id}:rate",
             now=now,
-            text=lambda lang: t(lang, "session.rate", topic=session.topic),
-            buttons=lambda lang: stars,
+            kind="session.rate",
+            params={"session_id": session.id, "topic": session.topic},
         )
     svc.outbox_wake()
     return Screen(Show.CONFIRMED, session=session)

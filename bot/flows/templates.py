@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import Html, escape, t
-
 HOURS = "hours"
 
 
@@ -59,15 +57,3 @@ TEMPLATES: dict[str, Template] = {
     ),
 }
 KINDS = tuple(TEMPLATES)
-
-
-def question_text(question: dict[str, Any], language: str) -> Html:
-    """A question as the person reads it (catalogue key or the coordinator's own text)."""
-    if "key" in question:
-        return t(language, question["key"])
-    return escape(str(question.get("text", "")))
-
-
-def milestone_title(title: str, language: str) -> Html:
-    """Template titles are ``@catalogue.key``; a coordinator's own titles are plain text."""
-    return t(language, title[1:]) if title.startswith("@") else escape(title)

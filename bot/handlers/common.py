@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import (
@@ -26,6 +27,7 @@ from bot.flows.buttons import Keyboard
 from bot.flows.identity import Viewer, who
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.text_split import pack
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,17 @@ async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Me
         link_preview_options=NO_PREVIEW,
         reply_markup=markup(keyboard),
     )
+
+
+async def say_long(
+    update: Update, blocks: Sequence[str], keyboard: Keyboard | None = None, separator: str = "\n"
+) -> None:
+    """Answer with a text that can outgrow one message (a list): whole HTML ``blocks``
+    packed below Telegram's limit by the one splitter, buttons on the last message."""
+    messages = pack(blocks, separator=separator)
+    for text in messages[:-1]:
+        await say(update, Html(text))
+    await say(update, Html(messages[-1]), keyboard)
 
 
 async def say_picture(update: Update, png: bytes, caption: str) -> Message:

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot import chart
+from bot import chart, presenter
 from bot.flows import digest
 from bot.handlers.common import say, say_picture, viewer_of
 from bot.handlers.context import Context
@@ -14,14 +14,17 @@ from bot.i18n import Html, t
 
 
 async def show(update: Update, context: Context) -> None:
+    """The same notices the weekly run queues, worded by the presenter for this reader."""
     viewer = await viewer_of(update, context)
     found = await digest.on_demand(context.svc, viewer)
     if found is None:
         await say(update, t(viewer.language, "digest.not_allowed"))
         return
-    for text in found.messages:
-        await say(update, Html(text))
-    if found.chart is not None:
-        # Drawing takes tens of milliseconds: off the event loop, like the outbox does.
-        png = await asyncio.to_thread(chart.png_from_figures, found.chart)
-        await say_picture(update, png, found.chart_caption)
+    for item in found:
+        for part in presenter.render(item.kind, item.params, viewer.language):
+            if part.chart is None:
+                await say(update, Html(part.text), part.keyboard)
+                continue
+            # Drawing takes tens of milliseconds: off the event loop, like the outbox does.
+            png = await asyncio.to_thread(chart.png_from_figures, part.chart)
+            await say_picture(update, png, part.text)

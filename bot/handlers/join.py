@@ -9,10 +9,11 @@ from telegram import Message, Update
 from bot.flows import join_requests
 from bot.flows.identity import who
 from bot.flows.join_requests import Decided
-from bot.flows.registration import decision_buttons, link_anyway_buttons, request_card
+from bot.flows.registration import request_facts
 from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, plain, t
+from bot.presenter.join import decision_buttons, link_anyway_buttons, request_card
 
 log = logging.getLogger(__name__)
 MAX_LISTED = 10
@@ -30,7 +31,7 @@ async def list_requests(update: Update, context: Context) -> None:
         return
     await say(update, t(viewer.language, "join.list_header", count=len(waiting)))
     for request, match in waiting[:MAX_LISTED]:
-        text = request_card(viewer.language, request, match)
+        text = request_card(viewer.language, request_facts(request, match))
         await say(update, text, decision_buttons(viewer.language, request.id))
 
 

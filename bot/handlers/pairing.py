@@ -10,9 +10,10 @@ from bot import callbacks
 from bot.flows import pairing, programmes
 from bot.flows.buttons import Button
 from bot.flows.pairing import Answer
-from bot.handlers.common import Press, edit, pressed, say, viewer_of
+from bot.handlers.common import Press, edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter.pairing import end_reason_buttons, offer_buttons
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ async def show_mentees(update: Update, context: Context) -> None:
             status=t(lang, f"pair.status_{view.pairing.status}"),
         )
         if view.pairing.status == "offered":
-            buttons = pairing.offer_buttons(lang, view.pairing.id)
+            buttons = offer_buttons(lang, view.pairing.id)
         else:
             buttons = [
                 [Button(t(lang, "pair.end"), callbacks.encode("pair", "end", view.pairing.id))]
@@ -120,7 +121,7 @@ async def _party_end(update: Update, context: Context, press: Press, pairing_id:
         return
     await query.answer()
     if action == "end":
-        buttons = pairing.end_reason_buttons(lang, pairing_id, decide=False)
+        buttons = end_reason_buttons(lang, pairing_id, decide=False)
         await say(update, t(lang, "pair.end_ask_reason", other=view.other.name), buttons)
     elif action == "endx":
         await edit(query, t(lang, "pair.end_cancelled", other=view.other.name))
@@ -141,7 +142,7 @@ async def _coordinator_end(context: Context, press: Press, pairing_id: int) -> N
     card = original.removesuffix(f"\n\n{note}")  # the notice as first sent
     if action == "stop":
         await query.answer()
-        buttons = pairing.end_reason_buttons(lang, pairing_id, decide=True)
+        buttons = end_reason_buttons(lang, pairing_id, decide=True)
         await edit(query, Html(f"{card}\n\n{note}"), buttons)
         return
     if action == "keep":
@@ -187,7 +188,7 @@ async def show_programmes(update: Update, context: Context) -> None:
                 paired=item.paired,
             )
         )
-    await say(update, Html("\n".join(lines)))
+    await say_long(update, lines)
 
 
 async def match(update: Update, context: Context) -> None:
@@ -205,12 +206,12 @@ async def match(update: Update, context: Context) -> None:
         await say(update, t(lang, key, name=name[:100], names=names))
         return
     plan = await pairing.plan_for(context.svc, programme)
-    await say(update, _plan_text(lang, plan), _apply_button(lang, plan))
+    await say_long(update, _plan_lines(lang, plan), _apply_button(lang, plan))
 
 
-def _plan_text(lang: str, plan: pairing.Plan) -> Html:
+def _plan_lines(lang: str, plan: pairing.Plan) -> list[Html]:
     if not plan.proposals and not plan.unmatched:
-        return t(lang, "match.nothing")
+        return [t(lang, "match.nothing")]
     lines = [
         t(lang, "match.preview_header", programme=plan.programme.name, count=len(plan.proposals))
     ]
@@ -238,7 +239,7 @@ def _plan_text(lang: str, plan: pairing.Plan) -> Html:
             )
             for u in plan.unmatched
         ]
-    return Html("\n".join(lines))
+    return lines
 
 
 def _apply_button(lang: str, plan: pairing.Plan) -> list[list[Button]] | None:

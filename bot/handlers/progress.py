@@ -6,10 +6,10 @@ from telegram import Update
 
 from bot.flows import progress
 from bot.flows.progress import JP_TARGET, MenteeProgress
-from bot.flows.templates import milestone_title
-from bot.handlers.common import say, viewer_of
+from bot.handlers.common import say, say_long, viewer_of
 from bot.handlers.context import Context
-from bot.i18n import Html, t
+from bot.i18n import t
+from bot.presenter.templates import milestone_title
 
 BAR_CELLS = 10
 
@@ -76,4 +76,7 @@ async def show(update: Update, context: Context) -> None:
             for m in mentees
         ]
         blocks.append("\n".join(lines))
-    await say(update, Html("\n\n".join(blocks)) if blocks else t(lang, "progress.none"))
+    if blocks:
+        await say_long(update, blocks, separator="\n\n")
+    else:
+        await say(update, t(lang, "progress.none"))

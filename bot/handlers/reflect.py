@@ -9,10 +9,11 @@ from bot.flows import dialogue, limits, reflection
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import Screen, Show
-from bot.flows.templates import question_text
 from bot.handlers.common import pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter import reflection as present
+from bot.presenter.templates import question_text
 
 PREVIEW = 500
 
@@ -28,7 +29,7 @@ def _question(viewer: Viewer, screen: Screen) -> Html:
             lang,
             "reflect.question",
             programme=screen.programme.name,
-            week=reflection.week_label(screen.reflection, lang),
+            week=present.week_label(screen.reflection, lang),
             number=screen.index + 1,
             total=len(questions),
             question=question_text(questions[screen.index], lang),
@@ -75,15 +76,12 @@ async def _summary(update: Update, viewer: Viewer, screen: Screen) -> None:
         lang,
         "reflect.summary_header",
         programme=screen.programme.name,
-        week=reflection.week_label(screen.reflection, lang),
+        week=present.week_label(screen.reflection, lang),
         status=status,
     )
-    parts = reflection.summary_parts(screen.reflection, screen.programme, lang)
-    messages = reflection.chunks_for(header, parts, lang)
-    if screen.problem:
-        messages[-1] = f"{messages[-1]}\n\n{t(lang, screen.problem)}"
-    else:
-        messages[-1] = f"{messages[-1]}\n\n{t(lang, 'reflect.summary_footer')}"
+    parts = present.summary_parts(screen.reflection, screen.programme, lang)
+    footer = t(lang, screen.problem or "reflect.summary_footer")
+    messages = present.chunks_for(header, parts, lang, footer)
     for text in messages[:-1]:
         await say(update, Html(text))
     await say(update, Html(messages[-1]), _summary_buttons(viewer, screen))
@@ -92,7 +90,7 @@ async def _summary(update: Update, viewer: Viewer, screen: Screen) -> None:
 async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     """Put a reflection screen in the chat."""
     lang = viewer.language
-    week = reflection.week_label(screen.reflection, lang) if screen.reflection else ""
+    week = present.week_label(screen.reflection, lang) if screen.reflection else ""
     if screen.show is Show.QUESTION:
         text = _question(viewer, screen)
         if screen.problem:
@@ -172,7 +170,7 @@ async def on_edit(
     if revised is None:
         return False
     lang = viewer.language
-    week = reflection.week_label(revised.reflection, lang)
+    week = present.week_label(revised.reflection, lang)
     number = revised.index + 1
     if revised.problem is None:
         note = t(lang, "reflect.edit_saved", number=number, week=week)

@@ -8,11 +8,11 @@ from bot import callbacks, timezones
 from bot.flows import dialogue, review
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
-from bot.flows.reflection import week_label
 from bot.flows.review import Reviewed
-from bot.handlers.common import edit, pressed, say, tell_left, viewer_of
+from bot.handlers.common import edit, pressed, say, say_long, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter.reflection import week_label
 
 PREVIEW = 300
 _ALERTS = {
@@ -154,4 +154,4 @@ async def waiting(update: Update, context: Context) -> None:
                 )
             ]
         )
-    await say(update, Html("\n".join(lines)), buttons)
+    await say_long(update, lines, buttons)

@@ -12,6 +12,7 @@ from bot.flows.sessions import Screen, Show, Step
 from bot.handlers.common import edit, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from bot.presenter.sessions import describe
 
 
 def _buttons(viewer: Viewer, step: Step | None) -> Keyboard | None:
@@ -102,7 +103,7 @@ async def on_button(update: Update, context: Context) -> None:
     await query.answer()
     await tell_left(update, context, viewer, before)
     if screen.show in (Show.CONFIRMED, Show.DISPUTED) and screen.session is not None:
-        which = sessions.describe(lang, screen.session)
+        which = describe(lang, screen.session)
         await edit(query, Html(f"{which}\n\n{t(lang, f'session.{screen.show.value}')}"))
     elif screen.show is Show.RATED:
         skip = [[Button(t(lang, "session.skip_note"), callbacks.encode("ss", "skip"))]]

@@ -56,6 +56,7 @@ class FailRule:
     retry_after: int | None
     times: int
     chat_id: int | None
+    after: int = 0  # calls that still succeed before the first failure
 
 
 @dataclass

@@ -164,10 +164,12 @@ class TelegramDouble:
         retry_after: int | None = None,
         times: int = 1,
         chat_id: int | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` (to ``chat_id``) with an error."""
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id``) with an error,
+        once ``after`` such calls went through (the middle of a message in parts)."""
         self._fail_rules.append(
-            FailRule(method.lower(), error_code, description, retry_after, times, chat_id)
+            FailRule(method.lower(), error_code, description, retry_after, times, chat_id, after)
         )
 
     def stall_next(self, method: str, seconds: float, times: int = 1) -> None:
@@ -376,6 +378,9 @@ class TelegramDouble:
             if rule.method != method or rule.times <= 0:
                 continue
             if rule.chat_id is not None and params.get("chat_id") != rule.chat_id:
+                continue
+            if rule.after > 0:
+                rule.after -= 1
                 continue
             rule.times -= 1
             raise ApiError(rule.error_code, rule.description, rule.retry_after)

@@ -26,15 +26,16 @@ async def _tick(bot: BotUnderTest, iso: str) -> dict[str, int]:
 
 
 async def _chart_points(bot: BotUnderTest, monday: str) -> list[list[object]]:
-    """The figures queued for Agus's chart (drawn when sent) for the digest of ``monday``."""
+    """The figures queued for Agus's chart (worded and drawn when sent) for the digest of
+    ``monday``."""
     async with bot.svc.db.read() as conn:
         row = await conn.execute(
-            select(outbox_table.c.media_data).where(
+            select(outbox_table.c.params).where(
                 outbox_table.c.dedup_key == f"digest:2:{monday}:chart"
             )
         )
         figures = row.scalar_one()
-    assert figures["title"] == "Refleksi mingguan · Bidang Pengembangan SDM"
+    assert figures["unit"] == "Bidang Pengembangan SDM"
     return list(figures["points"])
 
 
