@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows.roster import ParsedRoster, parse_roster
+from bot.flows.roster import ParsedRoster, parse_roster_file
 from bot.flows.services import Services
 from storage import invites, people
 from storage.models import Invite, Person, RosterEntry
@@ -35,11 +35,16 @@ class ImportReport:
     invites: list[tuple[Person, Invite]] = field(default_factory=list)
 
 
-async def validate_roster(svc: Services, text: str) -> ParsedRoster:
-    """Parse the file, letting references point at people already stored."""
+async def validate_roster(
+    svc: Services, content: str | bytes, filename: str = "roster.csv"
+) -> ParsedRoster:
+    """Parse a roster file (bytes as uploaded or read from disk, or CSV text), letting
+    references point at people already stored. The chat upload, the command line and the
+    playground all come through here, so they accept the same formats."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     async with svc.db.read() as conn:
         known = [p.nip for p in await people.all_people(conn) if p.nip]
-    return parse_roster(text, known)
+    return parse_roster_file(data, filename, known)
 
 
 def _changes(entry: RosterEntry, person: Person) -> dict[str, object]:
