@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         help="validate and import a roster CSV (all rows or none), write invite links",
         description="CSV columns: nip,name,role,unit,supervisor_nip,mentor_nip,timezone,language",
     )
-    imp.add_argument("file", type=Path, help="the roster CSV (UTF-8, header row)")
+    imp.add_argument(
+        "file", type=Path, help="the roster: .xlsx, or CSV separated by , or ; (header row)"
+    )
     imp.add_argument(
         "--invites-out",
         type=Path,
@@ -230,12 +232,12 @@ async def _roster_import(
 
     lang = settings.pembina_language
     try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
         print(plain(lang, "cli.file_unreadable", path=path, reason=exc), file=sys.stderr)
         return 2
     async with operator_services(settings) as svc:
-        parsed = await validate_roster(svc, text)
+        parsed = await validate_roster(svc, data, path.name)
         if parsed.errors:
             print(plain(lang, "cli.roster_rejected", count=len(parsed.errors)), file=sys.stderr)
             for error in parsed.errors:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.flows.identity import Viewer
 from bot.flows.roster import ParsedRoster, parse_roster_file
 from bot.flows.services import Services
 from storage import invites, people
@@ -163,3 +164,32 @@ def invites_csv(report: ImportReport, bot_username: str) -> str:
             ]
         )
     return out.getvalue()
+
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a province's roster in .xlsx is well below this
+ROSTER_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+
+def looks_like_roster(filename: str) -> bool:
+    """A spreadsheet or CSV by its name: what a coordinator's upload is taken to be."""
+    return filename.lower().endswith(ROSTER_SUFFIXES)
+
+
+@dataclass(slots=True)
+class RosterUpload:
+    """What a roster sent in chat came to: not allowed, rejected with errors, or imported."""
+
+    allowed: bool
+    parsed: ParsedRoster | None = None
+    report: ImportReport | None = None
+
+
+async def upload_roster(svc: Services, viewer: Viewer, data: bytes, filename: str) -> RosterUpload:
+    """A coordinator's roster file from chat: validated and imported like the CLI's, all
+    rows or none; anyone else changes nothing."""
+    if not viewer.is_coordinator:
+        return RosterUpload(allowed=False)
+    parsed = await validate_roster(svc, data, filename)
+    if parsed.errors:
+        return RosterUpload(allowed=True, parsed=parsed)
+    return RosterUpload(allowed=True, parsed=parsed, report=await import_roster(svc, parsed))
