@@ -228,6 +228,7 @@ async def _roster_import(
     settings: Settings, path: Path, invites_out: Path, username: str | None
 ) -> int:
     from bot.app import operator_services
+    from bot.flows.roster import hints
     from bot.flows.roster_import import import_roster, invites_csv, validate_roster
 
     lang = settings.pembina_language
@@ -245,6 +246,8 @@ async def _roster_import(
                 print(
                     plain(lang, "cli.roster_line", line=error.line, reason=reason), file=sys.stderr
                 )
+            for hint in hints(parsed.errors):
+                print(plain(lang, hint), file=sys.stderr)
             return 1
         report = await import_roster(svc, parsed)
     print(

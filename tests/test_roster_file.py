@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from bot.flows.roster import parse_roster_file
+from bot.flows.roster import hints, parse_roster_file
 from bot.flows.roster_file import Table, cell_text, decode_text, read_table, sniff_delimiter
 from tests.test_cli import _env
 
@@ -86,10 +86,11 @@ def test_scientific_nips_are_explained_in_every_nip_column() -> None:
     )
     errors = parse_roster_file(text.encode(), "r.csv").errors
     assert [(e.line, e.key, e.values["column"]) for e in errors] == [
-        (2, "nip_scientific", "nip"),
-        (3, "nip_scientific", "supervisor_nip"),
+        (2, "nip_scientific", "NIP"),
+        (3, "nip_scientific", "NIP Atasan"),
     ]
     assert errors[0].values["value"] == "1.99503E+17"
+    assert hints(errors) == ["roster.hint.nip_as_text"]
 
 
 def _xlsx(rows: list[list[object]]) -> bytes:
@@ -155,3 +156,27 @@ def test_cli_imports_the_same_excel_files(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Roster imported: 1 new" in result.stdout
+    broken = tmp_path / "rusak.csv"
+    broken.write_bytes(b"NIP;Nama;Peran\r\n1.99503E+17;Budi;peserta\r\n")
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot", "roster", "import", str(broken)],
+        cwd=tmp_path,
+        env=_env(tmp_path, PEMBINA_LANGUAGE="en"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "line 2: NIP reads 1.99503E+17" in refused.stderr
+    assert "Format the NIP column as Text" in refused.stderr
+
+
+def test_demo_samples_a_coordinator_can_try() -> None:
+    """``:roster`` in the playground sends these; the .xlsx and the `;` CSV say the same."""
+    demo = Path(__file__).parent.parent / "bot" / "demo"
+    xlsx_entries = _entries((demo / "roster-excel.xlsx").read_bytes(), "roster-excel.xlsx")
+    assert _entries((demo / "roster-excel.csv").read_bytes()) == xlsx_entries
+    assert len(xlsx_entries) == 10
+    broken = parse_roster_file((demo / "roster-nip-rusak.csv").read_bytes(), "rusak.csv")
+    assert {e.key for e in broken.errors} == {"nip_scientific"}

@@ -200,6 +200,7 @@ def parse_table(table: Table, known_nips: Iterable[str] = ()) -> ParsedRoster:
     if missing:
         result.errors.append(RowError(1, "header_missing", {"columns": ", ".join(missing)}))
         return result
+    labels = {col: cell.strip() for col, cell in zip(columns, table.header, strict=False) if col}
     seen: dict[str, int] = {}
     for line, cells in table.rows:
         if any(c.strip() for c in cells[len(columns) :]):
@@ -209,6 +210,7 @@ def parse_table(table: Table, known_nips: Iterable[str] = ()) -> ParsedRoster:
             col: cell for col, cell in zip(columns, cells, strict=False) if col is not None
         }
         entry, problems = _row_problems(row, line)
+        problems = [_as_written(problem, labels) for problem in problems]
         result.errors.extend(RowError(line, key, values) for key, values in problems)
         if entry is None:
             continue
@@ -223,6 +225,24 @@ def parse_table(table: Table, known_nips: Iterable[str] = ()) -> ParsedRoster:
     if not result.entries and not result.errors:
         result.errors.append(RowError(1, "no_rows"))
     return result
+
+
+def _as_written(problem: Problem, labels: dict[str, str]) -> Problem:
+    """Name the column as the file's header does (``NIP Atasan``), for the person to find it."""
+    key, values = problem
+    if "column" in values:
+        values = {**values, "column": labels.get(values["column"]) or values["column"]}
+    return key, values
+
+
+# A problem that needs one explanation however many rows have it -> ``roster.hint.<value>``.
+HINTS = {"nip_scientific": "nip_as_text"}
+
+
+def hints(errors: Iterable[RowError]) -> list[str]:
+    """Catalogue keys of the explanations these errors call for, each once, in order."""
+    found = [HINTS[e.key] for e in errors if e.key in HINTS]
+    return [f"roster.hint.{h}" for h in dict.fromkeys(found)]
 
 
 def _check_references(result: ParsedRoster, nips: set[str]) -> None:

@@ -8,7 +8,7 @@ from telegram.constants import ParseMode
 
 from bot.flows import roster_import
 from bot.flows.identity import Viewer
-from bot.flows.roster import RowError
+from bot.flows.roster import RowError, hints
 from bot.handlers.common import say
 from bot.handlers.context import Context
 from bot.i18n import Html, t
@@ -57,6 +57,8 @@ def _rejection(lang: str, errors: list[RowError]) -> str:
         lines.append(t(lang, "roster.line", line=error.line, reason=Html(reason)))
     if len(errors) > SHOWN_ERRORS:
         lines.append(t(lang, "roster.more", count=len(errors) - SHOWN_ERRORS))
+    for key in hints(errors):
+        lines += ["", t(lang, key)]
     return "\n".join(lines)
 
 

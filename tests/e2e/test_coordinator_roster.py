@@ -90,8 +90,8 @@ async def test_nip_excel_turned_into_a_number_is_explained_and_nothing_imported(
     await double.settle()
     reply = coordinator.unread()[0].text
     assert "Roster ditolak" in reply
-    assert "1.99503E+17" in reply
-    assert "Format kolom NIP sebagai Teks" in reply
+    assert "• baris 2: NIP tertulis 1.99503E+17" in reply
+    assert reply.count("Format kolom NIP sebagai Teks") == 1
     assert await roster_in_db(bot) == {}
 
 
