@@ -35,8 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     roster_sub = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
     imp = roster_sub.add_parser(
         "import",
-        help="validate and import a roster CSV (all rows or none), write invite links",
-        description="CSV columns: nip,name,role,unit,supervisor_nip,mentor_nip,timezone,language",
+        help="validate and import a roster, .xlsx or CSV (all rows or none), write invite links",
+        description="Columns (English or Indonesian headers): nip/NIP, name/Nama, role/Peran, "
+        "unit/Unit Kerja, supervisor_nip/NIP Atasan, mentor_nip/NIP Mentor, timezone, language",
     )
     imp.add_argument(
         "file", type=Path, help="the roster: .xlsx, or CSV separated by , or ; (header row)"
