@@ -21,8 +21,8 @@ async def show_help(update: Update, context: Context) -> None:
     else:
         header = t(lang, "help.stranger_header")
     lines = [
-        f"/{name} · {t(lang, f'command.{name}')}"
-        for name in menus.commands_for(viewer.roles, known=viewer.known)
+        f"/{c.name(lang)} · {t(lang, f'command.{c.key}')}"
+        for c in menus.commands_for(viewer.roles, known=viewer.known)
     ]
     await say(update, Html("\n".join([header, "", *lines, "", t(lang, "help.footer")])))
 
