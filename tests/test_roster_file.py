@@ -180,3 +180,21 @@ def test_demo_samples_a_coordinator_can_try() -> None:
     assert len(xlsx_entries) == 10
     broken = parse_roster_file((demo / "roster-nip-rusak.csv").read_bytes(), "rusak.csv")
     assert {e.key for e in broken.errors} == {"nip_scientific"}
+
+
+def test_a_title_above_the_header_is_skipped() -> None:
+    data = _xlsx(
+        [
+            ["DAFTAR PESERTA LATSAR CPNS 2027"],
+            ["BKPSDM Kota Bogor"],
+            ["No", "NIP", "Nama", "Peran", "Unit Kerja"],
+            [1, "197805122003122001", "Siti", "Koordinator", "BKPSDM"],
+            [2, "198209142008012003", "Rina", "Pendamping", "Bidang SDM"],
+        ]
+    )
+    parsed = parse_roster_file(data, "peserta.xlsx")
+    assert parsed.errors == []
+    assert [(e.line, e.name, e.roles) for e in parsed.entries] == [
+        (4, "Siti", frozenset({"coordinator"})),
+        (5, "Rina", frozenset({"mentor"})),
+    ]

@@ -61,6 +61,8 @@ ROLE_ALIASES: dict[str, str] = {
     "atasan": "supervisor",
     "atasan_langsung": "supervisor",
     "koordinator": "coordinator",
+    "pembimbing": "mentor",
+    "pendamping": "mentor",
 }
 NIP_COLUMNS = ("nip", "supervisor_nip", "mentor_nip")
 # What Excel makes of an 18-digit number in a column not formatted as Text: 1.99503E+17.
@@ -189,12 +191,27 @@ def _columns(header: list[str]) -> list[str | None]:
     return [HEADER_ALIASES.get(_key(cell)) for cell in header]
 
 
+TITLE_ROWS = 10  # how far down a sheet the header row is looked for
+
+
+def _below_title(table: Table) -> Table:
+    """Sheets often open with a title ("DAFTAR PESERTA LATSAR 2027") above the header:
+    the header is the first of the top rows that names the required columns."""
+    rows = [(0, table.header), *table.rows[:TITLE_ROWS]]
+    for index, (_, cells) in enumerate(rows):
+        columns = _columns(cells)
+        if all(c in columns for c in REQUIRED_COLUMNS):
+            return table if index == 0 else Table(cells, table.rows[index:])
+    return table
+
+
 def parse_table(table: Table, known_nips: Iterable[str] = ()) -> ParsedRoster:
     """Validate the rows of a roster whose header may be English or Indonesian."""
     result = ParsedRoster()
     if not table.header and not table.rows:
         result.errors.append(RowError(1, "no_rows"))
         return result
+    table = _below_title(table)
     columns = _columns(table.header)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:

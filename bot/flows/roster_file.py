@@ -80,8 +80,8 @@ def sniff_delimiter(text: str) -> str:
     header = next((line for line in text.splitlines() if line.strip()), "")
     try:
         return csv.Sniffer().sniff(header, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        return ","
+    except csv.Error:  # one column, or nothing consistent: the most frequent candidate
+        return max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
 
 
 def csv_table(text: str) -> Table:
