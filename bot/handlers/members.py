@@ -7,13 +7,14 @@ from telegram import Update
 from bot import menus, timezones
 from bot.flows import coordination
 from bot.flows.coordination import Invited
-from bot.handlers.common import roles_text, say, viewer_of
+from bot.handlers.common import apply_menu, roles_text, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
 
 async def show_help(update: Update, context: Context) -> None:
-    """/help: the commands of this person's roles, with one line each."""
+    """/help: the commands of this person's roles, with one line each, named in their
+    language; their menu is set again to match."""
     viewer = await viewer_of(update, context)
     lang = viewer.language
     if viewer.known:
@@ -25,6 +26,7 @@ async def show_help(update: Update, context: Context) -> None:
         for c in menus.commands_for(viewer.roles, known=viewer.known)
     ]
     await say(update, Html("\n".join([header, "", *lines, "", t(lang, "help.footer")])))
+    await apply_menu(context.bot, viewer)  # a menu set before a role or name change catches up
 
 
 async def show_profile(update: Update, context: Context) -> None:
