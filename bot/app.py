@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
@@ -122,39 +123,44 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
     return app
 
 
+CommandCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+# The callback of each command in bot/menus.py's table (names, roles and order live there).
+HANDLERS: dict[str, CommandCallback] = {
+    "start": start.start,
+    "help": members.show_help,
+    "profile": members.show_profile,
+    "language": preferences.choose_language,
+    "timezone": preferences.choose_timezone,
+    "cancel": dialogue.cancel,
+    "reflect": reflect.start,
+    "review": review.waiting,
+    "progress": progress.show,
+    "session": sessions.start,
+    "mentor": pairing.show_mentor,
+    "mentees": pairing.show_mentees,
+    "pause": nudge_handlers.pause,
+    "resume": nudge_handlers.resume,
+    "digest": digest_handlers.show,
+    "newprogram": programme_wizard.start,
+    "programs": pairing.show_programmes,
+    "match": pairing.match,
+    "requests": join.list_requests,
+    "people": members.show_people,
+    "invite": members.invite,
+    "unlink": members.unlink,
+}
+if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
+    raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
+
+
 def register_handlers(app: PembinaApp) -> None:
     app.add_handler(TypeHandler(Update, dedupe.skip_seen), group=dedupe.FIRST_GROUP)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
     # An edited message is never a new answer (it would land on whatever step is open now):
     # it is caught first, before commands, and the text handlers below take new messages only.
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, dialogue.on_edit))
-    commands = {
-        "start": start.start,
-        "help": members.show_help,
-        "cancel": dialogue.cancel,
-        "refleksi": reflect.start,
-        "review": review.waiting,
-        "progres": progress.show,
-        "sesi": sessions.start,
-        "newprogram": programme_wizard.start,
-        "jeda": nudge_handlers.pause,
-        "lanjut": nudge_handlers.resume,
-        "ringkasan": digest_handlers.show,
-        "language": preferences.choose_language,
-        "timezone": preferences.choose_timezone,
-        "profile": members.show_profile,
-        "requests": join.list_requests,
-        "people": members.show_people,
-        "invite": members.invite,
-        "unlink": members.unlink,
-        "lepas": members.unlink,
-        "mentor": pairing.show_mentor,
-        "mentees": pairing.show_mentees,
-        "programs": pairing.show_programmes,
-        "match": pairing.match,
-    }
-    for name, callback in commands.items():
-        app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    for command in menus.COMMANDS:
+        app.add_handler(CommandHandler(command.names, HANDLERS[command.key], filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(register.on_button, pattern=r"^reg:"))
     app.add_handler(CallbackQueryHandler(join.on_decision, pattern=r"^jr:"))
     app.add_handler(CallbackQueryHandler(preferences.on_language, pattern=r"^lang:"))
@@ -186,7 +192,10 @@ def services_of(app: PembinaApp) -> Services:
 async def set_default_menus(app: PembinaApp) -> None:
     """The menu strangers see, in Indonesian (default) and English."""
     for language in LANGUAGES:
-        commands = [BotCommand(n, t(language, f"command.{n}")) for n in menus.STRANGER]
+        commands = [
+            BotCommand(c.name(language), t(language, f"command.{c.key}"))
+            for c in menus.commands_for((), known=False)
+        ]
         await app.bot.set_my_commands(
             commands,
             scope=BotCommandScopeAllPrivateChats(),

@@ -317,16 +317,17 @@ async def _roster_import(
     settings: Settings, path: Path, invites_out: Path, username: str | None
 ) -> int:
     from bot.app import operator_services
+    from bot.flows.roster import hints
     from bot.flows.roster_import import import_roster, invites_csv, validate_roster
 
     lang = settings.pembina_language
     try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
         print(plain(lang, "cli.file_unreadable", path=path, reason=exc), file=sys.stderr)
         return 2
     async with operator_services(settings) as svc:
-        parsed = await validate_roster(svc, text)
+        parsed = await validate_roster(svc, data, path.name)
         if parsed.errors:
             print(plain(lang, "cli.roster_rejected", count=len(parsed.errors)), file=sys.stderr)
             for error in parsed.errors:
@@ -334,6 +335,8 @@ async def _roster_import(
                 print(
                     plain(lang, "cli.roster_line", line=error.line, reason=reason), file=sys.stderr
                 )
+            for hint in hints(parsed.errors):
+                print(plain(lang, hint), file=sys.stderr)
             return 1
         report = await import_roster(svc, parsed)
     print(

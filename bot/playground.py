@@ -34,7 +34,10 @@ from bot.playground_text import to_terminal
 from bot.scheduler import run_due_work
 from bot.telegram_double import DoubleUser, TelegramDouble
 
-DEMO_ROSTER = Path(__file__).parent / "demo" / "roster.csv"
+DEMO_DIR = Path(__file__).parent / "demo"
+DEMO_ROSTER = DEMO_DIR / "roster.csv"
+SAMPLE_ROSTER = DEMO_DIR / "roster-excel.xlsx"  # what :roster sends when given no file
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_ID = 1001
 GUEST_ID = 2001
 QUIET = 0.4
@@ -244,6 +247,8 @@ class Playground:
             await user.send_voice()
         elif line == ":doc":
             await user.send_document(b"%PDF-1.4 demo", "dokumen.pdf", "application/pdf")
+        elif line.startswith(":roster"):
+            return await self._send_roster(user, line[len(":roster") :].strip())
         elif line == ":menu":
             await self.double.settle(quiet=0.1, timeout=10)
             for name, description in user.menu_descriptions().items():
@@ -254,6 +259,19 @@ class Playground:
             return False
         else:
             await user.send_text(line)
+        return True
+
+    async def _send_roster(self, user: DoubleUser, arg: str) -> bool:
+        """Send a roster file as a document, as a coordinator would from their computer:
+        a path, a sample's name in ``bot/demo`` (``roster-excel.csv``), or the sample .xlsx."""
+        candidates = [Path(arg), DEMO_DIR / arg] if arg else [SAMPLE_ROSTER]
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is None:
+            self.say("no_such_file", path=arg)
+            return False
+        data = await asyncio.to_thread(path.read_bytes)
+        mime = XLSX_MIME if path.suffix.lower() == ".xlsx" else "text/csv"
+        await user.send_document(data, path.name, mime)
         return True
 
     async def _press(self, persona: Persona, arg: str) -> bool:

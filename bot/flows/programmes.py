@@ -112,8 +112,19 @@ async def all_programmes(svc: Services) -> list[Programme]:
 
 
 async def by_name(svc: Services, name: str) -> Programme | None:
+    """The programme with this name, as typed: spacing and letter case do not matter
+    (``/match latsar 2027``), unless two programmes differ only in case and neither is exact."""
+    wanted = " ".join(name.split())
     async with svc.db.read() as conn:
-        return await programmes.get_programme_by_name(conn, " ".join(name.split()))
+        exact = await programmes.get_programme_by_name(conn, wanted)
+        if exact is not None:
+            return exact
+        folded = [
+            p
+            for p in await programmes.list_programmes(conn)
+            if " ".join(p.name.split()).casefold() == wanted.casefold()
+        ]
+    return folded[0] if len(folded) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows.roster import ParsedRoster, parse_roster
+from bot.flows.identity import Viewer
+from bot.flows.roster import ParsedRoster, parse_roster_file
 from bot.flows.services import Services
 from storage import invites, people
 from storage.models import Invite, Person, RosterEntry
@@ -35,11 +36,16 @@ class ImportReport:
     invites: list[tuple[Person, Invite]] = field(default_factory=list)
 
 
-async def validate_roster(svc: Services, text: str) -> ParsedRoster:
-    """Parse the file, letting references point at people already stored."""
+async def validate_roster(
+    svc: Services, content: str | bytes, filename: str = "roster.csv"
+) -> ParsedRoster:
+    """Parse a roster file (bytes as uploaded or read from disk, or CSV text), letting
+    references point at people already stored. The chat upload, the command line and the
+    playground all come through here, so they accept the same formats."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     async with svc.db.read() as conn:
         known = [p.nip for p in await people.all_people(conn) if p.nip]
-    return parse_roster(text, known)
+    return parse_roster_file(data, filename, known)
 
 
 def _changes(entry: RosterEntry, person: Person) -> dict[str, object]:
@@ -158,3 +164,32 @@ def invites_csv(report: ImportReport, bot_username: str) -> str:
             ]
         )
     return out.getvalue()
+
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a province's roster in .xlsx is well below this
+ROSTER_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+
+def looks_like_roster(filename: str) -> bool:
+    """A spreadsheet or CSV by its name: what a coordinator's upload is taken to be."""
+    return filename.lower().endswith(ROSTER_SUFFIXES)
+
+
+@dataclass(slots=True)
+class RosterUpload:
+    """What a roster sent in chat came to: not allowed, rejected with errors, or imported."""
+
+    allowed: bool
+    parsed: ParsedRoster | None = None
+    report: ImportReport | None = None
+
+
+async def upload_roster(svc: Services, viewer: Viewer, data: bytes, filename: str) -> RosterUpload:
+    """A coordinator's roster file from chat: validated and imported like the CLI's, all
+    rows or none; anyone else changes nothing."""
+    if not viewer.is_coordinator:
+        return RosterUpload(allowed=False)
+    parsed = await validate_roster(svc, data, filename)
+    if parsed.errors:
+        return RosterUpload(allowed=True, parsed=parsed)
+    return RosterUpload(allowed=True, parsed=parsed, report=await import_roster(svc, parsed))

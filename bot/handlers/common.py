@@ -145,8 +145,11 @@ async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None
 
 async def apply_menu(bot: ExtBot[None], viewer: Viewer) -> None:
     """Show this person the commands of their roles, in their language."""
-    names = menus.commands_for(viewer.roles, known=viewer.known)
-    commands = [BotCommand(n, t(viewer.language, f"command.{n}")) for n in names]
+    lang = viewer.language
+    commands = [
+        BotCommand(c.name(lang), t(lang, f"command.{c.key}"))
+        for c in menus.commands_for(viewer.roles, known=viewer.known)
+    ]
     try:
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(viewer.telegram_id))
     except TelegramError as exc:  # a menu is a nicety; never fail the conversation for it

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.flows import dialogue, registration
 from bot.flows.identity import Viewer
-from bot.handlers import programme_wizard, reflect, register, review, sessions
+from bot.handlers import programme_wizard, reflect, register, review, roster, sessions
 from bot.handlers.common import say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
@@ -54,7 +54,8 @@ async def on_text(update: Update, context: Context) -> None:
 
 
 async def on_other(update: Update, context: Context) -> None:
-    """Stickers, photos, voice...: evidence while reflecting, otherwise a gentle hint."""
+    """Stickers, photos, voice...: evidence while reflecting, a coordinator's roster file,
+    otherwise a gentle hint."""
     message = update.effective_message
     assert message is not None
     viewer = await viewer_of(update, context)
@@ -63,7 +64,10 @@ async def on_other(update: Update, context: Context) -> None:
         await _stale(update, context, viewer, conv)
         return
     flow = conv.flow if conv else None
-    if flow == "register":
+    if flow not in ("register", "reflect") and roster.wants(viewer, message.document):
+        assert message.document is not None
+        await roster.on_document(update, context, viewer, message.document)
+    elif flow == "register":
         await register.on_other(update, context, viewer)
     elif flow == "reflect":
         await reflect.on_media(update, context, viewer, message)

@@ -14,7 +14,8 @@ from bot.i18n import Html, t
 
 
 async def show_help(update: Update, context: Context) -> None:
-    """/help: the commands of this person's roles, with one line each."""
+    """/help: the commands of this person's roles, with one line each, named in their
+    language; their menu is set again to match."""
     viewer = await viewer_of(update, context)
     lang = viewer.language
     if viewer.known:
@@ -22,10 +23,11 @@ async def show_help(update: Update, context: Context) -> None:
     else:
         header = t(lang, "help.stranger_header")
     lines = [
-        f"/{name} · {t(lang, f'command.{name}')}"
-        for name in menus.commands_for(viewer.roles, known=viewer.known)
+        f"/{c.name(lang)} · {t(lang, f'command.{c.key}')}"
+        for c in menus.commands_for(viewer.roles, known=viewer.known)
     ]
     await say(update, Html("\n".join([header, "", *lines, "", t(lang, "help.footer")])))
+    await apply_menu(context.bot, viewer)  # a menu set before a role or name change catches up
 
 
 async def show_profile(update: Update, context: Context) -> None:

@@ -14,6 +14,7 @@ from bot.handlers.common import Press, edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 from bot.presenter.pairing import end_reason_buttons, offer_buttons
+from bot.text_split import pack
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +192,12 @@ async def show_programmes(update: Update, context: Context) -> None:
     await say_long(update, lines)
 
 
+MATCH_BUTTONS = 8  # up to this many programmes, /match without a name offers one button each
+
+
 async def match(update: Update, context: Context) -> None:
-    """/match NAME (coordinators): the proposed pairs with their reasons, and a button to send."""
+    """/match NAME (coordinators): the proposed pairs with their reasons, and a button to send.
+    Without a name, or with one that matches no programme, the programmes are offered."""
     viewer = await viewer_of(update, context)
     lang = viewer.language
     if not viewer.is_coordinator:
@@ -201,12 +206,25 @@ async def match(update: Update, context: Context) -> None:
     name = " ".join(context.args or [])
     programme = await programmes.by_name(context.svc, name) if name else None
     if programme is None:
-        names = ", ".join(s.programme.name for s in await programmes.summaries(context.svc)) or "-"
-        key = "match.unknown_programme" if name else "match.usage"
-        await say(update, t(lang, key, name=name[:100], names=names))
+        await _choose_programme(update, context, lang, name)
         return
     plan = await pairing.plan_for(context.svc, programme)
     await say_long(update, _plan_lines(lang, plan), _apply_button(lang, plan))
+
+
+async def _choose_programme(update: Update, context: Context, lang: str, name: str) -> None:
+    """Buttons for a few programmes; their names to type when there are many."""
+    found = await programmes.all_programmes(context.svc)
+    if not found:
+        await say(update, t(lang, "programme.none"))
+        return
+    lead = t(lang, "match.unknown_programme", name=name[:100]) + "\n" if name else ""
+    if len(found) <= MATCH_BUTTONS:
+        buttons = [[Button(p.name[:60], callbacks.encode("match", "plan", p.id))] for p in found]
+        await say(update, Html(lead + t(lang, "match.choose")), buttons)
+        return
+    names = ", ".join(p.name for p in found)
+    await say(update, Html(lead + t(lang, "match.usage", names=names)))
 
 
 def _plan_lines(lang: str, plan: pairing.Plan) -> list[Html]:
@@ -249,13 +267,29 @@ def _apply_button(lang: str, plan: pairing.Plan) -> list[list[Button]] | None:
 
 
 async def on_match_button(update: Update, context: Context) -> None:
-    """``match:go:<programme id>``: send the offers (recomputed, so never over capacity)."""
+    """``match:plan:<programme id>`` shows the proposal for a programme chosen by button;
+    ``match:go:<programme id>`` sends the offers (recomputed, so never over capacity)."""
     press = await pressed(update, context)
     query, viewer = press.query, press.viewer
     lang = viewer.language
     programme_id = press.number(0)
     programme = await programmes.by_id(context.svc, programme_id) if programme_id else None
     if programme is None:
+        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        return
+    if press.action == "plan":  # chosen from /match's buttons: show the proposal
+        if not viewer.is_coordinator:
+            await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+            return
+        await query.answer()
+        proposal = await pairing.plan_for(context.svc, programme)
+        lines, buttons = _plan_lines(lang, proposal), _apply_button(lang, proposal)
+        if len(pack(lines)) == 1:  # fits: the choice becomes the proposal
+            await edit(query, Html("\n".join(lines)), buttons)
+        else:
+            await say_long(update, lines, buttons)
+        return
+    if press.action != "go":
         await query.answer(t(lang, "common.invalid_button"), show_alert=True)
         return
     plan = await pairing.apply(context.svc, viewer, programme)

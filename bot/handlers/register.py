@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks
+from bot import callbacks, menus
 from bot.flows import registration
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
@@ -99,13 +99,14 @@ async def on_other(update: Update, context: Context, viewer: Viewer) -> None:
 
 
 async def guard_commands(update: Update, context: Context) -> None:
-    """While registering, commands other than /start and /cancel get a hint (group -1)."""
+    """While registering, commands other than start and cancel (either name) get a hint
+    (group -1)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or not message.text:
         return
-    command = message.text.split()[0].split("@")[0].lstrip("/").lower()
-    if command in ("start", "cancel"):
+    command = menus.command_named(message.text)
+    if command is not None and command.key in ("start", "cancel"):
         return
     current = await registration.active_step(context.svc, user.id)
     if current is None:

@@ -26,8 +26,8 @@ async def test_invite_link_binds_and_greets_in_role(
     assert "peserta (mentee)" in greeting
     assert "20 JP" in greeting
     await double.settle()
-    assert "profile" in budi.menu()
-    assert "requests" not in budi.menu()
+    assert "profil" in budi.menu()  # Indonesian names for an Indonesian reader
+    assert "permintaan" not in budi.menu()
 
     async with bot.svc.db.read() as conn:
         person = await people.get_person_by_telegram(conn, 501)
@@ -42,7 +42,7 @@ async def test_invite_link_binds_and_greets_in_role(
     siti = double.user(503, first_name="Siti")
     assert "koordinator" in await _join(siti, codes["Siti Rahmawati"])
     await double.settle()
-    assert {"requests", "people", "invite"} <= set(siti.menu())
+    assert {"permintaan", "pegawai", "undang"} <= set(siti.menu())
 
 
 async def test_used_unknown_and_expired_codes_bind_nothing(
@@ -102,7 +102,7 @@ async def test_stranger_join_request_approved(bot: BotUnderTest, double: Telegra
     welcome = await eko.next_message()
     assert "disetujui" in welcome.text
     await double.settle()
-    assert "profile" in eko.menu()
+    assert "profil" in eko.menu()
     async with bot.svc.db.read() as conn:
         person = await people.get_person_by_telegram(conn, 700)
         request = await join_requests.pending_requests(conn)
