@@ -176,7 +176,7 @@ def test_playground_week_with_ticks(tmp_path: Path) -> None:
     for expected in (
         "Waktunya refleksi mingguan Mentoring Umum Bogor",
         "Time for the weekly reflection of Mentoring Umum Bogor",  # Dewi reads English
-        "reminders are snoozed until 07-12-2026 07:00",
+        "reminders are snoozed until Monday 07-12-2026 07:00",
         "2 jam",
         "Ringkasan mingguan · Bidang Pengembangan SDM (3 peserta)",
         "Refleksi minggu lalu: ✅ sudah",
