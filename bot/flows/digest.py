@@ -27,11 +27,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import JP_TARGET, REFLECTED, MenteeProgress, progress_of
+from bot.flows.progress import (
+    JP_TARGET,
+    REFLECTED,
+    MenteeProgress,
+    WeekState,
+    counted,
+    progress_of,
+)
 from bot.flows.services import Services
-from bot.i18n import Html, plain, t
+from bot.i18n import Html, number, plain, t
 from bot.text_split import split_text
-from storage import nudges, outbox, people, prefs, progress_facts
+from storage import nudges, outbox, people, prefs, programmes, progress_facts
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -84,30 +91,119 @@ async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datet
     return await _lines_for(conn, await people.supervised_by(conn, supervisor.id), now)
 
 
-def render(lines: list[Line], language: str, title: str) -> list[str]:
-    """Messages (split below Telegram's limit) for a list of people."""
-    lang = language
-    parts = [t(lang, "digest.header", title=title, count=len(lines))]
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Last week's reflections of a group: how many were due and how many came."""
+
+    done: int = 0
+    due: int = 0
+
+    def add(self, counted: bool, done: bool) -> Tally:
+        return Tally(self.done + (counted and done), self.due + counted)
+
+
+def last_week_tally(lines: list[Line]) -> Tally:
+    """Last week's reflections of ``lines``, by the same rule as the coordinator's
+    per-unit rates (``progress.counted``)."""
+    tally = Tally()
     for line in lines:
         p = line.progress
-        flags = ", ".join(t(lang, f"digest.flag.{f}") for f in line.at_risk)
+        if p.this_week is not None:
+            week = p.this_week - timedelta(days=7)
+            tally = tally.add(week in p.due_weeks, week in p.done_weeks)
+    return tally
+
+
+def rate(language: str, tally: Tally) -> Html:
+    """``1/2 (50%)``, or a dash-like note when nothing was due."""
+    if not tally.due:
+        return t(language, "digest.rate_none")
+    percent = number(100 * tally.done / tally.due, language, 0)
+    return t(language, "digest.rate", done=tally.done, total=tally.due, percent=percent)
+
+
+def units_of(lines: list[Line]) -> dict[str, list[Line]]:
+    """The lines grouped by each person's own unit (not the supervisor's), units in order."""
+    grouped: dict[str, list[Line]] = {}
+    for line in lines:
+        grouped.setdefault(line.progress.person.unit or "-", []).append(line)
+    return dict(sorted(grouped.items()))
+
+
+def title_of(lines: list[Line], fallback: str) -> str:
+    """The units the listed people belong to: a digest is titled with what it lists."""
+    return ", ".join(units_of(lines)) or fallback
+
+
+def _week(language: str, p: MenteeProgress, week: date, now: datetime) -> Html:
+    state = p.state(week, now)
+    if state is WeekState.OPEN:
+        due = week + timedelta(days=p.programme.reflection_weekday)
+        return t(
+            language,
+            "digest.week.open",
+            weekday=t(language, f"weekday.{due.weekday()}"),
+            day=due.strftime("%d-%m"),
+        )
+    return t(language, f"digest.week.{state.value}")
+
+
+def _waiting(language: str, p: MenteeProgress) -> Html:
+    if not p.pending_reviews:
+        return t(language, "digest.waiting_none")
+    if p.oldest_waiting_days < 1:
+        return t(language, "digest.waiting_today", pending=p.pending_reviews)
+    return t(
+        language, "digest.waiting", pending=p.pending_reviews, days=p.oldest_waiting_days
+    )
+
+
+def _line(language: str, line: Line, now: datetime) -> Html:
+    lang, p = language, line.progress
+    this_week = p.this_week or weeks.week_start(now, p.person.timezone)
+    paused_until = p.person.nudges_paused_until
+    flags = ", ".join(t(lang, f"digest.flag.{f}") for f in line.at_risk)
+    return t(
+        lang,
+        "digest.line",
+        name=p.person.name,
+        programme=p.programme.name,
+        paused=(
+            t(
+                lang,
+                "digest.paused",
+                until=weeks.local_date(paused_until, p.person.timezone).strftime("%d-%m-%Y"),
+            )
+            if paused_until is not None and p.paused(now)
+            else ""
+        ),
+        week=_week(lang, p, this_week, now),
+        last_week=_week(lang, p, this_week - timedelta(days=7), now),
+        streak=p.streak,
+        waiting=_waiting(lang, p),
+        session=line.last_session or "-",
+        jp=number(p.jp_year, lang),
+        target=JP_TARGET,
+        flags=Html(f"\n⚠️ {flags}") if flags else "",
+    )
+
+
+def render(lines: list[Line], language: str, title: str, now: datetime) -> list[str]:
+    """Messages (split below Telegram's limit) for a list of people, unit by unit, each
+    unit with last week's rate counted like the coordinator's."""
+    lang = language
+    parts = [t(lang, "digest.header", title=title, count=len(lines))]
+    for unit, members in units_of(lines).items():
         parts.append(
             t(
                 lang,
-                "digest.line",
-                name=p.person.name,
-                programme=p.programme.name,
-                week=t(lang, "digest.yes") if p.this_week_done else t(lang, "digest.no"),
-                last_week=t(lang, "digest.yes") if p.last_week_done else t(lang, "digest.no"),
-                streak=p.streak,
-                pending=p.pending_reviews,
-                waiting_days=p.oldest_waiting_days,
-                session=line.last_session or "-",
-                jp=f"{p.jp_year:g}",
-                target=JP_TARGET,
-                flags=Html(f"\n⚠️ {flags}") if flags else "",
+                "digest.unit_header",
+                unit=unit,
+                count=len(members),
+                rate=rate(lang, last_week_tally(members)),
             )
         )
+        parts += [_line(lang, line, now) for line in members]
     if not lines:
         parts.append(t(lang, "digest.empty"))
     return split_text("\n\n".join(parts), 4000)
@@ -138,24 +234,34 @@ def chart_figures(lines: list[Line], language: str, unit: str) -> dict[str, Any]
 
 
 async def supervisor_digest(
-    conn: AsyncConnection, supervisor: Person, language: str, now: datetime
+    conn: AsyncConnection,
+    supervisor: Person,
+    language: str,
+    now: datetime,
+    *,
+    news_only: bool = False,
 ) -> Digest | None:
-    """A supervisor's unit digest with its chart; None if none of their people take part."""
+    """A supervisor's digest with its chart; None if none of their people take part, or
+    (``news_only``, the scheduled run) if none of them owed last week's reflection yet:
+    a programme that has just begun has nothing to report."""
     lines = await supervisor_lines(conn, supervisor, now)
-    if not lines:
+    if not lines or (news_only and not last_week_tally(lines).due):
         return None
-    unit = supervisor.unit or supervisor.name
+    title = title_of(lines, supervisor.unit or supervisor.name)
     return Digest(
-        messages=render(lines, language, unit),
-        chart=chart_figures(lines, language, unit),
-        chart_caption=t(language, "digest.chart.caption", unit=unit),
+        messages=render(lines, language, title, now),
+        chart=chart_figures(lines, language, title),
+        chart_caption=t(language, "digest.chart.caption", unit=title),
     )
 
 
-async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime) -> list[str]:
+async def coordinator_digest(
+    conn: AsyncConnection, language: str, now: datetime, *, news_only: bool = False
+) -> list[str]:
     """Programme-wide: last week's submission rate per unit, the mentors with the most
     reviews waiting, mentees without a mentor, people who cannot be reached. Nothing
-    (an empty list) while no active programme has mentees.
+    (an empty list) while no active programme has mentees, or (``news_only``, the
+    scheduled run) while no mentee owed last week's reflection yet.
 
     Aggregates in a few queries over the whole province, never a query per person.
     """
@@ -163,25 +269,23 @@ async def coordinator_digest(conn: AsyncConnection, language: str, now: datetime
     enrolments = await progress_facts.active_enrolments(conn)
     if not enrolments:
         return []  # no mentee in an active programme: nothing to report
+    every = {p.id: p for p in await programmes.list_programmes(conn)}
     last_week = {
         e.timezone: weeks.week_start(now, e.timezone) - timedelta(days=7) for e in enrolments
     }
     reflected = await progress_facts.reflected_in(conn, list(last_week.values()), REFLECTED)
-    units: dict[str, list[bool]] = {}
+    units: dict[str, Tally] = {}
     for e in enrolments:
-        done = (e.person_id, e.programme_id, last_week[e.timezone]) in reflected
-        units.setdefault(e.unit or "-", []).append(done)
+        week = last_week[e.timezone]
+        done = (e.person_id, e.programme_id, week) in reflected
+        due = counted(every[e.programme_id], week, e.timezone, now, done)
+        units[e.unit or "-"] = units.get(e.unit or "-", Tally()).add(due, done)
+    if news_only and not any(tally.due for tally in units.values()):
+        return []  # the programmes have just begun: no week was due yet
     parts = [t(lang, "digest.coordinator_header")]
     parts += [
-        t(
-            lang,
-            "digest.unit_rate",
-            unit=unit,
-            done=sum(flags),
-            total=len(flags),
-            percent=round(100 * sum(flags) / len(flags)),
-        )
-        for unit, flags in sorted(units.items())
+        t(lang, "digest.unit_rate", unit=unit, rate=rate(lang, tally))
+        for unit, tally in sorted(units.items())
     ]
     waiting = await progress_facts.waiting_by_mentor(conn)
     busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
@@ -209,7 +313,7 @@ async def on_demand(svc: Services, viewer: Viewer) -> Digest | None:
         if viewer.person is not None and "supervisor" in viewer.person.roles:
             found = await supervisor_digest(conn, viewer.person, viewer.language, now)
             title = viewer.person.unit or viewer.person.name
-            return found or Digest(render([], viewer.language, title))
+            return found or Digest(render([], viewer.language, title, now))
     return None
 
 
@@ -230,7 +334,7 @@ async def _overview(
     """The programme-wide digest in ``language``, built once per run however many
     coordinators read that language."""
     if language not in made:
-        made[language] = await coordinator_digest(conn, language, now)
+        made[language] = await coordinator_digest(conn, language, now, news_only=True)
     return made[language]
 
 
@@ -242,7 +346,7 @@ async def _build(
         messages += await _overview(conn, person.language, now, overviews)
     found = None
     if "supervisor" in person.roles:
-        found = await supervisor_digest(conn, person, person.language, now)
+        found = await supervisor_digest(conn, person, person.language, now, news_only=True)
     if found is None:
         return Digest(messages)
     return Digest(messages + found.messages, found.chart, found.chart_caption)
@@ -258,10 +362,10 @@ async def _queue(
 ) -> bool:
     """Queue a digest's messages and chart; False if this digest was queued before."""
     queued = False
-    for number, text in enumerate(digest.messages):
+    for part, text in enumerate(digest.messages):
         queued |= await outbox.enqueue(
             conn,
-            dedup_key=f"{key}:{number}",
+            dedup_key=f"{key}:{part}",
             chat_id=chat_id,
             person_id=person_id,
             text=text,

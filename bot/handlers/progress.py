@@ -9,15 +9,9 @@ from bot.flows.progress import JP_TARGET, MenteeProgress
 from bot.flows.templates import milestone_title
 from bot.handlers.common import say, viewer_of
 from bot.handlers.context import Context
-from bot.i18n import Html, t
+from bot.i18n import Html, number, t
 
 BAR_CELLS = 10
-
-
-def number(value: float, language: str) -> str:
-    """1 decimal; Indonesian writes a decimal comma."""
-    text = f"{value:.1f}".removesuffix(".0")
-    return text.replace(".", ",") if language == "id" else text
 
 
 def bar(value: float) -> str:
