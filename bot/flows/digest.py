@@ -153,9 +153,7 @@ def _waiting(language: str, p: MenteeProgress) -> Html:
         return t(language, "digest.waiting_none")
     if p.oldest_waiting_days < 1:
         return t(language, "digest.waiting_today", pending=p.pending_reviews)
-    return t(
-        language, "digest.waiting", pending=p.pending_reviews, days=p.oldest_waiting_days
-    )
+    return t(language, "digest.waiting", pending=p.pending_reviews, days=p.oldest_waiting_days)
 
 
 def _line(language: str, line: Line, now: datetime) -> Html:
@@ -172,7 +170,10 @@ def _line(language: str, line: Line, now: datetime) -> Html:
             t(
                 lang,
                 "digest.paused",
-                until=weeks.local_date(paused_until, p.person.timezone).strftime("%d-%m-%Y"),
+                # A pause ends at midnight after the last day off: name that day.
+                until=weeks.local_date(
+                    paused_until - timedelta(seconds=1), p.person.timezone
+                ).strftime("%d-%m-%Y"),
             )
             if paused_until is not None and p.paused(now)
             else ""
