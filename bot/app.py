@@ -48,6 +48,7 @@ from bot.handlers import (
 )
 from bot.handlers import digest as digest_handlers
 from bot.handlers import nudges as nudge_handlers
+from bot.handlers import ratings as rating_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
 from bot.outbox_sender import OutboxSender
@@ -137,6 +138,7 @@ def register_handlers(app: PembinaApp) -> None:
         "jeda": nudge_handlers.pause,
         "lanjut": nudge_handlers.resume,
         "ringkasan": digest_handlers.show,
+        "catatan": rating_handlers.show,
         "language": preferences.choose_language,
         "timezone": preferences.choose_timezone,
         "profile": members.show_profile,
@@ -161,6 +163,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(sessions.on_button, pattern=r"^ss:"))
     app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
     app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
+    app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_text))

@@ -13,6 +13,7 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
     "supervisor": ("ringkasan",),
     "coordinator": (
         "ringkasan",
+        "catatan",
         "newprogram",
         "programs",
         "match",

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import timezones
-from bot.flows import weeks
+from bot.flows import ratings, weeks
 from bot.flows.identity import Viewer
 from bot.flows.progress import (
     JP_TARGET,
@@ -283,7 +283,7 @@ async def coordinator_digest(
         units[e.unit or "-"] = units.get(e.unit or "-", Tally()).add(due, done)
     if news_only and not any(tally.due for tally in units.values()):
         return []  # the programmes have just begun: no week was due yet
-    parts = [t(lang, "digest.coordinator_header")]
+    parts: list[str] = [t(lang, "digest.coordinator_header")]
     parts += [
         t(lang, "digest.unit_rate", unit=unit, rate=rate(lang, tally))
         for unit, tally in sorted(units.items())
@@ -295,6 +295,7 @@ async def coordinator_digest(
     parts += [t(lang, "digest.busiest_line", name=names[m], count=n) for m, n in busiest]
     if not busiest:
         parts.append(t(lang, "digest.none"))
+    parts += await ratings.digest_section(conn, lang)
     unmatched = await people.get_people(conn, await progress_facts.unmatched_mentees(conn))
     parts.append(t(lang, "digest.unmatched", names=", ".join(p.name for p in unmatched) or "-"))
     unreachable = await people.unreachable(conn)
