@@ -11,6 +11,7 @@ from sqlalchemy import insert
 
 from storage import people
 from storage.db import Database
+from storage.rows import inserted_id
 from storage.schema import people as people_table
 from storage.schema import person_roles, programme_members, programmes, reflections
 
@@ -28,7 +29,7 @@ async def seed(db: Database, size: int, *, on_telegram: bool = False) -> list[in
     (nudges go only to people on Telegram)."""
     start = START
     async with db.write() as conn:
-        programme = (
+        programme = inserted_id(
             await conn.execute(
                 insert(programmes).values(
                     name="Bench",
@@ -40,7 +41,7 @@ async def seed(db: Database, size: int, *, on_telegram: bool = False) -> list[in
                     created_at=NOW,
                 )
             )
-        ).inserted_primary_key[0]
+        )
         await people.insert_person(
             conn,
             nip=None,

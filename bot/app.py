@@ -126,6 +126,9 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
 def register_handlers(app: PembinaApp) -> None:
     app.add_handler(TypeHandler(Update, dedupe.skip_seen), group=dedupe.FIRST_GROUP)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
+    # An edited message is never a new answer (it would land on whatever step is open now):
+    # it is caught first, before commands, and the text handlers below take new messages only.
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, dialogue.on_edit))
     commands = {
         "start": start.start,
         "help": members.show_help,
@@ -145,6 +148,8 @@ def register_handlers(app: PembinaApp) -> None:
         "requests": join.list_requests,
         "people": members.show_people,
         "invite": members.invite,
+        "unlink": members.unlink,
+        "lepas": members.unlink,
         "mentor": pairing.show_mentor,
         "mentees": pairing.show_mentees,
         "programs": pairing.show_programmes,
@@ -166,9 +171,10 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_text))
+    new = PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, dialogue.on_text))
     app.add_handler(
-        MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other)
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other)
     )
     app.add_handler(TypeHandler(Update, dedupe.record_seen), group=dedupe.LAST_GROUP)
     app.add_error_handler(fallback.on_error)  # type: ignore[arg-type]

@@ -8,135 +8,174 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
+import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from importlib import metadata
 from pathlib import Path
+from typing import Any, NoReturn
 
+from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import Settings, SettingsError, load_settings
-from bot.i18n import plain
+from bot.config import Settings, SettingsError, cli_language, load_settings
+from bot.i18n import DEFAULT_LANGUAGE, plain
 
 log = logging.getLogger("pembina")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pembina",
-        description="Pembina: a Telegram bot for ASN mentoring and project-based learning.",
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter with its own words ("usage: ") in the operator's language."""
+
+    def __init__(self, prog: str, *, language: str = DEFAULT_LANGUAGE) -> None:
+        super().__init__(prog)
+        self.language = language
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        if prefix is None:  # argparse passes "" when it builds a subcommand's prog
+            prefix = plain(self.language, "cli.help.usage")
+        super().add_usage(usage, actions, groups, prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose help, section titles and error prefix follow PEMBINA_LANGUAGE, like
+    everything else the command line prints (subcommand parsers inherit the language)."""
+
+    language = DEFAULT_LANGUAGE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        language = self.language
+        kwargs["formatter_class"] = functools.partial(_Formatter, language=language)
+        kwargs["add_help"] = False  # our own -h below, with its help in the language
+        super().__init__(*args, **kwargs)
+        self._positionals.title = plain(language, "cli.help.positionals")
+        self._optionals.title = plain(language, "cli.help.options")
+        self.add_argument("-h", "--help", action="help", help=plain(language, "cli.help.help"))
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        prefix = plain(self.language, "cli.help.error", prog=self.prog)
+        self.exit(2, f"{prefix} {message}\n")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("pembina")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+def _parser(lang: str) -> argparse.ArgumentParser:
+    def h(key: str) -> str:
+        return plain(lang, f"cli.help.{key}")
+
+    parser_class = type("Parser", (_Parser,), {"language": lang})
+    parser = parser_class(prog="pembina", description=h("description"))
+    parser.add_argument(
+        "--version", action="version", version=f"pembina {_version()}", help=h("version")
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the bot (long polling); applies pending migrations first")
-    sub.add_parser("migrate", help="create or upgrade the database schema")
-    roster = sub.add_parser("roster", help="manage the roster")
-    roster_sub = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    sub = parser.add_subparsers(dest="command", required=True, metavar=h("command_metavar"))
+    sub.add_parser("run", help=h("run"), description=h("run"))
+    sub.add_parser("migrate", help=h("migrate"), description=h("migrate"))
+    roster = sub.add_parser("roster", help=h("roster"), description=h("roster"))
+    roster_sub = roster.add_subparsers(
+        dest="roster_command", required=True, metavar=h("action_metavar")
+    )
     imp = roster_sub.add_parser(
-        "import",
-        help="validate and import a roster CSV (all rows or none), write invite links",
-        description="CSV columns: nip,name,role,unit,supervisor_nip,mentor_nip,timezone,language",
+        "import", help=h("roster_import"), description=h("roster_import_description")
     )
-    imp.add_argument("file", type=Path, help="the roster CSV (UTF-8, header row)")
+    imp.add_argument("file", type=Path, help=h("roster_file"))
     imp.add_argument(
-        "--invites-out",
-        type=Path,
-        default=Path("invites.csv"),
-        help="where to write nip,name,role,code,link (default: invites.csv)",
+        "--invites-out", type=Path, default=Path("invites.csv"), help=h("invites_out")
     )
-    imp.add_argument(
-        "--bot-username",
-        default=None,
-        help="the bot's @username for links (default: asked from Telegram with the token)",
+    imp.add_argument("--bot-username", default=None, help=h("bot_username"))
+    _program_parser(sub, lang)
+    jobs = sub.add_parser("jobs", help=h("jobs"), description=h("jobs"))
+    jobs_actions = jobs.add_subparsers(
+        dest="jobs_command", required=True, metavar=h("action_metavar")
     )
-    _program_parser(sub)
-    jobs = sub.add_parser("jobs", help="run scheduled work by hand")
-    jobs_actions = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
-    tick = jobs_actions.add_parser(
-        "tick", help="run everything due at an instant (nudges, expired offers), then send"
-    )
-    tick.add_argument(
-        "--at", default=None, help="the instant, e.g. 2026-12-07T09:00+07:00 (default: now)"
-    )
-    outbox_cmd = sub.add_parser("outbox", help="the queue of messages the bot sends by itself")
+    tick = jobs_actions.add_parser("tick", help=h("jobs_tick"), description=h("jobs_tick"))
+    tick.add_argument("--at", default=None, help=h("at"))
+    outbox_cmd = sub.add_parser("outbox", help=h("outbox"), description=h("outbox"))
     outbox_actions = outbox_cmd.add_subparsers(
-        dest="outbox_command", required=True, metavar="ACTION"
+        dest="outbox_command", required=True, metavar=h("action_metavar")
     )
-    outbox_actions.add_parser("status", help="pending, sent and failed counts")
-    play = sub.add_parser(
-        "playground", help="try Pembina locally against a built-in Telegram double (no token)"
-    )
-    play.add_argument("--db", type=Path, default=None, help="SQLite file (default: a fresh one)")
-    play.add_argument(
-        "--script",
-        type=Path,
-        default=None,
-        help="read playground commands from this file instead of the keyboard",
-    )
+    outbox_actions.add_parser("status", help=h("outbox_status"), description=h("outbox_status"))
+    play = sub.add_parser("playground", help=h("playground"), description=h("playground"))
+    play.add_argument("--db", type=Path, default=None, help=h("playground_db"))
+    play.add_argument("--script", type=Path, default=None, help=h("playground_script"))
     return parser
 
 
-def _program_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    program = sub.add_parser("program", help="create, list and pair programmes")
-    actions = program.add_subparsers(dest="program_command", required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="create a programme from a template")
-    create.add_argument(
-        "--name", required=True, help="a unique name, e.g. 'Latsar 2026 Angkatan 1'"
+def _program_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], lang: str) -> None:
+    def h(key: str) -> str:
+        return plain(lang, f"cli.help.{key}")
+
+    program = sub.add_parser("program", help=h("program"), description=h("program"))
+    actions = program.add_subparsers(
+        dest="program_command", required=True, metavar=h("action_metavar")
     )
-    create.add_argument(
-        "--kind",
-        required=True,
-        choices=["latsar", "perubahan", "umum"],
-        help="template: reflection questions and milestones",
+    create = actions.add_parser(
+        "create", help=h("program_create"), description=h("program_create")
     )
-    create.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
-    create.add_argument("--end", required=True, help="last day, YYYY-MM-DD")
+    create.add_argument("--name", required=True, help=h("name"))
     create.add_argument(
-        "--reflection-day",
-        required=True,
-        help="weekly reflection day: monday..friday (or senin..jumat)",
+        "--kind", required=True, choices=["latsar", "perubahan", "umum"], help=h("kind")
     )
+    create.add_argument("--start", required=True, help=h("start"))
+    create.add_argument("--end", required=True, help=h("end"))
+    create.add_argument("--reflection-day", required=True, help=h("reflection_day"))
+    create.add_argument("--members", required=True, type=Path, help=h("members"))
     create.add_argument(
-        "--members",
-        required=True,
-        type=Path,
-        help="CSV with a nip column; mentors and mentees by their roster role",
+        "--unit-rule", choices=["any", "same", "different"], default="any", help=h("unit_rule")
     )
-    create.add_argument(
-        "--unit-rule",
-        choices=["any", "same", "different"],
-        default="any",
-        help="matching preference: mentor from the same unit, another, or any",
-    )
-    actions.add_parser("list", help="list programmes with member and pairing counts")
-    match = actions.add_parser("match", help="propose mentor-mentee pairs (apply with --apply)")
-    match.add_argument("name", help="the programme's name")
-    match.add_argument("--apply", action="store_true", help="send the offers to the mentors")
-    pair = actions.add_parser("pair", help="offer one mentee to one mentor by hand")
-    pair.add_argument("name", help="the programme's name")
-    pair.add_argument("--mentee", required=True, help="the mentee's NIP")
-    pair.add_argument("--mentor", required=True, help="the mentor's NIP")
+    actions.add_parser("list", help=h("program_list"), description=h("program_list"))
+    match = actions.add_parser("match", help=h("program_match"), description=h("program_match"))
+    match.add_argument("name", help=h("programme_name"))
+    match.add_argument("--apply", action="store_true", help=h("apply"))
+    pair = actions.add_parser("pair", help=h("program_pair"), description=h("program_pair"))
+    pair.add_argument("name", help=h("programme_name"))
+    pair.add_argument("--mentee", required=True, help=h("mentee_nip"))
+    pair.add_argument("--mentor", required=True, help=h("mentor_nip"))
     questions = actions.add_parser(
-        "questions", help="show, or replace from a file, the reflection questions and milestones"
+        "questions", help=h("program_questions"), description=h("program_questions")
     )
-    questions.add_argument("name", help="the programme's name")
-    questions.add_argument(
-        "--questions",
-        type=Path,
-        default=None,
-        help="one question per line (the hours question stays last)",
+    questions.add_argument("name", help=h("programme_name"))
+    questions.add_argument("--questions", type=Path, default=None, help=h("questions_file"))
+    questions.add_argument("--milestones", type=Path, default=None, help=h("milestones_file"))
+    unpair = actions.add_parser(
+        "unpair", help=h("program_unpair"), description=h("program_unpair")
     )
-    questions.add_argument(
-        "--milestones", type=Path, default=None, help="one milestone per line: YYYY-MM-DD title"
-    )
-    unpair = actions.add_parser("unpair", help="end a mentee's pairing (or open offer)")
-    unpair.add_argument("name", help="the programme's name")
-    unpair.add_argument("--mentee", required=True, help="the mentee's NIP")
+    unpair.add_argument("name", help=h("programme_name"))
+    unpair.add_argument("--mentee", required=True, help=h("mentee_nip"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """The ``pembina`` command. A reader that stops early (``pembina ... | head -1``) closes
+    the pipe: that ends the command quietly, as for any Unix tool, not with a traceback."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would flush stdout again at exit and complain; point it at nothing instead.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser(cli_language()).parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -148,6 +187,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command in DATABASE_COMMANDS:
+        problem = asyncio.run(_database_problem(settings.database_url, settings.pembina_language))
+        if problem is not None:
+            print(
+                plain(
+                    settings.pembina_language,
+                    "cli.database_unreachable",
+                    url=shown_url(settings.database_url),
+                    reason=problem,
+                ),
+                file=sys.stderr,
+            )
+            return 2
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "run":
@@ -171,6 +223,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+DATABASE_COMMANDS = frozenset({"migrate", "run", "roster", "jobs", "outbox", "program"})
+PROBE_SECONDS = 15
+
+
+def shown_url(url: str) -> str:
+    """The database URL with its password masked, fit for a terminal or a log."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The driver's own reason (not SQLAlchemy's wrapping with SQL and links), one line."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip() or type(cause).__name__
+    return text.splitlines()[0]
+
+
+async def _database_problem(url: str, lang: str) -> str | None:
+    """Why the database cannot be opened, in one line; None when it answers.
+
+    Asked once before a command uses the database, so an unreachable server, a wrong
+    password or a path in a missing folder is one clear line instead of a long traceback.
+    """
+    from sqlalchemy import text
+
+    from storage.db import Database
+
+    db = Database(url)
+    try:
+        async with asyncio.timeout(PROBE_SECONDS), db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+    except TimeoutError:
+        return plain(lang, "cli.database_no_answer", seconds=PROBE_SECONDS)
+    except Exception as exc:  # any failure to connect is reported in one line, not raised
+        return _one_line(exc)
+    finally:
+        await db.dispose()
+    return None
+
+
 async def _migrate(settings: Settings) -> int:
     from storage.db import Database
     from storage.migrate import upgrade
@@ -180,7 +271,7 @@ async def _migrate(settings: Settings) -> int:
         await upgrade(db)
     finally:
         await db.dispose()
-    print(plain(settings.pembina_language, "cli.migrated", url=settings.database_url))
+    print(plain(settings.pembina_language, "cli.migrated", url=shown_url(settings.database_url)))
     return 0
 
 

@@ -14,7 +14,14 @@ from bot.config import Settings
 from bot.i18n import plain
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import run_due_work
-from storage import outbox
+from storage import nudges, outbox, updates
+
+# How long each kind of history is kept, as the tick's summary states it.
+RETENTION_DAYS = {
+    "outbox_days": outbox.RETENTION.days,
+    "nudge_days": nudges.RETENTION.days,
+    "update_days": updates.RETENTION.days,
+}
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -36,12 +43,10 @@ async def _tick(settings: Settings, at_text: str | None, lang: str) -> int:
         clock = FixedClock(at)
         svc.clock = clock
         done = await run_due_work(svc)
+        print(plain(lang, "cli.jobs.header", at=at.strftime("%d-%m-%Y %H:%M %z")))
         for kind, count in done.items():
-            print(
-                plain(
-                    lang, "cli.jobs.done", kind=plain(lang, f"cli.jobs.kind_{kind}"), count=count
-                )
-            )
+            what = plain(lang, f"cli.jobs.kind_{kind}", **RETENTION_DAYS)
+            print(plain(lang, "cli.jobs.done", kind=what, count=count))
         if settings.token is None:
             print(plain(lang, "cli.jobs.no_token"))
             return 0

@@ -140,10 +140,13 @@ async def _match(svc: Services, name: str, apply: bool, lang: str) -> int:
             )
         )
     print(
-        plain(lang, "cli.program.applied", count=len(plan.proposals))
+        plain(lang, "cli.program.applied", count=len(plan.proposals) - len(plan.waiting))
         if apply
         else plain(lang, "cli.program.dry_run")
     )
+    for waiting in plan.waiting:
+        names = {"mentor": plan.people[waiting.mentor_id].name}
+        print(plain(lang, "cli.program.waiting", **names))
     return 0
 
 
@@ -156,7 +159,7 @@ async def _by_hand(svc: Services, args: argparse.Namespace, lang: str) -> int:
         outcome = await pairing.pair_by_hand(svc, None, programme, args.mentee, args.mentor)
     else:
         outcome = await pairing.end_for_mentee(svc, None, programme, args.mentee)
-    ok = outcome in (pairing.ByHand.OFFERED, pairing.ByHand.ENDED)
+    ok = outcome in (pairing.ByHand.OFFERED, pairing.ByHand.WAITING, pairing.ByHand.ENDED)
     print(
         plain(lang, f"cli.program.by_hand_{outcome.value}"), file=sys.stdout if ok else sys.stderr
     )

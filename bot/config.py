@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import time
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot import timezones
 from bot.flows.weeks import WEEKDAYS
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+# The URL prefixes we support -> the Python module of their async driver.
+DATABASE_DRIVERS = {"sqlite+aiosqlite://": "aiosqlite", "postgresql+asyncpg://": "asyncpg"}
 
 
 class Settings(BaseSettings):
@@ -88,10 +93,22 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        """A URL SQLAlchemy can read, for a driver that is installed: otherwise the first
+        connection fails deep inside SQLAlchemy with a long traceback."""
+        if not value.startswith(tuple(DATABASE_DRIVERS)):
             raise ValueError(
                 "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pass@host/db"
             )
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "not a readable database URL; check its host, port (digits) and path, "
+                "e.g. postgresql+asyncpg://user:pass@localhost:5432/pembina"
+            ) from None
+        driver = next(d for prefix, d in DATABASE_DRIVERS.items() if value.startswith(prefix))
+        if importlib.util.find_spec(driver) is None:
+            raise ValueError(f"the driver {driver} is not installed (pip install {driver})")
         return value
 
     @property
@@ -103,6 +120,24 @@ class Settings(BaseSettings):
         """Where files are downloaded: Telegram's ``.../file/bot`` beside ``.../bot``."""
         base = self.telegram_api_base_url
         return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+class _LanguageOnly(BaseSettings):
+    """Just PEMBINA_LANGUAGE, read before the other settings are checked: ``--help`` and
+    argument errors speak the operator's language even when another setting is wrong."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    pembina_language: str = "id"
+
+
+def cli_language() -> str:
+    """The language the command line speaks (``id`` unless PEMBINA_LANGUAGE says ``en``)."""
+    try:
+        language = _LanguageOnly().pembina_language.strip().lower()
+    except ValidationError:
+        return "id"
+    return language if language in ("id", "en") else "id"
 
 
 class SettingsError(Exception):

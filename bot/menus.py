@@ -20,6 +20,7 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
         "requests",
         "people",
         "invite",
+        "unlink",
     ),
 }
 

@@ -297,8 +297,18 @@ async def _seed(settings: Settings) -> dict[str, str]:
 async def run_playground(settings: Settings, *, db_path: Path | None, script: Path | None) -> int:
     quiet_logs()
     lang = settings.pembina_language
-    workdir = Path(tempfile.mkdtemp(prefix="pembina-playground-"))
+    with tempfile.TemporaryDirectory(prefix="pembina-playground-") as scratch:
+        return await _play(settings, lang, Path(scratch), db_path, script)
+
+
+async def _play(
+    settings: Settings, lang: str, workdir: Path, db_path: Path | None, script: Path | None
+) -> int:
+    """One playground session. Without ``--db`` the database and the pictures live in
+    ``workdir``, removed when it ends, so nothing is left behind in the temp folder; with
+    ``--db`` both are kept, the pictures beside the database."""
     db_file = db_path or workdir / "playground.db"
+    pictures = db_file.parent
     async with TelegramDouble(bot_username="pembina_demo_bot", bot_name="Pembina") as double:
         local = settings.model_copy(
             update={
@@ -312,7 +322,7 @@ async def run_playground(settings: Settings, *, db_path: Path | None, script: Pa
         app = build_application(local, double.token, clock=clock)
         running: Running = await start_bot(app, poll_timeout=1)
         try:
-            playground = Playground(double, lang, colour=sys.stdout.isatty(), files=workdir)
+            playground = Playground(double, lang, colour=sys.stdout.isatty(), files=pictures)
             playground.clock, playground.services = clock, services_of(app)
             for offset, row in enumerate(_roster_people()):
                 playground.add(
@@ -335,7 +345,10 @@ async def run_playground(settings: Settings, *, db_path: Path | None, script: Pa
             async for line in _lines(script, "> "):
                 if not await playground.act(line):
                     break
-            playground.say("bye", db=db_file)
+            if db_path is None:
+                playground.say("bye_discarded")
+            else:
+                playground.say("bye", db=db_file)
         finally:
             await stop_bot(running)
     return 0

@@ -26,7 +26,11 @@ async def get_conversation(conn: AsyncConnection, telegram_id: int) -> Conversat
     if row is None:
         return None
     return Conversation(
-        telegram_id=row["telegram_id"], flow=row["flow"], step=row["step"], data=dict(row["data"])
+        telegram_id=row["telegram_id"],
+        flow=row["flow"],
+        step=row["step"],
+        data=dict(row["data"]),
+        updated_at=row["updated_at"],
     )
 
 
@@ -45,7 +49,7 @@ async def save_conversation(
         {"telegram_id": telegram_id, "flow": flow, "step": step, "data": data, "updated_at": now},
         keys=["telegram_id"],
     )
-    return Conversation(telegram_id=telegram_id, flow=flow, step=step, data=data)
+    return Conversation(telegram_id=telegram_id, flow=flow, step=step, data=data, updated_at=now)
 
 
 async def clear_conversation(conn: AsyncConnection, telegram_id: int) -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Invite
+from storage.rows import Row, inserted_id
 from storage.schema import invites
 
 
-def _to_invite(row: Mapping[str, Any]) -> Invite:
+def _to_invite(row: Row) -> Invite:
     return Invite(
         id=row["id"],
         code=row["code"],
@@ -34,7 +33,7 @@ async def create_invite(
         )
     )
     return Invite(
-        id=int(result.inserted_primary_key[0]),
+        id=inserted_id(result),
         code=code,
         person_id=person_id,
         created_at=now,
@@ -68,6 +67,17 @@ async def open_invite_for(conn: AsyncConnection, person_id: int, now: datetime) 
         .first()
     )
     return _to_invite(row) if row else None
+
+
+async def has_unused_invite(conn: AsyncConnection, person_id: int) -> bool:
+    """Whether this person was ever invited and has not used it (expired ones count: the
+    person was on the roster and invited, and never came)."""
+    row = await conn.execute(
+        select(invites.c.id)
+        .where(invites.c.person_id == person_id, invites.c.used_at.is_(None))
+        .limit(1)
+    )
+    return row.first() is not None
 
 
 async def mark_used(

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import JoinRequest
+from storage.rows import Row, inserted_id
 from storage.schema import join_requests
 
 PENDING = "pending"
 
 
-def _to_request(row: Mapping[str, Any]) -> JoinRequest:
+def _to_request(row: Row) -> JoinRequest:
     return JoinRequest(**{k: row[k] for k in JoinRequest.__slots__})  # type: ignore[attr-defined]
 
 
@@ -40,7 +39,7 @@ async def create_request(
             created_at=now,
         )
     )
-    found = await get_request(conn, int(result.inserted_primary_key[0]))
+    found = await get_request(conn, inserted_id(result))
     assert found is not None
     return found
 

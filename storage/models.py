@@ -79,6 +79,7 @@ class Conversation:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None  # when the last step was taken: how stale it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ class Pairing:
     responded_at: datetime | None = None
     ended_at: datetime | None = None
     end_requested_by_id: int | None = None
+    end_reason: str | None = None  # a key under ``pair.end_reason``
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,8 @@ class Reflection:
     late: bool
     submitted_at: datetime | None = None
     reviewed_at: datetime | None = None
+    # Telegram message id (as text) -> question index of the answer it gave (see 0007).
+    answer_messages: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,3 +199,4 @@ class MentoringSession:
     confirmed_at: datetime | None
     rating: int | None = None
     rating_note: str | None = None
+    disputed_at: datetime | None = None

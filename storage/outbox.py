@@ -8,7 +8,6 @@ sent again: at most one duplicate, never a loss.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, NotRequired
 
@@ -18,6 +17,7 @@ from typing_extensions import TypedDict, Unpack
 
 from storage.models import OutboxMessage
 from storage.portable import insert_many_or_ignore, insert_or_ignore
+from storage.rows import Row
 from storage.schema import outbox, people
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -25,7 +25,7 @@ LEASE = timedelta(seconds=60)
 RETENTION = timedelta(days=30)  # sent rows kept this long (a province sends ~1M a month)
 
 
-def _to_message(row: Mapping[str, Any]) -> OutboxMessage:
+def _to_message(row: Row) -> OutboxMessage:
     return OutboxMessage(
         id=row["id"],
         dedup_key=row["dedup_key"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +9,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Pairing
+from storage.rows import Row, inserted_id
 from storage.schema import pairings
 
 OFFERED, ACTIVE, DECLINED, EXPIRED, ENDED = "offered", "active", "declined", "expired", "ended"
 CURRENT = (OFFERED, ACTIVE)
 
 
-def _to_pairing(row: Mapping[str, Any]) -> Pairing:
+def _to_pairing(row: Row) -> Pairing:
     return Pairing(
         id=row["id"],
         programme_id=row["programme_id"],
@@ -28,6 +28,7 @@ def _to_pairing(row: Mapping[str, Any]) -> Pairing:
         responded_at=row["responded_at"],
         ended_at=row["ended_at"],
         end_requested_by_id=row["end_requested_by_id"],
+        end_reason=row["end_reason"],
     )
 
 
@@ -40,7 +41,10 @@ async def create_pairing(
     status: str,
     reason: str,
     now: datetime,
+    clock_started: bool = True,
 ) -> Pairing:
+    """A new pairing; an offer whose mentor cannot be reached yet has no ``offered_at``,
+    so its answer window (and expiry) starts only when it reaches them."""
     result = await conn.execute(
         insert(pairings).values(
             programme_id=programme_id,
@@ -48,12 +52,12 @@ async def create_pairing(
             mentee_id=mentee_id,
             status=status,
             reason=reason,
-            offered_at=now,
+            offered_at=now if clock_started else None,
             responded_at=now if status == ACTIVE else None,
             created_at=now,
         )
     )
-    found = await get_pairing(conn, int(result.inserted_primary_key[0]))
+    found = await get_pairing(conn, inserted_id(result))
     assert found is not None
     return found
 
@@ -118,10 +122,18 @@ async def history(conn: AsyncConnection) -> frozenset[tuple[int, int]]:
 
 
 async def set_status(
-    conn: AsyncConnection, pairing_id: int, *, status: str, now: datetime, expect: tuple[str, ...]
+    conn: AsyncConnection,
+    pairing_id: int,
+    *,
+    status: str,
+    now: datetime,
+    expect: tuple[str, ...],
+    end_reason: str | None = None,
 ) -> bool:
     """Move a pairing on; False if it was no longer in one of ``expect`` (a stale button)."""
     values: dict[str, Any] = {"status": status}
+    if end_reason is not None:
+        values["end_reason"] = end_reason
     if status in (ACTIVE, DECLINED, EXPIRED):
         values["responded_at"] = now
     if status == ENDED:
@@ -134,12 +146,48 @@ async def set_status(
     return result.rowcount == 1
 
 
-async def request_end(conn: AsyncConnection, pairing_id: int, person_id: int) -> None:
+async def request_end(conn: AsyncConnection, pairing_id: int, person_id: int, reason: str) -> None:
+    """A party asks to end, for ``reason``; a coordinator decides."""
     await conn.execute(
-        update(pairings).where(pairings.c.id == pairing_id).values(end_requested_by_id=person_id)
+        update(pairings)
+        .where(pairings.c.id == pairing_id)
+        .values(end_requested_by_id=person_id, end_reason=reason)
+    )
+
+
+async def clear_end_request(conn: AsyncConnection, pairing_id: int) -> None:
+    """The coordinator keeps the pairing: the request and its reason are dropped."""
+    await conn.execute(
+        update(pairings)
+        .where(pairings.c.id == pairing_id)
+        .values(end_requested_by_id=None, end_reason=None)
     )
 
 
 async def expired_offers(conn: AsyncConnection, now: datetime) -> list[Pairing]:
     """Offers older than their programme's answer window (checked by the caller)."""
     return await _list(conn, pairings.c.status == OFFERED, pairings.c.offered_at < now)
+
+
+async def waiting_offers(conn: AsyncConnection, mentor_id: int) -> list[Pairing]:
+    """Open offers to this mentor that have not reached them yet (no ``offered_at``)."""
+    return await _list(
+        conn,
+        pairings.c.mentor_id == mentor_id,
+        pairings.c.status == OFFERED,
+        pairings.c.offered_at.is_(None),
+    )
+
+
+async def start_waiting_offers(
+    conn: AsyncConnection, mentor_id: int, now: datetime
+) -> list[Pairing]:
+    """Open offers to this mentor that never reached them: their window starts now."""
+    waiting = await waiting_offers(conn, mentor_id)
+    if waiting:
+        await conn.execute(
+            update(pairings)
+            .where(pairings.c.id.in_([p.id for p in waiting]))
+            .values(offered_at=now)
+        )
+    return await _list(conn, pairings.c.id.in_([p.id for p in waiting])) if waiting else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Person
+from storage.rows import Row, inserted_id
 from storage.schema import people, person_roles
 
 
@@ -28,7 +29,7 @@ async def _roles_of(conn: AsyncConnection, *where: Any) -> dict[int, set[str]]:
     return roles
 
 
-def _to_person(row: Mapping[str, Any], roles: set[str]) -> Person:
+def _to_person(row: Row, roles: set[str]) -> Person:
     return Person(
         id=row["id"],
         nip=row["nip"],
@@ -113,7 +114,7 @@ async def insert_person(
             updated_at=now,
         )
     )
-    person_id = int(result.inserted_primary_key[0])
+    person_id = inserted_id(result)
     await set_roles(conn, person_id, roles)
     return person_id
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -11,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Milestone, Programme
 from storage.portable import insert_or_ignore
+from storage.rows import Row, inserted_id
 from storage.schema import milestones, programme_members, programmes
 
 
-def _to_programme(row: Mapping[str, Any]) -> Programme:
+def _to_programme(row: Row) -> Programme:
     return Programme(
         id=row["id"],
         name=row["name"],
@@ -53,7 +53,7 @@ async def create_programme(
             created_at=now,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 async def get_programme(conn: AsyncConnection, programme_id: int) -> Programme | None:

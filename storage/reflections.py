@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -11,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Evidence, Reflection, Review
 from storage.portable import insert_or_ignore
+from storage.rows import Row
 from storage.schema import pairings, reflection_evidence, reflections, reviews
 
 DRAFT, SUBMITTED, REVISION, APPROVED = "draft", "submitted", "revision", "approved"
 WAITING_REVIEW = (SUBMITTED,)
 
 
-def _to_reflection(row: Mapping[str, Any]) -> Reflection:
+def _to_reflection(row: Row) -> Reflection:
     return Reflection(
         id=row["id"],
         programme_id=row["programme_id"],
@@ -30,6 +30,7 @@ def _to_reflection(row: Mapping[str, Any]) -> Reflection:
         late=bool(row["late"]),
         submitted_at=row["submitted_at"],
         reviewed_at=row["reviewed_at"],
+        answer_messages=dict(row["answer_messages"] or {}),
     )
 
 
@@ -93,11 +94,17 @@ async def save_answer(
     text: str,
     now: datetime,
     minutes: int | None = None,
+    message_id: int | None = None,
 ) -> Reflection:
+    """Store one answer; ``message_id`` is the one message that gave it whole (None for an
+    answer in several parts), so an edit of that message can find its answer later."""
     current = await get_reflection(conn, reflection_id)
     assert current is not None
     answers = {**current.answers, str(index): text}
-    values: dict[str, Any] = {"answers": answers, "updated_at": now}
+    messages = {m: i for m, i in current.answer_messages.items() if i != index}
+    if message_id is not None:
+        messages[str(message_id)] = index
+    values: dict[str, Any] = {"answers": answers, "answer_messages": messages, "updated_at": now}
     if minutes is not None:
         values["minutes"] = minutes
     await conn.execute(
@@ -146,6 +153,16 @@ async def waiting_since(conn: AsyncConnection, before: datetime) -> list[tuple[i
         .order_by(reflections.c.submitted_at, reflections.c.id)
     )
     return [(row["mentor_id"], _to_reflection(row)) for row in rows.mappings()]
+
+
+async def open_of_person(conn: AsyncConnection, person_id: int) -> list[Reflection]:
+    """This person's reflections still being written (draft or sent back for revision)."""
+    rows = await conn.execute(
+        select(reflections).where(
+            reflections.c.person_id == person_id, reflections.c.status.in_((DRAFT, REVISION))
+        )
+    )
+    return [_to_reflection(r) for r in rows.mappings()]
 
 
 async def of_person(conn: AsyncConnection, person_id: int, programme_id: int) -> list[Reflection]:

@@ -116,6 +116,7 @@ pairings = Table(
     Column("responded_at", UTCDateTime),
     Column("ended_at", UTCDateTime),
     Column("end_requested_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("end_reason", String(32)),  # asked for, then decided (bot.flows.pairing)
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("mentor_id <> mentee_id", name="not_self"),
     Index("ix_pairings_programme_mentee", "programme_id", "mentee_id"),
@@ -131,6 +132,8 @@ reflections = Table(
     Column("week_start", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("answers", JSON, nullable=False),
+    # Telegram message id (as text) -> question index: an edited message updates its answer.
+    Column("answer_messages", JSON),
     Column("minutes", Integer),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("late", Boolean, nullable=False, server_default="0"),
@@ -179,6 +182,7 @@ mentoring_sessions = Table(
     Column("mode", String(16), nullable=False),
     Column("logged_by_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("confirmed_at", UTCDateTime),
+    Column("disputed_at", UTCDateTime),  # the other side said: not as logged; never JP
     Column("rating", Integer),
     Column("rating_note", Text),
     Column("created_at", UTCDateTime, nullable=False),

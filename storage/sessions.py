@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -10,10 +9,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import MentoringSession
+from storage.rows import Row, inserted_id
 from storage.schema import mentoring_sessions as sessions
 
 
-def _to_session(row: Mapping[str, Any]) -> MentoringSession:
+def _to_session(row: Row) -> MentoringSession:
     return MentoringSession(
         id=row["id"],
         programme_id=row["programme_id"],
@@ -27,6 +27,7 @@ def _to_session(row: Mapping[str, Any]) -> MentoringSession:
         confirmed_at=row["confirmed_at"],
         rating=row["rating"],
         rating_note=row["rating_note"],
+        disputed_at=row["disputed_at"],
     )
 
 
@@ -56,7 +57,7 @@ async def log_session(
             created_at=now,
         )
     )
-    found = await get_session(conn, int(result.inserted_primary_key[0]))
+    found = await get_session(conn, inserted_id(result))
     assert found is not None
     return found
 
@@ -70,12 +71,23 @@ async def get_session(conn: AsyncConnection, session_id: int) -> MentoringSessio
     return _to_session(row) if row else None
 
 
-async def confirm(conn: AsyncConnection, session_id: int, now: datetime) -> bool:
-    result = await conn.execute(
-        update(sessions)
-        .where(sessions.c.id == session_id, sessions.c.confirmed_at.is_(None))
-        .values(confirmed_at=now)
+def _open(session_id: int) -> Any:
+    """Neither confirmed nor disputed yet: the first answer wins, a second press is stale."""
+    return (
+        (sessions.c.id == session_id)
+        & sessions.c.confirmed_at.is_(None)
+        & sessions.c.disputed_at.is_(None)
     )
+
+
+async def confirm(conn: AsyncConnection, session_id: int, now: datetime) -> bool:
+    result = await conn.execute(update(sessions).where(_open(session_id)).values(confirmed_at=now))
+    return result.rowcount == 1
+
+
+async def dispute(conn: AsyncConnection, session_id: int, now: datetime) -> bool:
+    """The other side says the session did not happen as logged; it never counts."""
+    result = await conn.execute(update(sessions).where(_open(session_id)).values(disputed_at=now))
     return result.rowcount == 1
 
 

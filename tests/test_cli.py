@@ -103,7 +103,7 @@ def test_help_of_every_command(tmp_path: Path) -> None:
     ):
         result = _pembina(tmp_path, *args)
         assert result.returncode == 0
-        assert "usage: pembina" in result.stdout
+        assert "cara pakai: pembina" in result.stdout  # PEMBINA_LANGUAGE defaults to id
 
 
 async def test_roster_import_asks_telegram_for_the_username(tmp_path: Path) -> None:
@@ -138,6 +138,19 @@ def test_playground_script_walks_a_join(tmp_path: Path) -> None:
     assert "Halo, Budi Santoso!" in result.stdout
     assert "All right, I will speak English." in result.stdout
     assert "What you can do as mentee" in result.stdout
+
+
+def test_playground_leaves_no_temporary_folder(tmp_path: Path) -> None:
+    """Without ``--db`` the database and the chart pictures go to a scratch folder that
+    is removed at the end: a week with a digest chart leaves the temp folder empty."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    script = REPO / "docs" / "playground-week.txt"
+    result = _pembina(tmp_path, "playground", "--script", str(script), TMPDIR=str(scratch))
+    assert result.returncode == 0, result.stderr
+    assert "Gambar disimpan: " in result.stdout  # a picture was written during the run
+    assert "telah dihapus" in result.stdout
+    assert list(scratch.iterdir()) == []
 
 
 def test_playground_walkthrough_of_the_mentoring_loop(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flows.hours import jp, parse_minutes
+from bot.flows.hours import CEILING_MINUTES, jp, parse_minutes
 
 
 @pytest.mark.parametrize(
@@ -39,18 +39,34 @@ def test_understood(text: str, minutes: int) -> None:
         "dua jam",
         "jam",
         "menit",
-        "0",
         "-2",
         "1..5",
         "2 hari",
-        "101",
-        "6001 menit",
         "1,5,2",
         "abc 2",
+        "٣",  # Arabic-Indic three: read as nothing rather than guessed
     ],
 )
 def test_refused(text: str) -> None:
     assert parse_minutes(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("0", 0),
+        ("101", 6060),
+        ("500", 30000),
+        ("6001 menit", 6001),
+        ("9" * 400, CEILING_MINUTES),  # no OverflowError: the reading is capped
+        ("1" * 400 + " jam " + "2" * 400 + " menit", CEILING_MINUTES),
+        ("0," + "0" * 400 + "1", 0),
+    ],
+)
+def test_read_whatever_the_size_limits_are_the_callers(text: str, minutes: int) -> None:
+    """Reading and judging are apart: a caller refuses 500 hours as too many, with its
+    own limit, instead of "cannot read"."""
+    assert parse_minutes(text) == minutes
 
 
 def test_jp() -> None:

@@ -75,3 +75,12 @@ def test_roster_mentor_comes_first() -> None:
     )
     assert pairs[0].mentor_id == 2
     assert pairs[0].reasons[0] == "roster_mentor"
+
+
+def test_a_full_mentor_in_the_unit_is_called_full_not_missing() -> None:
+    mentee = [MenteeNeed(100, "Diklat", None)]
+    full = [MentorSlot(1, "Mutasi", 3, 0), MentorSlot(2, "Diklat", 1, 1)]
+    pairs, _ = propose(mentee, full, Rules(unit=UnitRule.SAME))
+    assert (pairs[0].mentor_id, pairs[0].reasons[0]) == (1, "same_unit_full")
+    other, _ = propose(mentee, full, Rules(unit=UnitRule.DIFFERENT))
+    assert other[0].reasons[0] == "different_unit"

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.flows import recipients
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
 from bot.flows.roster_import import invite_link, new_invite_code
 from bot.flows.services import Services
-from storage import invites, join_requests, people
+from bot.i18n import t
+from storage import conversations, invites, join_requests, outbox, people
 from storage.models import Invite, Person
 
 
@@ -66,3 +68,63 @@ async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> InviteRe
             expires_at=now + svc.invite_ttl,
         )
     return InviteResult(Invited.LINK, person, invite, invite_link(svc.bot_username, invite.code))
+
+
+class Unlinked(StrEnum):
+    UNLINKED = "unlinked"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_NIP = "unknown_nip"
+    NOT_LINKED = "not_linked"
+
+
+@dataclass(frozen=True, slots=True)
+class UnlinkResult:
+    outcome: Unlinked
+    person: Person | None = None
+    invite: Invite | None = None
+    link: str = ""
+    telegram_id: int | None = None  # the account that was unlinked
+
+
+async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkResult:
+    """Undo a wrong binding: the Telegram account no longer speaks for this roster person.
+
+    The person's own unused invite works again (redeeming refuses only while someone is
+    bound); if they have none, a fresh one is made, so the coordinator always gets a link
+    to hand over. The unlinked account is told, and is a stranger to the bot from now on.
+    """
+    if not viewer.is_coordinator:
+        return UnlinkResult(Unlinked.NOT_ALLOWED)
+    nip = clean_nip(raw_nip)
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        person = await people.get_person_by_nip(conn, nip) if nip.isdigit() else None
+        if person is None:
+            return UnlinkResult(Unlinked.UNKNOWN_NIP)
+        account = person.telegram_id
+        if account is None:
+            return UnlinkResult(Unlinked.NOT_LINKED, person)
+        status = "active" if person.status == "unreachable" else person.status
+        await people.update_person(conn, person.id, now, telegram_id=None, status=status)
+        await conversations.clear_conversation(conn, account)
+        told = await recipients.language_of(svc, conn, account)
+        invite = await invites.open_invite_for(conn, person.id, now)
+        if invite is None:
+            invite = await invites.create_invite(
+                conn,
+                code=new_invite_code(),
+                person_id=person.id,
+                now=now,
+                expires_at=now + svc.invite_ttl,
+            )
+        await outbox.enqueue(
+            conn,
+            dedup_key=f"unlink:{person.id}:{account}:{now.isoformat()}",
+            chat_id=account,
+            person_id=None,
+            text=t(told.language, "unlink.told_account", name=person.name),
+            now=now,
+        )
+    svc.outbox_wake()
+    link = invite_link(svc.bot_username, invite.code)
+    return UnlinkResult(Unlinked.UNLINKED, person, invite, link, account)

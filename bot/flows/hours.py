@@ -7,9 +7,12 @@ A bare number is hours (the question asks for hours). The result is whole minute
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 
-MAX_MINUTES = 100 * 60  # more than 100 hours in a week is a typo, not a week
-_NUMBER = r"(\d+(?:[.,]\d+)?)"
+# Readings are capped here so that a 400-digit number is merely "too many hours" (each
+# caller states its own limit, see bot/flows/limits.py), never an overflow.
+CEILING_MINUTES = 1_000_000
+_NUMBER = r"([0-9]+(?:[.,][0-9]+)?)"
 _HOUR_WORDS = r"(?:jam|j|hours?|hrs?|h)"
 _MINUTE_WORDS = r"(?:menit|mnt|m|minutes?|mins?)"
 _FULL = re.compile(
@@ -18,12 +21,14 @@ _FULL = re.compile(
 _BARE = re.compile(rf"^{_NUMBER}$")
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", "."))
+def _number(text: str) -> Decimal:
+    """Exact decimal arithmetic: no float overflow to infinity, whatever the length."""
+    return Decimal(text.replace(",", "."))
 
 
 def parse_minutes(text: str) -> int | None:
-    """Minutes in ``text``, or None when it is not a duration we understand (or is absurd)."""
+    """Minutes in ``text`` (0 up to :data:`CEILING_MINUTES`), or None when it is not a
+    duration we understand. Whether the amount is plausible is the caller's question."""
     cleaned = " ".join(text.strip().lower().replace("dan", " ").replace("and", " ").split())
     if not cleaned:
         return None
@@ -34,13 +39,11 @@ def parse_minutes(text: str) -> int | None:
         full = _FULL.match(cleaned)
         if full is None or not (full.group(1) or full.group(2)):
             return None
-        hours = _number(full.group(1)) if full.group(1) else 0.0
-        mins = _number(full.group(2)) if full.group(2) else 0.0
+        hours = _number(full.group(1)) if full.group(1) else Decimal(0)
+        mins = _number(full.group(2)) if full.group(2) else Decimal(0)
         minutes = hours * 60 + mins
-    rounded = round(minutes)
-    if not 0 < rounded <= MAX_MINUTES:
-        return None
-    return rounded
+    capped = min(minutes, Decimal(CEILING_MINUTES))
+    return int(capped.to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 def format_minutes(minutes: int) -> tuple[int, int]:

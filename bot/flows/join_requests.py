@@ -9,10 +9,11 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows.identity import Viewer
-from bot.flows.registration import ROLES_ON_APPROVAL
+from bot.flows.pairing import deliver_waiting_offers
+from bot.flows.registration import ROLES_ON_APPROVAL, RosterMatch, roster_match
 from bot.flows.services import Services
-from bot.i18n import t
-from storage import join_requests, outbox, people, prefs
+from bot.i18n import Html, t
+from storage import join_requests, outbox, pairings, people, prefs
 from storage.models import JoinRequest, Person
 
 
@@ -23,6 +24,7 @@ class Decided(StrEnum):
     NOT_FOUND = "not_found"
     ALREADY_DECIDED = "already_decided"
     NIP_TAKEN = "nip_taken"
+    INVITE_OPEN = "invite_open"  # the NIP's roster person has an unused invite: ask again
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +42,39 @@ async def pending(svc: Services, viewer: Viewer) -> list[JoinRequest] | None:
         return await join_requests.pending_requests(conn)
 
 
+async def waiting_for(svc: Services, telegram_id: int) -> JoinRequest | None:
+    """The applicant's own request still waiting for a coordinator, if any: a guest who
+    asked to join is told their request is pending, not that they are unregistered."""
+    async with svc.db.read() as conn:
+        return await join_requests.pending_for_telegram(conn, telegram_id)
+
+
+async def pending_cards(
+    svc: Services, viewer: Viewer
+) -> list[tuple[JoinRequest, RosterMatch]] | None:
+    """Waiting requests with what the roster says about their NIP (for the warnings)."""
+    if not viewer.is_coordinator:
+        return None
+    async with svc.db.read() as conn:
+        waiting = await join_requests.pending_requests(conn)
+        return [(r, await roster_match(conn, r.nip)) for r in waiting]
+
+
 async def decide(
-    svc: Services, viewer: Viewer, request_id: int, *, approve: bool, role: str | None = None
+    svc: Services,
+    viewer: Viewer,
+    request_id: int,
+    *,
+    approve: bool,
+    role: str | None = None,
+    force: bool = False,
 ) -> Decision:
-    """Approve (as ``role``) or reject; only coordinators, and only once per request."""
+    """Approve (as ``role``) or reject; only coordinators, and only once per request.
+
+    A roster person who has not used their own invite is probably not the applicant: the
+    first approval is refused with ``INVITE_OPEN`` and the coordinator must choose again,
+    warned (``force``). Their invite works again once a coordinator unlinks the account.
+    """
     if not viewer.is_coordinator:
         return Decision(Decided.NOT_ALLOWED)
     if approve and role not in ROLES_ON_APPROVAL:
@@ -62,6 +93,10 @@ async def decide(
             await _tell_applicant(conn, request, "join.rejected_applicant", now)
             return Decision(Decided.REJECTED, request)
         assert role is not None
+        if not force:
+            match = await roster_match(conn, request.nip)
+            if match.invite_open:
+                return Decision(Decided.INVITE_OPEN, request, match.person)
         person = await _person_for(svc, conn, request, role, now)
         if person is None:
             return Decision(Decided.NIP_TAKEN, request)
@@ -73,7 +108,9 @@ async def decide(
             now=now,
             person_id=person.id,
         )
-        await _tell_applicant(conn, request, "join.approved_applicant", now, person)
+        offers = len(await pairings.waiting_offers(conn, person.id))
+        await _tell_applicant(conn, request, "join.approved_applicant", now, person, offers)
+        await deliver_waiting_offers(conn, person, now)  # after the welcome that names them
     svc.outbox_wake()
     return Decision(Decided.APPROVED, request, person)
 
@@ -111,10 +148,13 @@ async def _tell_applicant(
     key: str,
     now: datetime,
     person: Person | None = None,
+    offers: int = 0,
 ) -> None:
     language = person.language if person else request.language
     role = next(iter(sorted(person.roles))) if person else ""
     text = t(language, key, name=request.name, role=t(language, f"role.{role}") if role else "")
+    if offers:
+        text = Html(f"{text}\n\n{t(language, 'start.offers_waiting', count=offers)}")
     await outbox.enqueue(
         conn,
         dedup_key=f"join:{request.id}:decision",

@@ -108,11 +108,24 @@ def propose(
             Proposal(
                 mentee.person_id,
                 chosen.person_id,
-                _reasons(rules, mentee, chosen, past_pairs, load, open_slots),
+                _reasons(rules, mentee, chosen, past_pairs, load, open_slots, others),
             )
         )
         load[chosen.person_id] += 1
     return proposals, unmatched
+
+
+def _unit_reason(
+    rule: UnitRule, mentee: MenteeNeed, mentor: MentorSlot, others: list[MentorSlot]
+) -> str:
+    """Why the unit rule was or was not met: a mentor who fits the rule but is full is
+    not the same as no such mentor at all, and the coordinator acts differently on each
+    (raise a capacity, or recruit)."""
+    if _unit_ok(rule, mentee, mentor):
+        return f"{rule.value}_unit"
+    if any(_unit_ok(rule, mentee, m) for m in others):
+        return f"{rule.value}_unit_full"
+    return f"no_{rule.value}_unit"
 
 
 def _reasons(
@@ -122,6 +135,7 @@ def _reasons(
     past_pairs: frozenset[tuple[int, int]],
     load: dict[int, int],
     open_slots: list[MentorSlot],
+    others: list[MentorSlot],
 ) -> tuple[str, ...]:
     reasons: list[str] = []
     if mentee.roster_mentor_id == mentor.person_id:
@@ -129,8 +143,7 @@ def _reasons(
     if rules.supervisor_first and mentee.supervisor_id == mentor.person_id:
         reasons.append("supervisor")
     if rules.unit is not UnitRule.ANY:
-        ok = _unit_ok(rules.unit, mentee, mentor)
-        reasons.append(f"{rules.unit.value}_unit" if ok else f"no_{rules.unit.value}_unit")
+        reasons.append(_unit_reason(rules.unit, mentee, mentor, others))
     if (mentor.person_id, mentee.person_id) in past_pairs:
         reasons.append("repeat_pair")
     elif rules.avoid_past_pairs and past_pairs:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.flows import recipients
+from bot.flows.pairing import deliver_waiting_offers
 from bot.flows.services import Services
 from storage import conversations, invites, join_requests, people
 from storage.models import Person
@@ -20,12 +25,38 @@ class Redeemed(StrEnum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     ACCOUNT_TAKEN = "account_taken"
+    TAKEN = "taken"  # an unused invite whose person is bound to another account
 
 
 @dataclass(frozen=True, slots=True)
 class RedeemResult:
     outcome: Redeemed
     person: Person | None = None
+    offers: int = 0  # mentoring offers that waited for this person and are sent now
+
+
+async def _report_taken(
+    svc: Services,
+    conn: AsyncConnection,
+    invite_id: int,
+    target: Person,
+    telegram_id: int,
+    now: datetime,
+) -> None:
+    """Someone opened a person's own, never used invite, but another account already speaks
+    for that person (linked through a join request): likely the wrong one. Coordinators
+    hear of it at once, with the command that undoes it."""
+    told = await recipients.tell_coordinators(
+        svc,
+        conn,
+        "unlink.invite_taken_coordinator",
+        f"invite-taken:{invite_id}:{telegram_id}",
+        now,
+        name=target.name,
+        nip=target.nip or "-",
+    )
+    if told:
+        svc.outbox_wake()
 
 
 async def redeem_invite(svc: Services, code: str, telegram_id: int) -> RedeemResult:
@@ -43,6 +74,9 @@ async def redeem_invite(svc: Services, code: str, telegram_id: int) -> RedeemRes
             return RedeemResult(Redeemed.UNKNOWN)
         if mine is not None and mine.id == target.id:
             return RedeemResult(Redeemed.ALREADY_YOURS, mine)
+        if invite.used_at is None and target.telegram_id is not None and mine is None:
+            await _report_taken(svc, conn, invite.id, target, telegram_id, now)
+            return RedeemResult(Redeemed.TAKEN, target)
         if invite.used_at is not None or target.telegram_id is not None:
             return RedeemResult(Redeemed.USED)
         if invite.expires_at <= now:
@@ -59,4 +93,8 @@ async def redeem_invite(svc: Services, code: str, telegram_id: int) -> RedeemRes
                 conn, pending.id, status="withdrawn", decided_by=telegram_id, now=now
             )
         joined = await people.get_person(conn, target.id)
-    return RedeemResult(Redeemed.JOINED, joined)
+        assert joined is not None
+        offers = await deliver_waiting_offers(conn, joined, now)
+    # The outbox is not woken here: the welcome that announces the offers goes first, and
+    # the handler wakes the sender after it (see ``bot.handlers.start``).
+    return RedeemResult(Redeemed.JOINED, joined, offers)

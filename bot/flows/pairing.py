@@ -8,6 +8,7 @@ creates an offer, so no path can over-assign a mentor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
 from bot.flows import recipients
-from bot.flows.buttons import Button
+from bot.flows.buttons import Button, to_json
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -31,7 +32,7 @@ from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.flows.templates import TEMPLATES
 from bot.i18n import t
-from storage import pairings, people, programmes, reflections
+from storage import outbox, pairings, people, programmes, reflections
 from storage.models import Pairing, Person, Programme
 
 
@@ -43,6 +44,16 @@ class Plan:
     proposals: list[Proposal] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
     people: dict[int, Person] = field(default_factory=dict)
+    waiting: list[Proposal] = field(default_factory=list)  # offered, mentor not on Telegram yet
+
+    def reachable(self, proposal: Proposal) -> bool:
+        """Whether the offer can reach the mentor now."""
+        return reachable(self.people[proposal.mentor_id])
+
+
+def reachable(person: Person) -> bool:
+    """On Telegram and not refused by it (blocked the bot): a message would arrive."""
+    return person.telegram_id is not None and person.status != "unreachable"
 
 
 async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | None = None) -> Plan:
@@ -108,8 +119,25 @@ async def _offer(
         status=pairings.OFFERED,
         reason=",".join(reasons),
         now=now,
+        clock_started=reachable(mentor),
     )
-    await recipients.tell(
+    await _send_offer(conn, pairing, programme, mentor, mentee, now)
+    return pairing
+
+
+async def _send_offer(
+    conn: AsyncConnection,
+    pairing: Pairing,
+    programme: Programme,
+    mentor: Person,
+    mentee: Person,
+    now: datetime,
+) -> bool:
+    """Queue the offer with its buttons; nothing (False) while it cannot reach the mentor
+    (then :func:`deliver_waiting_offers` sends it when they join or come back)."""
+    if not reachable(mentor):
+        return False
+    return await recipients.tell(
         conn,
         mentor,
         dedup=f"pair:{pairing.id}:offer",
@@ -124,7 +152,20 @@ async def _offer(
         ),
         buttons=lambda lang: offer_buttons(lang, pairing.id),
     )
-    return pairing
+
+
+async def deliver_waiting_offers(conn: AsyncConnection, mentor: Person, now: datetime) -> int:
+    """A mentor just joined (or unblocked the bot): offers made while they could not be
+    reached are sent now and their answer window starts now, not when the coordinator
+    pressed the button. Returns how many."""
+    waiting = await pairings.start_waiting_offers(conn, mentor.id, now)
+    for pairing in waiting:
+        programme = await programmes.get_programme(conn, pairing.programme_id)
+        mentee = await people.get_person(conn, pairing.mentee_id)
+        assert programme is not None
+        assert mentee is not None
+        await _send_offer(conn, pairing, programme, mentor, mentee, now)
+    return len(waiting)
 
 
 async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> Plan | None:
@@ -137,6 +178,7 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
     now = svc.clock.now()
     async with svc.db.write() as conn:
         plan = await _plan(conn, programme)
+        plan.waiting = [p for p in plan.proposals if not plan.reachable(p)]
         for proposal in plan.proposals:
             await _offer(
                 conn,
@@ -198,7 +240,7 @@ async def respond(svc: Services, viewer: Viewer, pairing_id: int, *, accept: boo
             await recipients.tell_coordinators(
                 svc,
                 conn,
-                "pair.declined_coordinator",
+                _next_key("pair.declined_coordinator", nxt),
                 f"pair:{pairing.id}:declined",
                 now,
                 mentor=viewer.person.name,
@@ -217,6 +259,11 @@ async def _forward_waiting(
     for reflection in await reflections.of_person(conn, mentee.id, programme.id):
         if reflection.status == reflections.SUBMITTED:
             await send_to_mentor(conn, mentor, mentee, programme, reflection, now=now, again=True)
+
+
+def _next_key(key: str, nxt: Person | None) -> str:
+    """The coordinators' notice, saying so when the next mentor cannot be reached yet."""
+    return f"{key}_waiting" if nxt is not None and not reachable(nxt) else key
 
 
 async def _reoffer(
@@ -255,7 +302,7 @@ async def expire_offers(svc: Services) -> int:
             await recipients.tell_coordinators(
                 svc,
                 conn,
-                "pair.expired_coordinator",
+                _next_key("pair.expired_coordinator", nxt),
                 f"pair:{pairing.id}:expired",
                 now,
                 mentor=mentor.name,
@@ -305,8 +352,78 @@ async def my_pairs(svc: Services, viewer: Viewer, as_role: str) -> list[PairView
     return views
 
 
-async def ask_to_end(svc: Services, viewer: Viewer, pairing_id: int) -> Pairing | None:
-    """Either side may ask to end a pairing; coordinators decide (they are told)."""
+END_REASONS = ("done", "mismatch", "unavailable", "other")  # keys under pair.end_reason
+
+
+def end_reason_buttons(language: str, pairing_id: int, *, decide: bool) -> list[list[Button]]:
+    """One button per reason, then the way out that changes nothing.
+
+    A party asking (``decide`` False) gets ``endr`` and Cancel; a coordinator deciding gets
+    ``stopr`` and Keep, so ending is never a single press."""
+    pick, back = ("stopr", "keep") if decide else ("endr", "endx")
+    rows = [
+        [
+            Button(
+                t(language, f"pair.end_reason.{r}"), callbacks.encode("pair", pick, pairing_id, r)
+            )
+        ]
+        for r in END_REASONS
+    ]
+    way_out = "pair.keep" if decide else "pair.end_cancel"
+    rows.append([Button(t(language, way_out), callbacks.encode("pair", back, pairing_id))])
+    return rows
+
+
+def decide_end_buttons(language: str, pairing_id: int) -> list[list[Button]]:
+    """What a coordinator told of an end request can do: end (then a reason) or keep."""
+    return [
+        [
+            Button(t(language, "pair.stop"), callbacks.encode("pair", "stop", pairing_id)),
+            Button(t(language, "pair.keep"), callbacks.encode("pair", "keep", pairing_id)),
+        ]
+    ]
+
+
+async def _next_round(conn: AsyncConnection, prefix: str, suffix: object = None) -> str:
+    """``prefix:<n>`` for the first round not queued yet: a pairing may be asked to end,
+    kept, and asked again, and each round's notices need their own outbox key."""
+    n = 1
+    while await outbox.exists(
+        conn, f"{prefix}:{n}" + (f":{suffix}" if suffix is not None else "")
+    ):
+        n += 1
+    return f"{prefix}:{n}"
+
+
+async def party_pairing(svc: Services, viewer: Viewer, pairing_id: int) -> PairView | None:
+    """The active pairing if the viewer is one of its two people (who may ask to end it)."""
+    me = viewer.person
+    if me is None:
+        return None
+    async with svc.db.read() as conn:
+        pairing = await pairings.get_pairing(conn, pairing_id)
+        if (
+            pairing is None
+            or me.id not in (pairing.mentor_id, pairing.mentee_id)
+            or pairing.status != pairings.ACTIVE
+        ):
+            return None
+        programme = await programmes.get_programme(conn, pairing.programme_id)
+        other = await people.get_person(
+            conn, pairing.mentee_id if me.id == pairing.mentor_id else pairing.mentor_id
+        )
+    assert programme is not None
+    assert other is not None
+    return PairView(pairing, programme, other)
+
+
+async def ask_to_end(
+    svc: Services, viewer: Viewer, pairing_id: int, reason: str
+) -> Pairing | None:
+    """Either side may ask to end a pairing, for a reason; coordinators decide (they are
+    told, with buttons to end or keep it)."""
+    if reason not in END_REASONS:
+        return None
     now = svc.clock.now()
     async with svc.db.write() as conn:
         pairing = await pairings.get_pairing(conn, pairing_id)
@@ -318,24 +435,34 @@ async def ask_to_end(svc: Services, viewer: Viewer, pairing_id: int) -> Pairing 
             or pairing.status != pairings.ACTIVE
         ):
             return None
-        await pairings.request_end(conn, pairing.id, me.id)
+        if pairing.end_requested_by_id is not None:
+            return pairing  # already asked (a double tap): coordinators were told once
+        await pairings.request_end(conn, pairing.id, me.id, reason)
         mentor = await people.get_person(conn, pairing.mentor_id)
         mentee = await people.get_person(conn, pairing.mentee_id)
         assert mentor is not None
         assert mentee is not None
-        await recipients.tell_coordinators(
-            svc,
-            conn,
-            "pair.end_requested",
-            f"pair:{pairing.id}:endreq",
-            now,
-            buttons=lambda lang: [
-                [Button(t(lang, "pair.stop"), callbacks.encode("pair", "stop", pairing.id))]
-            ],
-            who=me.name,
-            mentor=mentor.name,
-            mentee=mentee.name,
+        told = await recipients.coordinators(svc, conn)
+        key = await _next_round(
+            conn, f"pair:{pairing.id}:endreq", told[0].telegram_id if told else 0
         )
+        for who in told:
+            await outbox.enqueue(
+                conn,
+                dedup_key=f"{key}:{who.telegram_id}",
+                chat_id=who.telegram_id,
+                person_id=who.person_id,
+                text=t(
+                    who.language,
+                    "pair.end_requested",
+                    who=me.name,
+                    mentor=mentor.name,
+                    mentee=mentee.name,
+                    reason=t(who.language, f"pair.end_reason.{reason}"),
+                ),
+                now=now,
+                reply_markup=to_json(decide_end_buttons(who.language, pairing.id)),
+            )
     svc.outbox_wake()
     return pairing
 
@@ -362,7 +489,9 @@ async def request_mentor(svc: Services, viewer: Viewer) -> bool:
 
 class ByHand(StrEnum):
     OFFERED = "offered"
+    WAITING = "waiting"  # offered, but it cannot reach the mentor yet: sent when it can
     ENDED = "ended"
+    KEPT = "kept"
     NOT_ALLOWED = "not_allowed"
     NOT_MEMBERS = "not_members"
     ALREADY_PAIRED = "already_paired"
@@ -394,18 +523,28 @@ async def pair_by_hand(
             return ByHand.AT_CAPACITY
         await _offer(conn, programme, mentor, mentee, ("manual",), now)
     svc.outbox_wake()
-    return ByHand.OFFERED
+    return ByHand.OFFERED if reachable(mentor) else ByHand.WAITING
 
 
-async def end_pairing(svc: Services, viewer: Viewer | None, pairing_id: int) -> ByHand:
-    """A coordinator ends a pairing (or withdraws an open offer); both sides are told."""
+async def end_pairing(
+    svc: Services, viewer: Viewer | None, pairing_id: int, reason: str = "other"
+) -> ByHand:
+    """A coordinator ends a pairing (or withdraws an open offer), for a reason that is kept;
+    both sides are told, with the reason."""
     if viewer is not None and not viewer.is_coordinator:
         return ByHand.NOT_ALLOWED
+    if reason not in END_REASONS:
+        return ByHand.NOT_FOUND
     now = svc.clock.now()
     async with svc.db.write() as conn:
         pairing = await pairings.get_pairing(conn, pairing_id)
         if pairing is None or not await pairings.set_status(
-            conn, pairing.id, status=pairings.ENDED, now=now, expect=pairings.CURRENT
+            conn,
+            pairing.id,
+            status=pairings.ENDED,
+            now=now,
+            expect=pairings.CURRENT,
+            end_reason=reason,
         ):
             return ByHand.NOT_FOUND
         programme = await programmes.get_programme(conn, pairing.programme_id)
@@ -415,17 +554,57 @@ async def end_pairing(svc: Services, viewer: Viewer | None, pairing_id: int) -> 
         assert mentor is not None
         assert mentee is not None
         for person, other in ((mentor, mentee), (mentee, mentor)):
-            await _tell(
+            await recipients.tell(
                 conn,
                 person,
-                "pair.ended_party",
-                f"pair:{pairing.id}:ended:{person.id}",
+                dedup=f"pair:{pairing.id}:ended:{person.id}",
+                now=now,
+                text=_ended_text(other.name, programme.name, reason),
+            )
+    svc.outbox_wake()
+    return ByHand.ENDED
+
+
+def _ended_text(other: str, programme: str, reason: str) -> Callable[[str], str]:
+    """The ended notice in the recipient's language, with the reason worded there too."""
+
+    def text(lang: str) -> str:
+        why = t(lang, f"pair.end_reason.{reason}")
+        return t(lang, "pair.ended_party", other=other, programme=programme, reason=why)
+
+    return text
+
+
+async def keep_pairing(svc: Services, viewer: Viewer, pairing_id: int) -> ByHand:
+    """A coordinator keeps a pairing someone asked to end: the request is dropped and the
+    one who asked is told (the other side never heard of it, so is not)."""
+    if not viewer.is_coordinator:
+        return ByHand.NOT_ALLOWED
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        pairing = await pairings.get_pairing(conn, pairing_id)
+        if pairing is None or pairing.status != pairings.ACTIVE:
+            return ByHand.NOT_FOUND
+        asker_id = pairing.end_requested_by_id
+        await pairings.clear_end_request(conn, pairing.id)
+        asker = await people.get_person(conn, asker_id) if asker_id else None
+        if asker is not None:
+            other_id = pairing.mentee_id if asker.id == pairing.mentor_id else pairing.mentor_id
+            other = await people.get_person(conn, other_id)
+            programme = await programmes.get_programme(conn, pairing.programme_id)
+            assert other is not None
+            assert programme is not None
+            await _tell(
+                conn,
+                asker,
+                "pair.kept_party",
+                await _next_round(conn, f"pair:{pairing.id}:kept"),
                 now,
                 other=other.name,
                 programme=programme.name,
             )
     svc.outbox_wake()
-    return ByHand.ENDED
+    return ByHand.KEPT
 
 
 async def end_for_mentee(

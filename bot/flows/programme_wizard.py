@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.flows import limits, weeks
 from bot.flows import programmes as programme_flow
-from bot.flows import weeks
 from bot.flows.identity import Viewer
 from bot.flows.programmes import NewProgramme
 from bot.flows.services import Services
 from bot.flows.templates import KINDS
+from bot.flows.visible import visible_or_empty
 from storage import conversations, people
 from storage.models import Programme
 
@@ -90,7 +91,7 @@ async def answer(
     value = value.strip()
     problem = None
     if step is Step.NAME:
-        name = " ".join(value.split())
+        name = " ".join(visible_or_empty(value).split())
         if not 3 <= len(name) <= 100:
             problem = "wizard.problem.name"
         elif await programme_flow.by_name(svc, name):
@@ -106,6 +107,8 @@ async def answer(
         start = today if value == "today" and from_button else weeks.parse_date(value)
         if start is None:
             problem = "wizard.problem.date"
+        elif abs((start - today).days) > limits.MAX_START_DAYS_AWAY:
+            problem = "wizard.problem.start_range"
         else:
             data["start"] = start.isoformat()
     elif step is Step.END:

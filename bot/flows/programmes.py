@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot.flows import weeks
+from bot.flows import limits, weeks
 from bot.flows.matching import UnitRule
 from bot.flows.nip import clean_nip
 from bot.flows.services import Services
 from bot.flows.templates import HOURS, TEMPLATES
+from bot.flows.visible import visible_or_empty
 from storage import pairings, people, programmes, reflections
 from storage.models import Milestone, Person, Programme
 
-MAX_DAYS = 2 * 366
+MAX_DAYS = limits.MAX_PROGRAMME_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +51,15 @@ def membership_roles(person: Person, kind: str) -> list[str]:
 async def create(svc: Services, spec: NewProgramme) -> Created:
     """Validate and create a programme with its template's questions and milestones."""
     result = Created()
-    name = " ".join(spec.name.split())
+    name = " ".join(visible_or_empty(spec.name).split())
     if not 3 <= len(name) <= 100:
         result.problems.append(("name_length", {}))
     if spec.kind not in TEMPLATES:
         result.problems.append(("kind_unknown", {"kind": spec.kind}))
-    if spec.ends_on < spec.starts_on:
+    if not (limits.plausible_year(spec.starts_on) and limits.plausible_year(spec.ends_on)):
+        years = {"first_year": str(limits.FIRST_YEAR), "last_year": str(limits.LAST_YEAR)}
+        result.problems.append(("dates_years", years))
+    elif spec.ends_on < spec.starts_on:
         result.problems.append(("dates_order", {}))
     elif (spec.ends_on - spec.starts_on).days > MAX_DAYS:
         result.problems.append(("dates_long", {}))
@@ -156,7 +160,7 @@ class Edited(StrEnum):
 async def set_questions(svc: Services, programme: Programme, lines: list[str]) -> Edited:
     """Replace the reflection questions with the coordinator's own (hours stays last, as
     JP is counted from it). Refused once reflections exist, so answers keep their meaning."""
-    texts = [" ".join(line.split()) for line in lines if line.strip()]
+    texts = [" ".join(line.split()) for line in map(visible_or_empty, lines) if line]
     if not texts:
         return Edited.EMPTY
     if any(len(text) > 300 for text in texts) or len(texts) > 10:
@@ -179,7 +183,7 @@ async def set_milestones(svc: Services, programme: Programme, lines: list[str]) 
             continue
         first, _, rest = line.partition(" ")
         due = weeks.parse_date(first)
-        title = " ".join((rest if due else line).split())
+        title = " ".join(visible_or_empty(rest if due else line).split())
         if not title or len(title) > 300:
             return Edited.BAD_MILESTONE
         items.append((title, due))

@@ -10,6 +10,7 @@ coordinators hear of it the moment it happens (and the weekly digest repeats it)
 from __future__ import annotations
 
 from bot.flows import recipients
+from bot.flows.pairing import deliver_waiting_offers
 from bot.flows.services import Services
 from storage import outbox, people
 from storage.models import Person
@@ -55,7 +56,10 @@ async def unreachable(svc: Services, chat_id: int, error: str) -> Person | None:
 async def seen_again(svc: Services, person: Person) -> None:
     """Someone marked unreachable wrote to the bot: they unblocked it, so they are reachable
     again (called when their update is read, so it costs nothing for everyone else)."""
+    now = svc.clock.now()
     async with svc.db.write() as conn:
-        await people.update_person(
-            conn, person.id, svc.clock.now(), status=ACTIVE, unreachable_since=None
-        )
+        await people.update_person(conn, person.id, now, status=ACTIVE, unreachable_since=None)
+        back = await people.get_person(conn, person.id)
+        offers = await deliver_waiting_offers(conn, back, now) if back else 0
+    if offers:
+        svc.outbox_wake()

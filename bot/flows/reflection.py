@@ -16,12 +16,13 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows import weeks
+from bot.flows import limits, weeks
 from bot.flows.buttons import Button, Keyboard, to_json
 from bot.flows.hours import format_minutes, parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from bot.flows.templates import HOURS, question_text
+from bot.flows.visible import visible_or_empty
 from bot.i18n import escape, t
 from bot.text_split import split_text
 from storage import conversations, outbox, pairings, people, programmes, reflections
@@ -49,6 +50,7 @@ class Show(StrEnum):
     APPROVED = "approved"
     CHOOSE = "choose"
     CHOOSE_WEEK = "choose_week"
+    CHOOSE_REVISION = "choose_revision"
     NOT_MENTEE = "not_mentee"
     NO_PROGRAMME = "no_programme"
     INVALID_BUTTON = "invalid_button"
@@ -125,8 +127,9 @@ async def _missed_last_week(
 async def open_week(
     svc: Services, viewer: Viewer, programme_id: int | None = None, week_offset: int | None = None
 ) -> Screen:
-    """``/refleksi``: this week's reflection, resumed where the person stopped; if last
-    week's was never sent, the person chooses which week to write (last week's is late)."""
+    """``/refleksi``: a reflection sent back for revision is offered first (whatever its
+    week); else this week's, resumed where the person stopped; if last week's was never
+    sent, the person chooses which week to write (last week's is late)."""
     me = viewer.person
     if me is None or "mentee" not in me.roles:
         return Screen(Show.NOT_MENTEE)
@@ -142,11 +145,17 @@ async def open_week(
             mine = [p for p in mine if p.id == programme_id]
         if not mine:
             return Screen(Show.NO_PROGRAMME)
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        revision = await _pending_revision(conn, me, mine) if week_offset is None else None
+        if revision is not None:
+            sent_back, its_programme = revision
+            if conv and conv.flow == FLOW and conv.data.get("reflection_id") == sent_back.id:
+                return await _resume(svc, conn, viewer, its_programme, sent_back)
+            return Screen(Show.CHOOSE_REVISION, sent_back, its_programme)
         if len(mine) > 1:
             return Screen(Show.CHOOSE, choices=mine)
         programme = mine[0]
         this_week = weeks.week_start(now, me.timezone)
-        conv = await conversations.get_conversation(conn, viewer.telegram_id)
         resuming = conv is not None and conv.flow == FLOW
         missed = await _missed_last_week(conn, me, programme, this_week)
         if week_offset is None and missed is not None and not resuming:
@@ -165,24 +174,62 @@ async def open_week(
         else:
             week = this_week
         reflection = await reflections.open_draft(conn, programme.id, me.id, week, now)
-        if reflection.status == reflections.APPROVED:
-            return Screen(Show.APPROVED, reflection, programme)
-        if reflection.status == reflections.SUBMITTED:
-            await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
-            return Screen(Show.SUMMARY, reflection, programme)
-        if (
-            conv
-            and conv.flow == FLOW
-            and conv.data.get("reflection_id") == reflection.id
-            and conv.step in (Mode.EDIT, Mode.MORE)
-        ):
-            return Screen(
-                Show.QUESTION if conv.step == Mode.EDIT else Show.MORE,
-                reflection,
-                programme,
-                conv.data.get("index"),
-            )
-        return await _where_next(svc, conn, viewer, programme, reflection)
+        return await _resume(svc, conn, viewer, programme, reflection)
+
+
+async def _resume(
+    svc: Services,
+    conn: AsyncConnection,
+    viewer: Viewer,
+    programme: Programme,
+    reflection: Reflection,
+) -> Screen:
+    """Open ``reflection`` where its writer stopped (the question being edited, the next
+    unanswered one, or the summary)."""
+    conv = await conversations.get_conversation(conn, viewer.telegram_id)
+    if reflection.status == reflections.APPROVED:
+        return Screen(Show.APPROVED, reflection, programme)
+    if reflection.status == reflections.SUBMITTED:
+        await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
+        return Screen(Show.SUMMARY, reflection, programme)
+    if (
+        conv
+        and conv.flow == FLOW
+        and conv.data.get("reflection_id") == reflection.id
+        and conv.step in (Mode.EDIT, Mode.MORE)
+    ):
+        return Screen(
+            Show.QUESTION if conv.step == Mode.EDIT else Show.MORE,
+            reflection,
+            programme,
+            conv.data.get("index"),
+        )
+    return await _where_next(svc, conn, viewer, programme, reflection)
+
+
+async def _pending_revision(
+    conn: AsyncConnection, me: Person, mine: list[Programme]
+) -> tuple[Reflection, Programme] | None:
+    """The oldest reflection the mentor sent back for revision, whatever its week."""
+    found = [
+        (reflection, programme)
+        for programme in mine
+        for reflection in await reflections.of_person(conn, me.id, programme.id)
+        if reflection.status == reflections.REVISION
+    ]
+    return min(found, key=lambda pair: pair[0].week_start) if found else None
+
+
+async def open_reflection(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
+    """The "Fix now" button under a revision request: that reflection, even when its week has ended
+    (a revision asked for on Monday belongs to last week, not to the new one)."""
+    async with svc.db.write() as conn:
+        reflection = await _owned(conn, viewer, reflection_id)
+        if reflection is None:
+            return Screen(Show.INVALID_BUTTON)
+        programme = await programmes.get_programme(conn, reflection.programme_id)
+        assert programme is not None
+        return await _resume(svc, conn, viewer, programme, reflection)
 
 
 async def _current(
@@ -204,8 +251,14 @@ async def active(svc: Services, viewer: Viewer) -> bool:
         return await _current(conn, viewer) is not None
 
 
-async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
-    """A text message while writing: the answer to the current question (or its next part)."""
+async def answer(
+    svc: Services, viewer: Viewer, text: str, message_id: int | None = None
+) -> Screen:
+    """A text message while writing: the answer to the current question (or its next part).
+
+    The message id is recorded with an answer given in one message, so that editing that
+    message later updates this answer (:func:`revise`); an answer in parts has none.
+    """
     now = svc.clock.now()
     async with svc.db.write() as conn:
         found = await _current(conn, viewer)
@@ -217,20 +270,21 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
                 Show.SUMMARY, reflection, programme, problem="reflect.problem.use_buttons"
             )
         question = programme.questions[index]
-        cleaned = text.strip()
-        if mode is Mode.MORE:
+        cleaned = visible_or_empty(text)
+        if mode is Mode.MORE and cleaned:
             cleaned = f"{reflection.answers.get(str(index), '')}\n{cleaned}"
-        if not cleaned:
-            return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.empty")
-        if len(cleaned) > MAX_ANSWER:
-            return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.too_long")
-        minutes = None
-        if question.get("kind") == HOURS:
-            minutes = parse_minutes(cleaned)
-            if minutes is None:
-                return Screen(Show.QUESTION, reflection, programme, index, "reflect.problem.hours")
+        cleaned, minutes, problem = _check(programme, index, cleaned)
+        if problem is not None:
+            return Screen(Show.QUESTION, reflection, programme, index, problem)
+        in_parts = mode is Mode.MORE or (question.get("kind") != HOURS and len(text) >= LONG_CHUNK)
         reflection = await reflections.save_answer(
-            conn, reflection.id, index, cleaned, now, minutes
+            conn,
+            reflection.id,
+            index,
+            cleaned,
+            now,
+            minutes,
+            message_id=None if in_parts else message_id,
         )
         if question.get("kind") != HOURS and len(text) >= LONG_CHUNK:
             await _save_step(svc, conn, viewer, reflection, Mode.MORE, index)
@@ -239,6 +293,72 @@ async def answer(svc: Services, viewer: Viewer, text: str) -> Screen:
             await _save_step(svc, conn, viewer, reflection, Mode.SUMMARY, None)
             return Screen(Show.SUMMARY, reflection, programme)
         return await _where_next(svc, conn, viewer, programme, reflection)
+
+
+def _check(programme: Programme, index: int, text: str) -> tuple[str, int | None, str | None]:
+    """An answer to question ``index`` as stored (text, minutes), or the problem with it."""
+    cleaned = visible_or_empty(text)
+    if not cleaned:
+        return cleaned, None, "reflect.problem.empty"
+    if len(cleaned) > MAX_ANSWER:
+        return cleaned, None, "reflect.problem.too_long"
+    if programme.questions[index].get("kind") != HOURS:
+        return cleaned, None, None
+    minutes = parse_minutes(cleaned)
+    if minutes is None:
+        return cleaned, None, "reflect.problem.hours"
+    if not 0 < minutes <= limits.MAX_WEEK_MINUTES:
+        return cleaned, None, "reflect.problem.hours_range"
+    return cleaned, minutes, None
+
+
+@dataclass(slots=True)
+class Revised:
+    """An edited message that had answered a question of a reflection still being written."""
+
+    reflection: Reflection
+    programme: Programme
+    index: int
+    problem: str | None  # why the edit was not taken (the answer is unchanged)
+    again: Screen | None  # the open step to show again, if the dialogue is on this one
+
+
+async def revise(svc: Services, viewer: Viewer, message_id: int, text: str) -> Revised | None:
+    """An edit of a message that answered a question: update that answer while the
+    reflection is still open (draft or revision); None if it answered nothing open."""
+    me = viewer.person
+    if me is None:
+        return None
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        found = [
+            (reflection, reflection.answer_messages[str(message_id)])
+            for reflection in await reflections.open_of_person(conn, me.id)
+            if str(message_id) in reflection.answer_messages
+        ]
+        if not found:
+            return None
+        reflection, index = found[0]
+        programme = await programmes.get_programme(conn, reflection.programme_id)
+        assert programme is not None
+        if not 0 <= index < len(programme.questions):
+            return None
+        cleaned, minutes, problem = _check(programme, index, text)
+        if problem is None:
+            reflection = await reflections.save_answer(
+                conn, reflection.id, index, cleaned, now, minutes, message_id=message_id
+            )
+        current = await _current(conn, viewer)
+    again = None
+    if current is not None and current[2].id == reflection.id:
+        mode, at, _, _ = current
+        if mode is Mode.MORE:
+            again = Screen(Show.MORE, reflection, programme, at)
+        elif mode is Mode.SUMMARY or at is None:
+            again = Screen(Show.SUMMARY, reflection, programme)
+        else:
+            again = Screen(Show.QUESTION, reflection, programme, at)
+    return Revised(reflection, programme, index, problem, again)
 
 
 async def next_question(svc: Services, viewer: Viewer) -> Screen:

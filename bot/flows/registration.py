@@ -10,15 +10,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot import callbacks
 from bot.flows import recipients
 from bot.flows.buttons import Button, to_json
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip, nip_problem
 from bot.flows.services import Services
-from bot.i18n import t
-from storage import conversations, join_requests, outbox, people
-from storage.models import JoinRequest
+from bot.flows.visible import visible_or_empty
+from bot.i18n import plain, t
+from storage import conversations, invites, join_requests, outbox, people
+from storage.models import JoinRequest, Person
 
 FLOW = "register"
 NAME_MIN, NAME_MAX = 3, 100
@@ -44,6 +47,7 @@ class Outcome(StrEnum):
     FILED = "filed"
     CANCELLED = "cancelled"
     NOT_ACTIVE = "not_active"
+    REVISED = "revised"  # an edited earlier answer (``edited``) was checked, maybe updated
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,7 @@ class Result:
     data: dict[str, Any] = field(default_factory=dict)
     request: JoinRequest | None = None
     notified: int = 0
+    edited: Step | None = None
 
 
 async def active_step(svc: Services, telegram_id: int) -> Result | None:
@@ -83,7 +88,7 @@ async def begin(svc: Services, viewer: Viewer) -> Result:
 
 
 def _check_name(text: str) -> tuple[str, str | None]:
-    name = " ".join(text.split())
+    name = " ".join(visible_or_empty(text).split())
     if len(name) < NAME_MIN:
         return name, "register.problem.name_short"
     if len(name) > NAME_MAX:
@@ -94,7 +99,7 @@ def _check_name(text: str) -> tuple[str, str | None]:
 
 
 def _check_unit(text: str) -> tuple[str, str | None]:
-    unit = " ".join(text.split())
+    unit = " ".join(visible_or_empty(text).split())
     if len(unit) < UNIT_MIN:
         return unit, "register.problem.unit_short"
     if len(unit) > UNIT_MAX:
@@ -114,29 +119,62 @@ async def _check_nip(svc: Services, text: str, telegram_id: int) -> tuple[str, s
     return nip, None
 
 
-async def answer(svc: Services, viewer: Viewer, text: str) -> Result:
-    """Take the text answer to the current step; save it and move on, or explain."""
+async def _problem(svc: Services, viewer: Viewer, step: Step, text: str) -> tuple[str, str | None]:
+    if step is Step.NIP:
+        return await _check_nip(svc, text, viewer.telegram_id)
+    if step is Step.NAME:
+        return _check_name(text)
+    return _check_unit(text)
+
+
+async def answer(
+    svc: Services, viewer: Viewer, text: str, message_id: int | None = None
+) -> Result:
+    """Take the text answer to the current step; save it and move on, or explain.
+
+    The message that gave each answer is remembered (``data["messages"]``), so that an
+    edit of it updates that answer (:func:`revise`) rather than answering the open step.
+    """
     current = await active_step(svc, viewer.telegram_id)
     if current is None or current.step is None:
         return Result(Outcome.NOT_ACTIVE)
     step = current.step
     if step is Step.CONFIRM:
         return Result(Outcome.INVALID, step, "register.problem.use_buttons", current.data)
-    if step is Step.NIP:
-        value, problem = await _check_nip(svc, text, viewer.telegram_id)
-    elif step is Step.NAME:
-        value, problem = _check_name(text)
-    else:
-        value, problem = _check_unit(text)
+    value, problem = await _problem(svc, viewer, step, text)
     if problem is not None:
         return Result(Outcome.INVALID, step, problem, current.data)
     data = {**current.data, step.value: value}
+    if message_id is not None:
+        data["messages"] = {**current.data.get("messages", {}), step.value: message_id}
     following = _NEXT[step]
     async with svc.db.write() as conn:
         await conversations.save_conversation(
             conn, viewer.telegram_id, flow=FLOW, step=following, data=data, now=svc.clock.now()
         )
     return Result(Outcome.ASK, following, data=data)
+
+
+async def revise(svc: Services, viewer: Viewer, message_id: int, text: str) -> Result | None:
+    """An edit of a message that answered a step of a registration not yet filed: check it
+    like an answer and update that step (``REVISED``; ``problem`` set and nothing changed
+    if it is not acceptable). None if the message answered no step of it."""
+    current = await active_step(svc, viewer.telegram_id)
+    if current is None or current.step is None:
+        return None
+    messages = current.data.get("messages", {})
+    edited = next((Step(s) for s, m in messages.items() if m == message_id), None)
+    if edited is None:
+        return None
+    value, problem = await _problem(svc, viewer, edited, text)
+    if problem is not None:
+        return Result(Outcome.REVISED, current.step, problem, current.data, edited=edited)
+    data = {**current.data, edited.value: value}
+    async with svc.db.write() as conn:
+        await conversations.save_conversation(
+            conn, viewer.telegram_id, flow=FLOW, step=current.step, data=data, now=svc.clock.now()
+        )
+    return Result(Outcome.REVISED, current.step, None, data, edited=edited)
 
 
 async def cancel(svc: Services, telegram_id: int) -> bool:
@@ -163,6 +201,50 @@ def decision_buttons(language: str, request_id: int) -> list[list[Button]]:
     ]
 
 
+def link_anyway_buttons(
+    language: str, request_id: int, role: str, roster_name: str
+) -> list[list[Button]]:
+    """The explicit, warned choice to link an applicant to a roster entry whose owner has
+    not used their invite; rejecting stays one press away."""
+    label = plain(
+        language,
+        "join.link_anyway",
+        roster_name=roster_name[:40],
+        role=plain(language, f"role.{role}"),
+    )
+    return [
+        [Button(label, callbacks.encode("jr", "force", request_id, role))],
+        [Button(t(language, "join.reject"), callbacks.encode("jr", "no", request_id))],
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterMatch:
+    """The roster entry a request's NIP names, and whether that person still holds an
+    unused invite (then the applicant is likely someone else using their NIP)."""
+
+    person: Person | None = None
+    invite_open: bool = False
+
+
+async def roster_match(conn: AsyncConnection, nip: str) -> RosterMatch:
+    person = await people.get_person_by_nip(conn, nip)
+    if person is None:
+        return RosterMatch()
+    unused = person.telegram_id is None and await invites.has_unused_invite(conn, person.id)
+    return RosterMatch(person, unused)
+
+
+def request_card(language: str, request: JoinRequest, match: RosterMatch) -> str:
+    """What a coordinator reads before deciding: the applicant, and a warning when the NIP
+    is someone's on the roster (stronger when that person has not used their invite)."""
+    values = {"name": request.name, "nip": request.nip, "unit": request.unit}
+    if match.person is None:
+        return t(language, "join.notify", **values)
+    key = "join.notify_invite_open" if match.invite_open else "join.notify_on_roster"
+    return t(language, key, roster_name=match.person.name, **values)
+
+
 async def confirm(svc: Services, viewer: Viewer) -> Result:
     """File the join request and queue a note with buttons to every coordinator."""
     now = svc.clock.now()
@@ -180,18 +262,10 @@ async def confirm(svc: Services, viewer: Viewer) -> Result:
             now=now,
         )
         await conversations.clear_conversation(conn, viewer.telegram_id)
-        on_roster = await people.get_person_by_nip(conn, request.nip)
+        match = await roster_match(conn, request.nip)
         notified = 0
         for who in await recipients.coordinators(svc, conn):
-            key = "join.notify_on_roster" if on_roster else "join.notify"
-            text = t(
-                who.language,
-                key,
-                name=request.name,
-                nip=request.nip,
-                unit=request.unit,
-                roster_name=on_roster.name if on_roster else "",
-            )
+            text = request_card(who.language, request, match)
             notified += await outbox.enqueue(
                 conn,
                 dedup_key=f"join:{request.id}:notify:{who.telegram_id}",

@@ -20,9 +20,10 @@ from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import send_to_mentor, week_label
 from bot.flows.services import Services
+from bot.flows.visible import visible_or_empty
 from bot.i18n import t
 from storage import conversations, pairings, people, programmes, reflections
-from storage.models import Person, Programme, Reflection
+from storage.models import Conversation, Person, Programme, Reflection
 
 log = logging.getLogger(__name__)
 FLOW = "review"
@@ -39,6 +40,8 @@ class Reviewed(StrEnum):
     NOT_ACTIVE = "not_active"
     EMPTY = "empty"
     TOO_LONG = "too_long"
+    HELD = "held"  # the dialogue was stale: the text waits for a yes before it is sent
+    DROPPED = "dropped"  # a held text was not confirmed: nothing was sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class Outcome:
     reflection: Reflection | None = None
     mentee: Person | None = None
     decision: str | None = None
+    text: str | None = None
 
 
 async def _check(
@@ -140,63 +144,130 @@ async def active(svc: Services, viewer: Viewer) -> bool:
 
 
 async def comment_text(svc: Services, viewer: Viewer, text: str) -> Outcome:
-    """The mentor's comment or revision request; the mentee receives it."""
-    now = svc.clock.now()
-    cleaned = text.strip()
+    """The mentor's comment or revision request; the mentee receives it.
+
+    While an earlier text waits for the mentor's yes (:func:`hold`), a new message means
+    they moved on: the dialogue closes and nothing is sent.
+    """
+    cleaned = visible_or_empty(text)
     async with svc.db.write() as conn:
         conv = await conversations.get_conversation(conn, viewer.telegram_id)
         if conv is None or conv.flow != FLOW:
             return Outcome(Reviewed.NOT_ACTIVE)
+        if "held" in conv.data:
+            return await _drop(conn, viewer, conv)
         if not cleaned:
             return Outcome(Reviewed.EMPTY, decision=conv.step)
         if len(cleaned) > MAX_COMMENT:
             return Outcome(Reviewed.TOO_LONG, decision=conv.step)
-        await conversations.clear_conversation(conn, viewer.telegram_id)
-        found = await _check(conn, viewer, int(conv.data["reflection_id"]))
-        if found is None:
-            return Outcome(Reviewed.NOT_ALLOWED)
-        reflection, mentee, programme = found
-        version = int(conv.data["version"])
-        if reflection.status != reflections.SUBMITTED or reflection.version != version:
-            return Outcome(Reviewed.STALE, reflection, mentee)
-        assert viewer.person is not None
-        revise = conv.step == "rev"
-        if revise:
-            await reflections.set_state(
-                conn,
-                reflection.id,
-                status=reflections.REVISION,
-                now=now,
-                expect=(reflections.SUBMITTED,),
-                expect_version=version,
-            )
-        await reflections.add_review(
-            conn,
-            reflection_id=reflection.id,
-            reviewer_id=viewer.person.id,
-            version=version,
-            decision="revision" if revise else "comment",
-            comment=cleaned,
-            now=now,
-        )
-        key = "review.revision_mentee" if revise else "review.comment_mentee"
-        await _tell_mentee(
-            conn,
-            mentee,
-            key,
-            reflection,
-            programme,
-            now,
-            mentor=viewer.person.name,
-            comment=cleaned,
-            revise=revise,
-        )
+        outcome = await _deliver(svc, conn, viewer, conv, cleaned)
     svc.outbox_wake()
+    return outcome
+
+
+async def hold(svc: Services, viewer: Viewer, text: str) -> Outcome:
+    """A text after the comment dialogue went stale: keep it and ask before sending it.
+
+    A second stale text (the question was never answered) closes the dialogue unsent.
+    """
+    cleaned = visible_or_empty(text)
+    async with svc.db.write() as conn:
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        if conv is None or conv.flow != FLOW:
+            return Outcome(Reviewed.NOT_ACTIVE)
+        found = await _check(conn, viewer, int(conv.data["reflection_id"]))
+        if "held" in conv.data or found is None or not cleaned or len(cleaned) > MAX_COMMENT:
+            return await _drop(conn, viewer, conv)
+        await conversations.save_conversation(
+            conn,
+            viewer.telegram_id,
+            flow=FLOW,
+            step=conv.step,
+            data={**conv.data, "held": cleaned},
+            now=svc.clock.now(),
+        )
+        reflection, mentee, _ = found
+    return Outcome(Reviewed.HELD, reflection, mentee, conv.step, cleaned)
+
+
+async def use_held(svc: Services, viewer: Viewer) -> Outcome:
+    """The mentor said yes: send the held text as the comment or revision request."""
+    async with svc.db.write() as conn:
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        if conv is None or conv.flow != FLOW or "held" not in conv.data:
+            return Outcome(Reviewed.NOT_ACTIVE)
+        outcome = await _deliver(svc, conn, viewer, conv, str(conv.data["held"]))
+    svc.outbox_wake()
+    return outcome
+
+
+async def drop_held(svc: Services, viewer: Viewer) -> Outcome:
+    """The mentor said no: close the dialogue, send nothing."""
+    async with svc.db.write() as conn:
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        if conv is None or conv.flow != FLOW or "held" not in conv.data:
+            return Outcome(Reviewed.NOT_ACTIVE)
+        return await _drop(conn, viewer, conv)
+
+
+async def _drop(conn: AsyncConnection, viewer: Viewer, conv: Conversation) -> Outcome:
+    await conversations.clear_conversation(conn, viewer.telegram_id)
+    found = await _check(conn, viewer, int(conv.data["reflection_id"]))
+    mentee = found[1] if found else None
+    return Outcome(Reviewed.DROPPED, mentee=mentee, decision=conv.step)
+
+
+async def _deliver(
+    svc: Services, conn: AsyncConnection, viewer: Viewer, conv: Conversation, cleaned: str
+) -> Outcome:
+    """Record the comment (or revision request) and tell the mentee; the dialogue ends."""
+    now = svc.clock.now()
+    await conversations.clear_conversation(conn, viewer.telegram_id)
+    found = await _check(conn, viewer, int(conv.data["reflection_id"]))
+    if found is None:
+        return Outcome(Reviewed.NOT_ALLOWED)
+    reflection, mentee, programme = found
+    version = int(conv.data["version"])
+    if reflection.status != reflections.SUBMITTED or reflection.version != version:
+        return Outcome(Reviewed.STALE, reflection, mentee)
+    assert viewer.person is not None
+    revise = conv.step == "rev"
+    if revise:
+        await reflections.set_state(
+            conn,
+            reflection.id,
+            status=reflections.REVISION,
+            now=now,
+            expect=(reflections.SUBMITTED,),
+            expect_version=version,
+        )
+    await reflections.add_review(
+        conn,
+        reflection_id=reflection.id,
+        reviewer_id=viewer.person.id,
+        version=version,
+        decision="revision" if revise else "comment",
+        comment=cleaned,
+        now=now,
+    )
+    key = "review.revision_mentee" if revise else "review.comment_mentee"
+    await _tell_mentee(
+        conn,
+        mentee,
+        key,
+        reflection,
+        programme,
+        now,
+        mentor=viewer.person.name,
+        comment=cleaned,
+        revise=revise,
+    )
     return Outcome(Reviewed.SENT, reflection, mentee, conv.step)
 
 
-def _fix_now(language: str, programme_id: int) -> Keyboard:
-    return [[Button(t(language, "review.fix_now"), callbacks.encode("rf", "open", programme_id))]]
+def _fix_now(language: str, reflection_id: int) -> Keyboard:
+    """Opens the very reflection sent back: by Monday its week is no longer the current one."""
+    return [[Button(t(language, "review.fix_now"), callbacks.encode("rf", "fix", reflection_id))]]
 
 
 async def _tell_mentee(
@@ -219,7 +290,7 @@ async def _tell_mentee(
         text=lambda lang: t(
             lang, key, week=week_label(reflection, lang), programme=programme.name, **values
         ),
-        buttons=(lambda lang: _fix_now(lang, programme.id)) if revise else None,
+        buttons=(lambda lang: _fix_now(lang, reflection.id)) if revise else None,
     )
 
 

@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot import timezones
+from bot.flows import limits
 from bot.flows.nip import clean_nip, nip_problem
+from bot.flows.visible import visible_or_empty
 from bot.i18n import LANGUAGES
 from storage.models import RosterEntry
 from storage.schema import ROLES
@@ -56,8 +58,7 @@ class ParsedRoster:
 
 
 def _optional(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
+    return visible_or_empty(value or "") or None
 
 
 Problem = tuple[str, dict[str, str]]
@@ -82,7 +83,7 @@ def _row_problems(
         problems.append(("nip_empty", {}))
     elif (why := nip_problem(nip)) is not None:
         problems.append((f"nip_{why.value}", {"nip": nip}))
-    name = " ".join((row.get("name") or "").split())
+    name = " ".join(visible_or_empty(row.get("name") or "").split())
     if not name:
         problems.append(("name_empty", {}))
     elif len(name) > MAX_NAME:
@@ -104,7 +105,7 @@ def _row_problems(
     supervisor = _optional(row.get("supervisor_nip"))
     mentor = _optional(row.get("mentor_nip"))
     capacity_raw = _optional(row.get("capacity"))
-    capacity = int(capacity_raw) if capacity_raw and capacity_raw.isdigit() else None
+    capacity = limits.small_number(capacity_raw or "")
     if capacity_raw and (capacity is None or not 1 <= capacity <= MAX_CAPACITY):
         problems.append(("capacity", {"value": capacity_raw, "max": str(MAX_CAPACITY)}))
     if problems or isinstance(roles, tuple):

@@ -1,7 +1,8 @@
 """Logging a mentoring session (``/sesi``): who, when, how long, what, online or not.
 
-The other side confirms with a button; confirmed sessions count toward the mentee's JP.
-Afterwards the mentee may rate it 1-4 with an optional note only coordinators see.
+The other side confirms with a button, or disputes it ("not as logged"); confirmed sessions
+count toward the mentee's JP, disputed ones never do (the logger and coordinators are told).
+Afterwards the mentee may rate a confirmed one 1-4 with an optional note only coordinators see.
 """
 
 from __future__ import annotations
@@ -13,19 +14,18 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import callbacks
-from bot.flows import recipients, weeks
+from bot.flows import limits, recipients, weeks
 from bot.flows.buttons import Button
 from bot.flows.hours import parse_minutes
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
+from bot.flows.visible import visible_or_empty
 from bot.i18n import t
 from storage import conversations, pairings, people, programmes, sessions
 from storage.models import MentoringSession, Pairing, Person
 
 FLOW = "session"
 RATING_FLOW = "rating"
-MAX_SESSION_MINUTES = 8 * 60
-MAX_DAYS_BACK = 60
 MODES = ("online", "offline")
 
 
@@ -45,6 +45,7 @@ class Show(StrEnum):
     PROBLEM = "problem"
     INVALID = "invalid"
     CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
     RATED = "rated"
     NOTE_SAVED = "note_saved"
 
@@ -137,7 +138,7 @@ async def answer(
                 return Screen(Show.PROBLEM, step, "session.problem.day")
             if (
                 day > today
-                or day < today - timedelta(days=MAX_DAYS_BACK)
+                or day < today - timedelta(days=limits.MAX_SESSION_DAYS_BACK)
                 or day < programme.starts_on
             ):
                 return Screen(Show.PROBLEM, step, "session.problem.day_range")
@@ -145,12 +146,14 @@ async def answer(
             nxt = Step.MINUTES
         elif step is Step.MINUTES:
             minutes = parse_minutes(text or "")
-            if minutes is None or minutes > MAX_SESSION_MINUTES:
+            if minutes is None:
                 return Screen(Show.PROBLEM, step, "session.problem.minutes")
+            if not 0 < minutes <= limits.MAX_SESSION_MINUTES:
+                return Screen(Show.PROBLEM, step, "session.problem.minutes_range")
             data["minutes"] = minutes
             nxt = Step.TOPIC
         elif step is Step.TOPIC:
-            topic = " ".join((text or "").split())
+            topic = " ".join(visible_or_empty(text or "").split())
             if not 3 <= len(topic) <= 500:
                 return Screen(Show.PROBLEM, step, "session.problem.topic")
             data["topic"] = topic
@@ -204,28 +207,97 @@ async def _log(
             topic=session.topic,
             mode=t(lang, f"session.mode_{mode}"),
         ),
-        buttons=lambda lang: [
-            [Button(t(lang, "session.confirm"), callbacks.encode("ss", "ok", session.id))]
-        ],
+        buttons=lambda lang: confirm_buttons(lang, session.id),
     )
     svc.outbox_wake()
     return Screen(Show.LOGGED, session=session, other=other)
+
+
+def confirm_buttons(language: str, session_id: int) -> list[list[Button]]:
+    """Confirm, or say it did not happen as logged: both answers are one press."""
+    return [
+        [Button(t(language, "session.confirm"), callbacks.encode("ss", "ok", session_id))],
+        [Button(t(language, "session.dispute"), callbacks.encode("ss", "no", session_id))],
+    ]
+
+
+def describe(language: str, session: MentoringSession) -> str:
+    """Which session this is (day, length, topic), for messages edited after an answer."""
+    return t(
+        language,
+        "session.which",
+        day=session.held_on.strftime("%d-%m-%Y"),
+        minutes=session.minutes,
+        topic=session.topic,
+    )
+
+
+async def _answerable(
+    conn: AsyncConnection, viewer: Viewer, session_id: int
+) -> MentoringSession | None:
+    """The session if the viewer is its other side (not the one who logged it)."""
+    session = await sessions.get_session(conn, session_id)
+    me = viewer.person
+    if (
+        session is None
+        or me is None
+        or me.id not in (session.mentor_id, session.mentee_id)
+        or me.id == session.logged_by_id
+    ):
+        return None
+    return session
+
+
+async def dispute(svc: Services, viewer: Viewer, session_id: int) -> Screen:
+    """The other side says the session did not happen as logged: it never counts toward JP;
+    the one who logged it and the coordinators are told, so they can talk and log it anew."""
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        session = await _answerable(conn, viewer, session_id)
+        if session is None or not await sessions.dispute(conn, session.id, now):
+            return Screen(Show.INVALID)
+        assert viewer.person is not None
+        disputer = viewer.person.name
+        logger = await people.get_person(conn, session.logged_by_id or 0)
+        day = session.held_on.strftime("%d-%m-%Y")
+        minutes, topic = session.minutes, session.topic
+        if logger is not None:
+            await recipients.tell(
+                conn,
+                logger,
+                dedup=f"ss:{session.id}:disputed",
+                now=now,
+                text=lambda lang: t(
+                    lang,
+                    "session.disputed_logger",
+                    who=disputer,
+                    day=day,
+                    minutes=minutes,
+                    topic=topic,
+                ),
+            )
+        await recipients.tell_coordinators(
+            svc,
+            conn,
+            "session.disputed_coordinator",
+            f"ss:{session.id}:disputed",
+            now,
+            who=disputer,
+            logger=logger.name if logger else "-",
+            day=day,
+            minutes=minutes,
+            topic=topic,
+        )
+    svc.outbox_wake()
+    return Screen(Show.DISPUTED, session=session)
 
 
 async def confirm(svc: Services, viewer: Viewer, session_id: int) -> Screen:
     """The other side confirms; the mentee is then asked for a rating."""
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        session = await sessions.get_session(conn, session_id)
-        me = viewer.person
-        if (
-            session is None
-            or me is None
-            or me.id not in (session.mentor_id, session.mentee_id)
-            or me.id == session.logged_by_id
-        ):
-            return Screen(Show.INVALID)
-        if not await sessions.confirm(conn, session.id, now):
+        session = await _answerable(conn, viewer, session_id)
+        if session is None or not await sessions.confirm(conn, session.id, now):
             return Screen(Show.INVALID)
         mentee = await people.get_person(conn, session.mentee_id)
         assert mentee is not None
@@ -277,7 +349,8 @@ async def note(svc: Services, viewer: Viewer, text: str | None) -> Screen:
             return Screen(Show.INVALID)
         session = await sessions.get_session(conn, int(conv.data["session_id"]))
         assert session is not None
-        if text is not None:
-            await sessions.rate(conn, session.id, session.rating or 0, text.strip()[:1000])
+        note_text = visible_or_empty(text or "")
+        if note_text:
+            await sessions.rate(conn, session.id, session.rating or 0, note_text[:1000])
         await conversations.clear_conversation(conn, viewer.telegram_id)
     return Screen(Show.NOTE_SAVED)

@@ -21,11 +21,12 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot import callbacks, menus
-from bot.flows import preferences, reachability
+from bot.flows import dialogue, join_requests, preferences, reachability
 from bot.flows.buttons import Keyboard
 from bot.flows.identity import Viewer, who
 from bot.handlers.context import Context
-from bot.i18n import t
+from bot.i18n import Html, t
+from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,15 @@ async def viewer_of(update: Update, context: Context) -> Viewer:
     if viewer.person is not None and viewer.person.status == reachability.UNREACHABLE:
         await reachability.seen_again(context.svc, viewer.person)  # they unblocked the bot
     return viewer
+
+
+async def stranger_hint(context: Context, viewer: Viewer) -> Html:
+    """What someone the bot does not know is told: their join request is pending, or how
+    to join (an invite link or /start)."""
+    request = await join_requests.waiting_for(context.svc, viewer.telegram_id)
+    if request is not None:
+        return t(viewer.language, "register.already_pending", nip=request.nip)
+    return t(viewer.language, "common.stranger_hint")
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -133,3 +143,13 @@ async def apply_menu(bot: ExtBot[None], viewer: Viewer) -> None:
 def roles_text(viewer: Viewer) -> str:
     order = ("coordinator", "supervisor", "mentor", "mentee")
     return ", ".join(t(viewer.language, f"role.{r}") for r in order if r in viewer.roles)
+
+
+async def tell_left(
+    update: Update, context: Context, viewer: Viewer, before: Conversation | None
+) -> None:
+    """If a new dialogue just took the place of ``before``, say what was left behind
+    (a reflection stays a draft) and how to go back; a switch is never silent."""
+    after = await dialogue.current(context.svc, viewer.telegram_id)
+    if before is not None and dialogue.replaced(before, after):
+        await say(update, t(viewer.language, f"common.left_{before.flow}"))

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot.handlers.common import say, viewer_of
+from bot.handlers.common import say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import DEFAULT_LANGUAGE, t
 from storage.db import AlreadyHandled
@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 
 async def unknown_command(update: Update, context: Context) -> None:
     viewer = await viewer_of(update, context)
-    key = "common.unknown_command" if viewer.known else "common.stranger_hint"
-    await say(update, t(viewer.language, key))
+    if viewer.known:
+        await say(update, t(viewer.language, "common.unknown_command"))
+    else:
+        await say(update, await stranger_hint(context, viewer))
 
 
 async def unknown_button(update: Update, context: Context) -> None:

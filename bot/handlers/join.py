@@ -9,10 +9,10 @@ from telegram import Message, Update
 from bot.flows import join_requests
 from bot.flows.identity import who
 from bot.flows.join_requests import Decided
-from bot.flows.registration import decision_buttons
+from bot.flows.registration import decision_buttons, link_anyway_buttons, request_card
 from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
-from bot.i18n import Html, t
+from bot.i18n import Html, plain, t
 
 log = logging.getLogger(__name__)
 MAX_LISTED = 10
@@ -21,7 +21,7 @@ MAX_LISTED = 10
 async def list_requests(update: Update, context: Context) -> None:
     """/requests: every waiting request, each with its decision buttons."""
     viewer = await viewer_of(update, context)
-    waiting = await join_requests.pending(context.svc, viewer)
+    waiting = await join_requests.pending_cards(context.svc, viewer)
     if waiting is None:
         await say(update, t(viewer.language, "common.not_allowed"))
         return
@@ -29,25 +29,23 @@ async def list_requests(update: Update, context: Context) -> None:
         await say(update, t(viewer.language, "join.none_pending"))
         return
     await say(update, t(viewer.language, "join.list_header", count=len(waiting)))
-    for request in waiting[:MAX_LISTED]:
-        text = t(
-            viewer.language, "join.notify", name=request.name, nip=request.nip, unit=request.unit
-        )
+    for request, match in waiting[:MAX_LISTED]:
+        text = request_card(viewer.language, request, match)
         await say(update, text, decision_buttons(viewer.language, request.id))
 
 
 async def on_decision(update: Update, context: Context) -> None:
-    """``jr:ok:<id>:<role>`` or ``jr:no:<id>``; rights are checked by the flow."""
+    """``jr:ok|force:<id>:<role>`` or ``jr:no:<id>``; rights are checked by the flow."""
     press = await pressed(update, context)
     query, viewer = press.query, press.viewer
     request_id = press.number(0)
     action = press.action
-    if request_id is None or action not in ("ok", "no"):
+    if request_id is None or action not in ("ok", "force", "no"):
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
-    role = press.text(1) if action == "ok" else None
+    role = press.text(1) if action != "no" else None
     decision = await join_requests.decide(
-        context.svc, viewer, request_id, approve=action == "ok", role=role
+        context.svc, viewer, request_id, approve=action != "no", role=role, force=action == "force"
     )
     lang = viewer.language
     if decision.outcome is Decided.NOT_ALLOWED:
@@ -59,6 +57,19 @@ async def on_decision(update: Update, context: Context) -> None:
         return
     if decision.outcome is Decided.NIP_TAKEN:
         await query.answer(t(lang, "join.nip_taken"), show_alert=True)
+        return
+    if decision.outcome is Decided.INVITE_OPEN and decision.person and role:
+        warning = plain(lang, "join.invite_open_alert", roster_name=decision.person.name[:60])
+        await query.answer(warning, show_alert=True)
+        original = query.message.text_html if isinstance(query.message, Message) else ""
+        note = t(
+            lang,
+            "join.invite_open_choice",
+            roster_name=decision.person.name,
+            nip=decision.person.nip or "-",
+        )
+        buttons = link_anyway_buttons(lang, request_id, role, decision.person.name)
+        await edit(query, Html(f"{original}\n\n{note}"), buttons)
         return
     if decision.outcome is Decided.ALREADY_DECIDED:
         assert decision.request is not None

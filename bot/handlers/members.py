@@ -6,8 +6,9 @@ from telegram import Update
 
 from bot import menus, timezones
 from bot.flows import coordination
-from bot.flows.coordination import Invited
-from bot.handlers.common import roles_text, say, viewer_of
+from bot.flows.coordination import Invited, Unlinked
+from bot.flows.identity import who
+from bot.handlers.common import apply_menu, roles_text, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -32,8 +33,10 @@ async def show_profile(update: Update, context: Context) -> None:
     lang = viewer.language
     person = viewer.person
     if person is None:
-        key = "profile.admin" if viewer.is_admin else "common.stranger_hint"
-        await say(update, t(lang, key))
+        text = (
+            t(lang, "profile.admin") if viewer.is_admin else await stranger_hint(context, viewer)
+        )
+        await say(update, text)
         return
     none = t(lang, "profile.none")
     await say(
@@ -74,7 +77,15 @@ async def invite(update: Update, context: Context) -> None:
     if result.outcome is Invited.UNKNOWN_NIP:
         await say(update, t(lang, "invite.unknown_nip", nip="".join(context.args)[:40]))
     elif result.outcome is Invited.ALREADY_JOINED and result.person:
-        await say(update, t(lang, "invite.already_joined", name=result.person.name))
+        await say(
+            update,
+            t(
+                lang,
+                "invite.already_joined",
+                name=result.person.name,
+                nip=result.person.nip or "-",
+            ),
+        )
     elif result.outcome is Invited.LINK and result.person and result.invite:
         expires = timezones.local(result.invite.expires_at, viewer.timezone)
         stamp = f"{expires:%Y-%m-%d %H:%M} {timezones.label(viewer.timezone)}"
@@ -82,5 +93,35 @@ async def invite(update: Update, context: Context) -> None:
             update,
             t(lang, "invite.link", name=result.person.name, expires=stamp, link=result.link),
         )
+    else:
+        await say(update, t(lang, "common.not_allowed"))
+
+
+async def unlink(update: Update, context: Context) -> None:
+    """/unlink NIP (alias /lepas): free a roster person from a Telegram account bound by
+    mistake; their invite link works again."""
+    viewer = await viewer_of(update, context)
+    lang = viewer.language
+    if not viewer.is_coordinator:
+        await say(update, t(lang, "common.not_allowed"))
+        return
+    if not context.args:
+        await say(update, t(lang, "unlink.usage"))
+        return
+    raw = "".join(context.args)
+    result = await coordination.unlink_person(context.svc, viewer, raw)
+    if result.outcome is Unlinked.UNKNOWN_NIP:
+        await say(update, t(lang, "invite.unknown_nip", nip=raw[:40]))
+    elif result.outcome is Unlinked.NOT_LINKED and result.person:
+        await say(update, t(lang, "unlink.not_linked", name=result.person.name))
+    elif result.outcome is Unlinked.UNLINKED and result.person and result.invite:
+        expires = timezones.local(result.invite.expires_at, viewer.timezone)
+        stamp = f"{expires:%Y-%m-%d %H:%M} {timezones.label(viewer.timezone)}"
+        await say(
+            update,
+            t(lang, "unlink.done", name=result.person.name, expires=stamp, link=result.link),
+        )
+        if result.telegram_id is not None:
+            await apply_menu(context.bot, await who(context.svc, result.telegram_id))
     else:
         await say(update, t(lang, "common.not_allowed"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.flows import nudges, weeks
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.flows import limits, nudges, weeks
+from bot.handlers.common import edit, pressed, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
 
@@ -39,11 +39,11 @@ async def pause(update: Update, context: Context) -> None:
     viewer = await viewer_of(update, context)
     lang = viewer.language
     if viewer.person is None:
-        await say(update, t(lang, "common.stranger_hint"))
+        await say(update, await stranger_hint(context, viewer))
         return
     day = weeks.parse_date(" ".join(context.args or []))
     today = weeks.local_date(context.svc.clock.now(), viewer.timezone)
-    if day is None or day < today or (day - today).days > 366:
+    if day is None or day < today or (day - today).days > limits.MAX_PAUSE_DAYS:
         await say(update, t(lang, "nudge.pause_usage"))
         return
     await nudges.pause(context.svc, viewer.person, nudges.end_of_day(day, viewer.timezone))
@@ -54,7 +54,7 @@ async def resume(update: Update, context: Context) -> None:
     """/lanjut: nudges again from now on."""
     viewer = await viewer_of(update, context)
     if viewer.person is None:
-        await say(update, t(viewer.language, "common.stranger_hint"))
+        await say(update, await stranger_hint(context, viewer))
         return
     await nudges.pause(context.svc, viewer.person, None)
     await say(update, t(viewer.language, "nudge.resumed"))

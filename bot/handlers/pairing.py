@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot import callbacks
 from bot.flows import pairing, programmes
 from bot.flows.buttons import Button
 from bot.flows.pairing import Answer
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import Press, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -70,7 +70,8 @@ async def show_mentees(update: Update, context: Context) -> None:
 
 
 async def on_pair_button(update: Update, context: Context) -> None:
-    """``pair:ok|no|end:<id>`` and ``pair:ask``; the flows check who may press them."""
+    """``pair:ok|no:<id>``, ``pair:ask``, the parties' ``end|endr|endx`` and the
+    coordinators' ``stop|stopr|keep``; the flows check who may press them."""
     press = await pressed(update, context)
     query, viewer = press.query, press.viewer
     lang = viewer.language
@@ -95,24 +96,67 @@ async def on_pair_button(update: Update, context: Context) -> None:
         log.warning("pairing button %r refused for %s", query.data, viewer.telegram_id)
         await query.answer(t(lang, "pair.not_yours"), show_alert=True)
         return
-    elif action == "stop" and pairing_id is not None:
-        ended = await pairing.end_pairing(context.svc, viewer, pairing_id)
-        if ended is pairing.ByHand.ENDED:
-            await query.answer()
-            await edit(query, t(lang, "pair.ended_coordinator"))
-            return
-        key = "common.not_allowed" if ended is pairing.ByHand.NOT_ALLOWED else "pair.stale"
-        await query.answer(t(lang, key), show_alert=True)
+    elif action in ("stop", "stopr", "keep") and pairing_id is not None:
+        await _coordinator_end(context, press, pairing_id)
         return
-    elif (
-        action == "end"
-        and pairing_id is not None
-        and await pairing.ask_to_end(context.svc, viewer, pairing_id)
-    ):
-        await query.answer()
-        await say(update, t(lang, "pair.end_sent"))
+    elif action in ("end", "endr", "endx") and pairing_id is not None:
+        await _party_end(update, context, press, pairing_id)
         return
     await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+
+
+async def _party_end(update: Update, context: Context, press: Press, pairing_id: int) -> None:
+    """``end`` asks why (reasons + Cancel); ``endr:<reason>`` sends the request to the
+    coordinators; ``endx`` cancels and nothing changes."""
+    query, viewer, action = press.query, press.viewer, press.action
+    lang = viewer.language
+    view = await pairing.party_pairing(context.svc, viewer, pairing_id)
+    reason = press.text(1) or ""
+    if view is None or (
+        action == "endr"
+        and await pairing.ask_to_end(context.svc, viewer, pairing_id, reason) is None
+    ):
+        await query.answer(t(lang, "pair.stale"), show_alert=True)
+        return
+    await query.answer()
+    if action == "end":
+        buttons = pairing.end_reason_buttons(lang, pairing_id, decide=False)
+        await say(update, t(lang, "pair.end_ask_reason", other=view.other.name), buttons)
+    elif action == "endx":
+        await edit(query, t(lang, "pair.end_cancelled", other=view.other.name))
+    else:
+        why = t(lang, f"pair.end_reason.{reason}")
+        await edit(query, t(lang, "pair.end_sent", other=view.other.name, reason=why))
+
+
+async def _coordinator_end(context: Context, press: Press, pairing_id: int) -> None:
+    """``stop`` asks for the reason (or Keep); ``stopr:<reason>`` ends; ``keep`` keeps."""
+    query, viewer, action = press.query, press.viewer, press.action
+    lang = viewer.language
+    if not viewer.is_coordinator:
+        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        return
+    original = query.message.text_html if isinstance(query.message, Message) else ""
+    note = t(lang, "pair.stop_ask_reason")
+    card = original.removesuffix(f"\n\n{note}")  # the notice as first sent
+    if action == "stop":
+        await query.answer()
+        buttons = pairing.end_reason_buttons(lang, pairing_id, decide=True)
+        await edit(query, Html(f"{card}\n\n{note}"), buttons)
+        return
+    if action == "keep":
+        outcome = await pairing.keep_pairing(context.svc, viewer, pairing_id)
+        done = "pair.kept_coordinator"
+    else:
+        reason = press.text(1) or ""
+        outcome = await pairing.end_pairing(context.svc, viewer, pairing_id, reason)
+        done = "pair.ended_coordinator"
+    if outcome in (pairing.ByHand.ENDED, pairing.ByHand.KEPT):
+        await query.answer()
+        await edit(query, Html(f"{card}\n\n{t(lang, done)}"))
+        return
+    key = "common.not_allowed" if outcome is pairing.ByHand.NOT_ALLOWED else "pair.stale"
+    await query.answer(t(lang, key), show_alert=True)
 
 
 async def show_programmes(update: Update, context: Context) -> None:
@@ -172,6 +216,8 @@ def _plan_text(lang: str, plan: pairing.Plan) -> Html:
     ]
     for proposal in plan.proposals:
         reasons = ", ".join(t(lang, f"match.reason.{r}") for r in proposal.reasons)
+        if not plan.reachable(proposal):
+            reasons += f" · {t(lang, 'match.not_joined')}"
         lines.append(
             t(
                 lang,
@@ -182,7 +228,7 @@ def _plan_text(lang: str, plan: pairing.Plan) -> Html:
             )
         )
     if plan.unmatched:
-        lines += ["", t(lang, "match.unmatched_header", count=len(plan.unmatched))]
+        lines += [Html(""), t(lang, "match.unmatched_header", count=len(plan.unmatched))]
         lines += [
             t(
                 lang,
@@ -216,4 +262,30 @@ async def on_match_button(update: Update, context: Context) -> None:
         await query.answer(t(lang, "common.not_allowed"), show_alert=True)
         return
     await query.answer()
-    await edit(query, t(lang, "match.applied", count=len(plan.proposals)))
+    await edit(query, _applied_text(lang, plan))
+
+
+def _applied_text(lang: str, plan: pairing.Plan) -> Html:
+    """How many offers went out, and which wait for mentors who have not joined yet."""
+    sent = len(plan.proposals) - len(plan.waiting)
+    lines: list[str] = [t(lang, "match.applied", count=sent)]
+    if plan.waiting:
+        lines += [
+            "",
+            t(
+                lang,
+                "match.applied_waiting",
+                count=len(plan.waiting),
+                hours=plan.programme.offer_hours,
+            ),
+        ]
+        lines += [
+            t(
+                lang,
+                "match.waiting_line",
+                mentor=plan.people[p.mentor_id].name,
+                mentee=plan.people[p.mentee_id].name,
+            )
+            for p in plan.waiting
+        ]
+    return Html("\n".join(lines))

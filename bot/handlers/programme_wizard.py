@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks
-from bot.flows import dialogue
+from bot.flows import dialogue, limits
 from bot.flows import programme_wizard as wizard
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.programme_wizard import Screen, Step
 from bot.flows.templates import KINDS
-from bot.handlers.common import pressed, say, viewer_of
+from bot.handlers.common import pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -78,14 +78,17 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     else:
         text = t(lang, f"wizard.ask_{screen.step.value}")
     if screen.problem:
-        text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+        text = Html(f"{t(lang, screen.problem, **limits.SHOWN)}\n\n{text}")
     await say(update, text, _buttons(viewer, screen))
 
 
 async def start(update: Update, context: Context) -> None:
     """/newprogram"""
     viewer = await viewer_of(update, context)
-    await show(update, viewer, await wizard.begin(context.svc, viewer))
+    before = await dialogue.current(context.svc, viewer.telegram_id)
+    screen = await wizard.begin(context.svc, viewer)
+    await tell_left(update, context, viewer, before)
+    await show(update, viewer, screen)
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot import callbacks
-from bot.flows import reflection
+from bot.flows import dialogue, limits, reflection
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import Screen, Show
 from bot.flows.templates import question_text
-from bot.handlers.common import pressed, say, viewer_of
+from bot.handlers.common import pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -96,7 +96,7 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     if screen.show is Show.QUESTION:
         text = _question(viewer, screen)
         if screen.problem:
-            text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+            text = Html(f"{t(lang, screen.problem, **limits.SHOWN)}\n\n{text}")
         await say(update, text)
     elif screen.show is Show.MORE:
         await say(
@@ -124,6 +124,23 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
             [Button(t(lang, "reflect.last_week"), callbacks.encode("rf", "week", pid, 1))],
         ]
         await say(update, t(lang, "reflect.choose_week"), buttons)
+    elif screen.show is Show.CHOOSE_REVISION and screen.reflection and screen.programme:
+        buttons = [
+            [
+                Button(
+                    t(lang, "reflect.fix_revision", week=week),
+                    callbacks.encode("rf", "fix", screen.reflection.id),
+                )
+            ],
+            [
+                Button(
+                    t(lang, "reflect.this_week"),
+                    callbacks.encode("rf", "week", screen.programme.id, 0),
+                )
+            ],
+        ]
+        text = t(lang, "reflect.revision_waiting", week=week, programme=screen.programme.name)
+        await say(update, text, buttons)
     elif screen.show is Show.EVIDENCE:
         await say(update, t(lang, "reflect.evidence", count=screen.evidence))
     elif screen.show in (Show.NOT_MENTEE, Show.NO_PROGRAMME):
@@ -133,11 +150,40 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
 async def start(update: Update, context: Context) -> None:
     """/refleksi"""
     viewer = await viewer_of(update, context)
-    await show(update, viewer, await reflection.open_week(context.svc, viewer))
+    before = await dialogue.current(context.svc, viewer.telegram_id)
+    screen = await reflection.open_week(context.svc, viewer)
+    await tell_left(update, context, viewer, before)
+    await show(update, viewer, screen)
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
-    await show(update, viewer, await reflection.answer(context.svc, viewer, text))
+    message = update.effective_message
+    message_id = message.message_id if message else None
+    await show(update, viewer, await reflection.answer(context.svc, viewer, text, message_id))
+
+
+async def on_edit(
+    update: Update, context: Context, viewer: Viewer, message_id: int, text: str
+) -> bool:
+    """An edited message that answered a question of a reflection still open: that answer
+    is updated (or the edit refused, nothing changed), then the open step is shown again.
+    False if the message answered nothing open."""
+    revised = await reflection.revise(context.svc, viewer, message_id, text)
+    if revised is None:
+        return False
+    lang = viewer.language
+    week = reflection.week_label(revised.reflection, lang)
+    number = revised.index + 1
+    if revised.problem is None:
+        note = t(lang, "reflect.edit_saved", number=number, week=week)
+    else:
+        note = t(lang, "reflect.edit_refused", number=number, problem=t(lang, revised.problem))
+    if revised.again is None:
+        note = Html(f"{note}\n{t(lang, 'reflect.edit_continue')}")
+    await say(update, note)
+    if revised.again is not None:
+        await show(update, viewer, revised.again)
+    return True
 
 
 async def on_media(update: Update, context: Context, viewer: Viewer, message: Message) -> None:
@@ -175,10 +221,13 @@ async def on_button(update: Update, context: Context) -> None:
     first = press.number(0)
     second = press.number(1)
     svc = context.svc
+    before = await dialogue.current(svc, viewer.telegram_id)
     if action == "open" and first is not None:
         screen = await reflection.open_week(svc, viewer, first)
     elif action == "week" and first is not None and second in (0, 1):
         screen = await reflection.open_week(svc, viewer, first, second)
+    elif action == "fix" and first is not None:
+        screen = await reflection.open_reflection(svc, viewer, first)
     elif action == "edit" and first is not None and second is not None:
         screen = await reflection.edit(svc, viewer, first, second)
     elif action == "send" and first is not None:
@@ -194,6 +243,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
+    await tell_left(update, context, viewer, before)
     if screen.show is Show.SAVED:
         await say(update, t(viewer.language, "reflect.stopped"))
         return

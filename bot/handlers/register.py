@@ -10,7 +10,7 @@ from bot.flows import registration
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.registration import Outcome, Result, Step
-from bot.handlers.common import pressed, say, viewer_of
+from bot.handlers.common import pressed, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -48,10 +48,13 @@ async def ask(update: Update, viewer: Viewer, result: Result, lead: Html | None 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
     """A text answer to the current registration step."""
-    result = await registration.answer(context.svc, viewer, text)
-    if result.outcome is Outcome.NOT_ACTIVE:
-        key = "common.unknown_text" if viewer.known else "common.stranger_hint"
-        await say(update, t(viewer.language, key))
+    message = update.effective_message
+    message_id = message.message_id if message else None
+    result = await registration.answer(context.svc, viewer, text, message_id)
+    if result.outcome is Outcome.NOT_ACTIVE and viewer.known:
+        await say(update, t(viewer.language, "common.unknown_text"))
+    elif result.outcome is Outcome.NOT_ACTIVE:
+        await say(update, await stranger_hint(context, viewer))
     elif result.outcome is Outcome.INVALID:
         assert result.problem is not None
         await ask(update, viewer, result, lead=t(viewer.language, result.problem))
@@ -59,12 +62,35 @@ async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -
         await ask(update, viewer, result)
 
 
+async def on_edit(
+    update: Update, context: Context, viewer: Viewer, message_id: int, text: str
+) -> bool:
+    """An edited earlier answer: say whether it was updated, then ask the open step again.
+    False if the message answered no step of an open registration."""
+    result = await registration.revise(context.svc, viewer, message_id, text)
+    if result is None or result.edited is None:
+        return False
+    lang = viewer.language
+    field = t(lang, f"register.field_{result.edited.value}")
+    if result.problem is None:
+        value = result.data.get(result.edited.value, "")
+        lead = t(lang, "register.edit_saved", field=field, value=value)
+    else:
+        lead = t(lang, "register.edit_refused", field=field, problem=t(lang, result.problem))
+    await ask(update, viewer, result, lead=lead)
+    return True
+
+
 async def on_other(update: Update, context: Context, viewer: Viewer) -> None:
     """A sticker, photo, voice note...: a friendly hint; the step stays where it was."""
     current = await registration.active_step(context.svc, viewer.telegram_id)
     if current is None:
-        key = "common.text_only" if viewer.known else "common.stranger_hint"
-        await say(update, t(viewer.language, key))
+        text = (
+            t(viewer.language, "common.text_only")
+            if viewer.known
+            else await stranger_hint(context, viewer)
+        )
+        await say(update, text)
         return
     lead_key = (
         "register.problem.use_buttons" if current.step is Step.CONFIRM else "register.non_text"

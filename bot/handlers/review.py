@@ -5,15 +5,16 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot import callbacks, timezones
-from bot.flows import review
+from bot.flows import dialogue, review
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.reflection import week_label
 from bot.flows.review import Reviewed
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import edit, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
+PREVIEW = 300
 _ALERTS = {
     Reviewed.ALREADY_APPROVED: "review.already_approved",
     Reviewed.STALE: "review.stale",
@@ -35,9 +36,13 @@ async def on_button(update: Update, context: Context) -> None:
             return
         await query.answer(t(lang, "review.stale"), show_alert=True)
         return
+    if action in ("use", "drop"):
+        await _held_answer(update, context, viewer, action == "use")
+        return
     if action not in ("ok", "cm", "rev") or reflection_id is None or version is None:
         await query.answer(t(lang, "common.invalid_button"), show_alert=True)
         return
+    before = await dialogue.current(context.svc, viewer.telegram_id)
     outcome = await review.decide(context.svc, viewer, reflection_id, version, action)
     if outcome.result in _ALERTS:
         await query.answer(t(lang, _ALERTS[outcome.result]), show_alert=True)
@@ -48,6 +53,7 @@ async def on_button(update: Update, context: Context) -> None:
         original = query.message.text_html if isinstance(query.message, Message) else ""
         await edit(query, Html(f"{original}\n\n{t(lang, 'review.approved')}"))
     else:
+        await tell_left(update, context, viewer, before)
         key = "review.ask_comment" if action == "cm" else "review.ask_revision"
         await say(update, t(lang, key, mentee=outcome.mentee.name))
 
@@ -59,8 +65,54 @@ async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -
     if outcome.result is Reviewed.SENT and outcome.mentee is not None:
         key = "review.sent_revision" if outcome.decision == "rev" else "review.sent_comment"
         await say(update, t(lang, key, mentee=outcome.mentee.name))
+    elif outcome.result is Reviewed.DROPPED:
+        await _say_dropped(update, viewer, outcome)
     elif outcome.result in (Reviewed.EMPTY, Reviewed.TOO_LONG):
         await say(update, t(lang, f"review.{outcome.result.value}"))
+    elif outcome.result in _ALERTS:
+        await say(update, t(lang, _ALERTS[outcome.result]))
+
+
+async def _say_dropped(update: Update, viewer: Viewer, outcome: review.Outcome) -> None:
+    mentee = outcome.mentee.name if outcome.mentee else "-"
+    await say(update, t(viewer.language, "review.held_dropped", mentee=mentee))
+
+
+async def on_stale_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
+    """A text long after "Comment" was tapped: ask before it goes to the mentee."""
+    lang = viewer.language
+    outcome = await review.hold(context.svc, viewer, text)
+    if outcome.result is Reviewed.HELD and outcome.mentee is not None:
+        key = "review.held_revision" if outcome.decision == "rev" else "review.held_comment"
+        shown = outcome.text or ""
+        shown = shown if len(shown) <= PREVIEW else shown[:PREVIEW] + "…"
+        buttons = [
+            [
+                Button(t(lang, "review.held_use"), callbacks.encode("rv", "use")),
+                Button(t(lang, "review.held_drop"), callbacks.encode("rv", "drop")),
+            ]
+        ]
+        await say(update, t(lang, key, mentee=outcome.mentee.name, text=shown), buttons)
+    elif outcome.result is Reviewed.DROPPED:
+        await _say_dropped(update, viewer, outcome)
+
+
+async def _held_answer(update: Update, context: Context, viewer: Viewer, use: bool) -> None:
+    """Yes or no to sending a text that arrived after the comment dialogue went stale."""
+    query = update.callback_query
+    assert query is not None
+    lang = viewer.language
+    outcome = await (review.use_held if use else review.drop_held)(context.svc, viewer)
+    if outcome.result is Reviewed.NOT_ACTIVE:
+        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if outcome.result is Reviewed.SENT and outcome.mentee is not None:
+        key = "review.sent_revision" if outcome.decision == "rev" else "review.sent_comment"
+        await say(update, t(lang, key, mentee=outcome.mentee.name))
+    elif outcome.result is Reviewed.DROPPED:
+        await _say_dropped(update, viewer, outcome)
     elif outcome.result in _ALERTS:
         await say(update, t(lang, _ALERTS[outcome.result]))
 

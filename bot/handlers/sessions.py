@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks
-from bot.flows import sessions
+from bot.flows import dialogue, limits, sessions
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.sessions import Screen, Show, Step
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import edit, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -38,7 +38,7 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
     if screen.show in (Show.ASK, Show.PROBLEM) and screen.step is not None:
         text = t(lang, f"session.ask_{screen.step.value}")
         if screen.problem:
-            text = Html(f"{t(lang, screen.problem)}\n\n{text}")
+            text = Html(f"{t(lang, screen.problem, **limits.SHOWN)}\n\n{text}")
         await say(update, text, _buttons(viewer, screen.step))
     elif screen.show is Show.CHOOSE:
         buttons = [
@@ -57,7 +57,10 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
 async def start(update: Update, context: Context) -> None:
     """/sesi"""
     viewer = await viewer_of(update, context)
-    await show(update, viewer, await sessions.begin(context.svc, viewer))
+    before = await dialogue.current(context.svc, viewer.telegram_id)
+    screen = await sessions.begin(context.svc, viewer)
+    await tell_left(update, context, viewer, before)
+    await show(update, viewer, screen)
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
@@ -69,13 +72,14 @@ async def on_note(update: Update, context: Context, viewer: Viewer, text: str) -
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """``ss:who|day|mode|ok|rate|skip:...``"""
+    """``ss:who|day|mode|ok|no|rate|skip:...``"""
     press = await pressed(update, context)
     query, viewer = press.query, press.viewer
     lang = viewer.language
     action = press.action
     first = press.number(0)
     svc = context.svc
+    before = await dialogue.current(svc, viewer.telegram_id)
     if action == "who" and first is not None:
         screen = await sessions.choose(svc, viewer, first)
     elif action == "day" and first in (0, 1):
@@ -84,6 +88,8 @@ async def on_button(update: Update, context: Context) -> None:
         screen = await sessions.answer(svc, viewer, None, mode=press.text(0))
     elif action == "ok" and first is not None:
         screen = await sessions.confirm(svc, viewer, first)
+    elif action == "no" and first is not None:
+        screen = await sessions.dispute(svc, viewer, first)
     elif action == "rate" and first is not None:
         screen = await sessions.rate(svc, viewer, first, press.number(1) or 0)
     elif action == "skip":
@@ -94,8 +100,10 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(t(lang, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
-    if screen.show is Show.CONFIRMED:
-        await edit(query, t(lang, "session.confirmed"))
+    await tell_left(update, context, viewer, before)
+    if screen.show in (Show.CONFIRMED, Show.DISPUTED) and screen.session is not None:
+        which = sessions.describe(lang, screen.session)
+        await edit(query, Html(f"{which}\n\n{t(lang, f'session.{screen.show.value}')}"))
     elif screen.show is Show.RATED:
         skip = [[Button(t(lang, "session.skip_note"), callbacks.encode("ss", "skip"))]]
         await edit(query, t(lang, "session.ask_note"), skip)

@@ -21,7 +21,9 @@ _REFUSED = {
 }
 
 
-def greeting(viewer: Viewer, svc: Services, waiting_requests: int = 0) -> Html:
+def greeting(
+    viewer: Viewer, svc: Services, waiting_requests: int = 0, waiting_offers: int = 0
+) -> Html:
     """Hello by name, the role, and what this person can do next (the digest's day and
     time as configured)."""
     lang = viewer.language
@@ -44,12 +46,14 @@ def greeting(viewer: Viewer, svc: Services, waiting_requests: int = 0) -> Html:
         parts.append(t(lang, "start.help_hint"))
     if waiting_requests:
         parts.append(t(lang, "start.pending_requests", count=waiting_requests))
+    if waiting_offers:
+        parts.append(t(lang, "start.offers_waiting", count=waiting_offers))
     return Html("\n\n".join(parts))
 
 
-async def _greet(update: Update, context: Context, viewer: Viewer) -> None:
+async def _greet(update: Update, context: Context, viewer: Viewer, offers: int = 0) -> None:
     waiting = await join_requests.pending(context.svc, viewer)
-    await say(update, greeting(viewer, context.svc, len(waiting or [])))
+    await say(update, greeting(viewer, context.svc, len(waiting or []), offers))
     await apply_menu(context.bot, viewer)
 
 
@@ -61,7 +65,11 @@ async def start(update: Update, context: Context) -> None:
         result = await redeem_invite(context.svc, context.args[0], user.id)
         viewer = await viewer_of(update, context)
         if result.outcome in (Redeemed.JOINED, Redeemed.ALREADY_YOURS):
-            await _greet(update, context, viewer)
+            await _greet(update, context, viewer, result.offers)
+            if result.offers:
+                context.svc.outbox_wake()  # the waiting offers, after the welcome
+        elif result.outcome is Redeemed.TAKEN:
+            await say(update, t(viewer.language, "start.invite_taken"))
         elif result.outcome is Redeemed.ACCOUNT_TAKEN and result.person is not None:
             await say(update, t(viewer.language, "start.account_taken", name=result.person.name))
         else:
@@ -71,12 +79,12 @@ async def start(update: Update, context: Context) -> None:
     if viewer.known:
         await _greet(update, context, viewer)
         return
-    result = await registration.begin(context.svc, viewer)
-    if result.outcome is registration.Outcome.ALREADY_PENDING and result.request:
-        await say(update, t(viewer.language, "register.already_pending", nip=result.request.nip))
+    began = await registration.begin(context.svc, viewer)
+    if began.outcome is registration.Outcome.ALREADY_PENDING and began.request:
+        await say(update, t(viewer.language, "register.already_pending", nip=began.request.nip))
         return
-    if result.step is registration.Step.NIP and not result.data:
+    if began.step is registration.Step.NIP and not began.data:
         await say(update, t(viewer.language, "start.stranger_intro"))
     else:
         await say(update, t(viewer.language, "register.resume"))
-    await ask(update, viewer, result)
+    await ask(update, viewer, began)

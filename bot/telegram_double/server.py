@@ -113,9 +113,7 @@ class TelegramDouble:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = site._server
-        assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = int(self._runner.addresses[0][1])
         self._host = host
 
     async def stop(self) -> None:
@@ -315,13 +313,13 @@ class TelegramDouble:
             params[name] = decode_field(self.spec, method, name, value)
         if request.method == "POST" and request.body_exists:
             form = await request.post()
-            for name, value in form.items():
-                if isinstance(value, web.FileField):
-                    data = value.file.read()
-                    stored = self.store_file(data, f"uploads/{value.filename}", value.content_type)
-                    params[name] = {"__file__": stored.file_id, "filename": value.filename}
+            for name, field in form.items():
+                if isinstance(field, web.FileField):
+                    data = field.file.read()
+                    stored = self.store_file(data, f"uploads/{field.filename}", field.content_type)
+                    params[name] = {"__file__": stored.file_id, "filename": field.filename}
                 else:
-                    params[name] = decode_field(self.spec, method, name, str(value))
+                    params[name] = decode_field(self.spec, method, name, str(field))
         return params
 
     async def _handle(self, request: web.Request) -> web.Response:

@@ -72,8 +72,8 @@ class DoubleUser:
         }
         return await self.double.enqueue({"message": message}, self.user_id)
 
-    async def send_text(self, text: str) -> dict[str, Any]:
-        """A text message; a leading ``/command`` gets its ``bot_command`` entity."""
+    @staticmethod
+    def _text_content(text: str) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
@@ -84,7 +84,21 @@ class DoubleUser:
                     "length": len(command.encode("utf-16-le")) // 2,
                 }
             ]
-        return await self._send(content)
+        return content
+
+    async def send_text(self, text: str) -> dict[str, Any]:
+        """A text message; a leading ``/command`` gets its ``bot_command`` entity."""
+        return await self._send(self._text_content(text))
+
+    async def edit_text(self, sent: dict[str, Any], new_text: str) -> dict[str, Any]:
+        """Edit a text message this user sent earlier (``sent`` is what :meth:`send_text`
+        returned, or its ``message``): Telegram delivers an ``edited_message`` update with
+        the same message id, the new text and an ``edit_date``."""
+        original = sent.get("message", sent)
+        edited = {key: value for key, value in original.items() if key not in ("text", "entities")}
+        edited.update(self._text_content(new_text))
+        edited["edit_date"] = int(time.time())
+        return await self.double.enqueue({"edited_message": edited}, self.user_id)
 
     async def send_command(self, command: str, *args: str) -> dict[str, Any]:
         return await self.send_text(" ".join([f"/{command}", *args]))

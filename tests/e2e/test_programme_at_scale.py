@@ -97,7 +97,8 @@ async def test_three_mentors_eight_mentees(bot: BotUnderTest, double: TelegramDo
     assert max(loads.values()) <= 3
     assert sorted(loads.values()) == [1, 3, 3]
 
-    # A mentee asks to end an accepted pairing; the coordinator ends it with one button.
+    # A mentee asks to end an accepted pairing, with a reason; the coordinator ends it
+    # after choosing the reason (never with one press).
     mentor0 = users["Mentor 0"]
     for message in [m for m in mentor0.unread() if m.buttons]:
         await mentor0.press(message, "✅ Terima")
@@ -107,7 +108,10 @@ async def test_three_mentors_eight_mentees(bot: BotUnderTest, double: TelegramDo
     await mentee0.send_text("/mentor")
     mine = await mentee0.next_message()
     await mentee0.press(mine, "Minta akhiri pasangan")
-    assert "sudah dikirim ke koordinator" in (await mentee0.next_message()).text
+    why = await mentee0.next_message()
+    await mentee0.press(why, "Kurang cocok")
+    await double.settle()
+    assert "sudah dikirim ke koordinator" in mentee0.current(why).text
     await double.settle()
     request = next(m for m in coord.unread() if m.buttons)
     assert "Mentee 0 meminta agar pasangan Mentor 0 – Mentee 0 diakhiri" in request.text
@@ -115,6 +119,8 @@ async def test_three_mentors_eight_mentees(bot: BotUnderTest, double: TelegramDo
     await double.settle()
     assert "hanya koordinator" in double.callback_answers[-1]["text"]
     await coord.press(request, "⛔ Akhiri pasangan")
+    await double.settle()
+    await coord.press(coord.current(request), "Kurang cocok")
     await double.settle()
     assert "Koordinator mengakhiri pasangan Anda dengan Mentor 0" in mentee0.unread()[-1].text
     assert "Koordinator mengakhiri pasangan Anda dengan Mentee 0" in mentor0.unread()[-1].text

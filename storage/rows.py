@@ -1,0 +1,23 @@
+"""Small typed helpers for reading results back, shared by every query module.
+
+SQLAlchemy types ``inserted_primary_key`` as optional and rows as ``RowMapping``; these
+keep the query modules free of casts and ``assert``s that say the same thing each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import CursorResult
+
+# A result row by column name: SQLAlchemy's RowMapping, or a plain dict built from one.
+Row = Mapping[Any, Any]
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The integer primary key of the row a single-row INSERT just created."""
+    key = result.inserted_primary_key
+    if key is None:  # only for executemany or a table without a primary key
+        raise RuntimeError("the insert created no single row")
+    return int(key[0])
