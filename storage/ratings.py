@@ -38,8 +38,8 @@ class RatingNote:
 
 
 async def mentor_averages(conn: AsyncConnection) -> list[MentorRating]:
-    """Every mentor with a rated, confirmed session in an active programme, lowest average
-    first (those are the ones a coordinator looks at), then by name."""
+    """Every mentor with a rated, confirmed (never disputed) session in an active programme,
+    lowest average first (those are the ones a coordinator looks at), then by name."""
     s = mentoring_sessions.c
     average = func.avg(s.rating)
     rows = await conn.execute(
@@ -56,6 +56,7 @@ async def mentor_averages(conn: AsyncConnection) -> list[MentorRating]:
             s.rating.is_not(None),
             s.rating > 0,
             s.confirmed_at.is_not(None),
+            s.disputed_at.is_(None),
             programmes.c.status == "active",
         )
         .group_by(s.mentor_id, people.c.name)
@@ -78,6 +79,7 @@ async def notes_for(conn: AsyncConnection, mentor_id: int) -> list[RatingNote]:
             s.rating_note.is_not(None),
             s.rating_note != "",
             s.confirmed_at.is_not(None),
+            s.disputed_at.is_(None),
         )
         .order_by(s.held_on.desc(), s.id.desc())
     )
