@@ -49,6 +49,7 @@ from bot.handlers import (
 )
 from bot.handlers import digest as digest_handlers
 from bot.handlers import nudges as nudge_handlers
+from bot.handlers import ratings as rating_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
 from bot.outbox_sender import OutboxSender
@@ -148,6 +149,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "people": members.show_people,
     "invite": members.invite,
     "unlink": members.unlink,
+    "ratings": rating_handlers.show,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -172,6 +174,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(sessions.on_button, pattern=r"^ss:"))
     app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
     app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
+    app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

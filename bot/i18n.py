@@ -58,6 +58,19 @@ def t(language: str, key: str, /, **values: object) -> Html:
     return Html(template.format(**{k: _escape(v) for k, v in values.items()}))
 
 
+def number(value: float, language: str, decimals: int = 1) -> str:
+    """A figure for people to read: at most ``decimals`` places, no trailing ",0", and the
+    decimal separator of the language (Indonesian writes 3,5, English 3.5). The one place
+    numbers are formatted, so /progres, digests and charts never disagree."""
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").removesuffix(".")
+    if text == "-0":
+        text = "0"
+    lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return text.replace(".", ",") if lang == "id" else text
+
+
 def has(language: str, key: str) -> bool:
     return key in catalogue(language)
 

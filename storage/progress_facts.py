@@ -37,6 +37,7 @@ class WeekFact:
     week_start: date
     status: str
     submitted_at: datetime | None
+    late: bool = False  # sent after the week's reflection day
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -72,13 +73,13 @@ async def reflection_weeks(
     waiting_since = case((r.status == "submitted", r.submitted_at), else_=None)
     for chunk in _chunks(person_ids):
         rows = await conn.execute(
-            select(r.person_id, r.programme_id, r.week_start, r.status, waiting_since)
+            select(r.person_id, r.programme_id, r.week_start, r.status, waiting_since, r.late)
             .where(r.person_id.in_(chunk))
             .order_by(r.person_id, r.week_start)
         )
-        for person_id, programme_id, week, status, submitted_at in rows.all():
+        for person_id, programme_id, week, status, submitted_at, late in rows.all():
             found.setdefault(person_id, []).append(
-                WeekFact(programme_id, week, status, submitted_at)
+                WeekFact(programme_id, week, status, submitted_at, bool(late))
             )
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -43,3 +44,19 @@ def test_values_are_escaped_but_catalogue_markup_is_kept() -> None:
 
 def test_unknown_language_falls_back_to_indonesian() -> None:
     assert t("fr", "common.not_allowed") == t("id", "common.not_allowed")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_messages_name_commands_in_the_readers_language(language: str) -> None:
+    """A message that names a command by its other-language name names it in the reader's
+    language too (both names work, but people type what they read)."""
+    wrong = []
+    for key, text in catalogue(language).items():
+        for word in re.findall(r"/([a-z]+)\b", text):
+            command = menus.BY_NAME.get(word)
+            if command is None or key.startswith("cli."):
+                continue
+            own = command.name(language)
+            if word != own and f"/{own}" not in text:
+                wrong.append(f"{key}: /{word} (say /{own})")
+    assert wrong == []

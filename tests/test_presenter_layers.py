@@ -70,9 +70,12 @@ SAMPLES: dict[str, dict[str, object]] = {
         "lines": [
             {
                 "name": f"Pegawai {n}",
+                "unit": f"Bidang {n % 3}",
                 "programme": "Perubahan 2027",
-                "week": n % 2 == 0,
-                "last_week": True,
+                "week": [("open", "done", "paused")[n % 3], "2026-12-11"],
+                "last_week": [("late", "missed", "not_owed")[n % 3], "2026-12-04"],
+                "tally": [n % 3 != 2, n % 3 == 0],
+                "paused_until": "2026-12-20" if n % 3 == 2 else None,
                 "streak": 3,
                 "pending": 1,
                 "waiting_days": 8,
@@ -87,6 +90,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "digest.coordinator": {
         "units": [[f"Unit {n}", n, 40] for n in range(200)],
         "busiest": [["Rina", 4]],
+        "ratings": [[f"Mentor {n}", 2.5 + n / 100, 4, n % 2] for n in range(40)],
         "unmatched": [],
         "unreachable": ["Budi"],
     },

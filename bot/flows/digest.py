@@ -28,9 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import REFLECTED, MenteeProgress, progress_of
+from bot.flows.progress import REFLECTED, MenteeProgress, counted, progress_of
 from bot.flows.services import Services
-from storage import nudges, outbox, people, prefs, progress_facts
+from storage import nudges, outbox, people, prefs, programmes, progress_facts, ratings
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -83,13 +83,31 @@ async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datet
     return await _lines_for(conn, await people.supervised_by(conn, supervisor.id), now)
 
 
-def _line_facts(line: Line) -> dict[str, Any]:
+def _week_facts(p: MenteeProgress, week: date, now: datetime) -> list[str]:
+    """[state, ISO due date]: how a week stands (``WeekState``) and when it is due."""
+    due = week + timedelta(days=p.programme.reflection_weekday)
+    return [p.state(week, now).value, due.isoformat()]
+
+
+def _line_facts(line: Line, now: datetime) -> dict[str, Any]:
     p = line.progress
+    this_week = p.this_week or weeks.week_start(now, p.person.timezone)
+    last_week = this_week - timedelta(days=7)
+    until = p.person.nudges_paused_until
     return {
         "name": p.person.name,
+        "unit": p.person.unit or "-",
         "programme": p.programme.name,
-        "week": p.this_week_done,
-        "last_week": p.last_week_done,
+        "week": _week_facts(p, this_week, now),
+        "last_week": _week_facts(p, last_week, now),
+        # Counted like the coordinator's per-unit rates: [owed (or sent anyway), sent].
+        "tally": [last_week in p.due_weeks, last_week in p.done_weeks],
+        # A pause ends at midnight after the last day off: that day is what people read.
+        "paused_until": (
+            weeks.local_date(until - timedelta(seconds=1), p.person.timezone).isoformat()
+            if until is not None and p.paused(now)
+            else None
+        ),
         "streak": p.streak,
         "pending": p.pending_reviews,
         "waiting_days": p.oldest_waiting_days,
@@ -99,9 +117,23 @@ def _line_facts(line: Line) -> dict[str, Any]:
     }
 
 
-def unit_notice(lines: list[Line], title: str) -> Notice:
-    """A list of people as a digest notice (``digest.supervisor``)."""
-    return Notice("digest.supervisor", {"title": title, "lines": [_line_facts(x) for x in lines]})
+def owed_last_week(lines: list[Line]) -> bool:
+    """Whether anyone listed owed (or sent) last week's reflection: a digest with no such
+    week has nothing to report yet (a programme that has just begun)."""
+    for line in lines:
+        p = line.progress
+        if p.this_week is not None and p.this_week - timedelta(days=7) in p.due_weeks:
+            return True
+    return False
+
+
+def unit_notice(lines: list[Line], fallback: str, now: datetime) -> Notice:
+    """A list of people as a digest notice (``digest.supervisor``), titled with the units
+    it actually lists (the people's own, not the supervisor's)."""
+    units = sorted({line.progress.person.unit or "-" for line in lines})
+    title = ", ".join(units) or fallback
+    facts = [_line_facts(x, now) for x in lines]
+    return Notice("digest.supervisor", {"title": title, "lines": facts})
 
 
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
@@ -116,26 +148,30 @@ def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
 
 
 async def supervisor_digest(
-    conn: AsyncConnection, supervisor: Person, now: datetime
+    conn: AsyncConnection, supervisor: Person, now: datetime, *, news_only: bool = False
 ) -> list[Notice] | None:
-    """A supervisor's unit digest and its chart (if any week counted); None if none of
-    their people take part."""
+    """A supervisor's digest and its chart (if any week counted); None if none of their
+    people take part, or (``news_only``, the scheduled run) if none of them owed last
+    week's reflection yet: a programme that has just begun has nothing to report."""
     lines = await supervisor_lines(conn, supervisor, now)
-    if not lines:
+    if not lines or (news_only and not owed_last_week(lines)):
         return None
-    unit = supervisor.unit or supervisor.name
-    found = [unit_notice(lines, unit)]
+    digest = unit_notice(lines, supervisor.unit or supervisor.name, now)
+    found = [digest]
     rates = weekly_rates(lines)
     if rates:
         points = [[week.isoformat(), done, due] for week, done, due in rates]
-        found.append(Notice("digest.chart", {"unit": unit, "points": points}))
+        found.append(Notice("digest.chart", {"unit": digest.params["title"], "points": points}))
     return found
 
 
-async def coordinator_digest(conn: AsyncConnection, now: datetime) -> Notice | None:
+async def coordinator_digest(
+    conn: AsyncConnection, now: datetime, *, news_only: bool = False
+) -> Notice | None:
     """Programme-wide: last week's submission rate per unit, the mentors with the most
-    reviews waiting, mentees without a mentor, people who cannot be reached. None while
-    no active programme has mentees.
+    reviews waiting, session ratings per mentor, mentees without a mentor, people who
+    cannot be reached. None while no active programme has mentees, or (``news_only``,
+    the scheduled run) while no mentee owed last week's reflection yet.
 
     Aggregates in a few queries over the whole province, never a query per person.
     """
@@ -146,10 +182,17 @@ async def coordinator_digest(conn: AsyncConnection, now: datetime) -> Notice | N
         e.timezone: weeks.week_start(now, e.timezone) - timedelta(days=7) for e in enrolments
     }
     reflected = await progress_facts.reflected_in(conn, list(last_week.values()), REFLECTED)
-    units: dict[str, list[bool]] = {}
+    every = {p.id: p for p in await programmes.list_programmes(conn)}
+    units: dict[str, list[int]] = {}  # unit -> [reflected, due], counted like /progres
     for e in enrolments:
-        done = (e.person_id, e.programme_id, last_week[e.timezone]) in reflected
-        units.setdefault(e.unit or "-", []).append(done)
+        week = last_week[e.timezone]
+        done = (e.person_id, e.programme_id, week) in reflected
+        due = counted(every[e.programme_id], week, e.timezone, now, done)
+        tally = units.setdefault(e.unit or "-", [0, 0])
+        tally[0] += due and done
+        tally[1] += due
+    if news_only and not any(due for _, due in units.values()):
+        return None  # the programmes have just begun: no week was due yet
     waiting = await progress_facts.waiting_by_mentor(conn)
     busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
     names = {p.id: p.name for p in await people.get_people(conn, [m for m, _ in busiest])}
@@ -158,8 +201,11 @@ async def coordinator_digest(conn: AsyncConnection, now: datetime) -> Notice | N
     return Notice(
         "digest.coordinator",
         {
-            "units": [[unit, sum(flags), len(flags)] for unit, flags in sorted(units.items())],
+            "units": [[unit, done, due] for unit, (done, due) in sorted(units.items())],
             "busiest": [[names[m], n] for m, n in busiest],
+            "ratings": [
+                [r.name, r.average, r.rated, r.notes] for r in await ratings.mentor_averages(conn)
+            ],
             "unmatched": [p.name for p in unmatched],
             "unreachable": [p.name for p in unreachable],
         },
@@ -177,7 +223,7 @@ async def on_demand(svc: Services, viewer: Viewer) -> list[Notice] | None:
         if viewer.person is not None and "supervisor" in viewer.person.roles:
             found = await supervisor_digest(conn, viewer.person, now)
             title = viewer.person.unit or viewer.person.name
-            return found or [unit_notice([], title)]
+            return found or [unit_notice([], title, now)]
     return None
 
 
@@ -198,7 +244,7 @@ async def _overview(
     """The programme-wide digest, built once per run however many coordinators read it
     (it is worded for each when sent); empty while no programme has mentees."""
     if not made:
-        overview = await coordinator_digest(conn, now)
+        overview = await coordinator_digest(conn, now, news_only=True)
         made.append([overview] if overview else [])
     return made[0]
 
@@ -210,7 +256,7 @@ async def _build(
     if "coordinator" in person.roles:
         found += await _overview(conn, now, overviews)
     if "supervisor" in person.roles:
-        found += await supervisor_digest(conn, person, now) or []
+        found += await supervisor_digest(conn, person, now, news_only=True) or []
     return found
 
 

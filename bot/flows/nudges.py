@@ -219,9 +219,12 @@ async def pause(svc: Services, person: Person, until: datetime | None) -> None:
 
 
 def snooze_until(now: datetime, zone: str, days: int) -> datetime:
-    """1: the same time tomorrow; 7: next Monday 07:00 local."""
+    """1: the same local time on the next working day (a Friday's snooze ends on Monday,
+    not on a Saturday when no nudge goes out anyway); 7: next Monday 07:00 local."""
     if days == 1:
-        return now + timedelta(days=1)
+        local = weeks.local_datetime(now, zone)
+        day = workdays.add_working_days(local.date(), 1)
+        return weeks.local_instant(day, local.time().replace(tzinfo=None), zone)
     monday = weeks.week_start(now, zone) + timedelta(days=7)
     return weeks.local_instant(monday, workdays.WORK_START, zone)
 

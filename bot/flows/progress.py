@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +25,40 @@ from storage.progress_facts import WeekFact
 
 JP_TARGET = 20
 REFLECTED = (reflections.SUBMITTED, reflections.REVISION, reflections.APPROVED)
+
+
+class WeekState(StrEnum):
+    """What one week of one mentee's programme looks like to a supervisor."""
+
+    DONE = "done"  # reflected by the reflection day
+    LATE = "late"  # reflected, after the reflection day
+    OPEN = "open"  # not yet reflected, not yet due either
+    PAUSED = "paused"  # not reflected while reminders are paused (/jeda: leave, duty travel)
+    MISSED = "missed"  # due and not reflected
+    NOT_OWED = "not_owed"  # outside the programme, or it started after the reflection day
+
+
+def in_programme(programme: Programme, week: date) -> bool:
+    """Whether ``week`` (a Monday) is one of the programme's weeks."""
+    first = programme.starts_on - timedelta(days=programme.starts_on.weekday())
+    return first <= week <= programme.ends_on
+
+
+def owed(programme: Programme, week: date, zone: str, now: datetime) -> bool:
+    """Whether ``week`` owes a reflection by ``now``: inside the programme, not started after
+    its reflection day, and past that day."""
+    return (
+        in_programme(programme, week)
+        and weeks.counts(week, programme.reflection_weekday, programme.starts_on)
+        and weeks.due_at(week, programme.reflection_weekday, zone) <= now
+    )
+
+
+def counted(programme: Programme, week: date, zone: str, now: datetime, done: bool) -> bool:
+    """Whether ``week`` counts in a rate of weeks reflected against weeks due: owed by now,
+    or reflected anyway. The one rule behind every such figure (progress, a supervisor's
+    digest and chart, the coordinator's per-unit rates), so they agree."""
+    return (done and in_programme(programme, week)) or owed(programme, week, zone, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +77,27 @@ class MenteeProgress:
     oldest_waiting_days: int = 0
     due_weeks: tuple[date, ...] = ()  # weeks that counted, oldest first (for charts)
     done_weeks: frozenset[date] = frozenset()  # weeks reflected
+    late_weeks: frozenset[date] = frozenset()  # weeks reflected after their reflection day
+    this_week: date | None = None  # Monday of the current week on the mentee's clock
+
+    def state(self, week: date, now: datetime) -> WeekState:
+        """How ``week`` stands at ``now`` (a reflection sent counts even if late)."""
+        if week in self.done_weeks:
+            return WeekState.LATE if week in self.late_weeks else WeekState.DONE
+        programme, zone = self.programme, self.person.timezone
+        if not in_programme(programme, week) or not weeks.counts(
+            week, programme.reflection_weekday, programme.starts_on
+        ):
+            return WeekState.NOT_OWED
+        if week == self.this_week and self.paused(now):
+            return WeekState.PAUSED
+        if not owed(programme, week, zone, now):
+            return WeekState.OPEN
+        return WeekState.MISSED
+
+    def paused(self, now: datetime) -> bool:
+        until = self.person.nudges_paused_until
+        return until is not None and until > now
 
 
 def compute(
@@ -58,13 +114,7 @@ def compute(
     today = weeks.local_date(now, person.timezone)
     programme_weeks = weeks.weeks_between(programme.starts_on, min(today, programme.ends_on))
     due_weeks = tuple(
-        w
-        for w in programme_weeks
-        if w in done
-        or (
-            weeks.counts(w, programme.reflection_weekday, programme.starts_on)
-            and weeks.due_at(w, programme.reflection_weekday, person.timezone) <= now
-        )
+        w for w in programme_weeks if counted(programme, w, person.timezone, now, w in done)
     )
     waiting = [
         f.submitted_at
@@ -87,6 +137,8 @@ def compute(
         oldest_waiting_days=max(((now - w).days for w in waiting), default=0),
         due_weeks=due_weeks,
         done_weeks=done,
+        late_weeks=frozenset(week for week in done if mine[week].late),
+        this_week=this_week,
     )
 
 

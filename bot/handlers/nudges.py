@@ -22,7 +22,16 @@ async def on_button(update: Update, context: Context) -> None:
     await nudges.pause(context.svc, viewer.person, until)
     await query.answer()
     local = weeks.local_datetime(until, viewer.timezone)
-    await edit(query, t(viewer.language, "nudge.snoozed", until=local.strftime("%d-%m-%Y %H:%M")))
+    lang = viewer.language
+    await edit(
+        query,
+        t(
+            lang,
+            "nudge.snoozed",
+            weekday=t(lang, f"weekday.{local.weekday()}"),
+            until=local.strftime("%d-%m-%Y %H:%M"),
+        ),
+    )
 
 
 async def pause(update: Update, context: Context) -> None:

@@ -8,16 +8,10 @@ from bot.flows import progress
 from bot.flows.progress import JP_TARGET, MenteeProgress
 from bot.handlers.common import say, say_long, viewer_of
 from bot.handlers.context import Context
-from bot.i18n import t
+from bot.i18n import number, t
 from bot.presenter.templates import milestone_title
 
 BAR_CELLS = 10
-
-
-def number(value: float, language: str) -> str:
-    """1 decimal; Indonesian writes a decimal comma."""
-    text = f"{value:.1f}".removesuffix(".0")
-    return text.replace(".", ",") if language == "id" else text
 
 
 def bar(value: float) -> str:

@@ -35,7 +35,7 @@ async def _chart_points(bot: BotUnderTest, monday: str) -> list[list[object]]:
             )
         )
         figures = row.scalar_one()
-    assert figures["unit"] == "Bidang Pengembangan SDM"
+    assert figures["unit"] == "Bidang Mutasi, Bidang Pengembangan SDM"
     return list(figures["points"])
 
 
@@ -56,16 +56,17 @@ async def test_weekly_digest(bot: BotUnderTest, double: TelegramDouble) -> None:
     received = agus.unread()
     [chart] = [m for m in received if m.kind == "photo"]
     assert received[-1] is chart  # after the text
-    assert "Tingkat refleksi mingguan <b>Bidang Pengembangan SDM</b>" in chart.html
+    assert "Tingkat refleksi mingguan <b>Bidang Mutasi, Bidang Pengembangan SDM</b>" in chart.html
     assert image_size(double.file(chart.file_ids[0]).data) == (800, 400)
     # Week of 7 Dec: Budi reflected, Dewi and Made did not; the week of 14 Dec is not due.
     assert await _chart_points(bot, "2026-12-14") == [["2026-12-07", 1, 3]]
     text = "\n".join(m.text for m in received if m.kind == "text")
-    assert "Ringkasan mingguan · Bidang Pengembangan SDM (3 peserta)" in text
+    # Titled with the units it lists: Made works in another unit than Agus.
+    assert "Ringkasan mingguan · Bidang Mutasi, Bidang Pengembangan SDM (3 peserta)" in text
     assert (
-        "Budi Santoso · Perubahan 2027\nRefleksi minggu lalu: ✅ sudah · minggu ini: ❌ belum · beruntun 1 minggu"
-        in text
-    )
+        "Budi Santoso · Perubahan 2027\nRefleksi minggu lalu: ✅ sudah"
+        " · minggu ini: ⏳ tenggat Jumat 18-12 · beruntun 1 minggu"
+    ) in text
     assert "JP tahun ini: 2/20" in text
     assert "Dewi Lestari · Perubahan 2027\nRefleksi minggu lalu: ❌ belum" in text
     assert "Made Wirawan" in text
@@ -149,7 +150,7 @@ async def test_down_across_the_digest_time_one_digest_after_restart(
     bot.clock.set(datetime.fromisoformat("2026-12-14T03:00:00+00:00"))  # Mon 10:00 WIB
     await bot.start()
     first = await agus.next_message(timeout=15)
-    assert "Ringkasan mingguan · Bidang Pengembangan SDM" in first.text
+    assert "Ringkasan mingguan · Bidang Mutasi, Bidang Pengembangan SDM" in first.text
     await bot.drained()
     assert [m.kind for m in agus.unread()] == ["photo"]  # the chart follows
 

@@ -62,7 +62,7 @@ async def test_reflection_nudges_by_zone_holiday_snooze_and_pause(
     await made.send_text("/jeda 18-12-2026")
     await double.settle()
     assert "dijeda sampai akhir 18-12-2026" in _texts(made)[-1]
-    assert "snoozed until 14-12-2026 07:00" in dewi.messages[-1].text
+    assert "snoozed until Monday 14-12-2026 07:00" in dewi.messages[-1].text
     for user in users.values():
         user.unread()
 
