@@ -52,6 +52,7 @@ class Persona:
     code: str | None = None
     seen: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # shown state
     pressable: list[tuple[Any, int]] = field(default_factory=list)  # [N] -> (message, button)
+    typed: list[dict[str, Any]] = field(default_factory=list)  # text messages sent, to :edit
 
 
 def _roster_people() -> list[dict[str, str]]:
@@ -249,6 +250,8 @@ class Playground:
             await user.send_document(b"%PDF-1.4 demo", "dokumen.pdf", "application/pdf")
         elif line.startswith(":roster"):
             return await self._send_roster(user, line[len(":roster") :].strip())
+        elif line.startswith(":edit"):
+            return await self._edit(persona, line[len(":edit") :].strip())
         elif line == ":menu":
             await self.double.settle(quiet=0.1, timeout=10)
             for name, description in user.menu_descriptions().items():
@@ -258,7 +261,18 @@ class Playground:
             self.say("unknown_command")
             return False
         else:
-            await user.send_text(line)
+            persona.typed.append(await user.send_text(line))
+        return True
+
+    async def _edit(self, persona: Persona, arg: str) -> bool:
+        """Edit a text this person sent, as Telegram's "Edit" does: ``:edit TEXT`` the last
+        one, ``:edit 2 TEXT`` the one before it, and so on."""
+        back, _, rest = arg.partition(" ")
+        count, text = (int(back), rest.strip()) if back.isdigit() and rest.strip() else (1, arg)
+        if not text or not 1 <= count <= len(persona.typed):
+            self.say("usage_edit", count=len(persona.typed))
+            return False
+        await persona.user.edit_text(persona.typed[-count], text)
         return True
 
     async def _send_roster(self, user: DoubleUser, arg: str) -> bool:

@@ -140,6 +140,32 @@ def test_playground_script_walks_a_join(tmp_path: Path) -> None:
     assert "What you can do as mentee" in result.stdout
 
 
+def test_playground_monday_revision_edit_and_excel_rosters(tmp_path: Path) -> None:
+    """The issue's "done when", as a person types it in the playground: an edited message
+    changes the answer it gave; on Monday the mentor asks for a revision of last week and
+    the mentee completes it (from /refleksi); the coordinator imports a roster saved from
+    Excel (';', Windows-1252, Indonesian headers) and an .xlsx roster."""
+    script = REPO / "docs" / "playground-monday.txt"
+    result = _pembina(tmp_path, "playground", "--script", str(script))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "Jawaban 3 refleksi minggu 30-11-2026 diperbarui",
+        "3. Kendala apa yang Anda hadapi?\nData berkas belum lengkap: sekitar 120 berkas per bulan",
+        "Rina Kartika meminta perbaikan refleksi minggu 30-11-2026",
+        "[1] ✏️ Perbaiki refleksi minggu 30-11-2026",
+        "minggu 30-11-2026 · perlu perbaikan",
+        "Data belum lengkap: sekitar 120 berkas dari 80 pemohon per bulan",
+        "minggu 30-11-2026 (versi 2)",
+        "✅ Disetujui.",
+        "Roster diimpor: 2 baru, 0 diperbarui, 8 tidak berubah",
+        "Roster diimpor: 0 baru, 0 diperbarui, 10 tidak berubah",
+    ):
+        assert expected in out, expected
+    # The edit changed answer 3, not the step open when it arrived (question 5).
+    assert "4. Apa langkah Anda berikutnya?\nRapat dengan kepala bidang hari Senin" in out
+
+
 def test_playground_leaves_no_temporary_folder(tmp_path: Path) -> None:
     """Without ``--db`` the database and the chart pictures go to a scratch folder that
     is removed at the end: a week with a digest chart leaves the temp folder empty."""

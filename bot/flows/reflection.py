@@ -460,10 +460,18 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
                 Show.SUMMARY, reflection, programme, problem="reflect.problem.incomplete"
             )
         version = reflection.version + 1 if reflection.submitted_at else reflection.version
-        late = weeks.counts(
-            reflection.week_start, programme.reflection_weekday, programme.starts_on
-        ) and now > weeks.due_at(
-            reflection.week_start, programme.reflection_weekday, viewer.person.timezone
+        # Punctuality is the first sending's: a revision the mentor asks for on Monday does
+        # not make a reflection sent on time late.
+        late = (
+            reflection.late
+            if reflection.submitted_at
+            else weeks.counts(
+                reflection.week_start, programme.reflection_weekday, programme.starts_on
+            )
+            and now
+            > weeks.due_at(
+                reflection.week_start, programme.reflection_weekday, viewer.person.timezone
+            )
         )
         await reflections.set_state(
             conn,

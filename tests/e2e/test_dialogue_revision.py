@@ -53,8 +53,12 @@ async def test_revision_of_last_week_opens_last_week(
     await double.settle()
     await budi.press(with_buttons(budi.unread()), "📤 Kirim ke mentor")
     await bot.drained()
-    assert "07-12-2026" in budi.unread()[-1].text
-    assert any("(versi 2)" in m.text for m in rina.unread())
+    resent = budi.unread()[-1].text
+    assert "07-12-2026" in resent
+    assert "terlambat" not in resent  # sent on time; the revision was asked for later
+    copies = [m.text for m in rina.unread() if "(versi 2)" in m.text]
+    assert copies
+    assert "terlambat" not in copies[0]
 
     # With the revision sent, /refleksi goes to this week.
     await budi.send_text("/refleksi")
@@ -68,6 +72,7 @@ async def test_revision_of_last_week_opens_last_week(
         "submitted",
         2,
     )
+    assert not revised.late
     assert revised.answers["2"] == "Tiga, dengan 120 berkas per bulan"
     assert [e.caption for e in evidence] == ["Rekap berkas"]
     assert (current.status, current.answers) == ("draft", {})
