@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
 from bot.flows.roster_import import invite_link, new_invite_code
@@ -30,6 +32,12 @@ async def roster_summary(svc: Services, viewer: Viewer) -> dict[str, int] | None
     return summary
 
 
+async def _on_roster(conn: AsyncConnection, raw_nip: str) -> Person | None:
+    """The roster person a coordinator named by NIP (spaces, dots and dashes allowed)."""
+    nip = clean_nip(raw_nip)
+    return await people.get_person_by_nip(conn, nip) if nip.isdigit() else None
+
+
 class Invited(StrEnum):
     LINK = "link"
     NOT_ALLOWED = "not_allowed"
@@ -49,10 +57,9 @@ async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> InviteRe
     """A fresh single-use link for someone on the roster; older open links stop working."""
     if not viewer.is_coordinator:
         return InviteResult(Invited.NOT_ALLOWED)
-    nip = clean_nip(raw_nip)
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        person = await people.get_person_by_nip(conn, nip) if nip.isdigit() else None
+        person = await _on_roster(conn, raw_nip)
         if person is None:
             return InviteResult(Invited.UNKNOWN_NIP)
         if person.telegram_id is not None:
@@ -93,10 +100,9 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
     """
     if not viewer.is_coordinator:
         return UnlinkResult(Unlinked.NOT_ALLOWED)
-    nip = clean_nip(raw_nip)
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        person = await people.get_person_by_nip(conn, nip) if nip.isdigit() else None
+        person = await _on_roster(conn, raw_nip)
         if person is None:
             return UnlinkResult(Unlinked.UNKNOWN_NIP)
         account = person.telegram_id

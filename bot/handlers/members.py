@@ -7,10 +7,11 @@ from telegram import Update
 from bot import menus, timezones
 from bot.flows import coordination
 from bot.flows.coordination import Invited, Unlinked
-from bot.flows.identity import who
+from bot.flows.identity import Viewer, who
 from bot.handlers.common import apply_menu, roles_text, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
+from storage.models import Invite
 
 
 async def show_help(update: Update, context: Context) -> None:
@@ -65,19 +66,35 @@ async def show_people(update: Update, context: Context) -> None:
     await say(update, t(viewer.language, "people.summary", **summary))
 
 
+async def _nip_asked(update: Update, context: Context, usage: str) -> tuple[Viewer, str] | None:
+    """A coordinator's ``/command NIP``: who asked and the NIP typed; None once someone
+    without the right, or a command without a NIP, has been answered."""
+    viewer = await viewer_of(update, context)
+    if not viewer.is_coordinator:
+        await say(update, t(viewer.language, "common.not_allowed"))
+        return None
+    if not context.args:
+        await say(update, t(viewer.language, usage))
+        return None
+    return viewer, "".join(context.args)
+
+
+def _expiry(viewer: Viewer, invite: Invite) -> str:
+    """When an invite link stops working, on the coordinator's own clock."""
+    expires = timezones.local(invite.expires_at, viewer.timezone)
+    return f"{expires:%Y-%m-%d %H:%M} {timezones.label(viewer.timezone)}"
+
+
 async def invite(update: Update, context: Context) -> None:
     """/invite NIP: a fresh link for one person (e.g. who lost theirs)."""
-    viewer = await viewer_of(update, context)
+    asked = await _nip_asked(update, context, "invite.usage")
+    if asked is None:
+        return
+    viewer, raw = asked
     lang = viewer.language
-    if not viewer.is_coordinator:
-        await say(update, t(lang, "common.not_allowed"))
-        return
-    if not context.args:
-        await say(update, t(lang, "invite.usage"))
-        return
-    result = await coordination.invite_person(context.svc, viewer, "".join(context.args))
+    result = await coordination.invite_person(context.svc, viewer, raw)
     if result.outcome is Invited.UNKNOWN_NIP:
-        await say(update, t(lang, "invite.unknown_nip", nip="".join(context.args)[:40]))
+        await say(update, t(lang, "invite.unknown_nip", nip=raw[:40]))
     elif result.outcome is Invited.ALREADY_JOINED and result.person:
         await say(
             update,
@@ -89,8 +106,7 @@ async def invite(update: Update, context: Context) -> None:
             ),
         )
     elif result.outcome is Invited.LINK and result.person and result.invite:
-        expires = timezones.local(result.invite.expires_at, viewer.timezone)
-        stamp = f"{expires:%Y-%m-%d %H:%M} {timezones.label(viewer.timezone)}"
+        stamp = _expiry(viewer, result.invite)
         await say(
             update,
             t(lang, "invite.link", name=result.person.name, expires=stamp, link=result.link),
@@ -102,23 +118,18 @@ async def invite(update: Update, context: Context) -> None:
 async def unlink(update: Update, context: Context) -> None:
     """/unlink NIP (alias /lepas): free a roster person from a Telegram account bound by
     mistake; their invite link works again."""
-    viewer = await viewer_of(update, context)
+    asked = await _nip_asked(update, context, "unlink.usage")
+    if asked is None:
+        return
+    viewer, raw = asked
     lang = viewer.language
-    if not viewer.is_coordinator:
-        await say(update, t(lang, "common.not_allowed"))
-        return
-    if not context.args:
-        await say(update, t(lang, "unlink.usage"))
-        return
-    raw = "".join(context.args)
     result = await coordination.unlink_person(context.svc, viewer, raw)
     if result.outcome is Unlinked.UNKNOWN_NIP:
         await say(update, t(lang, "invite.unknown_nip", nip=raw[:40]))
     elif result.outcome is Unlinked.NOT_LINKED and result.person:
         await say(update, t(lang, "unlink.not_linked", name=result.person.name))
     elif result.outcome is Unlinked.UNLINKED and result.person and result.invite:
-        expires = timezones.local(result.invite.expires_at, viewer.timezone)
-        stamp = f"{expires:%Y-%m-%d %H:%M} {timezones.label(viewer.timezone)}"
+        stamp = _expiry(viewer, result.invite)
         await say(
             update,
             t(lang, "unlink.done", name=result.person.name, expires=stamp, link=result.link),
