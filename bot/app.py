@@ -1,8 +1,9 @@
 """Builds the python-telegram-bot Application: handlers, defaults, rate limiter, services.
 
-Every handler is registered here, in one place, in the order that matters:
-group -2 skips redelivered updates, group -1 keeps people inside a registration, group 0
-does the work, group 99 records the update as handled.
+Every handler is registered here, in one place, in the order that matters: group -1 keeps
+people inside a registration, group 0 does the work. Updates reach the handlers through the
+durable inbox (``bot/inbox.py``), which stores each one before Telegram is told it arrived
+and marks it done with the handler's first write; PTB's ``Updater`` is not used.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -31,7 +31,6 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.flows.services import Services
 from bot.handlers import (
-    dedupe,
     dialogue,
     fallback,
     join,
@@ -50,6 +49,7 @@ from bot.handlers import digest as digest_handlers
 from bot.handlers import nudges as nudge_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
+from bot.inbox import Inbox, Poller
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from storage.db import Database
@@ -68,6 +68,8 @@ class Running:
     app: PembinaApp
     sender: OutboxSender
     scheduler: Scheduler
+    inbox: Inbox
+    poller: Poller
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -115,6 +117,7 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
         .base_file_url(settings.file_base_url)
         .context_types(CONTEXT_TYPES)
         .rate_limiter(rate_limiter())
+        .updater(None)  # our Poller stores each batch before confirming it (bot/inbox.py)
         .build()
     )
     app.bot_data.services = services
@@ -123,7 +126,6 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
 
 
 def register_handlers(app: PembinaApp) -> None:
-    app.add_handler(TypeHandler(Update, dedupe.skip_seen), group=dedupe.FIRST_GROUP)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
     commands = {
         "start": start.start,
@@ -167,7 +169,6 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(
         MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other)
     )
-    app.add_handler(TypeHandler(Update, dedupe.record_seen), group=dedupe.LAST_GROUP)
     app.add_error_handler(fallback.on_error)  # type: ignore[arg-type]
 
 
@@ -189,7 +190,7 @@ async def set_default_menus(app: PembinaApp) -> None:
 
 
 async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
-    """Initialise, start the outbox sender and long polling (the order PTB documents)."""
+    """Initialise, start the outbox sender, handle what was stored before a restart, poll."""
     await app.initialize()
     services = services_of(app)
     services.bot_username = app.bot.username
@@ -197,23 +198,24 @@ async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
     services.outbox_wake = sender.wake
     await set_default_menus(app)
     await app.start()
-    assert app.updater is not None
     await sender.recover()
-    await app.updater.start_polling(
-        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-    )
+    inbox = Inbox(services.db, services.clock, app.bot, app.process_update)
+    await inbox.recover()  # undone rows are scheduled before anything newly fetched
+    poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+    await poller.start()
     sender.start()
     scheduler = Scheduler(services)
     scheduler.start()
-    return Running(app, sender, scheduler)
+    return Running(app, sender, scheduler, inbox, poller)
 
 
 async def stop_bot(running: Running) -> None:
-    """Stop polling first (no new work), then the sender, then the Application."""
+    """Stop polling first (no new work), finish the updates in hand, then the sender and
+    the Application. Updates stored but not begun wait in the inbox for the next start."""
     app = running.app
     running.scheduler.stop()
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
+    await running.poller.stop()
+    await running.inbox.stop()
     await running.sender.stop()
     if app.running:
         await app.stop()
