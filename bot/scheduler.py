@@ -16,8 +16,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows import digest, nudges, pairing
 from bot.flows.services import Services
-from storage import nudges as nudge_records
 from storage import inbox, outbox
+from storage import nudges as nudge_records
 
 log = logging.getLogger(__name__)
 
