@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from storage.inbox import mark_done
 
 BUSY_TIMEOUT_MS = 10_000
-# Updates of different people are handled concurrently (``bot/inbox.py``, up to 32 at once),
-# each holding a read connection while it may wait for the write lock; the pool must have a
-# connection left for the writer, or every reader would wait for it until the pool times out.
+# Updates of different people are handled concurrently (``bot/inbox.py``, up to 256 at once,
+# most of them waiting on Telegram, not on storage): a pool of up to 128 connections keeps
+# readers from queueing behind each other. No flow opens a transaction inside another, so a
+# writer never waits for a connection held by someone waiting for the write lock.
 POOL_SIZE = 8
-POOL_OVERFLOW = 56
+POOL_OVERFLOW = 120
 _WRITE_OPTION = "pembina_write"
 
 
