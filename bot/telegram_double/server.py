@@ -219,11 +219,14 @@ class TelegramDouble:
         return []
 
     async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
-        """Wait until every update was fetched and the bot has been silent for ``quiet`` s."""
+        """Wait until every update was fetched and confirmed, and the bot has been silent for
+        ``quiet`` s."""
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
-            fetched = self._delivered_upto >= self._enqueued_upto
+            # Confirmed, not only fetched: a bot stores a batch before it confirms it, and
+            # starts handling it then (as a bot without an inbox did on fetching).
+            fetched = self.confirmed_upto >= self._enqueued_upto
             retried = now >= self._retry_due
             if fetched and retried and now - self._last_activity >= quiet:
                 return
@@ -582,6 +585,7 @@ class TelegramDouble:
             if offset - 1 > self.confirmed_upto:
                 self.confirmed_upto = offset - 1
                 self.offset_confirmations.append((time.monotonic(), offset - 1))
+                self._last_activity = time.monotonic()
                 await self._notify()
         deadline = time.monotonic() + timeout
         while not self._updates and not self._closing:
@@ -601,7 +605,7 @@ class TelegramDouble:
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
         if params.get("drop_pending_updates"):
             self._updates.clear()
-            self._delivered_upto = self._enqueued_upto
+            self._delivered_upto = self.confirmed_upto = self._enqueued_upto
         return True
 
     async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
