@@ -91,16 +91,22 @@ class Inbox:
     async def accept(self, payloads: Sequence[dict[str, Any]]) -> None:
         """Store these updates, then schedule the new ones. Once this returns, and not
         before, Telegram may be told they arrived (the next offset, or a webhook's 200)."""
-        parsed = [(payload, Update.de_json(payload, self._bot)) for payload in payloads]
-        received = [
-            (Received(update.update_id, chat_of(update), payload), update)
-            for payload, update in parsed
-        ]
+        received = [self._received(payload) for payload in payloads]
         async with self._db.write() as conn:
             new = await rows.store(conn, [r for r, _ in received], self._clock.now())
         for row, update in received:
             if row.update_id in new:
                 self._schedule(row, update)
+
+    def _received(self, payload: dict[str, Any]) -> tuple[Received, Update | None]:
+        """The row for one update; one python-telegram-bot cannot read is stored all the
+        same (and marked done unhandled), so it can never block the updates after it."""
+        try:
+            update = Update.de_json(payload, self._bot)
+        except Exception:
+            log.exception("update cannot be read: %r", payload)
+            return Received(int(payload["update_id"]), None, payload), None
+        return Received(update.update_id, chat_of(update), payload), update
 
     async def recover(self) -> int:
         """Schedule the updates stored before a restart but never done, before anything new."""
@@ -179,12 +185,8 @@ class Inbox:
 
     async def _handle(self, row: Received, update: Update | None) -> None:
         """Run the handlers; the row is done with their first write, or right after them."""
-        try:
-            if update is None:
-                update = Update.de_json(row.payload, self._bot)
-        except Exception:
-            log.exception("update %s cannot be read; marked done unhandled", row.update_id)
-            update = None
+        if update is None:
+            update = self._received(row.payload)[1]
         with handling(row.update_id, self._clock.now()) as mark:
             if update is not None:
                 try:
