@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -52,6 +51,7 @@ from bot.i18n import LANGUAGES, t
 from bot.inbox import Inbox, Poller
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
+from bot.send_limits import SendLimiter
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -99,12 +99,10 @@ async def operator_services(settings: Settings) -> AsyncIterator[Services]:
         await db.dispose()
 
 
-SEND_RATE = 29  # messages a second overall: just under Telegram's ~30, so no 429 in a fan-out
-
-
-def rate_limiter() -> AIORateLimiter:
-    """PTB's limiter for every request: 29/s overall, 20/min per group, two retries on 429."""
-    return AIORateLimiter(overall_max_rate=SEND_RATE, overall_time_period=1, max_retries=2)
+def rate_limiter() -> SendLimiter:
+    """One limiter for replies and outbox messages alike: 29 in any second overall, 20 in
+    any minute per group, from a cold start too; a 429 pauses all sends (bot/send_limits.py)."""
+    return SendLimiter()
 
 
 def build_application(settings: Settings, token: str, *, clock: Clock | None = None) -> PembinaApp:

@@ -98,7 +98,7 @@ class OutboxSender:
         Telegram allows about one message a second per private chat (20 a minute per
         group), with short bursts: a row whose chat is not ready yet is given back and taken
         again when it is.
-        The overall 30/s limit is kept by the bot's ``AIORateLimiter``.
+        The overall 30/s limit is kept by the bot's limiter (``bot/send_limits.py``).
         """
         sent = 0
         while True:
