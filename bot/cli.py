@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="run scheduled work by hand")
     jobs_actions = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     tick = jobs_actions.add_parser(
-        "tick", help="run everything due at an instant (nudges, expired offers), then send"
+        "tick",
+        help="run everything due at an instant (nudges, expired offers) and queue its messages"
+        " for the running bot to send",
     )
     tick.add_argument(
         "--at", default=None, help="the instant, e.g. 2026-12-07T09:00+07:00 (default: now)"
