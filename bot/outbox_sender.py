@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
-BATCH = 20
+IN_FLIGHT = 32  # chats sent to at once
 PRIVATE_INTERVAL = 1.0  # seconds per message to one private chat, after a small burst
 GROUP_INTERVAL = 3.0  # 20 a minute to one group
 CHAT_BURST = 5.0  # a reflection with evidence is a few messages at once
@@ -43,6 +43,13 @@ _UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "pee
 
 def _interval(chat_id: int) -> float:
     return GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL
+
+
+def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
+    grouped: dict[int, list[OutboxMessage]] = {}
+    for message in messages:
+        grouped.setdefault(message.chat_id, []).append(message)
+    return grouped
 
 
 def backoff(attempts: int) -> timedelta:
@@ -60,6 +67,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, monotonic)
+        self._cooling: dict[int, float] = {}  # chat -> monotonic time it may receive again
 
     def wake(self) -> None:
         self._wake.set()
@@ -95,32 +103,61 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send every message that is due now; returns how many were sent.
 
-        Telegram allows about one message a second per private chat (20 a minute per
-        group), with short bursts: a row whose chat is not ready yet is given back and taken
-        again when it is.
-        The overall 30/s limit is kept by the bot's limiter (``bot/send_limits.py``).
+        Up to :data:`IN_FLIGHT` chats are sent to at once, each chat's messages in order,
+        so one chat whose send stalls holds only its own slot. Telegram allows about one
+        message a second per private chat (20 a minute per group), with short bursts: a
+        chat still cooling down is left out of the claim and taken when it is ready. The
+        overall 30/s limit is kept by the bot's limiter (``bot/send_limits.py``).
         """
         sent = 0
-        while True:
-            async with self.db.write() as conn:
-                batch = await outbox.claim_due(conn, self.clock.now(), BATCH)
-                batch = await outbox.fail_unreachable(conn, batch)
-            if not batch:
-                return sent
-            waiting: list[OutboxMessage] = []
-            for index, message in enumerate(batch):
-                if self._ready_in(message.chat_id) > 0:
-                    waiting.append(message)
+        running: dict[int, asyncio.Task[int]] = {}
+        try:
+            while True:
+                claimed = await self._claim(IN_FLIGHT - len(running), set(running))
+                for chat_id, messages in _by_chat(claimed).items():
+                    running[chat_id] = asyncio.create_task(self._send_chat(messages))
+                if claimed:
                     continue
-                self._take(message.chat_id)
-                result = await self._send_one(message)
-                if result == "paused":
-                    await self._release(waiting + batch[index + 1 :])
+                if not running:
                     return sent
-                sent += result == "sent"
-            if waiting:
-                await self._release(waiting)
-                await asyncio.sleep(min(self._ready_in(m.chat_id) for m in waiting))
+                done, _ = await asyncio.wait(running.values(), return_when=asyncio.FIRST_COMPLETED)
+                for chat_id in [c for c, task in running.items() if task in done]:
+                    task = running.pop(chat_id)
+                    if task.exception() is not None:  # rows stay leased and come back
+                        log.error("outbox chat %s failed", chat_id, exc_info=task.exception())
+                    else:
+                        sent += task.result()
+        finally:
+            for task in running.values():
+                task.cancel()
+            await asyncio.gather(*running.values(), return_exceptions=True)
+
+    async def _claim(self, room: int, busy: set[int]) -> list[OutboxMessage]:
+        if room <= 0:
+            return []
+        now = time.monotonic()
+        for chat_id in [c for c, ready in self._cooling.items() if ready <= now]:
+            del self._cooling[chat_id]
+        async with self.db.write() as conn:
+            batch = await outbox.claim_due(
+                conn, self.clock.now(), room, skip_chats=busy | set(self._cooling)
+            )
+            return await outbox.fail_unreachable(conn, batch)
+
+    async def _send_chat(self, messages: list[OutboxMessage]) -> int:
+        """One chat's claimed messages, in order, paced for that chat."""
+        sent = 0
+        for index, message in enumerate(messages):
+            wait = self._ready_in(message.chat_id)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._take(message.chat_id)
+            result = await self._send_one(message)
+            if result == "paused":
+                await self._release(messages[index + 1 :])
+                return sent
+            sent += result == "sent"
+        return sent
 
     def _tokens(self, chat_id: int) -> float:
         """This chat's allowance now: a small burst, refilled at the chat's rate."""
@@ -137,6 +174,8 @@ class OutboxSender:
     def _take(self, chat_id: int) -> None:
         tokens = self._tokens(chat_id)
         self._chat_tokens[chat_id] = (tokens - 1, time.monotonic())
+        if tokens - 1 < 1:  # cooling down: not claimed again until ready
+            self._cooling[chat_id] = time.monotonic() + self._ready_in(chat_id)
 
     async def _release(self, messages: list[OutboxMessage]) -> None:
         """Give claimed rows back untouched after a pause (their attempt is refunded)."""

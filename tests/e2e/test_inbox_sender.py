@@ -9,9 +9,11 @@ same time: the strict window answered 429s (its retries hid them from the people
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot.clock import FixedClock
 from bot.telegram_double import RateLimits, TelegramDouble
+from storage import outbox
 from tests.e2e.conftest import BotUnderTest
 
 PEOPLE = 150
@@ -37,3 +39,26 @@ async def test_cold_start_burst_never_oversteps_a_strict_window(
             await bot.stop()
     assert double.stats["429"] == 0
     assert double.limiter.most_in_a_second <= 30
+
+
+async def test_one_stalled_chat_does_not_hold_the_outbox(bot: BotUnderTest) -> None:
+    """40 messages to 40 chats; Telegram takes 4 s to answer the first send. The other 39
+    are delivered meanwhile (the sender used to wait for that answer before the next)."""
+    double, count, first = bot.double, 40, 90_000
+    for n in range(count):
+        double.open_chat(first + n)
+    double.stall_next("sendMessage", 4.0)
+    now = bot.clock.now()
+    async with bot.svc.db.write() as conn:
+        for n in range(count):
+            await outbox.enqueue(
+                conn, dedup_key=f"stall:{n}", chat_id=first + n, text=f"Pesan {n}", now=now
+            )
+    started = time.monotonic()
+    bot.svc.outbox_wake()
+    delivered = lambda: sum(bool(double.messages_in(first + n)) for n in range(count))  # noqa: E731
+    await double.wait_until(lambda: delivered() == count, timeout=30)
+    took = time.monotonic() - started
+    await bot.drained(timeout=30)
+    assert took < 3.5, took
+    assert all(len(double.messages_in(first + n)) == 1 for n in range(count))
