@@ -549,6 +549,7 @@ class TelegramDouble:
     def _rate_limit(self, chat_id: int) -> None:
         wait = self.limiter.check(chat_id)
         if wait is not None:
+            self.stats["429_provoked"] += 1  # by the bot's pace, not injected by a test
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     async def _store(self, message: SentMessage) -> SentMessage:
