@@ -65,19 +65,28 @@ async def stop_pembina(process: asyncio.subprocess.Process) -> None:
 
 class KillAt:
     """A double hook that SIGKILLs the bot once, at ``point`` around the update carrying
-    ``text`` from ``USER`` (found by its text, so it is armed before the update exists)."""
+    ``text`` (a message's text or a button's data) from ``USER``; found by its content, so
+    it is armed before the update exists. ``written`` kills at the handler's first call to
+    Telegram after its write (the reply, or the answer to a button) and drops that call;
+    ``replied`` once the last of its calls (the reply, or the edit) is delivered."""
 
-    def __init__(self, point: str, pid: int, text: str) -> None:
+    def __init__(self, point: str, pid: int, text: str, *, press: bool = False) -> None:
         self.point, self.pid, self.text = point, pid, text
+        self.first_call = "answercallbackquery" if press else "sendmessage"
+        self.last_call = "editmessagetext" if press else "sendmessage"
         self.update_id: int | None = None
         self.killed = False
+
+    def _carries(self, update: dict[str, Any]) -> bool:
+        content = update.get("message", {}).get("text")
+        return self.text in (content, update.get("callback_query", {}).get("data"))
 
     def __call__(self, stage: str, method: str, params: dict[str, Any], result: Any) -> bool:
         if self.killed:
             return False
         if method == "getupdates" and stage == "response" and self.update_id is None:
             for update in result:
-                if update.get("message", {}).get("text") == self.text:
+                if self._carries(update):
                     self.update_id = update["update_id"]
         if self.update_id is None:
             return False
@@ -86,15 +95,15 @@ class KillAt:
             hit = any(u["update_id"] == self.update_id for u in result)
         elif point == "confirmed" and stage == "request" and method == "getupdates":
             hit = int(params.get("offset") or 0) > self.update_id
-        elif point in ("written", "replied") and method == "sendmessage":
-            hit = int(params.get("chat_id") or 0) == USER and stage == (
-                "request" if point == "written" else "response"
-            )
+        elif point == "written":
+            hit = stage == "request" and method == self.first_call
+        elif point == "replied":
+            hit = stage == "response" and method == self.last_call
         if not hit:
             return False
         os.kill(self.pid, signal.SIGKILL)
         self.killed = True
-        return point == "written"  # the reply dies with the bot: the double drops it
+        return point == "written"  # the call dies with the bot: the double drops it
 
 
 async def _texts_until(user: Any, wanted: str, timeout: float) -> list[str]:
@@ -147,6 +156,48 @@ async def test_kill_9_around_an_update_loses_nothing(
     try:
         async with database.read() as conn:
             assert await inbox.is_done(conn, update_id)
+            assert (await inbox.counts(conn))["waiting"] == 0
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.parametrize("point", ["fetched", "confirmed", "written", "replied"])
+async def test_kill_9_around_a_button_press_loses_nothing(
+    point: str, double: TelegramDouble, db_url: str, tmp_path: Path
+) -> None:
+    """The same four points around a press of "English": after the restart the language is
+    English (the press applied once) and the person's next message is answered in it."""
+    user = double.user(USER, first_name="Rudi")
+    process = await start_pembina(double, db_url, tmp_path)
+    try:
+        await user.send_text("/language")
+        menu = await user.next_message(timeout=30)
+        english = next(b for b in menu.buttons if "English" in b["text"])
+        kill = KillAt(point, process.pid, english["callback_data"], press=True)
+        double.on_call(kill)
+        await user.press(menu, "🇬🇧 English")
+        await asyncio.wait_for(process.wait(), 30)
+        assert process.returncode == -signal.SIGKILL
+        assert kill.killed
+
+        process = await start_pembina(double, db_url, tmp_path)
+        await user.send_text("/help")
+        texts = await _texts_until(user, "you are not registered yet", timeout=30)
+        await double.settle(quiet=0.5)
+    finally:
+        await stop_pembina(process)
+    assert not any("belum terdaftar" in text for text in texts), texts
+    changed = [a for a in double.callback_answers if a["user_id"] == USER]
+    # Answered and edited once, except when the bot died on its answer (its write stands).
+    assert len(changed) == (0 if point == "written" else 1), changed
+    edited = menu.text == "All right, I will speak English."
+    assert edited == (point != "written"), menu.text
+    assert len(menu.history) == (0 if point == "written" else 1)  # never edited twice
+    database = Database(db_url)
+    try:
+        async with database.read() as conn:
+            assert kill.update_id is not None
+            assert await inbox.is_done(conn, kill.update_id)
             assert (await inbox.counts(conn))["waiting"] == 0
     finally:
         await database.dispose()
