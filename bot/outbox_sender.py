@@ -15,16 +15,19 @@ import contextlib
 import logging
 import time
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot import chart
 from bot.flows import reachability
 from bot.flows.buttons import from_json
 from bot.flows.services import Services
 from bot.handlers.common import NO_PREVIEW, markup
+from bot.send_limits import UNPROMPTED
 from storage import outbox
 from storage.models import OutboxMessage
 
@@ -229,6 +232,10 @@ class OutboxSender:
         caption."""
         keyboard = markup(from_json(message.reply_markup))
         media = await self._media(message)
+        # Replies to people who just wrote go first (bot/send_limits.py).
+        later: dict[str, Any] = (
+            {"rate_limit_args": UNPROMPTED} if isinstance(self.bot, ExtBot) else {}
+        )
         if media is None:
             return await self.bot.send_message(
                 message.chat_id,
@@ -236,6 +243,7 @@ class OutboxSender:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
                 reply_markup=keyboard,
+                **later,
             )
         send = self.bot.send_document if message.media_kind == "document" else self.bot.send_photo
         return await send(
@@ -244,6 +252,7 @@ class OutboxSender:
             caption=message.text or None,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard,
+            **later,
         )
 
     @staticmethod

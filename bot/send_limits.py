@@ -7,7 +7,8 @@ answered 429, which its own retries then hid. Here a request to a chat goes only
 than :data:`PER_SECOND` requests went in the last second, evenly spaced (and fewer than
 :data:`GROUP_PER_MINUTE` to that group in the last minute), from a cold start too; requests
 are admitted first come, first served. A 429 pauses every send for ``retry_after``, then the
-request is tried again (at most :data:`RETRIES` times). Calls without a chat (answering a
+request is tried again (at most :data:`RETRIES` times). Replies to people who just wrote go
+before unprompted messages (``rate_limit_args=UNPROMPTED``). Calls without a chat (answering a
 button, polling, menus) are not counted, as Telegram does not count them.
 """
 
@@ -26,6 +27,9 @@ from telegram.ext import BaseRateLimiter
 PER_SECOND = 29  # one under Telegram's 30: a request's trip to Telegram varies a little
 GROUP_PER_MINUTE = 20
 RETRIES = 2
+UNPROMPTED_KEY = "unprompted"
+UNPROMPTED: dict[str, Any] = {UNPROMPTED_KEY: True}
+"""``rate_limit_args`` of a message nobody is waiting for (the outbox): replies go first."""
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -68,6 +72,9 @@ class SendLimiter(BaseRateLimiter[dict[str, Any]]):
         self._retries = retries
         self._paused_until = 0.0
         self._turn = asyncio.Lock()
+        self._replies_waiting = 0
+        self._no_replies = asyncio.Event()
+        self._no_replies.set()
 
     async def initialize(self) -> None:
         return None
@@ -87,8 +94,9 @@ class SendLimiter(BaseRateLimiter[dict[str, Any]]):
         chat_id = data.get("chat_id")
         if chat_id is None:
             return await callback(*args, **kwargs)
+        unprompted = bool((rate_limit_args or {}).get(UNPROMPTED_KEY))
         for attempt in range(self._retries + 1):
-            await self._admit(chat_id)
+            await self._admit(chat_id, unprompted)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -99,21 +107,38 @@ class SendLimiter(BaseRateLimiter[dict[str, Any]]):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _admit(self, chat_id: Any) -> None:
-        """Wait for this request's turn: one at a time, in arrival order."""
+    async def _admit(self, chat_id: Any, unprompted: bool) -> None:
+        """Wait for this request's turn: one at a time, in arrival order, except that an
+        unprompted message (the outbox) lets every waiting reply go first."""
         group = self._group(chat_id)
-        async with self._turn:
+        if not unprompted:
+            self._replies_waiting += 1
+            self._no_replies.clear()
+        try:
             while True:
-                now = time.monotonic()
-                wait = max(self._paused_until - now, self._overall.wait_needed(now))
-                if group is not None:
-                    wait = max(wait, group.wait_needed(now))
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            self._overall.take(now)
-            if group is not None:
-                group.take(now)
+                if unprompted and self._replies_waiting:
+                    await self._no_replies.wait()
+                    continue
+                async with self._turn:
+                    if unprompted and self._replies_waiting:
+                        continue
+                    while True:
+                        now = time.monotonic()
+                        wait = max(self._paused_until - now, self._overall.wait_needed(now))
+                        if group is not None:
+                            wait = max(wait, group.wait_needed(now))
+                        if wait <= 0:
+                            break
+                        await asyncio.sleep(wait)
+                    self._overall.take(now)
+                    if group is not None:
+                        group.take(now)
+                    return
+        finally:
+            if not unprompted:
+                self._replies_waiting -= 1
+                if not self._replies_waiting:
+                    self._no_replies.set()
 
     def _group(self, chat_id: Any) -> SlidingWindow | None:
         is_group = isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)

@@ -118,3 +118,34 @@ async def test_fanout_through_faults_cold_start_strict_window(db_url: str) -> No
     assert all(copies.values()), [c for c, k in copies.items() if not k]  # nothing lost
     extra = {c: k - 1 for c, k in copies.items() if k > 1}
     assert all(k <= stalled.count(c) for c, k in extra.items()), (extra, stalled)
+
+
+async def test_a_reply_goes_before_the_queued_fanout(bot: BotUnderTest) -> None:
+    """While 200 outbox messages go out, a person writes: their reply is not queued behind
+    the fan-out's waiting messages (32 of them wait for the limiter at any moment)."""
+    double, count, first = bot.double, 200, 97_000
+    order: list[int] = []
+
+    def sends(stage: str, method: str, params: dict[str, Any], result: Any) -> bool:
+        if stage == "response" and method == "sendmessage":
+            order.append(int(params["chat_id"]))
+        return False
+
+    double.on_call(sends)
+    for n in range(count):
+        double.open_chat(first + n)
+    now = bot.clock.now()
+    async with bot.svc.db.write() as conn:
+        for n in range(count):
+            await outbox.enqueue(
+                conn, dedup_key=f"busy:{n}", chat_id=first + n, text=f"Info {n}", now=now
+            )
+    bot.svc.outbox_wake()
+    await double.wait_until(lambda: len(order) >= 40, timeout=30)
+    user = double.user(96_999)
+    written_at = len(order)
+    await user.send_text("/help")
+    await user.next_message(timeout=30)
+    ahead = order.index(user.user_id) - written_at
+    await bot.drained(timeout=60)
+    assert ahead <= 10, ahead
