@@ -37,6 +37,7 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
 IN_FLIGHT = 32  # chats sent to at once
+STOP_GRACE_SECONDS = 5.0
 PRIVATE_INTERVAL = 1.0  # seconds per message to one private chat, after a small burst
 GROUP_INTERVAL = 3.0  # 20 a minute to one group
 CHAT_BURST = 5.0  # a reflection with evidence is a few messages at once
@@ -71,6 +72,7 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, monotonic)
         self._cooling: dict[int, float] = {}  # chat -> monotonic time it may receive again
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -86,15 +88,21 @@ class OutboxSender:
             log.warning("outbox: %d message(s) claimed before a crash are due again", released)
         return released
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Claim nothing more and let the sends in flight finish (up to ``grace`` s): a send
+        cut short may have reached Telegram unrecorded and go out again after the restart."""
         if self._task is not None:
+            self._stopping = True
+            self._wake.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.drain()
             except Exception:  # keep the sender alive; the row stays leased and returns
@@ -116,7 +124,8 @@ class OutboxSender:
         running: dict[int, asyncio.Task[int]] = {}
         try:
             while True:
-                claimed = await self._claim(IN_FLIGHT - len(running), set(running))
+                room = 0 if self._stopping else IN_FLIGHT - len(running)
+                claimed = await self._claim(room, set(running))
                 for chat_id, messages in _by_chat(claimed).items():
                     running[chat_id] = asyncio.create_task(self._send_chat(messages))
                 if claimed:
