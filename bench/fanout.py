@@ -2,8 +2,8 @@
 
 Prints the achieved rate as a fraction of the limit, the 429s received, and messages lost
 or duplicated. The double allows 30 messages a second overall (a one-second bucket) and
-one per chat with no reply credit; the bot side is the real one: PTB's AIORateLimiter as
-``bot.app`` configures it, plus our outbox sender, over HTTP on loopback.
+one per chat with no reply credit; the bot side is the real one: our send limiter
+(``bot/send_limits.py``) as ``bot.app`` configures it, plus our outbox sender, over HTTP.
 
     python bench/fanout.py --count 10000
 """

@@ -1,8 +1,9 @@
 """Builds the python-telegram-bot Application: handlers, defaults, rate limiter, services.
 
-Every handler is registered here, in one place, in the order that matters:
-group -2 skips redelivered updates, group -1 keeps people inside a registration, group 0
-does the work, group 99 records the update as handled.
+Every handler is registered here, in one place, in the order that matters: group -1 keeps
+people inside a registration, group 0 does the work. Updates reach the handlers through the
+durable inbox (``bot/inbox.py``), which stores each one before Telegram is told it arrived
+and marks it done with the handler's first write; PTB's ``Updater`` is not used.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -32,7 +31,6 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.flows.services import Services
 from bot.handlers import (
-    dedupe,
     dialogue,
     fallback,
     join,
@@ -52,8 +50,10 @@ from bot.handlers import nudges as nudge_handlers
 from bot.handlers import ratings as rating_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
+from bot.inbox import Inbox, Poller
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
+from bot.send_limits import SendLimiter
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -70,6 +70,8 @@ class Running:
     app: PembinaApp
     sender: OutboxSender
     scheduler: Scheduler
+    inbox: Inbox
+    poller: Poller
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -99,12 +101,10 @@ async def operator_services(settings: Settings) -> AsyncIterator[Services]:
         await db.dispose()
 
 
-SEND_RATE = 29  # messages a second overall: just under Telegram's ~30, so no 429 in a fan-out
-
-
-def rate_limiter() -> AIORateLimiter:
-    """PTB's limiter for every request: 29/s overall, 20/min per group, two retries on 429."""
-    return AIORateLimiter(overall_max_rate=SEND_RATE, overall_time_period=1, max_retries=2)
+def rate_limiter() -> SendLimiter:
+    """One limiter for replies and outbox messages alike: 29 in any second overall, 20 in
+    any minute per group, from a cold start too; a 429 pauses all sends (bot/send_limits.py)."""
+    return SendLimiter()
 
 
 def build_application(settings: Settings, token: str, *, clock: Clock | None = None) -> PembinaApp:
@@ -117,6 +117,7 @@ def build_application(settings: Settings, token: str, *, clock: Clock | None = N
         .base_file_url(settings.file_base_url)
         .context_types(CONTEXT_TYPES)
         .rate_limiter(rate_limiter())
+        .updater(None)  # our Poller stores each batch before confirming it (bot/inbox.py)
         .build()
     )
     app.bot_data.services = services
@@ -156,7 +157,6 @@ if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callbac
 
 
 def register_handlers(app: PembinaApp) -> None:
-    app.add_handler(TypeHandler(Update, dedupe.skip_seen), group=dedupe.FIRST_GROUP)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
     # An edited message is never a new answer (it would land on whatever step is open now):
     # it is caught first, before commands, and the text handlers below take new messages only.
@@ -182,7 +182,6 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(
         MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other)
     )
-    app.add_handler(TypeHandler(Update, dedupe.record_seen), group=dedupe.LAST_GROUP)
     app.add_error_handler(fallback.on_error)  # type: ignore[arg-type]
 
 
@@ -207,7 +206,7 @@ async def set_default_menus(app: PembinaApp) -> None:
 
 
 async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
-    """Initialise, start the outbox sender and long polling (the order PTB documents)."""
+    """Initialise, start the outbox sender, handle what was stored before a restart, poll."""
     await app.initialize()
     services = services_of(app)
     services.bot_username = app.bot.username
@@ -215,23 +214,24 @@ async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
     services.outbox_wake = sender.wake
     await set_default_menus(app)
     await app.start()
-    assert app.updater is not None
     await sender.recover()
-    await app.updater.start_polling(
-        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-    )
+    inbox = Inbox(services.db, services.clock, app.bot, app.process_update)
+    await inbox.recover()  # undone rows are scheduled before anything newly fetched
+    poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+    await poller.start()
     sender.start()
     scheduler = Scheduler(services)
     scheduler.start()
-    return Running(app, sender, scheduler)
+    return Running(app, sender, scheduler, inbox, poller)
 
 
 async def stop_bot(running: Running) -> None:
-    """Stop polling first (no new work), then the sender, then the Application."""
+    """Stop polling first (no new work), finish the updates in hand, then the sender and
+    the Application. Updates stored but not begun wait in the inbox for the next start."""
     app = running.app
     running.scheduler.stop()
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
+    await running.poller.stop()
+    await running.inbox.stop()
     await running.sender.stop()
     if app.running:
         await app.stop()

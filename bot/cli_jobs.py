@@ -1,4 +1,8 @@
-"""``pembina jobs tick --at ...`` and ``pembina outbox status``: the scheduler by hand."""
+"""``pembina jobs tick --at ...`` and ``pembina outbox status``: the scheduler by hand.
+
+``jobs tick`` only queues: sending is left to the running bot (``pembina run``), whose one
+sender keeps Telegram's limits and whose leases follow the wall clock.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,18 @@ import argparse
 import sys
 from datetime import datetime
 
-from telegram import Bot
-
 from bot.app import operator_services
 from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
 from bot.i18n import plain
-from bot.outbox_sender import OutboxSender
 from bot.scheduler import run_due_work
-from storage import nudges, outbox, updates
+from storage import inbox, nudges, outbox
 
 # How long each kind of history is kept, as the tick's summary states it.
 RETENTION_DAYS = {
     "outbox_days": outbox.RETENTION.days,
     "nudge_days": nudges.RETENTION.days,
-    "update_days": updates.RETENTION.days,
+    "update_days": inbox.RETENTION.days,
 }
 
 
@@ -47,18 +48,14 @@ async def _tick(settings: Settings, at_text: str | None, lang: str) -> int:
         for kind, count in done.items():
             what = plain(lang, f"cli.jobs.kind_{kind}", **RETENTION_DAYS)
             print(plain(lang, "cli.jobs.done", kind=what, count=count))
-        if settings.token is None:
-            print(plain(lang, "cli.jobs.no_token"))
-            return 0
-        async with Bot(settings.token, base_url=settings.telegram_api_base_url) as bot:
-            sent = await OutboxSender(svc, bot).drain()
+        # A second process must not send: its leases would follow the --at clock, and the
+        # running bot could take the same rows again. The bot sends what is queued.
         async with svc.db.read() as conn:
             counts = await outbox.counts(conn)
     print(
         plain(
             lang,
-            "cli.jobs.sent",
-            count=sent,
+            "cli.jobs.queued",
             pending=counts.get("pending", 0),
             failed=counts.get("failed", 0),
         )

@@ -15,10 +15,12 @@ import contextlib
 import logging
 import time
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot import chart, presenter
 from bot.flows import reachability, recipients
@@ -26,6 +28,7 @@ from bot.flows.buttons import from_json
 from bot.flows.services import Services
 from bot.handlers.common import NO_PREVIEW, markup
 from bot.presenter import Part
+from bot.send_limits import UNPROMPTED
 from storage import outbox
 from storage.models import OutboxMessage
 
@@ -34,7 +37,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
-BATCH = 20
+IN_FLIGHT = 32  # chats sent to at once
+STOP_GRACE_SECONDS = 5.0
 PRIVATE_INTERVAL = 1.0  # seconds per message to one private chat, after a small burst
 GROUP_INTERVAL = 3.0  # 20 a minute to one group
 CHAT_BURST = 5.0  # a reflection with evidence is a few messages at once
@@ -44,6 +48,13 @@ _UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "pee
 
 def _interval(chat_id: int) -> float:
     return GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL
+
+
+def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
+    grouped: dict[int, list[OutboxMessage]] = {}
+    for message in messages:
+        grouped.setdefault(message.chat_id, []).append(message)
+    return grouped
 
 
 def backoff(attempts: int) -> timedelta:
@@ -61,6 +72,8 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, monotonic)
+        self._cooling: dict[int, float] = {}  # chat -> monotonic time it may receive again
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -76,15 +89,21 @@ class OutboxSender:
             log.warning("outbox: %d message(s) claimed before a crash are due again", released)
         return released
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Claim nothing more and let the sends in flight finish (up to ``grace`` s): a send
+        cut short may have reached Telegram unrecorded and go out again after the restart."""
         if self._task is not None:
+            self._stopping = True
+            self._wake.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.drain()
             except Exception:  # keep the sender alive; the row stays leased and returns
@@ -96,32 +115,62 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send every message that is due now; returns how many were sent.
 
-        Telegram allows about one message a second per private chat (20 a minute per
-        group), with short bursts: a row whose chat is not ready yet is given back and taken
-        again when it is.
-        The overall 30/s limit is kept by the bot's ``AIORateLimiter``.
+        Up to :data:`IN_FLIGHT` chats are sent to at once, each chat's messages in order,
+        so one chat whose send stalls holds only its own slot. Telegram allows about one
+        message a second per private chat (20 a minute per group), with short bursts: a
+        chat still cooling down is left out of the claim and taken when it is ready. The
+        overall 30/s limit is kept by the bot's limiter (``bot/send_limits.py``).
         """
         sent = 0
-        while True:
-            async with self.db.write() as conn:
-                batch = await outbox.claim_due(conn, self.clock.now(), BATCH)
-                batch = await outbox.fail_unreachable(conn, batch)
-            if not batch:
-                return sent
-            waiting: list[OutboxMessage] = []
-            for index, message in enumerate(batch):
-                if self._ready_in(message.chat_id) > 0:
-                    waiting.append(message)
+        running: dict[int, asyncio.Task[int]] = {}
+        try:
+            while True:
+                room = 0 if self._stopping else IN_FLIGHT - len(running)
+                claimed = await self._claim(room, set(running))
+                for chat_id, messages in _by_chat(claimed).items():
+                    running[chat_id] = asyncio.create_task(self._send_chat(messages))
+                if claimed:
                     continue
-                self._take(message.chat_id)
-                result = await self._send_one(message)
-                if result == "paused":
-                    await self._release(waiting + batch[index + 1 :])
+                if not running:
                     return sent
-                sent += result == "sent"
-            if waiting:
-                await self._release(waiting)
-                await asyncio.sleep(min(self._ready_in(m.chat_id) for m in waiting))
+                done, _ = await asyncio.wait(running.values(), return_when=asyncio.FIRST_COMPLETED)
+                for chat_id in [c for c, task in running.items() if task in done]:
+                    task = running.pop(chat_id)
+                    if task.exception() is not None:  # rows stay leased and come back
+                        log.error("outbox chat %s failed", chat_id, exc_info=task.exception())
+                    else:
+                        sent += task.result()
+        finally:
+            for task in running.values():
+                task.cancel()
+            await asyncio.gather(*running.values(), return_exceptions=True)
+
+    async def _claim(self, room: int, busy: set[int]) -> list[OutboxMessage]:
+        if room <= 0:
+            return []
+        now = time.monotonic()
+        for chat_id in [c for c, ready in self._cooling.items() if ready <= now]:
+            del self._cooling[chat_id]
+        async with self.db.write() as conn:
+            batch = await outbox.claim_due(
+                conn, self.clock.now(), room, skip_chats=busy | set(self._cooling)
+            )
+            return await outbox.fail_unreachable(conn, batch)
+
+    async def _send_chat(self, messages: list[OutboxMessage]) -> int:
+        """One chat's claimed messages, in order, paced for that chat."""
+        sent = 0
+        for index, message in enumerate(messages):
+            wait = self._ready_in(message.chat_id)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._take(message.chat_id)
+            result = await self._send_one(message)
+            if result == "paused":
+                await self._release(messages[index + 1 :])
+                return sent
+            sent += result == "sent"
+        return sent
 
     def _tokens(self, chat_id: int) -> float:
         """This chat's allowance now: a small burst, refilled at the chat's rate."""
@@ -138,6 +187,8 @@ class OutboxSender:
     def _take(self, chat_id: int) -> None:
         tokens = self._tokens(chat_id)
         self._chat_tokens[chat_id] = (tokens - 1, time.monotonic())
+        if tokens - 1 < 1:  # cooling down: not claimed again until ready
+            self._cooling[chat_id] = time.monotonic() + self._ready_in(chat_id)
 
     async def _release(self, messages: list[OutboxMessage]) -> None:
         """Give claimed rows back untouched after a pause (their attempt is refunded)."""
@@ -221,6 +272,10 @@ class OutboxSender:
         """One Bot API call; the row's media goes with its first part."""
         keyboard = markup(part.keyboard)
         media = await self._media(message, part) if first else None
+        # Replies to people who just wrote go first (bot/send_limits.py).
+        later: dict[str, Any] = (
+            {"rate_limit_args": UNPROMPTED} if isinstance(self.bot, ExtBot) else {}
+        )
         if media is None:
             return await self.bot.send_message(
                 message.chat_id,
@@ -228,6 +283,7 @@ class OutboxSender:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
                 reply_markup=keyboard,
+                **later,
             )
         send = self.bot.send_document if message.media_kind == "document" else self.bot.send_photo
         return await send(
@@ -236,6 +292,7 @@ class OutboxSender:
             caption=part.text or None,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard,
+            **later,
         )
 
     @staticmethod

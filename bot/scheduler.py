@@ -16,8 +16,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows import digest, nudges, pairing
 from bot.flows.services import Services
+from storage import inbox, outbox
 from storage import nudges as nudge_records
-from storage import outbox, updates
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,10 @@ async def run_due_work(svc: Services) -> dict[str, int]:
 
 
 async def _forget_old_updates(svc: Services) -> int:
-    """Ids of handled updates are kept a week (Telegram redelivers within a day), not forever."""
+    """Done inbox rows are kept a week (Telegram redelivers within a day), not forever; rows
+    not done yet are never dropped."""
     async with svc.db.write() as conn:
-        return await updates.forget_older_than(conn, svc.clock.now() - updates.RETENTION)
+        return await inbox.forget_done_before(conn, svc.clock.now() - inbox.RETENTION)
 
 
 async def _prune_history(svc: Services) -> int:

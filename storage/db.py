@@ -12,8 +12,8 @@ are plain transactions.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,9 +23,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage.updates import mark_processed
+from storage.inbox import mark_done
 
 BUSY_TIMEOUT_MS = 10_000
+# Updates of different people are handled concurrently (``bot/inbox.py``, up to 256 at once,
+# most of them waiting on Telegram, not on storage): a pool of up to 128 connections keeps
+# readers from queueing behind each other. No flow opens a transaction inside another, so a
+# writer never waits for a connection held by someone waiting for the write lock.
+POOL_SIZE = 8
+POOL_OVERFLOW = 120
 _WRITE_OPTION = "pembina_write"
 
 
@@ -46,11 +52,27 @@ _current_update: ContextVar[_UpdateMark | None] = ContextVar("pembina_update", d
 def handling_update(update_id: int, at: datetime) -> None:
     """Declare that the current task is handling ``update_id``.
 
-    The first write transaction of that task then records the id *in the same
-    transaction* as the change it makes, so a crash can never leave a change applied but
-    the update unrecorded (which would apply it twice on redelivery), nor the reverse.
+    The first write transaction of that task then marks the update's inbox row done *in
+    the same transaction* as the change it makes, so a crash can never leave a change
+    applied but the update not done (which would apply it twice after a restart), nor the
+    reverse (which would lose it).
     """
     _current_update.set(_UpdateMark(update_id, at))
+
+
+@contextmanager
+def handling(update_id: int, at: datetime) -> Iterator[_UpdateMark]:
+    """:func:`handling_update` for one block; the mark says whether a write recorded it.
+
+    Resets the declaration afterwards, so the next update handled by the same task (one
+    person's updates run one after another in one task) starts unrecorded.
+    """
+    mark = _UpdateMark(update_id, at)
+    token = _current_update.set(mark)
+    try:
+        yield mark
+    finally:
+        _current_update.reset(token)
 
 
 def _is_sqlite(url: str) -> bool:
@@ -83,7 +105,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = _is_sqlite(url)
-        self.engine: AsyncEngine = create_async_engine(url)
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine)
         self._write_lock = asyncio.Lock()
@@ -118,5 +142,5 @@ def update_recorded() -> bool:
 
 
 async def _record_update(conn: AsyncConnection, mark: _UpdateMark) -> None:
-    if not await mark_processed(conn, mark.update_id, mark.at):
+    if not await mark_done(conn, mark.update_id, mark.at):
         raise AlreadyHandled(mark.update_id)

@@ -8,6 +8,7 @@ sent again: at most one duplicate, never a loss.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, NotRequired
 
@@ -107,18 +108,19 @@ async def exists(conn: AsyncConnection, dedup_key: str) -> bool:
     return found.first() is not None
 
 
-async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due rows (pending, or sending with an expired lease)."""
+async def claim_due(
+    conn: AsyncConnection, now: datetime, limit: int, skip_chats: Collection[int] = ()
+) -> list[OutboxMessage]:
+    """Lease up to ``limit`` due rows (pending, or sending with an expired lease), leaving
+    out ``skip_chats`` (chats a sender is busy with or must not send to yet)."""
+    query = select(outbox).where(
+        or_(outbox.c.status == PENDING, outbox.c.status == SENDING),
+        outbox.c.not_before <= now,
+    )
+    if skip_chats:
+        query = query.where(outbox.c.chat_id.not_in(list(skip_chats)))
     due = (
-        await conn.execute(
-            select(outbox)
-            .where(
-                or_(outbox.c.status == PENDING, outbox.c.status == SENDING),
-                outbox.c.not_before <= now,
-            )
-            .order_by(outbox.c.not_before, outbox.c.id)
-            .limit(limit)
-        )
+        await conn.execute(query.order_by(outbox.c.not_before, outbox.c.id).limit(limit))
     ).mappings()
     claimed = [_to_message(r) for r in due]
     if claimed:

@@ -2,7 +2,7 @@
 
 Everything that must survive a restart is a row here: people and their roles, programmes,
 pairings, reflections and reviews, conversation steps and drafts, invites, join requests, the
-outbox of messages still to send, and the ids of updates already handled.
+outbox of messages still to send, and the inbox of updates received (handled or not).
 """
 
 from __future__ import annotations
@@ -263,11 +263,19 @@ outbox = Table(
     Index("ix_outbox_due", "status", "not_before"),
 )
 
-processed_updates = Table(
-    "processed_updates",
+# The durable inbox: every update Telegram delivered, stored before its offset is confirmed.
+# ``done_at`` is set in the same transaction as the update's own writes (``storage.db``);
+# rows without it are handled again after a restart. ``chat_id`` keeps one person's updates
+# in order. Rows recorded before the inbox existed (or by a write outside it) have no payload.
+inbox = Table(
+    "inbox",
     metadata,
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("processed_at", UTCDateTime, nullable=False),
+    Column("chat_id", BigInteger),
+    Column("payload", JSON),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Index("ix_inbox_done", "done_at"),
 )
 
 nudges = Table(

@@ -86,17 +86,19 @@ async def test_update_recorded_with_first_write_and_replay_refused(
         await asyncio.create_task(handle())
 
 
-async def test_handled_update_ids_are_kept_a_week(svc) -> None:  # type: ignore[no-untyped-def]
+async def test_done_inbox_rows_are_kept_a_week_and_waiting_rows_forever(svc) -> None:  # type: ignore[no-untyped-def]
     from bot.scheduler import run_due_work
-    from storage import updates
+    from storage import inbox
 
+    old = svc.clock.now() - timedelta(days=8)
     async with svc.db.write() as conn:
-        await updates.mark_processed(conn, 1, svc.clock.now() - timedelta(days=8))
-        await updates.mark_processed(conn, 2, svc.clock.now() - timedelta(days=1))
+        await inbox.store(conn, [inbox.Received(n, 1, {"update_id": n}) for n in (1, 2, 3)], old)
+        await inbox.mark_done(conn, 1, old)
+        await inbox.mark_done(conn, 2, svc.clock.now() - timedelta(days=1))
     assert (await run_due_work(svc))["updates_forgotten"] == 1
     async with svc.db.read() as conn:
-        assert not await updates.is_processed(conn, 1)
-        assert await updates.is_processed(conn, 2)
+        assert await inbox.counts(conn) == {"done": 1, "waiting": 1}
+        assert [r.update_id for r in await inbox.undone(conn)] == [3]
 
 
 async def test_sent_messages_and_nudge_records_are_pruned(svc) -> None:  # type: ignore[no-untyped-def]

@@ -259,7 +259,12 @@ async def test_settle_waits_for_quiet(double: TelegramDouble, bot: Bot) -> None:
     await user.send_text("hi")
     with pytest.raises(TimeoutError):
         await double.settle(quiet=0.1, timeout=0.5)  # nobody fetched the update
-    await bot.get_updates(timeout=0)
+    [update] = await bot.get_updates(timeout=0)
+    with pytest.raises(TimeoutError):
+        await double.settle(quiet=0.1, timeout=0.5)  # fetched, but not confirmed
+    assert double.confirmed_upto == 0
+    await bot.get_updates(offset=update.update_id + 1, timeout=0)
+    assert double.confirmed_upto == update.update_id
     await double.settle(quiet=0.1, timeout=2)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 
@@ -25,6 +26,9 @@ class RateLimits:
     per_chat_burst: float = 5.0
     per_group_per_minute: float = 20.0
     reply_credit: float = 4.0
+    # Strict: at most ``global_per_second`` messages in *any* one-second window (a sliding
+    # log), instead of a bucket that refills; a cold start gets no extra burst.
+    sliding_window: bool = False
 
 
 @dataclass
@@ -55,6 +59,8 @@ class Limiter:
         self.limits = limits
         self._global = _Bucket(limits.global_per_second, limits.global_burst, limits.global_burst)
         self._chats: dict[int, _Bucket] = {}
+        self._window: deque[float] = deque()  # send times in the last second (sliding mode)
+        self.most_in_a_second = 0
 
     def _chat_bucket(self, chat_id: int) -> _Bucket:
         bucket = self._chats.get(chat_id)
@@ -81,9 +87,20 @@ class Limiter:
             return None
         now = time.monotonic()
         chat = self._chat_bucket(chat_id)
-        wait = max(self._global.wait_needed(now), chat.wait_needed(now))
+        if self.limits.sliding_window:
+            while self._window and self._window[0] <= now - 1.0:
+                self._window.popleft()
+            full = len(self._window) >= self.limits.global_per_second
+            overall = self._window[0] + 1.0 - now if full else 0.0
+        else:
+            overall = self._global.wait_needed(now)
+        wait = max(overall, chat.wait_needed(now))
         if wait > 0:
             return max(1, math.ceil(wait))
         self._global.take()
+        self._window.append(now)
+        while self._window and self._window[0] <= now - 1.0:
+            self._window.popleft()
+        self.most_in_a_second = max(self.most_in_a_second, len(self._window))
         chat.take()
         return None

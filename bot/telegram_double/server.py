@@ -38,6 +38,11 @@ from bot.telegram_double.spec import ApiSpec, decode_field
 from bot.telegram_double.users import DoubleUser
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+# A test's hook on every call: (stage, method, params, result). ``stage`` is "request" (before
+# the double acts; returning True drops the call: nothing happens, an error is answered) or
+# "response" (after it acted, before the bot reads the answer; ``result`` is what it gets).
+CallHook = Callable[[str, str, dict[str, Any], Any], bool | None]
+QUERY_TTL = 15.0  # seconds Telegram waits for answerCallbackQuery ("query is too old")
 SEND_METHODS = frozenset(
     {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
 )
@@ -90,6 +95,14 @@ class TelegramDouble:
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._files: dict[str, StoredFile] = {}
         self._queries: dict[str, bool] = {}
+        self._query_born: dict[str, float] = {}
+        self.query_ttl = QUERY_TTL
+        self.hooks: list[CallHook] = []
+        # Telegram forgets an update once getUpdates is called with a higher offset: the bot
+        # has then confirmed it. ``confirmed_upto`` is the highest update id confirmed so far
+        # (``delivered_upto`` the highest handed out, confirmed or not).
+        self.confirmed_upto = 0
+        self.offset_confirmations: list[tuple[float, int]] = []  # (monotonic time, up to id)
         self._fail_rules: list[FailRule] = []
         self._stall_rules: list[StallRule] = []
         self._last_activity = time.monotonic()
@@ -206,11 +219,14 @@ class TelegramDouble:
         return []
 
     async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
-        """Wait until every update was fetched and the bot has been silent for ``quiet`` s."""
+        """Wait until every update was fetched and confirmed, and the bot has been silent for
+        ``quiet`` s."""
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
-            fetched = self._delivered_upto >= self._enqueued_upto
+            # Confirmed, not only fetched: a bot stores a batch before it confirms it, and
+            # starts handling it then (as a bot without an inbox did on fetching).
+            fetched = self.confirmed_upto >= self._enqueued_upto
             retried = now >= self._retry_due
             if fetched and retried and now - self._last_activity >= quiet:
                 return
@@ -248,7 +264,26 @@ class TelegramDouble:
     def new_query_id(self) -> str:
         query_id = str(secrets.randbelow(10**18))
         self._queries[query_id] = False
+        self._query_born[query_id] = time.monotonic()
         return query_id
+
+    def on_call(self, hook: CallHook) -> None:
+        """Call ``hook`` around every Bot API call (a crash test kills the bot from here)."""
+        self.hooks.append(hook)
+
+    def _run_hooks(self, stage: str, method: str, params: dict[str, Any], result: Any) -> bool:
+        dropped = False
+        for hook in list(self.hooks):
+            dropped = bool(hook(stage, method, params, result)) or dropped
+        return dropped
+
+    @property
+    def delivered_upto(self) -> int:
+        return self._delivered_upto
+
+    async def wait_confirmed(self, update_id: int, timeout: float = 10.0) -> None:
+        """Wait until the bot has confirmed ``update_id`` (asked for a higher offset)."""
+        await self.wait_until(lambda: self.confirmed_upto >= update_id, timeout)
 
     async def enqueue(self, payload: dict[str, Any], chat_id: int) -> dict[str, Any]:
         """Queue an update (``payload`` is e.g. ``{"message": {...}}``); returns it whole."""
@@ -341,6 +376,8 @@ class TelegramDouble:
         self.stats[method] += 1
         try:
             self._check_spec(name, params)
+            if self._run_hooks("request", method, params, None):
+                raise ApiError(502, "Bad Gateway")
             self._apply_fail_rules(method, params)
             handler = self._methods.get(method)
             if handler is None:
@@ -359,6 +396,7 @@ class TelegramDouble:
             self.calls.append(CallRecord(name, params, exc.code, exc.description))
             return self._error(exc.code, exc.description, exc.retry_after)
         self.calls.append(CallRecord(name, params, 200))
+        self._run_hooks("response", method, params, result)
         await self._stall(method)
         return web.json_response({"ok": True, "result": result})
 
@@ -514,6 +552,7 @@ class TelegramDouble:
     def _rate_limit(self, chat_id: int) -> None:
         wait = self.limiter.check(chat_id)
         if wait is not None:
+            self.stats["429_provoked"] += 1  # by the bot's pace, not injected by a test
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     async def _store(self, message: SentMessage) -> SentMessage:
@@ -547,6 +586,11 @@ class TelegramDouble:
         timeout = max(float(params.get("timeout") or 0), 0.0)
         if offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if offset - 1 > self.confirmed_upto:
+                self.confirmed_upto = offset - 1
+                self.offset_confirmations.append((time.monotonic(), offset - 1))
+                self._last_activity = time.monotonic()
+                await self._notify()
         deadline = time.monotonic() + timeout
         while not self._updates and not self._closing:
             remaining = deadline - time.monotonic()
@@ -565,7 +609,7 @@ class TelegramDouble:
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
         if params.get("drop_pending_updates"):
             self._updates.clear()
-            self._delivered_upto = self._enqueued_upto
+            self._delivered_upto = self.confirmed_upto = self._enqueued_upto
         return True
 
     async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
@@ -740,7 +784,9 @@ class TelegramDouble:
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("callback_query_id", ""))
-        if self._queries.get(query_id, True):
+        born = self._query_born.get(query_id, 0.0)
+        if self._queries.get(query_id, True) or time.monotonic() - born > self.query_ttl:
+            self.stats["query_too_old"] += 1
             raise ApiError(
                 400,
                 "Bad Request: query is too old and response timeout expired or "

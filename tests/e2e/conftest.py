@@ -80,9 +80,11 @@ class BotUnderTest:
         await self.start()
 
     async def drained(self, timeout: float = 10.0) -> None:
-        """Wait until the bot has handled every update, then until the outbox sender has sent
+        """Wait until the bot has handled every update it stored, then until the outbox sender has sent
         (or given up on) everything due now."""
         await self.double.settle(timeout=timeout)
+        assert self.running is not None
+        await self.running.inbox.drained(timeout)  # every stored update handled
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             async with self.svc.db.read() as conn:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Update
-
 from bot.telegram_double import DoubleUser, TelegramDouble
 from storage import outbox, people
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
@@ -131,8 +129,7 @@ async def test_redelivered_update_is_not_applied_twice(
     assert "Langkah 2" in (await user.next_message()).text
     await double.settle()
     assert bot.running is not None
-    app = bot.running.app
-    await app.process_update(Update.de_json(sent, app.bot))  # Telegram re-sends it after a crash
+    await bot.running.inbox.accept([sent])  # Telegram re-sends it after a crash
     await double.settle()
     assert user.unread() == []
     await user.send_text("Eko Prasetyo")

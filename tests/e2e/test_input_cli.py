@@ -129,6 +129,10 @@ def test_jobs_tick_speaks_plainly(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "Pekerjaan terjadwal yang dijalankan untuk 07-12-2026 09:00 +0700:"
     assert "  Pengingat refleksi yang diantrekan: 0" in lines
-    assert "  Catatan pesan masuk lebih dari 7 hari yang dihapus: 0" in lines
+    assert (
+        "  Pesan masuk yang sudah ditangani lebih dari 7 hari yang dihapus dari kotak masuk: 0"
+        in lines
+    )
+    assert "tidak mengirim apa pun" in result.stdout  # the running bot sends
     for jargon in ("Id pembaruan", "update id", "`", "outbox", "dibuang"):
         assert jargon not in result.stdout

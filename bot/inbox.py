@@ -1,0 +1,276 @@
+"""The durable inbox and our own long polling: nothing Telegram considers delivered is lost.
+
+python-telegram-bot's ``Updater`` asks for the next ``getUpdates`` offset (which tells
+Telegram the batch arrived, and Telegram forgets it) as soon as the batch is queued in
+memory, before any handler ran: a crash in between lost those updates. Here:
+
+1. :class:`Poller` fetches a batch and hands it to :meth:`Inbox.accept`, which stores every
+   update as a row (``storage/inbox.py``) and returns only once the rows are committed; only
+   then does the poller ask for the next offset. :meth:`Inbox.accept` is also what a webhook
+   will call before answering 200.
+2. The inbox hands each stored update to ``Application.process_update``. The first write of
+   the handling marks the row done in the same transaction (``storage.db.handling``); an
+   update whose handlers wrote nothing is marked done after them.
+3. On start, rows not done are handled first (:meth:`Inbox.recover`).
+
+Order and concurrency: updates of one chat (one person) run strictly one after another, in
+update id order; different chats run concurrently, at most :data:`CONCURRENCY` at once, so
+one slow person does not hold everybody's button presses past Telegram's 15 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from storage import inbox as rows
+from storage.db import AlreadyHandled, Database, handling
+from storage.inbox import Received
+
+log = logging.getLogger(__name__)
+
+# Updates of different people handled at once. Most of a handler's time is spent waiting for
+# Telegram (the 30 messages/s limiter), not for storage: with 32, 300 presses at once were
+# answered at the pace of the limiter (the last after ~12 s); with 256, within ~8 s.
+CONCURRENCY = 256
+BACKLOG = 2_000  # stored but not yet handled: above this the poller waits before fetching more
+RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)  # after a failed fetch or store, longer each time
+
+ProcessUpdate = Callable[[Update], Awaitable[None]]
+
+
+def chat_of(update: Update) -> int | None:
+    """The chat whose order an update keeps: its chat, else its sender (inline buttons)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+class Inbox:
+    """Stores updates before they are confirmed, then handles them per chat, in order."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        bot: Bot,
+        process: ProcessUpdate,
+        *,
+        concurrency: int = CONCURRENCY,
+        backlog: int = BACKLOG,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._bot = bot
+        self._process = process
+        self._slots = asyncio.Semaphore(concurrency)
+        self._lanes: dict[int | None, deque[tuple[Received, Update | None]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._backlog = backlog
+        self._has_room = asyncio.Event()
+        self._has_room.set()
+        self._stopping = False
+
+    @property
+    def waiting(self) -> int:
+        """Updates stored and scheduled but not handled yet (in this process)."""
+        return self._waiting
+
+    async def accept(self, payloads: Sequence[dict[str, Any]]) -> None:
+        """Store these updates, then schedule the new ones. Once this returns, and not
+        before, Telegram may be told they arrived (the next offset, or a webhook's 200)."""
+        received = [self._received(payload) for payload in payloads]
+        async with self._db.write() as conn:
+            new = await rows.store(conn, [r for r, _ in received], self._clock.now())
+        for row, update in received:
+            if row.update_id in new:
+                self._schedule(row, update)
+
+    def _received(self, payload: dict[str, Any]) -> tuple[Received, Update | None]:
+        """The row for one update; one python-telegram-bot cannot read is stored all the
+        same (and marked done unhandled), so it can never block the updates after it."""
+        try:
+            update = Update.de_json(payload, self._bot)
+        except Exception:
+            log.exception("update cannot be read: %r", payload)
+            return Received(int(payload["update_id"]), None, payload), None
+        return Received(update.update_id, chat_of(update), payload), update
+
+    async def recover(self) -> int:
+        """Schedule the updates stored before a restart but never done, before anything new."""
+        async with self._db.read() as conn:
+            undone = await rows.undone(conn)
+        for row in undone:
+            self._schedule(row, None)
+        if undone:
+            log.info("handling %d updates stored before the restart", len(undone))
+        return len(undone)
+
+    async def last_stored(self) -> int | None:
+        async with self._db.read() as conn:
+            return await rows.last_update_id(conn)
+
+    async def room(self) -> None:
+        """Wait while too many updates wait in memory (they are stored; this bounds memory)."""
+        await self._has_room.wait()
+
+    async def drained(self, timeout: float | None = None) -> None:
+        """Wait until every scheduled update has been handled."""
+        await asyncio.wait_for(self._drained.wait(), timeout)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the updates being handled (up to ``timeout``); the rest wait in storage."""
+        self._stopping = True
+        self._has_room.set()
+        tasks = list(self._tasks)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    # ------------------------------------------------------------------ lanes
+
+    def _schedule(self, row: Received, update: Update | None) -> None:
+        if self._stopping:
+            return  # stored: handled after the restart
+        self._waiting += 1
+        self._drained.clear()
+        if self._waiting > self._backlog:
+            self._has_room.clear()
+        lane = self._lanes.get(row.chat_id)
+        if lane is not None:
+            lane.append((row, update))
+            return
+        lane = self._lanes[row.chat_id] = deque([(row, update)])
+        task = asyncio.create_task(self._run_lane(row.chat_id, lane), name=f"inbox:{row.chat_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_lane(
+        self, chat_id: int | None, lane: deque[tuple[Received, Update | None]]
+    ) -> None:
+        """One chat's updates, one after another; the lane ends when it is empty."""
+        try:
+            while lane and not self._stopping:
+                row, update = lane[0]
+                async with self._slots:
+                    await self._handle(row, update)
+                lane.popleft()
+                self._left(1)
+        finally:
+            # No await between the last check of ``lane`` and this: a row scheduled for this
+            # chat meanwhile was appended to the lane and handled above.
+            del self._lanes[chat_id]
+            self._left(len(lane))
+
+    def _left(self, count: int) -> None:
+        self._waiting -= count
+        if self._waiting <= self._backlog:
+            self._has_room.set()
+        if self._waiting == 0:
+            self._drained.set()
+
+    async def _handle(self, row: Received, update: Update | None) -> None:
+        """Run the handlers; the row is done with their first write, or right after them."""
+        if update is None:
+            update = self._received(row.payload)[1]
+        with handling(row.update_id, self._clock.now()) as mark:
+            if update is not None:
+                try:
+                    await self._process(update)
+                except Exception:  # handler errors go to the error handler; this is a net
+                    log.exception("update %s failed", row.update_id)
+            if mark.recorded:
+                return
+            try:
+                async with self._db.write():
+                    pass  # the write transaction marks the row done
+            except AlreadyHandled:
+                pass
+            except Exception:
+                log.exception("update %s handled but not marked done", row.update_id)
+
+
+class Poller:
+    """Long polling that confirms an offset only after its batch is stored."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        inbox: Inbox,
+        *,
+        timeout: int = 10,
+        allowed_updates: Sequence[str] | None = None,
+    ) -> None:
+        self._bot = bot
+        self._inbox = inbox
+        self._timeout = timeout
+        self._allowed = list(allowed_updates) if allowed_updates is not None else None
+        self._offset: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Resume after the newest stored update; updates before it are ours already."""
+        last = await self._inbox.last_stored()
+        self._offset = None if last is None else last + 1
+        try:
+            await self._bot.delete_webhook(drop_pending_updates=False)
+        except TelegramError as exc:  # polling fails loudly below if a webhook is still set
+            log.warning("could not remove a webhook before polling: %s", exc)
+        self._task = asyncio.create_task(self._loop(), name="inbox:poller")
+
+    async def stop(self) -> None:
+        """Stop fetching. A fetch cut short confirms nothing: its updates come back next time."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _loop(self) -> None:
+        failures = 0
+        while True:
+            await self._inbox.room()
+            try:
+                await self._poll_once()
+                failures = 0
+            except InvalidToken:
+                log.critical("Telegram refused the bot token; polling stopped")
+                return
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except Exception as exc:
+                delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
+                failures += 1
+                if isinstance(exc, Conflict | TelegramError):
+                    log.warning("polling failed (%s); again in %.0f s", exc, delay)
+                else:
+                    log.exception("polling failed; again in %.0f s", delay)
+                await asyncio.sleep(delay)
+
+    async def _poll_once(self) -> None:
+        updates = await self._bot.get_updates(
+            offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed
+        )
+        if not updates:
+            return
+        await self._inbox.accept([update.to_dict() for update in updates])
+        # Only now: the next getUpdates with this offset tells Telegram the batch arrived.
+        self._offset = updates[-1].update_id + 1
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,203 @@
+"""The real ``pembina run`` killed with SIGKILL at each point around one update: after
+restart the update is applied exactly once and the person continues at the right step.
+
+The double kills the bot from inside its own request handling, so each point is exact:
+
+=========  ==========================================================================
+fetched    the double has the getUpdates answer carrying the update, the bot never reads it
+confirmed  the bot asks for the next offset: Telegram forgets the update from here on
+written    the handler committed its write; its reply reaches the double and is dropped
+replied    the reply is delivered; the bot dies before it reads Telegram's answer
+=========  ==========================================================================
+
+Before the inbox, "confirmed" lost the update: PTB confirmed the batch as soon as it was
+queued in memory, so after the restart the person's NIP was gone and their name was taken
+for a NIP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.telegram_double import TelegramDouble
+from storage import inbox
+from storage.db import Database
+from tests.conftest import REPO
+
+NIP = "199001012015031002"
+USER = 850
+
+
+async def start_pembina(
+    double: TelegramDouble, db_url: str, workdir: Path
+) -> asyncio.subprocess.Process:
+    """``python -m bot run`` against the double, its log appended to ``workdir/bot.log``."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": double.token,
+        "TELEGRAM_API_BASE_URL": double.base_url,
+        "DATABASE_URL": db_url,
+        "PEMBINA_ADMIN_IDS": "900",
+        "PYTHONPATH": str(REPO),
+    }
+    with (workdir / "bot.log").open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=workdir, env=env, stdout=log, stderr=log
+        )
+
+
+async def stop_pembina(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 20)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+class KillAt:
+    """A double hook that SIGKILLs the bot once, at ``point`` around the update carrying
+    ``text`` (a message's text or a button's data) from ``USER``; found by its content, so
+    it is armed before the update exists. ``written`` kills at the handler's first call to
+    Telegram after its write (the reply, or the answer to a button) and drops that call;
+    ``replied`` once the last of its calls (the reply, or the edit) is delivered."""
+
+    def __init__(self, point: str, pid: int, text: str, *, press: bool = False) -> None:
+        self.point, self.pid, self.text = point, pid, text
+        self.first_call = "answercallbackquery" if press else "sendmessage"
+        self.last_call = "editmessagetext" if press else "sendmessage"
+        self.update_id: int | None = None
+        self.killed = False
+
+    def _carries(self, update: dict[str, Any]) -> bool:
+        content = update.get("message", {}).get("text")
+        return self.text in (content, update.get("callback_query", {}).get("data"))
+
+    def __call__(self, stage: str, method: str, params: dict[str, Any], result: Any) -> bool:
+        if self.killed:
+            return False
+        if method == "getupdates" and stage == "response" and self.update_id is None:
+            for update in result:
+                if self._carries(update):
+                    self.update_id = update["update_id"]
+        if self.update_id is None:
+            return False
+        point, hit = self.point, False
+        if point == "fetched" and stage == "response" and method == "getupdates":
+            hit = any(u["update_id"] == self.update_id for u in result)
+        elif point == "confirmed" and stage == "request" and method == "getupdates":
+            hit = int(params.get("offset") or 0) > self.update_id
+        elif point == "written":
+            hit = stage == "request" and method == self.first_call
+        elif point == "replied":
+            hit = stage == "response" and method == self.last_call
+        if not hit:
+            return False
+        os.kill(self.pid, signal.SIGKILL)
+        self.killed = True
+        return point == "written"  # the call dies with the bot: the double drops it
+
+
+async def _texts_until(user: Any, wanted: str, timeout: float) -> list[str]:
+    texts: list[str] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not any(wanted in text for text in texts):
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise AssertionError(f"no {wanted!r} in {texts}")
+        texts.append((await user.next_message(timeout=left)).text)
+    return texts
+
+
+@pytest.mark.parametrize("point", ["fetched", "confirmed", "written", "replied"])
+async def test_kill_9_around_an_update_loses_nothing(
+    point: str, double: TelegramDouble, db_url: str, tmp_path: Path
+) -> None:
+    user = double.user(USER, first_name="Rudi")
+    process = await start_pembina(double, db_url, tmp_path)
+    try:
+        await user.send_text("/start")
+        intro = await user.next_messages(2, timeout=30)
+        assert "Langkah 1 dari 3" in intro[1].text
+
+        kill = KillAt(point, process.pid, NIP)
+        double.on_call(kill)
+        await user.send_text(NIP)
+        await asyncio.wait_for(process.wait(), 30)
+        assert process.returncode == -signal.SIGKILL
+        assert kill.killed
+        update_id = kill.update_id
+        assert update_id is not None
+        if point == "confirmed":
+            assert double.confirmed_upto >= update_id  # Telegram will not hand it back
+        before_restart = [m.text for m in user.unread()]
+
+        process = await start_pembina(double, db_url, tmp_path)
+        await user.send_text("Rudi Hartono")
+        after = await _texts_until(user, "Langkah 3 dari 3", timeout=30)
+        await double.settle(quiet=0.5)
+        after += [m.text for m in user.unread()]
+    finally:
+        await stop_pembina(process)
+
+    step_two = sum("Langkah 2 dari 3" in text for text in before_restart + after)
+    # The NIP was applied once: one "step 2" reply (none when its reply died with the bot),
+    # and the name that followed was taken as the name (step 3), not as a wrong NIP.
+    assert step_two == (0 if point == "written" else 1), (before_restart, after)
+    database = Database(db_url)
+    try:
+        async with database.read() as conn:
+            assert await inbox.is_done(conn, update_id)
+            assert (await inbox.counts(conn))["waiting"] == 0
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.parametrize("point", ["fetched", "confirmed", "written", "replied"])
+async def test_kill_9_around_a_button_press_loses_nothing(
+    point: str, double: TelegramDouble, db_url: str, tmp_path: Path
+) -> None:
+    """The same four points around a press of "English": after the restart the language is
+    English (the press applied once) and the person's next message is answered in it."""
+    user = double.user(USER, first_name="Rudi")
+    process = await start_pembina(double, db_url, tmp_path)
+    try:
+        await user.send_text("/language")
+        menu = await user.next_message(timeout=30)
+        english = next(b for b in menu.buttons if "English" in b["text"])
+        kill = KillAt(point, process.pid, english["callback_data"], press=True)
+        double.on_call(kill)
+        await user.press(menu, "🇬🇧 English")
+        await asyncio.wait_for(process.wait(), 30)
+        assert process.returncode == -signal.SIGKILL
+        assert kill.killed
+
+        process = await start_pembina(double, db_url, tmp_path)
+        await user.send_text("/help")
+        texts = await _texts_until(user, "you are not registered yet", timeout=30)
+        await double.settle(quiet=0.5)
+    finally:
+        await stop_pembina(process)
+    assert not any("belum terdaftar" in text for text in texts), texts
+    changed = [a for a in double.callback_answers if a["user_id"] == USER]
+    # Answered and edited once, except when the bot died on its answer (its write stands).
+    assert len(changed) == (0 if point == "written" else 1), changed
+    edited = menu.text == "All right, I will speak English."
+    assert edited == (point != "written"), menu.text
+    assert len(menu.history) == (0 if point == "written" else 1)  # never edited twice
+    database = Database(db_url)
+    try:
+        async with database.read() as conn:
+            assert kill.update_id is not None
+            assert await inbox.is_done(conn, kill.update_id)
+            assert (await inbox.counts(conn))["waiting"] == 0
+    finally:
+        await database.dispose()
