@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot import chart, presenter
+from bot.clock import Clock, SystemClock
 from bot.flows import reachability, recipients
 from bot.flows.buttons import from_json
 from bot.flows.services import Services
@@ -67,7 +68,8 @@ class OutboxSender:
     def __init__(self, svc: Services, bot: Bot) -> None:
         self.svc = svc
         self.db = svc.db
-        self.clock = svc.clock
+        self.clock = svc.clock  # when messages are due (simulated in the playground)
+        self.wall: Clock = SystemClock()  # leases: real time, whatever the bot's clock says
         self.bot = bot
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -153,7 +155,11 @@ class OutboxSender:
             del self._cooling[chat_id]
         async with self.db.write() as conn:
             batch = await outbox.claim_due(
-                conn, self.clock.now(), room, skip_chats=busy | set(self._cooling)
+                conn,
+                self.clock.now(),
+                room,
+                skip_chats=busy | set(self._cooling),
+                wall=self.wall.now(),
             )
             return await outbox.fail_unreachable(conn, batch)
 

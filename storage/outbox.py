@@ -109,13 +109,22 @@ async def exists(conn: AsyncConnection, dedup_key: str) -> bool:
 
 
 async def claim_due(
-    conn: AsyncConnection, now: datetime, limit: int, skip_chats: Collection[int] = ()
+    conn: AsyncConnection,
+    now: datetime,
+    limit: int,
+    skip_chats: Collection[int] = (),
+    *,
+    wall: datetime,
 ) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due rows (pending, or sending with an expired lease), leaving
-    out ``skip_chats`` (chats a sender is busy with or must not send to yet)."""
+    """Lease up to ``limit`` rows due at ``now`` (pending, or sending with a lease expired
+    at ``wall``), leaving out ``skip_chats`` (chats a sender is busy with or must not send
+    to yet). ``now`` is the bot's clock, which may be simulated; a lease is always taken
+    and judged on the wall clock, so two senders never hold one row at once."""
     query = select(outbox).where(
-        or_(outbox.c.status == PENDING, outbox.c.status == SENDING),
-        outbox.c.not_before <= now,
+        or_(
+            (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
+            (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
+        )
     )
     if skip_chats:
         query = query.where(outbox.c.chat_id.not_in(list(skip_chats)))
@@ -127,7 +136,7 @@ async def claim_due(
         await conn.execute(
             update(outbox)
             .where(outbox.c.id.in_([m.id for m in claimed]))
-            .values(status=SENDING, attempts=outbox.c.attempts + 1, not_before=now + LEASE)
+            .values(status=SENDING, attempts=outbox.c.attempts + 1, lease_until=wall + LEASE)
         )
     return claimed
 
@@ -159,7 +168,12 @@ async def reschedule(
     refund_attempt: bool = False,
 ) -> None:
     """Try again later; a rate-limit pause gives the attempt back."""
-    values: dict[str, Any] = {"status": PENDING, "not_before": not_before, "last_error": error}
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "not_before": not_before,
+        "lease_until": None,
+        "last_error": error,
+    }
     if refund_attempt:
         values["attempts"] = outbox.c.attempts - 1
     await conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
@@ -217,7 +231,9 @@ async def release_leases(conn: AsyncConnection, now: datetime) -> int:
     SQLite deployment); several bot workers on PostgreSQL would rely on the lease alone.
     """
     result = await conn.execute(
-        update(outbox).where(outbox.c.status == SENDING).values(status=PENDING, not_before=now)
+        update(outbox)
+        .where(outbox.c.status == SENDING)
+        .values(status=PENDING, not_before=now, lease_until=None)
     )
     return result.rowcount
 

@@ -256,6 +256,7 @@ outbox = Table(
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("not_before", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),  # while "sending": the sender's claim, in wall time
     Column("last_error", Text),
     Column("telegram_message_id", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),

@@ -63,12 +63,30 @@ async def test_outbox_key_is_unique_and_lease_expires(db: Database, clock: Fixed
     async with db.write() as conn:
         assert await outbox.enqueue(conn, dedup_key="a", chat_id=1, text="x", now=clock.now())
         assert not await outbox.enqueue(conn, dedup_key="a", chat_id=1, text="y", now=clock.now())
-        claimed = await outbox.claim_due(conn, clock.now(), 10)
+        wall = clock.now()
+        claimed = await outbox.claim_due(conn, clock.now(), 10, wall=wall)
         assert [m.dedup_key for m in claimed] == ["a"]
-        assert await outbox.claim_due(conn, clock.now(), 10) == []  # leased
-        later = clock.now() + outbox.LEASE + timedelta(seconds=1)
-        again = await outbox.claim_due(conn, later, 10)  # a crashed sender's row comes back
+        assert await outbox.claim_due(conn, clock.now(), 10, wall=wall) == []  # leased
+        later = wall + outbox.LEASE + timedelta(seconds=1)
+        again = await outbox.claim_due(conn, clock.now(), 10, wall=later)  # a crashed sender's
         assert [m.attempts for m in again] == [1]
+
+
+async def test_a_lease_is_wall_time_whatever_the_bots_clock_says(
+    db: Database, clock: FixedClock
+) -> None:
+    """A sender on a simulated clock (``jobs tick --at``, the playground) neither takes a
+    row another sender holds nor holds one for days: leases are judged on the wall clock."""
+    wall = clock.now()
+    async with db.write() as conn:
+        await outbox.enqueue(conn, dedup_key="a", chat_id=1, text="x", now=clock.now())
+        [held] = await outbox.claim_due(conn, clock.now(), 10, wall=wall)
+        ahead = clock.now() + timedelta(days=3)  # a clock moved days ahead
+        assert await outbox.claim_due(conn, ahead, 10, wall=wall + timedelta(seconds=5)) == []
+        behind = clock.now() - timedelta(days=3)  # a clock frozen in the past
+        expired = wall + outbox.LEASE + timedelta(seconds=1)
+        [again] = await outbox.claim_due(conn, behind, 10, wall=expired)
+    assert again.id == held.id
 
 
 async def test_update_recorded_with_first_write_and_replay_refused(
@@ -120,7 +138,7 @@ async def test_sent_messages_and_nudge_records_are_pruned(svc) -> None:  # type:
         )
         for key, age, status in (("old", 31, "sent"), ("new", 29, "sent"), ("bad", 90, "failed")):
             await outbox.enqueue(conn, dedup_key=key, chat_id=1, text=key, now=now)
-            [row] = await outbox.claim_due(conn, now, 1)
+            [row] = await outbox.claim_due(conn, now, 1, wall=now)
             if status == "sent":
                 await outbox.mark_sent(conn, row.id, 1, now - timedelta(days=age))
             else:

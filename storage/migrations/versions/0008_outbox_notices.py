@@ -8,7 +8,7 @@ recipient's language just before sending, possibly as several messages, and
 one part. Rows queued before (``kind`` empty) are sent from their ``text`` as always.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-04
 """
 

@@ -6,7 +6,7 @@ happen as logged is marked disputed: it never counts toward JP and cannot be con
 afterwards by a stale button.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04
 """
 

@@ -6,7 +6,7 @@ the same transaction as the update's own writes. Handled ids carry over as done 
 update Telegram redelivers across the upgrade is still not applied twice.
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-04
 """
 
