@@ -103,6 +103,9 @@ class TelegramDouble:
         # (``delivered_upto`` the highest handed out, confirmed or not).
         self.confirmed_upto = 0
         self.offset_confirmations: list[tuple[float, int]] = []  # (monotonic time, up to id)
+        # A test may tell the double how to see that the bot is still at work on what it
+        # fetched (a handler that has not called Telegram yet looks the same as silence).
+        self.busy_checks: list[Callable[[], bool]] = []
         self._fail_rules: list[FailRule] = []
         self._stall_rules: list[StallRule] = []
         self._last_activity = time.monotonic()
@@ -219,8 +222,8 @@ class TelegramDouble:
         return []
 
     async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
-        """Wait until every update was fetched and confirmed, and the bot has been silent for
-        ``quiet`` s."""
+        """Wait until every update was fetched and confirmed, the bot has been silent for
+        ``quiet`` s, and no :attr:`busy_checks` says it is still working."""
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
@@ -228,7 +231,8 @@ class TelegramDouble:
             # starts handling it then (as a bot without an inbox did on fetching).
             fetched = self.confirmed_upto >= self._enqueued_upto
             retried = now >= self._retry_due
-            if fetched and retried and now - self._last_activity >= quiet:
+            quiet_enough = now - self._last_activity >= quiet
+            if fetched and retried and quiet_enough and not any(c() for c in self.busy_checks):
                 return
             if now >= deadline:
                 raise TimeoutError(

@@ -75,6 +75,11 @@ class BotUnderTest:
             await stop_bot(self.running)
             self.running = None
 
+    def busy(self) -> bool:
+        """Updates stored but not handled yet: silence on the wire is not enough (a slow
+        handler under load has not called Telegram yet)."""
+        return self.running is not None and self.running.inbox.waiting > 0
+
     async def restart(self) -> None:
         await self.stop()
         await self.start()
@@ -109,6 +114,7 @@ async def bot(
     double: TelegramDouble, db_url: str, clock: FixedClock
 ) -> AsyncIterator[BotUnderTest]:
     under_test = BotUnderTest(double, db_url, clock)
+    double.busy_checks.append(under_test.busy)
     await under_test.start()
     yield under_test
     await under_test.stop()
