@@ -135,12 +135,6 @@ class Database:
         await self.engine.dispose()
 
 
-def update_recorded() -> bool:
-    """Whether the update being handled has been recorded by a write already."""
-    mark = _current_update.get()
-    return mark is not None and mark.recorded
-
-
 async def _record_update(conn: AsyncConnection, mark: _UpdateMark) -> None:
     if not await mark_done(conn, mark.update_id, mark.at):
         raise AlreadyHandled(mark.update_id)

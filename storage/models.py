@@ -25,9 +25,6 @@ class Person:
     mentor_capacity: int = 3
     nudges_paused_until: datetime | None = None
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
 
 @dataclass(frozen=True, slots=True)
 class RosterEntry:

@@ -19,13 +19,6 @@ class Button:
 Keyboard = list[list[Button]]
 
 
-def to_json(keyboard: Keyboard | None) -> dict[str, Any] | None:
-    """A storable form (for outbox rows)."""
-    if not keyboard:
-        return None
-    return {"rows": [[{"text": b.text, "data": b.data} for b in row] for row in keyboard]}
-
-
 def from_json(stored: dict[str, Any] | None) -> Keyboard | None:
     if not stored:
         return None

@@ -34,12 +34,6 @@ async def current(svc: Services, telegram_id: int) -> Conversation | None:
         return await conversations.get_conversation(conn, telegram_id)
 
 
-async def current_flow(svc: Services, telegram_id: int) -> str | None:
-    """``register``, ``reflect``, ``review``... or None."""
-    conv = await current(svc, telegram_id)
-    return conv.flow if conv else None
-
-
 def is_stale(svc: Services, conv: Conversation) -> bool:
     """Whether the step has waited longer than its flow allows."""
     if conv.updated_at is None:

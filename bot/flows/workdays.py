@@ -24,10 +24,6 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _holidays(day.year)
 
 
-def holiday_name(day: date) -> str | None:
-    return _holidays(day.year).get(day)
-
-
 def first_working_day_from(day: date, limit: int = 14) -> date | None:
     for offset in range(limit):
         candidate = day + timedelta(days=offset)
