@@ -83,7 +83,7 @@ def ledger_xlsx(ledger: Ledger, lang: str) -> bytes:
         summary,
         summary_header(lang, ledger.with_nip),
         [summary_row(t, ledger.with_nip) for t in ledger.totals],
-        text_columns={2} if ledger.with_nip else set(),
+        text_columns=_nip_column(ledger),
     )
     used = {summary.title}
     for programme_id, name in ledger.programmes():
@@ -98,6 +98,7 @@ def ledger_xlsx(ledger: Ledger, lang: str) -> bytes:
 
 
 def _nip_column(ledger: Ledger) -> set[int]:
+    """The NIP is the second column when shown: typed as text so Excel keeps all 18 digits."""
     return {2} if ledger.with_nip else set()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from telegram import InputFile, Update
+from telegram.constants import ParseMode
 
 from bot.exports import ledger_files
 from bot.flows import ledger
@@ -44,5 +45,7 @@ async def send(update: Update, context: Context) -> None:
     )
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_document(InputFile(xlsx, filename=f"{name}.xlsx"), caption=caption)
+    await chat.send_document(
+        InputFile(xlsx, filename=f"{name}.xlsx"), caption=caption, parse_mode=ParseMode.HTML
+    )
     await chat.send_document(InputFile(csv_data, filename=f"{name}.csv"))

@@ -155,3 +155,14 @@ async def test_a_year_that_is_not_one_is_explained(
     replies = siti.unread()
     assert [m.kind for m in replies] == ["text"]
     assert "Mohon tuliskan tahun, misalnya 2026" in replies[0].text
+
+
+async def test_mentor_sees_only_their_mentees(bot: BotUnderTest, double: TelegramDouble) -> None:
+    users = await paired(bot, double)
+    await _evidence(bot)
+    xlsx, _ = await _documents(bot, users["Rina Kartika"], "/ledgerjp 2026")
+    book = _workbook(double, xlsx)
+    names = [r[0].value for r in book["Ringkasan"].iter_rows(min_row=2)]
+    assert names == ["Budi Santoso", "Dewi Lestari"]
+    assert "NIP" not in [c.value for c in book["Ringkasan"][1]]
+    assert {r[0].value for r in book[PROGRAMME].iter_rows(min_row=2)} == {"Budi Santoso"}
