@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -79,14 +79,17 @@ async def mentee_programmes(conn: AsyncConnection, mentor_id: int) -> dict[int, 
 
 
 async def people_by_ids(
-    conn: AsyncConnection, ids: Collection[int] | None, *, extra: object = None
+    conn: AsyncConnection,
+    ids: Collection[int] | None,
+    *,
+    extra: ColumnElement[bool] | None = None,
 ) -> list[LedgerPerson]:
     """These people (or those matching ``extra``), by name."""
     query = select(people.c.id, people.c.name, people.c.nip, people.c.unit)
     if ids is not None:
         query = query.where(people.c.id.in_(list(ids)))
     if extra is not None:
-        query = query.where(extra)  # type: ignore[arg-type]
+        query = query.where(extra)
     rows = await conn.execute(query.order_by(people.c.name, people.c.id))
     return [LedgerPerson(r.id, r.name, r.nip, r.unit) for r in rows]
 

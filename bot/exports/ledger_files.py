@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.flows.ledger import JP_TARGET, Ledger, PersonTotal, jp
 from bot.i18n import plain
-from storage.ledger import LedgerEntry
+from storage.ledger import LedgerEntry, LedgerPerson
 
 Cell = str | int | float | date | None
 DATE_FORMAT = "yyyy-mm-dd"
@@ -50,8 +50,10 @@ def rows_header(lang: str, with_nip: bool) -> list[str]:
     return [_h(lang, k) for k in [*keys, "minutes", "jp", "confirmed_by"]]
 
 
-def entry_row(lang: str, ledger: Ledger, entry: LedgerEntry) -> list[Cell]:
-    person = ledger.names()[entry.person_id]
+def entry_row(
+    lang: str, ledger: Ledger, names: dict[int, LedgerPerson], entry: LedgerEntry
+) -> list[Cell]:
+    person = names[entry.person_id]
     nip: list[Cell] = [person.nip or ""] if ledger.with_nip else []
     kind = _h(lang, f"kind_{entry.kind}")
     return [
@@ -66,10 +68,10 @@ def ledger_csv(ledger: Ledger, lang: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(rows_header(lang, ledger.with_nip))
+    names = ledger.names()
     for entry in ledger.entries:
-        writer.writerow(
-            [c.isoformat() if isinstance(c, date) else c for c in entry_row(lang, ledger, entry)]
-        )
+        row = entry_row(lang, ledger, names, entry)
+        writer.writerow([c.isoformat() if isinstance(c, date) else c for c in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -86,10 +88,13 @@ def ledger_xlsx(ledger: Ledger, lang: str) -> bytes:
         text_columns=_nip_column(ledger),
     )
     used = {summary.title}
+    names = ledger.names()
     for programme_id, name in ledger.programmes():
         sheet = book.create_sheet(_sheet_title(name, used))
         rows = [
-            entry_row(lang, ledger, e) for e in ledger.entries if e.programme_id == programme_id
+            entry_row(lang, ledger, names, e)
+            for e in ledger.entries
+            if e.programme_id == programme_id
         ]
         _fill(sheet, rows_header(lang, ledger.with_nip), rows, text_columns=_nip_column(ledger))
     out = io.BytesIO()
