@@ -34,6 +34,7 @@ from bot.handlers import (
     dialogue,
     fallback,
     join,
+    ledger,
     members,
     pairing,
     preferences,
@@ -151,6 +152,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "invite": members.invite,
     "unlink": members.unlink,
     "ratings": rating_handlers.show,
+    "ledger": ledger.send,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")

@@ -75,6 +75,13 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _year(text: str) -> int:
+    """A calendar year for ``--year`` (argparse reports anything else as invalid)."""
+    if not (text.isdigit() and len(text) == 4):
+        raise ValueError(text)
+    return int(text)
+
+
 def _parser(lang: str) -> argparse.ArgumentParser:
     def h(key: str) -> str:
         return plain(lang, f"cli.help.{key}")
@@ -111,6 +118,15 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         dest="outbox_command", required=True, metavar=h("action_metavar")
     )
     outbox_actions.add_parser("status", help=h("outbox_status"), description=h("outbox_status"))
+    export = sub.add_parser("export", help=h("export"), description=h("export"))
+    export_actions = export.add_subparsers(
+        dest="export_command", required=True, metavar=h("action_metavar")
+    )
+    ledger = export_actions.add_parser(
+        "ledger", help=h("export_ledger"), description=h("export_ledger")
+    )
+    ledger.add_argument("--year", type=_year, default=None, help=h("year"))
+    ledger.add_argument("--out", type=Path, required=True, help=h("out"))
     play = sub.add_parser("playground", help=h("playground"), description=h("playground"))
     play.add_argument("--db", type=Path, default=None, help=h("playground_db"))
     play.add_argument("--script", type=Path, default=None, help=h("playground_script"))
@@ -216,6 +232,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from bot.cli_programmes import run_program_command
 
         return asyncio.run(run_program_command(settings, args))
+    if args.command == "export":
+        from bot.cli_export import run_export_command
+
+        return asyncio.run(run_export_command(settings, args))
     if args.command == "playground":
         from bot.playground import run_playground
 
@@ -223,7 +243,7 @@ def _main(argv: Sequence[str] | None) -> int:
     return 2
 
 
-DATABASE_COMMANDS = frozenset({"migrate", "run", "roster", "jobs", "outbox", "program"})
+DATABASE_COMMANDS = frozenset({"migrate", "run", "roster", "jobs", "outbox", "program", "export"})
 PROBE_SECONDS = 15
 
 

@@ -57,6 +57,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("pause", "jeda", "pause", ("mentee", "mentor")),
     Command("resume", "lanjut", "resume", ("mentee", "mentor")),
     Command("digest", "ringkasan", "digest", ("supervisor", "coordinator")),
+    Command("ledger", "ledgerjp", "ledger", ROLE_ORDER),
     Command("ratings", "catatan", "ratings", COORDINATOR),
     Command("newprogram", "programbaru", "newprogram", COORDINATOR),
     Command("programs", "program", "programs", COORDINATOR),

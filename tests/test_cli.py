@@ -99,6 +99,7 @@ def test_help_of_every_command(tmp_path: Path) -> None:
         ["run", "--help"],
         ["migrate", "--help"],
         ["roster", "import", "--help"],
+        ["export", "ledger", "--help"],
         ["playground", "--help"],
     ):
         result = _pembina(tmp_path, *args)
@@ -227,3 +228,58 @@ def test_playground_week_with_ticks(tmp_path: Path) -> None:
     [saved] = [line for line in out.splitlines() if "Gambar disimpan: " in line]
     picture = Path(saved.split("Gambar disimpan: ", 1)[1].strip())
     assert picture.read_bytes().startswith(b"\x89PNG")
+
+
+def test_export_ledger_writes_xlsx_and_csv_for_everyone(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from openpyxl import load_workbook
+
+    from storage import people, sessions
+    from storage.db import Database
+
+    assert _pembina(tmp_path, "roster", "import", str(DEMO_ROSTER)).returncode == 0
+    created = _pembina(
+        tmp_path, "program", "create", "--name", "Latsar 2026", "--kind", "latsar",
+        "--start", "2026-01-05", "--end", "2026-06-26", "--reflection-day", "friday",
+        "--members", str(DEMO_ROSTER),
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+
+    async def confirmed_session() -> None:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+        now = datetime(2026, 3, 2, 3, tzinfo=UTC)
+        async with db.write() as conn:
+            budi = await people.get_person_by_nip(conn, "199503172020121005")
+            rina = await people.get_person_by_nip(conn, "198209142008012003")
+            assert budi is not None
+            assert rina is not None
+            logged = await sessions.log_session(
+                conn, programme_id=1, mentor_id=rina.id, mentee_id=budi.id,
+                held_on=date(2026, 3, 2), minutes=90, topic="Rencana", mode="online",
+                logged_by_id=rina.id, now=now,
+            )  # fmt: skip
+            await sessions.confirm(conn, logged.id, now)
+        await db.dispose()
+
+    asyncio.run(confirmed_session())
+    xlsx = _pembina(tmp_path, "export", "ledger", "--year", "2026", "--out", "jp.xlsx")
+    assert xlsx.returncode == 0, xlsx.stderr
+    assert "Buku JP 2026 ditulis ke jp.xlsx: 4 orang, 1 baris." in xlsx.stdout
+    book = load_workbook(tmp_path / "jp.xlsx")
+    assert book.sheetnames == ["Ringkasan", "Latsar 2026"]
+    totals = {r[0].value: r[3].value for r in book["Ringkasan"].iter_rows(min_row=2)}
+    assert totals["Budi Santoso"] == 2
+    assert book["Ringkasan"]["B2"].number_format == "@"
+
+    csv_out = _pembina(
+        tmp_path, "export", "ledger", "--year", "2026", "--out", "jp.csv", PEMBINA_LANGUAGE="en"
+    )
+    assert csv_out.returncode == 0, csv_out.stderr
+    rows = list(csv.DictReader((tmp_path / "jp.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["Name"], r["NIP"], r["Minutes"], r["Date"]) for r in rows] == [
+        ("Budi Santoso", "199503172020121005", "90", "2026-03-02")
+    ]
+    bad = _pembina(tmp_path, "export", "ledger", "--out", "jp.pdf")
+    assert bad.returncode == 2
+    assert "harus berakhiran .xlsx atau .csv" in bad.stderr

@@ -29,6 +29,7 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "mentor",
         "jeda",
         "lanjut",
+        "ledgerjp",
     ]
     assert dewi.menu() == [
         "start",
@@ -43,6 +44,7 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "mentor",
         "pause",
         "resume",
+        "ledger",
     ]
     siti = users["Siti Rahmawati"]
     assert {"ringkasan", "programbaru", "program", "pasangkan", "permintaan"} <= set(siti.menu())
