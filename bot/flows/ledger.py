@@ -102,13 +102,13 @@ async def _allowed(conn: AsyncConnection, viewer: Viewer) -> dict[int, set[int] 
     if person is None:
         return {}
     allowed: dict[int, set[int] | None] = {}
-    if person.has_role("mentor"):
+    if "mentor" in person.roles:
         for mentee_id, programmes in (await ledger.mentee_programmes(conn, person.id)).items():
             allowed[mentee_id] = programmes
-    if person.has_role("supervisor"):
+    if "supervisor" in person.roles:
         for p in await ledger.supervised_by(conn, person.id):
             allowed[p.id] = None
-    if person.has_role("mentee"):
+    if "mentee" in person.roles:
         allowed[person.id] = None
     return allowed
 
