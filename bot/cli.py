@@ -195,7 +195,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(exc, file=sys.stderr)
+        print(exc.text(cli_language()), file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.pembina_log_level,

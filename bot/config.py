@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -13,10 +13,21 @@ from sqlalchemy.exc import ArgumentError
 
 from bot import timezones
 from bot.flows.weeks import WEEKDAYS
+from bot.i18n import plain
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 # The URL prefixes we support -> the Python module of their async driver.
 DATABASE_DRIVERS = {"sqlite+aiosqlite://": "aiosqlite", "postgresql+asyncpg://": "asyncpg"}
+
+
+class SettingProblem(ValueError):
+    """Why a value was refused, as a catalogue key (``config.reason.<key>``) and its values:
+    the command line words it in the operator's language, not in pydantic's English."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
 
 
 class Settings(BaseSettings):
@@ -44,7 +55,7 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             for part in parts:
                 if not part.lstrip("-").isdigit():
-                    raise ValueError(f"{part!r} is not a Telegram user id (digits only)")
+                    raise SettingProblem("not_user_id", value=part)
             return [int(p) for p in parts]
         return value
 
@@ -53,9 +64,7 @@ class Settings(BaseSettings):
     def _indonesian_zone(cls, value: str) -> str:
         zone = timezones.normalise(value)
         if zone is None:
-            raise ValueError(
-                "use WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
-            )
+            raise SettingProblem("zone")
         return zone
 
     @field_validator("pembina_digest_day", mode="before")
@@ -65,7 +74,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             day = WEEKDAYS.get(value.strip().lower())
             if day is None:
-                raise ValueError("use a working day: monday..friday (or senin..jumat)")
+                raise SettingProblem("working_day")
             return day
         return value
 
@@ -78,16 +87,16 @@ class Settings(BaseSettings):
             try:
                 value = time(int(hours), int(minutes))
             except ValueError:
-                raise ValueError("use HH:MM, e.g. 07:30") from None
+                raise SettingProblem("clock_time") from None
         if isinstance(value, time) and not time(7, 0) <= value <= time(20, 0):
-            raise ValueError("must be between 07:00 and 20:00 (local time of each person)")
+            raise SettingProblem("office_hours")
         return value
 
     @field_validator("telegram_api_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise SettingProblem("http_url")
         return value.rstrip("/")
 
     @field_validator("database_url")
@@ -96,19 +105,14 @@ class Settings(BaseSettings):
         """A URL SQLAlchemy can read, for a driver that is installed: otherwise the first
         connection fails deep inside SQLAlchemy with a long traceback."""
         if not value.startswith(tuple(DATABASE_DRIVERS)):
-            raise ValueError(
-                "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pass@host/db"
-            )
+            raise SettingProblem("database_scheme")
         try:
             make_url(value)
         except (ArgumentError, ValueError):
-            raise ValueError(
-                "not a readable database URL; check its host, port (digits) and path, "
-                "e.g. postgresql+asyncpg://user:pass@localhost:5432/pembina"
-            ) from None
+            raise SettingProblem("database_url") from None
         driver = next(d for prefix, d in DATABASE_DRIVERS.items() if value.startswith(prefix))
         if importlib.util.find_spec(driver) is None:
-            raise ValueError(f"the driver {driver} is not installed (pip install {driver})")
+            raise SettingProblem("driver_missing", driver=driver)
         return value
 
     @property
@@ -141,7 +145,47 @@ def cli_language() -> str:
 
 
 class SettingsError(Exception):
-    """A setting is missing or malformed; the message names it in one line."""
+    """A setting is missing or malformed: its name, and why as a catalogue key."""
+
+    def __init__(self, name: str, reason: str, params: dict[str, object]) -> None:
+        super().__init__(name, reason)
+        self.name, self.reason, self.params = name, reason, params
+
+    def text(self, language: str) -> str:
+        """One line for the operator, in their language."""
+        why = plain(language, f"config.reason.{self.reason}", **self.params)
+        return plain(language, "config.invalid", name=self.name, reason=why)
+
+    def __str__(self) -> str:
+        return self.text(cli_language())
+
+
+# pydantic's own checks (types, ranges, choices) -> our reason keys and their values.
+_PYDANTIC_REASONS = {
+    "literal_error": "choice",
+    "greater_than_equal": "at_least",
+    "less_than_equal": "at_most",
+    "int_parsing": "whole_number",
+    "int_from_float": "whole_number",
+    "int_type": "whole_number",
+}
+
+
+def _reason(error: Any) -> tuple[str, dict[str, object]]:
+    """The catalogue reason for pydantic's first complaint about a setting."""
+    context = error.get("ctx") or {}
+    problem = context.get("error")
+    if isinstance(problem, SettingProblem):
+        return problem.key, problem.params
+    key = _PYDANTIC_REASONS.get(error["type"], "unreadable")
+    field = Settings.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+    choices = get_args(field.annotation) if field is not None else ()
+    params: dict[str, object] = {
+        "choices": " / ".join(str(c) for c in choices),
+        "limit": context.get("ge", context.get("le", "")),
+        "value": error.get("input", ""),
+    }
+    return key, params
 
 
 def load_settings() -> Settings:
@@ -151,5 +195,5 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        reason = str(first["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"Setting {name} is invalid: {reason}") from None
+        key, params = _reason(first)
+        raise SettingsError(name, key, params) from None

@@ -80,10 +80,21 @@ def test_missing_file_and_bad_setting_are_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     bad = _pembina(tmp_path, "migrate", PEMBINA_ADMIN_IDS="12,abc")
     assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        "Pengaturan PEMBINA_ADMIN_IDS tidak valid: 'abc' bukan ID pengguna Telegram (hanya angka)"
+    )
+    english = _pembina(tmp_path, "migrate", PEMBINA_ADMIN_IDS="12,abc", PEMBINA_LANGUAGE="en")
     assert (
-        bad.stderr.strip()
+        english.stderr.strip()
         == "Setting PEMBINA_ADMIN_IDS is invalid: 'abc' is not a Telegram user id (digits only)"
     )
+
+
+def test_a_wrong_language_setting_is_explained_in_indonesian(tmp_path: Path) -> None:
+    """PEMBINA_LANGUAGE itself wrong: the line is in the default language, choices listed."""
+    bad = _pembina(tmp_path, "migrate", PEMBINA_LANGUAGE="fr")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "Pengaturan PEMBINA_LANGUAGE tidak valid: gunakan id / en"
 
 
 def test_run_without_token_explains_botfather_and_playground(tmp_path: Path) -> None:

@@ -87,6 +87,10 @@ def test_bad_setting_is_one_line_naming_it(
     message = str(caught.value)
     assert name in message
     assert "\n" not in message
+    # worded from the catalogues, in the operator's language
+    indonesian, english = caught.value.text("id"), caught.value.text("en")
+    assert indonesian.startswith(f"Pengaturan {name} tidak valid: ")
+    assert english.startswith(f"Setting {name} is invalid: ")
 
 
 def test_env_example_lists_every_setting_with_a_comment() -> None:

@@ -48,7 +48,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path, url: str, expected: st
 )
 def test_malformed_database_url_is_one_line(tmp_path: Path, url: str) -> None:
     line = _one_clean_line(_pembina(tmp_path, "program", "list", DATABASE_URL=url))
-    assert line.startswith("Setting DATABASE_URL is invalid: not a readable database URL")
+    assert line.startswith("Pengaturan DATABASE_URL tidak valid: URL basis data tidak dapat")
 
 
 def test_missing_driver_is_one_line(tmp_path: Path) -> None:
@@ -60,7 +60,11 @@ def test_missing_driver_is_one_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
-        env=_env(tmp_path, DATABASE_URL="postgresql+asyncpg://u:p@localhost/pembina"),
+        env=_env(
+            tmp_path,
+            DATABASE_URL="postgresql+asyncpg://u:p@localhost/pembina",
+            PEMBINA_LANGUAGE="en",
+        ),
         capture_output=True,
         text=True,
         timeout=60,
