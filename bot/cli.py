@@ -130,6 +130,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     play = sub.add_parser("playground", help=h("playground"), description=h("playground"))
     play.add_argument("--db", type=Path, default=None, help=h("playground_db"))
     play.add_argument("--script", type=Path, default=None, help=h("playground_script"))
+    play.add_argument("--files", type=Path, default=None, help=h("playground_files"))
     return parser
 
 
@@ -239,7 +240,9 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "playground":
         from bot.playground import run_playground
 
-        return asyncio.run(run_playground(settings, db_path=args.db, script=args.script))
+        return asyncio.run(
+            run_playground(settings, db_path=args.db, script=args.script, files=args.files)
+        )
     return 2
 
 

@@ -108,24 +108,30 @@ class Playground:
         screenful, so ``:press N`` means the button shown as [N]."""
         text = to_terminal(message.html or message.text or "", colour=self.colour)
         if message.kind != "text":
-            text = f"[{message.kind}] {text}" + self._save_picture(message)
+            text = f"[{message.kind}] {text}" + self._save_file(message)
         labels = []
         for index, label in enumerate(self._buttons(message)):
             persona.pressable.append((message, index))
             labels.append(f"[{len(persona.pressable)}] {label}")
         return text + ("\n" + "  ".join(labels) if labels else "")
 
-    def _save_picture(self, message: Any) -> str:
-        """A picture the bot uploaded (a digest's chart) goes to a file: a terminal cannot
-        show it, an image viewer can."""
-        if self.files is None or message.kind != "photo" or not message.file_ids:
+    def _save_file(self, message: Any) -> str:
+        """A picture the bot drew (a digest's chart) or a document it built (a ledger, a
+        report) goes to a file: a terminal cannot show it, a viewer or a spreadsheet can."""
+        if self.files is None or message.kind not in ("photo", "document") or not message.file_ids:
             return ""
         stored = self.double.file(message.file_ids[0])
         if not stored.file_path.startswith("uploads/"):
-            return ""  # a user's photo, not something the bot drew
-        path = self.files / f"chart-{message.chat_id}-{message.message_id}.png"
+            return ""  # a user's photo or document, not something the bot made
+        if message.kind == "photo":
+            path = self.files / f"chart-{message.chat_id}-{message.message_id}.png"
+            key = "playground.picture_saved"
+        else:
+            name = Path(stored.file_path).name or "document"
+            path = self.files / f"{message.chat_id}-{message.message_id}-{name}"
+            key = "playground.document_saved"
         path.write_bytes(stored.data)
-        return "\n" + plain(self.lang, "playground.picture_saved", path=path)
+        return "\n" + plain(self.lang, key, path=path)
 
     def _state(self, message: Any) -> tuple[str, tuple[str, ...]]:
         return message.html or message.text or "", tuple(self._buttons(message))
@@ -326,21 +332,29 @@ async def _seed(settings: Settings) -> dict[str, str]:
     return {person.name: invite.code for person, invite in report.invites}
 
 
-async def run_playground(settings: Settings, *, db_path: Path | None, script: Path | None) -> int:
+async def run_playground(
+    settings: Settings, *, db_path: Path | None, script: Path | None, files: Path | None = None
+) -> int:
     quiet_logs()
     lang = settings.pembina_language
     with tempfile.TemporaryDirectory(prefix="pembina-playground-") as scratch:
-        return await _play(settings, lang, Path(scratch), db_path, script)
+        return await _play(settings, lang, Path(scratch), db_path, script, files)
 
 
 async def _play(
-    settings: Settings, lang: str, workdir: Path, db_path: Path | None, script: Path | None
+    settings: Settings,
+    lang: str,
+    workdir: Path,
+    db_path: Path | None,
+    script: Path | None,
+    files: Path | None = None,
 ) -> int:
     """One playground session. Without ``--db`` the database and the pictures live in
     ``workdir``, removed when it ends, so nothing is left behind in the temp folder; with
     ``--db`` both are kept, the pictures beside the database."""
     db_file = db_path or workdir / "playground.db"
-    pictures = db_file.parent
+    pictures = files or db_file.parent
+    pictures.mkdir(parents=True, exist_ok=True)
     async with TelegramDouble(bot_username="pembina_demo_bot", bot_name="Pembina") as double:
         local = settings.model_copy(
             update={

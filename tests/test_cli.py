@@ -241,6 +241,26 @@ def test_playground_week_with_ticks(tmp_path: Path) -> None:
     assert picture.read_bytes().startswith(b"\x89PNG")
 
 
+def test_playground_keeps_the_documents_the_bot_sends(tmp_path: Path) -> None:
+    """A coordinator's ledger in the playground lands in ``--files`` as a real workbook,
+    kept after the playground ends, and the terminal says where."""
+    from openpyxl import load_workbook
+
+    script = tmp_path / "ledger.txt"
+    script.write_text(":joinall\n:as 1\n/ledgerjp 2026\n:quit\n", encoding="utf-8")
+    files = tmp_path / "files"
+    result = _pembina(tmp_path, "playground", "--script", str(script), "--files", str(files))
+    assert result.returncode == 0, result.stderr
+    saved = [
+        Path(line.split("Dokumen disimpan: ", 1)[1].strip())
+        for line in result.stdout.splitlines()
+        if "Dokumen disimpan: " in line
+    ]
+    assert [p.suffix for p in saved] == [".xlsx", ".csv"]
+    assert all(p.parent == files and p.is_file() for p in saved)
+    assert load_workbook(saved[0]).sheetnames[0]
+
+
 def test_export_ledger_writes_xlsx_and_csv_for_everyone(tmp_path: Path) -> None:
     from datetime import UTC, date, datetime
 
