@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flows.hours import CEILING_MINUTES, jp, parse_minutes
+from bot.flows.hours import CEILING_MINUTES, jp, parse_minutes, parse_sitting
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,21 @@ def test_jp() -> None:
     assert jp(45) == 1.0
     assert jp(900) == 20.0
     assert jp(100) == 2.2
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("1", 60),  # hours, as everywhere
+        ("8", 480),
+        ("9", 540),  # nine hours, refused by the caller: nobody means nine minutes
+        ("15", 15),
+        ("60", 60),
+        ("480", 480),
+        ("481", 481 * 60),  # neither hours nor minutes of one day: left for the limit check
+        ("1,5", 90),
+        ("90 menit", 90),
+    ],
+)
+def test_a_sitting_reads_a_big_bare_number_as_minutes(text: str, minutes: int) -> None:
+    assert parse_sitting(text, most_hours=8) == minutes

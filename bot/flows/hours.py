@@ -1,7 +1,8 @@
 """Reading "hours spent" the way people type it: ``2``, ``1,5``, ``1.5``, ``90 menit``,
 ``1 jam 30 menit``, ``1j30m``, ``2 hours``, ``1 hour 30 minutes``.
 
-A bare number is hours (the question asks for hours). The result is whole minutes.
+A bare number is hours (the question asks for hours), except where it cannot be
+(:func:`parse_sitting`). The result is whole minutes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,21 @@ def parse_minutes(text: str) -> int | None:
         minutes = hours * 60 + mins
     capped = min(minutes, Decimal(CEILING_MINUTES))
     return int(capped.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+FEWEST_BARE_MINUTES = 15  # "9" is nine hours too many, not a nine-minute session
+
+
+def parse_sitting(text: str, *, most_hours: int) -> int | None:
+    """Minutes of one sitting (a mentoring session). As :func:`parse_minutes`, except that
+    a bare whole number too big to be its hours is the minutes people meant: ``60`` for a
+    session of at most 8 hours is an hour, not sixty hours to refuse."""
+    minutes = parse_minutes(text)
+    bare = text.strip()
+    smallest = max(most_hours + 1, FEWEST_BARE_MINUTES)
+    if minutes is not None and bare.isdigit() and smallest <= int(bare) <= most_hours * 60:
+        return int(bare)
+    return minutes
 
 
 def format_minutes(minutes: int) -> tuple[int, int]:

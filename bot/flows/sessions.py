@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows import limits, recipients, weeks
-from bot.flows.hours import parse_minutes
+from bot.flows.hours import parse_sitting
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from bot.flows.visible import visible_or_empty
@@ -142,7 +142,7 @@ async def answer(
             data["day"] = day.isoformat()
             nxt = Step.MINUTES
         elif step is Step.MINUTES:
-            minutes = parse_minutes(text or "")
+            minutes = parse_sitting(text or "", most_hours=limits.MAX_SESSION_HOURS)
             if minutes is None:
                 return Screen(Show.PROBLEM, step, "session.problem.minutes")
             if not 0 < minutes <= limits.MAX_SESSION_MINUTES:

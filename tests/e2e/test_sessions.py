@@ -25,8 +25,10 @@ async def test_log_confirm_rate_and_jp(bot: BotUnderTest, double: TelegramDouble
     await rina.next_message()
     await rina.send_text("sepuluh jam")
     assert "Lama sesi tidak terbaca" in (await rina.next_message()).text
-    await rina.send_text("1 jam")
-    await rina.next_message()
+    await rina.send_text("9")  # nine hours: more than a working day
+    assert "paling lama 8 jam" in (await rina.next_message()).text
+    await rina.send_text("60")  # too many to be hours: the minutes people mean
+    assert "topik" in (await rina.next_message()).text
     await rina.send_sticker()
     assert "teks" in (await rina.next_message()).text
     await rina.send_text("Membahas <rancangan> proyek")
