@@ -83,6 +83,19 @@ async def _programme(svc: Services, programme_id: int) -> Programme | None:
         return await programmes.get_programme(conn, programme_id)
 
 
+async def programme_or_all(
+    svc: Services, viewer: Viewer, programme_id: int | None
+) -> Programme | Refused | None:
+    """The programme a button names (0: all active ones); refused if there is no such one."""
+    if not viewer.is_coordinator:
+        return Refused.NOT_ALLOWED
+    if programme_id is None:
+        return Refused.BAD_PAGE
+    if not programme_id:
+        return None
+    return await _programme(svc, programme_id) or Refused.BAD_PAGE
+
+
 async def page(
     svc: Services, viewer: Viewer, which: str, index: int | None, programme_id: int | None
 ) -> Page | Refused:
