@@ -39,14 +39,18 @@ def _choice(lang: str, viewer: Viewer, mentees: list[Person]) -> tuple[Html, Key
 
 def _buttons(lang: str, viewer: Viewer, found: history.HistoryPage, shortened: bool) -> Keyboard:
     mentee, index = found.mentee.id, found.index
+
+    def button(key: str, action: str, at: int) -> Button:
+        return Button(t(lang, f"history.{key}"), callbacks.encode(BUTTON, action, mentee, at))
+
     arrows = []
     if index > 0:
-        arrows.append(Button(t(lang, "history.newer"), callbacks.encode(BUTTON, "p", mentee, index - 1)))
+        arrows.append(button("newer", "p", index - 1))
     if index < found.total - 1:
-        arrows.append(Button(t(lang, "history.older"), callbacks.encode(BUTTON, "p", mentee, index + 1)))
+        arrows.append(button("older", "p", index + 1))
     keyboard = [arrows] if arrows else []
     if shortened:
-        keyboard.append([Button(t(lang, "history.full"), callbacks.encode(BUTTON, "full", mentee, index))])
+        keyboard.append([button("full", "full", index)])
     if viewer.person is not None and "mentor" in viewer.person.roles:
         keyboard.append([Button(t(lang, "history.back"), callbacks.encode(BUTTON, "list"))])
     return keyboard
