@@ -212,3 +212,21 @@ async def test_ten_thousand_people_one_query_per_list(svc: Services) -> None:
                 assert found.entries[-1].name == "Orang 09999"
     finally:
         event.remove(svc.db.engine.sync_engine, "before_cursor_execute", count)
+
+
+def test_a_page_of_long_names_fits_one_message_and_keeps_its_numbers() -> None:
+    from bot.handlers.who import page_text
+    from bot.text_split import TELEGRAM_LIMIT, visible_len
+
+    long = "Nama Sangat Panjang 😀 <&> " * 8  # 200 characters of user text, emoji included
+    entries = [
+        who.Entry(n, long, long, long, mentor=long, week_start=date(2026, 12, 7), days_waiting=3)
+        for n in range(21, 41)
+    ]
+    page = who.Page(who.WhoList.OVERDUE, None, 45, 1, 3, entries)
+    for language in ("id", "en"):
+        text = page_text(language, page)
+        assert visible_len(text) <= TELEGRAM_LIMIT
+        assert "&lt;&amp;&gt;" in text  # escaped
+        numbers = [line.split(".")[0] for line in text.split("\n") if line[:1].isdigit()]
+        assert numbers[-20:] == [str(n) for n in range(21, 41)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.telegram_double import DoubleUser, TelegramDouble
-from storage import people, programmes, reflections
+from storage import pairings, people, programmes, reflections
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.world import PROGRAMME, paired, submit_reflection, with_buttons
 
@@ -130,6 +130,16 @@ async def test_mentor_picks_a_mentee_and_reads_their_history(
     await bot.drained()
     assert "(2 dari 2)" in choice.text
     assert "Tambahkan <angka> berkas per bulan" in choice.text
+
+    # A past mentee stays readable after the pairing ended.
+    async with bot.svc.db.write() as conn:
+        [pairing] = await pairings.of_mentee(conn, await _id(bot, BUDI_NIP), ("active",))
+        assert await pairings.set_status(
+            conn, pairing.id, status="ended", now=bot.clock.now(), expect=("active",)
+        )
+    await rina.press(choice, "◀ Lebih baru")
+    await bot.drained()
+    assert "(1 dari 2)" in choice.text
 
     # Dewi has written nothing she sent: nothing to read (a draft is hers alone).
     await rina.press(choice, "↩️ Daftar mentee")
