@@ -33,6 +33,7 @@ from bot.flows.services import Services
 from bot.handlers import (
     dialogue,
     fallback,
+    history,
     join,
     ledger,
     members,
@@ -45,6 +46,7 @@ from bot.handlers import (
     review,
     sessions,
     start,
+    who,
 )
 from bot.handlers import digest as digest_handlers
 from bot.handlers import nudges as nudge_handlers
@@ -153,6 +155,8 @@ HANDLERS: dict[str, CommandCallback] = {
     "unlink": members.unlink,
     "ratings": rating_handlers.show,
     "ledger": ledger.send,
+    "history": history.show,
+    "who": who.show,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -177,6 +181,8 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
     app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
     app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
+    app.add_handler(CallbackQueryHandler(who.on_button, pattern=r"^who:"))
+    app.add_handler(CallbackQueryHandler(history.on_button, pattern=r"^hs:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("reflect", "refleksi", "reflection", MENTEE),
     Command("review", "tinjau", "review", MENTOR),
     Command("progress", "progres", "progress", ("mentee", "mentor")),
+    Command("history", "riwayat", "history", ("mentee", "mentor")),
     Command("session", "sesi", "session", ("mentee", "mentor")),
     Command("mentor", "mentor", "mentor", MENTEE),
     Command("mentees", "mentee", "mentees", MENTOR),
@@ -64,6 +65,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("match", "pasangkan", "match", COORDINATOR),
     Command("requests", "permintaan", "requests", COORDINATOR),
     Command("people", "pegawai", "people", COORDINATOR),
+    Command("who", "siapa", "who", COORDINATOR),
     Command("invite", "undang", "invite", COORDINATOR),
     Command("unlink", "lepas", "unlink", COORDINATOR),
 )

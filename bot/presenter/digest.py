@@ -40,6 +40,9 @@ def _week(language: str, facts: list[str]) -> Html:
     )
 
 
+week_state = _week  # a week's state in words, as /siapa (/who) shows it too
+
+
 def _waiting(language: str, line: Params) -> Html:
     if not line["pending"]:
         return t(language, "digest.waiting_none")

@@ -25,6 +25,7 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "batal",
         "refleksi",
         "progres",
+        "riwayat",
         "sesi",
         "mentor",
         "jeda",
@@ -40,6 +41,7 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "cancel",
         "reflection",
         "progress",
+        "history",
         "session",
         "mentor",
         "pause",
@@ -47,7 +49,10 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "ledger",
     ]
     siti = users["Siti Rahmawati"]
-    assert {"ringkasan", "programbaru", "program", "pasangkan", "permintaan"} <= set(siti.menu())
+    assert {"ringkasan", "programbaru", "program", "pasangkan", "permintaan", "siapa"} <= set(
+        siti.menu()
+    )
+    assert "siapa" not in budi.menu()
 
     await budi.send_text("/bantuan")
     help_id = (await budi.next_message()).text
