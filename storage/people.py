@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Person
@@ -159,6 +159,11 @@ async def count_people(conn: AsyncConnection) -> dict[str, int]:
         if telegram_id is not None:
             counts[f"{role}_joined"] = counts.get(f"{role}_joined", 0) + 1
     return counts
+
+
+async def count_all(conn: AsyncConnection) -> int:
+    """Everyone on the roster, whatever their roles (the audit of an import counts them)."""
+    return int((await conn.execute(select(func.count()).select_from(people))).scalar_one())
 
 
 async def supervised_by(conn: AsyncConnection, supervisor_id: int) -> list[Person]:

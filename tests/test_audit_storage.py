@@ -59,9 +59,12 @@ async def test_entries_page_newest_first_and_filter_by_programme(
     assert len(third) == 6
     # the import has n=0's time but was recorded later: it comes first
     assert third[-2].action == "roster.import"
-    assert third[-2].actor_label == audit.CLI and third[-2].actor_name is None
+    assert third[-2].actor_label == audit.CLI
+    assert third[-2].actor_name is None
     assert third[-1].before == {"status": "active", "n": 0}
-    assert first[0].actor_name == "Kord" and first[0].subject_name == "Kord"
+    assert first[0].actor_name == "Kord"
+    assert first[0].subject_name == "Kord"
     assert first[0].programme_name == "Latsar 2027"
-    assert only_count == 13 and len(only) == 13
+    assert only_count == 13
+    assert len(only) == 13
     assert all(e.programme_id == programme for e in only)

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.flows import audit
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
 from bot.flows.roster_import import invite_link, new_invite_code
@@ -72,6 +73,14 @@ async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> InviteRe
             now=now,
             expires_at=now + svc.invite_ttl,
         )
+        await audit.note(
+            conn,
+            viewer,
+            audit.INVITE,
+            now,
+            subject_person_id=person.id,
+            after={"expires": invite.expires_at.date().isoformat()},
+        )
     return InviteResult(Invited.LINK, person, invite, invite_link(svc.bot_username, invite.code))
 
 
@@ -128,6 +137,15 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
             now=now,
             kind="unlink.told_account",
             params={"name": person.name},
+        )
+        await audit.note(
+            conn,
+            viewer,
+            audit.UNLINK,
+            now,
+            subject_person_id=person.id,
+            before={"linked": True},
+            after={"linked": False},
         )
     svc.outbox_wake()
     link = invite_link(svc.bot_username, invite.code)

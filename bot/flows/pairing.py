@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows import recipients
+from bot.flows import audit, recipients
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -174,6 +174,14 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
                 proposal.reasons,
                 now,
             )
+        await audit.note(
+            conn,
+            viewer,
+            audit.PLAN_APPLIED,
+            now,
+            programme_id=programme.id,
+            after={"offers": len(plan.proposals), "waiting": len(plan.waiting)},
+        )
     svc.outbox_wake()
     return plan
 
@@ -479,6 +487,15 @@ async def pair_by_hand(
         if (await pairings.loads(conn)).get(mentor.id, 0) >= mentor.mentor_capacity:
             return ByHand.AT_CAPACITY
         await _offer(conn, programme, mentor, mentee, ("manual",), now)
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_OFFERED,
+            now,
+            programme_id=programme.id,
+            subject_person_id=mentee.id,
+            after={"mentor": mentor.name, "status": pairings.OFFERED},
+        )
     svc.outbox_wake()
     return ByHand.OFFERED if reachable(mentor) else ByHand.WAITING
 
@@ -521,6 +538,16 @@ async def end_pairing(
                 programme=programme.name,
                 reason=reason,
             )
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_ENDED,
+            now,
+            programme_id=programme.id,
+            subject_person_id=mentee.id,
+            before={"mentor": mentor.name, "status": pairing.status},
+            after={"mentor": mentor.name, "status": pairings.ENDED, "reason": reason},
+        )
     svc.outbox_wake()
     return ByHand.ENDED
 
@@ -537,6 +564,16 @@ async def keep_pairing(svc: Services, viewer: Viewer, pairing_id: int) -> ByHand
             return ByHand.NOT_FOUND
         asker_id = pairing.end_requested_by_id
         await pairings.clear_end_request(conn, pairing.id)
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_KEPT,
+            now,
+            programme_id=pairing.programme_id,
+            subject_person_id=pairing.mentee_id,
+            before={"end_asked": asker_id is not None, "reason": pairing.end_reason or "-"},
+            after={"end_asked": False},
+        )
         asker = await people.get_person(conn, asker_id) if asker_id else None
         if asker is not None:
             other_id = pairing.mentee_id if asker.id == pairing.mentor_id else pairing.mentor_id
