@@ -150,3 +150,45 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
     svc.outbox_wake()
     link = invite_link(svc.bot_username, invite.code)
     return UnlinkResult(Unlinked.UNLINKED, person, invite, link, account)
+
+
+class StatusSet(StrEnum):
+    DONE = "done"
+    UNCHANGED = "unchanged"  # already so: nothing written, nothing audited
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_NIP = "unknown_nip"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    outcome: StatusSet
+    person: Person | None = None
+    before: str = ""
+
+
+async def set_active(svc: Services, viewer: Viewer, raw_nip: str, *, active: bool) -> StatusResult:
+    """Mark a roster person inactive (they get no nudges and are listed as inactive) or
+    active again. Activating someone Telegram refused (``unreachable``) is not needed: they
+    become reachable when they write; an inactive person is made active, and the sender
+    finds out again whether Telegram still refuses them."""
+    if not viewer.is_coordinator:
+        return StatusResult(StatusSet.NOT_ALLOWED)
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        person = await _on_roster(conn, raw_nip)
+        if person is None:
+            return StatusResult(StatusSet.UNKNOWN_NIP)
+        wanted = "active" if active else "inactive"
+        if (person.status == "inactive") != active:  # already inactive, or not inactive
+            return StatusResult(StatusSet.UNCHANGED, person, person.status)
+        await people.update_person(conn, person.id, now, status=wanted)
+        await audit.note(
+            conn,
+            viewer,
+            audit.ACTIVATE if active else audit.DEACTIVATE,
+            now,
+            subject_person_id=person.id,
+            before={"status": person.status},
+            after={"status": wanted},
+        )
+    return StatusResult(StatusSet.DONE, person, person.status)

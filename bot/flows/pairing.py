@@ -605,3 +605,123 @@ async def end_for_mentee(
     if current is None:
         return ByHand.NOT_FOUND
     return await end_pairing(svc, viewer, current.id)
+
+
+class Changed(StrEnum):
+    CHANGED = "changed"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_NIP = "unknown_nip"
+    UNKNOWN_PROGRAMME = "unknown_programme"
+    NOT_MENTEE = "not_mentee"  # not a mentee of that programme (or of any, if none named)
+    WHICH_PROGRAMME = "which_programme"  # a mentee in several programmes: name one
+    NOT_MENTOR = "not_mentor"  # the new mentor is not a mentor of that programme
+    SAME_MENTOR = "same_mentor"
+    AT_CAPACITY = "at_capacity"
+    ENDED_PROGRAMME = "ended_programme"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    outcome: Changed
+    programme: Programme | None = None
+    mentee: Person | None = None
+    mentor: Person | None = None
+    old_mentor: Person | None = None
+    choices: tuple[str, ...] = ()  # programme names to choose from (WHICH_PROGRAMME)
+
+
+CHANGE_REASON = "reassigned"  # the end reason of the pairing a coordinator replaced
+
+
+async def change_mentor(
+    svc: Services,
+    viewer: Viewer,
+    mentee_nip: str,
+    mentor_nip: str,
+    programme: Programme | None = None,
+) -> Change:
+    """A coordinator gives a mentee another mentor by hand: the current pairing (offered or
+    active) ends with the reason ``reassigned`` and an *active* pairing with the new mentor
+    starts at once (the coordinator agreed it with them). The new mentor must be a mentor
+    of the programme with room left. Both mentors and the mentee are told; reflections
+    waiting for review go to the new mentor. Without a programme, the mentee's only
+    active one is meant."""
+    if not viewer.is_coordinator:
+        return Change(Changed.NOT_ALLOWED)
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        mentee = await people.get_person_by_nip(conn, mentee_nip)
+        mentor = await people.get_person_by_nip(conn, mentor_nip)
+        if mentee is None or mentor is None:
+            return Change(Changed.UNKNOWN_NIP)
+        if programme is None:
+            joined = [
+                p
+                for p in await programmes.programmes_of(conn, mentee.id, "mentee")
+                if p.status == "active"
+            ]
+            if len(joined) > 1:
+                return Change(Changed.WHICH_PROGRAMME, choices=tuple(p.name for p in joined))
+            if not joined:
+                return Change(Changed.NOT_MENTEE, mentee=mentee)
+            programme = joined[0]
+        if programme.status != "active":
+            return Change(Changed.ENDED_PROGRAMME, programme, mentee, mentor)
+        if mentee.id not in await programmes.members(conn, programme.id, "mentee"):
+            return Change(Changed.NOT_MENTEE, programme, mentee, mentor)
+        if mentor.id == mentee.id or mentor.id not in await programmes.members(
+            conn, programme.id, "mentor"
+        ):
+            return Change(Changed.NOT_MENTOR, programme, mentee, mentor)
+        current = await pairings.current_for_mentee(conn, programme.id, mentee.id)
+        if current is not None and current.mentor_id == mentor.id:
+            return Change(Changed.SAME_MENTOR, programme, mentee, mentor)
+        if (await pairings.loads(conn)).get(mentor.id, 0) >= mentor.mentor_capacity:
+            return Change(Changed.AT_CAPACITY, programme, mentee, mentor)
+        old = await people.get_person(conn, current.mentor_id) if current else None
+        if current is not None:
+            await pairings.set_status(
+                conn,
+                current.id,
+                status=pairings.ENDED,
+                now=now,
+                expect=pairings.CURRENT,
+                end_reason=CHANGE_REASON,
+            )
+        pairing = await pairings.create_pairing(
+            conn,
+            programme_id=programme.id,
+            mentor_id=mentor.id,
+            mentee_id=mentee.id,
+            status=pairings.ACTIVE,
+            reason="manual",
+            now=now,
+            clock_started=reachable(mentor),
+        )
+        key, where = f"pair:{pairing.id}:changed", programme.name
+        await _tell(
+            conn, mentee, "pair.changed_mentee", f"{key}:mentee", now,
+            mentor=mentor.name, programme=where,
+        )  # fmt: skip
+        await _tell(
+            conn, mentor, "pair.changed_new_mentor", f"{key}:new", now,
+            mentee=mentee.name, unit=mentee.unit or "-", programme=where,
+        )  # fmt: skip
+        if old is not None:
+            await _tell(
+                conn, old, "pair.changed_old_mentor", f"{key}:old", now,
+                mentee=mentee.name, programme=where,
+            )  # fmt: skip
+        await _forward_waiting(conn, mentor, mentee, programme, now)
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_CHANGED,
+            now,
+            programme_id=programme.id,
+            subject_person_id=mentee.id,
+            before={"mentor": old.name if old else "-"},
+            after={"mentor": mentor.name},
+        )
+    svc.outbox_wake()
+    return Change(Changed.CHANGED, programme, mentee, mentor, old)
