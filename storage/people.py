@@ -161,9 +161,12 @@ async def count_people(conn: AsyncConnection) -> dict[str, int]:
     return counts
 
 
-async def count_all(conn: AsyncConnection) -> int:
-    """Everyone on the roster, whatever their roles (the audit of an import counts them)."""
-    return int((await conn.execute(select(func.count()).select_from(people))).scalar_one())
+async def count_all(conn: AsyncConnection, status: str | None = None) -> int:
+    """Everyone on the roster (with ``status``, if given), whatever their roles."""
+    query = select(func.count()).select_from(people)
+    if status is not None:
+        query = query.where(people.c.status == status)
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def supervised_by(conn: AsyncConnection, supervisor_id: int) -> list[Person]:

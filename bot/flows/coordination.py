@@ -23,6 +23,7 @@ async def roster_summary(svc: Services, viewer: Viewer) -> dict[str, int] | None
     async with svc.db.read() as conn:
         counts = await people.count_people(conn)
         waiting = len(await join_requests.pending_requests(conn))
+        inactive = await people.count_all(conn, "inactive")
     summary = {
         key: 0
         for role in ("mentee", "mentor", "supervisor", "coordinator")
@@ -30,6 +31,7 @@ async def roster_summary(svc: Services, viewer: Viewer) -> dict[str, int] | None
     }
     summary.update(counts)
     summary["pending"] = waiting
+    summary["inactive"] = inactive
     return summary
 
 
