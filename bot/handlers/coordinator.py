@@ -186,6 +186,19 @@ async def _coordinator(update: Update, context: Context) -> Viewer | None:
     return viewer
 
 
+NIP_DIGITS = 18
+
+
+def _take_nip(args: list[str]) -> tuple[str, list[str]]:
+    """The first NIP of the arguments, written whole or in groups (``19950317 202012 1
+    005``), and what follows it."""
+    digits, used = "", 0
+    while used < len(args) and len(digits) < NIP_DIGITS and clean_nip(args[used]).isdigit():
+        digits += clean_nip(args[used])
+        used += 1
+    return digits, args[used:]
+
+
 async def change_mentor(update: Update, context: Context) -> None:
     """/changementor NIP_MENTEE NIP_MENTOR [programme]: the mentee's pairing ends and one
     with the new mentor starts; everyone concerned is told."""
@@ -193,18 +206,17 @@ async def change_mentor(update: Update, context: Context) -> None:
     if viewer is None:
         return
     lang = viewer.language
-    args = context.args or []
-    if len(args) < 2:
+    mentee_nip, rest = _take_nip(list(context.args or []))
+    mentor_nip, rest = _take_nip(rest)
+    if not (mentee_nip and mentor_nip):
         await say(update, t(lang, "manage.change_usage"))
         return
-    name = " ".join(args[2:])
+    name = " ".join(rest)
     programme = await programmes.by_name(context.svc, name) if name else None
     if name and programme is None:
         await say(update, t(lang, "match.unknown_programme", name=name[:100]))
         return
-    result = await pairing.change_mentor(
-        context.svc, viewer, clean_nip(args[0]), clean_nip(args[1]), programme
-    )
+    result = await pairing.change_mentor(context.svc, viewer, mentee_nip, mentor_nip, programme)
     if result.outcome is Changed.CHANGED:
         assert result.mentee is not None
         assert result.mentor is not None
