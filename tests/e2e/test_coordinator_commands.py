@@ -48,6 +48,8 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
     ]
     siti = users["Siti Rahmawati"]
     assert {"ringkasan", "programbaru", "program", "pasangkan", "permintaan"} <= set(siti.menu())
+    assert siti.menu()[-4:] == ["gantimentor", "nonaktif", "aktifkan", "audit"]
+    assert "gantimentor" not in budi.menu()
 
     await budi.send_text("/bantuan")
     help_id = (await budi.next_message()).text
