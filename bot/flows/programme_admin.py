@@ -98,10 +98,12 @@ async def answer_edit(svc: Services, viewer: Viewer, text: str) -> EditScreen:
     change = programme_flow.set_questions if what == QUESTIONS else programme_flow.set_milestones
     outcome = await change(svc, programme, text.splitlines(), viewer)
     screen = EditScreen(outcome.value, what, programme, programme.questions, before)
-    if outcome is not Edited.DONE:
-        return screen
+    if outcome not in (Edited.DONE, Edited.HAS_REFLECTIONS):
+        return screen  # a problem with the text: the step stays open to send it again
     async with svc.db.write() as conn:
         await conversations.clear_conversation(conn, viewer.telegram_id)
+    if outcome is Edited.HAS_REFLECTIONS:
+        return screen  # no text would do: the step closes
     after, found = await _programme(svc, programme.id)
     screen.outcome = "done"
     screen.questions_after = after.questions if after else []
