@@ -163,6 +163,9 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
         return None
     now = svc.clock.now()
     async with svc.db.write() as conn:
+        stored = await programmes.get_programme(conn, programme.id)
+        if stored is None or stored.status != "active":
+            return Plan(programme)  # ended since the proposal was shown: nothing is offered
         plan = await _plan(conn, programme)
         plan.waiting = [p for p in plan.proposals if not plan.reachable(p)]
         for proposal in plan.proposals:
@@ -616,6 +619,7 @@ class Changed(StrEnum):
     WHICH_PROGRAMME = "which_programme"  # a mentee in several programmes: name one
     NOT_MENTOR = "not_mentor"  # the new mentor is not a mentor of that programme
     SAME_MENTOR = "same_mentor"
+    INACTIVE = "inactive"  # the new mentor is marked inactive
     AT_CAPACITY = "at_capacity"
     ENDED_PROGRAMME = "ended_programme"
 
@@ -673,6 +677,8 @@ async def change_mentor(
             conn, programme.id, "mentor"
         ):
             return Change(Changed.NOT_MENTOR, programme, mentee, mentor)
+        if mentor.status == "inactive":
+            return Change(Changed.INACTIVE, programme, mentee, mentor)
         current = await pairings.current_for_mentee(conn, programme.id, mentee.id)
         if current is not None and current.mentor_id == mentor.id:
             return Change(Changed.SAME_MENTOR, programme, mentee, mentor)

@@ -7,6 +7,7 @@ Every flow checks the right again; these handlers only parse and word.
 from __future__ import annotations
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.flows import audit, coordination, dialogue, pairing, programme_admin, programmes
@@ -343,6 +344,10 @@ async def on_audit_button(update: Update, context: Context) -> None:
     await query.answer()
     blocks, buttons = _page_blocks(viewer, page)
     if len(pack(blocks)) == 1:  # fits: the page turns in place
-        await edit(query, Html("\n\n".join(blocks)), buttons)
+        try:
+            await edit(query, Html("\n\n".join(blocks)), buttons)
+        except BadRequest as error:  # a double tap: that page is already shown
+            if "not modified" not in error.message:
+                raise
     else:
         await say_long(update, blocks, buttons, separator="\n\n")

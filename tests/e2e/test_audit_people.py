@@ -54,6 +54,11 @@ async def test_a_mentor_changed_by_hand_ends_the_old_pair_and_tells_all_three(
     assert "sudah menjadi mentor Budi Santoso" in (await siti.next_message()).text
     await siti.send_text(f"/gantimentor {BUDI} {YOHANES} Tidak Ada")
     assert "Program Tidak Ada tidak ditemukan" in (await siti.next_message()).text
+    await siti.send_text(f"/nonaktif {YOHANES}")
+    await siti.send_text(f"/gantimentor {BUDI} {YOHANES}")
+    await siti.send_text(f"/aktifkan {YOHANES}")
+    await double.settle()
+    assert "Yohanes Wenda ditandai tidak aktif" in siti.unread()[1].text
     await siti.send_text("/gantimentor 12345")
     assert "Cara pakai" in (await siti.next_message()).text
     async with bot.svc.db.write() as conn:  # Yohanes full for a moment
@@ -66,6 +71,7 @@ async def test_a_mentor_changed_by_hand_ends_the_old_pair_and_tells_all_three(
     async with bot.svc.db.read() as conn:
         assert await pairings.current_for_mentee(conn, programme.id, budi.id) == old
     assert [e.action for e in await _log(bot)].count("pairing.changed") == 0
+    assert (await _log(bot))[0].action == "person.active"  # Yohanes again, not a change
 
     async with bot.svc.db.write() as conn:
         await people.update_person(conn, yohanes.id, bot.clock.now(), mentor_capacity=3)
@@ -189,6 +195,9 @@ async def test_audit_pages_newest_first_and_names_the_command_line(
     assert [b["text"] for b in third.buttons] == ["◀"]
     assert third.text.count("baris perintah: mengimpor roster") == 2
     assert "pegawai: 8 → pegawai: 8, baru: 0, diperbarui: 0" in third.text
+    await siti.press_data(first.message_id, "au:p:990:0")  # past the end: the last page
+    await double.settle()
+    assert siti.current(first).text.startswith("🗂 Catatan audit · 21–26 dari 26")
     await siti.press(third, "◀")
     await double.settle()
     assert siti.current(first).text.startswith("🗂 Catatan audit · 11–20 dari 26")
