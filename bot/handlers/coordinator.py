@@ -1,5 +1,6 @@
 """A coordinator manages programmes and people in chat: the programme card with its edit
-and end buttons, /changementor, /deactivate and /activate, and /audit.
+and end buttons, /gantimentor (/setmentor), /nonaktif (/deactivate), /aktifkan
+(/activate) and /audit.
 
 Every flow checks the right again; these handlers only parse and word.
 """
