@@ -31,6 +31,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.flows.services import Services
 from bot.handlers import (
+    coordinator,
     dialogue,
     fallback,
     history,
@@ -157,6 +158,10 @@ HANDLERS: dict[str, CommandCallback] = {
     "ledger": ledger.send,
     "history": history.show,
     "who": who.show,
+    "changementor": coordinator.change_mentor,
+    "deactivate": coordinator.deactivate,
+    "activate": coordinator.activate,
+    "audit": coordinator.show_audit,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -183,6 +188,8 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
     app.add_handler(CallbackQueryHandler(who.on_button, pattern=r"^who:"))
     app.add_handler(CallbackQueryHandler(history.on_button, pattern=r"^hs:"))
+    app.add_handler(CallbackQueryHandler(coordinator.on_button, pattern=r"^pg:"))
+    app.add_handler(CallbackQueryHandler(coordinator.on_audit_button, pattern=r"^au:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

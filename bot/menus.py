@@ -68,6 +68,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("who", "siapa", "who", COORDINATOR),
     Command("invite", "undang", "invite", COORDINATOR),
     Command("unlink", "lepas", "unlink", COORDINATOR),
+    Command("changementor", "gantimentor", "setmentor", COORDINATOR),
+    Command("deactivate", "nonaktif", "deactivate", COORDINATOR),
+    Command("activate", "aktifkan", "activate", COORDINATOR),
+    Command("audit", "audit", "audit", COORDINATOR),
 )
 BY_KEY: dict[str, Command] = {c.key: c for c in COMMANDS}
 BY_NAME: dict[str, Command] = {name: c for c in COMMANDS for name in c.names}

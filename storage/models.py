@@ -200,3 +200,26 @@ class MentoringSession:
     rating: int | None = None
     rating_note: str | None = None
     disputed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One coordinator action as the audit log keeps it (``storage.audit``).
+
+    ``actor_label`` is a neutral key (``chat``, ``cli``); the names are looked up when read
+    (None once that person or programme is gone). ``before``/``after`` are the facts the
+    action changed, as small JSON objects keyed by field.
+    """
+
+    id: int
+    at: datetime
+    actor_person_id: int | None
+    actor_label: str
+    action: str
+    programme_id: int | None
+    subject_person_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    actor_name: str | None = None
+    subject_name: str | None = None
+    programme_name: str | None = None

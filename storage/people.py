@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Person
@@ -159,6 +159,14 @@ async def count_people(conn: AsyncConnection) -> dict[str, int]:
         if telegram_id is not None:
             counts[f"{role}_joined"] = counts.get(f"{role}_joined", 0) + 1
     return counts
+
+
+async def count_all(conn: AsyncConnection, status: str | None = None) -> int:
+    """Everyone on the roster (with ``status``, if given), whatever their roles."""
+    query = select(func.count()).select_from(people)
+    if status is not None:
+        query = query.where(people.c.status == status)
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def supervised_by(conn: AsyncConnection, supervisor_id: int) -> list[Person]:

@@ -87,6 +87,16 @@ async def set_questions(
     )
 
 
+async def set_status(conn: AsyncConnection, programme_id: int, status: str) -> bool:
+    """``active`` or ``ended``; False if it already had that status (a second press)."""
+    result = await conn.execute(
+        update(programmes)
+        .where(programmes.c.id == programme_id, programmes.c.status != status)
+        .values(status=status)
+    )
+    return result.rowcount == 1
+
+
 async def add_member(conn: AsyncConnection, programme_id: int, person_id: int, role: str) -> bool:
     return await insert_or_ignore(
         conn,

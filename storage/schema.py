@@ -292,3 +292,20 @@ nudges = Table(
     Index("ix_nudges_person_day", "person_id", "local_date"),
     Index("ix_nudges_kind_period", "kind", "period"),
 )
+
+# Every coordinator action, with who, what, when and the facts before and after
+# (``storage.audit``). ``actor_label`` is a neutral key (``chat``, ``cli``), never wording.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_person_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("actor_label", String(32), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("programme_id", ForeignKey("programmes.id", ondelete="SET NULL")),
+    Column("subject_person_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("before", JSON),
+    Column("after", JSON),
+    Index("ix_audit_log_programme", "programme_id", "id"),
+)

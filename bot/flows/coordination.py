@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.flows import audit
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
 from bot.flows.roster_import import invite_link, new_invite_code
@@ -22,6 +23,7 @@ async def roster_summary(svc: Services, viewer: Viewer) -> dict[str, int] | None
     async with svc.db.read() as conn:
         counts = await people.count_people(conn)
         waiting = len(await join_requests.pending_requests(conn))
+        inactive = await people.count_all(conn, "inactive")
     summary = {
         key: 0
         for role in ("mentee", "mentor", "supervisor", "coordinator")
@@ -29,6 +31,7 @@ async def roster_summary(svc: Services, viewer: Viewer) -> dict[str, int] | None
     }
     summary.update(counts)
     summary["pending"] = waiting
+    summary["inactive"] = inactive
     return summary
 
 
@@ -71,6 +74,14 @@ async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> InviteRe
             person_id=person.id,
             now=now,
             expires_at=now + svc.invite_ttl,
+        )
+        await audit.note(
+            conn,
+            viewer,
+            audit.INVITE,
+            now,
+            subject_person_id=person.id,
+            after={"expires": invite.expires_at.date().isoformat()},
         )
     return InviteResult(Invited.LINK, person, invite, invite_link(svc.bot_username, invite.code))
 
@@ -129,6 +140,57 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
             kind="unlink.told_account",
             params={"name": person.name},
         )
+        await audit.note(
+            conn,
+            viewer,
+            audit.UNLINK,
+            now,
+            subject_person_id=person.id,
+            before={"linked": True},
+            after={"linked": False},
+        )
     svc.outbox_wake()
     link = invite_link(svc.bot_username, invite.code)
     return UnlinkResult(Unlinked.UNLINKED, person, invite, link, account)
+
+
+class StatusSet(StrEnum):
+    DONE = "done"
+    UNCHANGED = "unchanged"  # already so: nothing written, nothing audited
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_NIP = "unknown_nip"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    outcome: StatusSet
+    person: Person | None = None
+    before: str = ""
+
+
+async def set_active(svc: Services, viewer: Viewer, raw_nip: str, *, active: bool) -> StatusResult:
+    """Mark a roster person inactive (they get no nudges and are listed as inactive) or
+    active again. Activating someone Telegram refused (``unreachable``) is not needed: they
+    become reachable when they write; an inactive person is made active, and the sender
+    finds out again whether Telegram still refuses them."""
+    if not viewer.is_coordinator:
+        return StatusResult(StatusSet.NOT_ALLOWED)
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        person = await _on_roster(conn, raw_nip)
+        if person is None:
+            return StatusResult(StatusSet.UNKNOWN_NIP)
+        wanted = "active" if active else "inactive"
+        if (person.status == "inactive") != active:  # already inactive, or not inactive
+            return StatusResult(StatusSet.UNCHANGED, person, person.status)
+        await people.update_person(conn, person.id, now, status=wanted)
+        await audit.note(
+            conn,
+            viewer,
+            audit.ACTIVATE if active else audit.DEACTIVATE,
+            now,
+            subject_person_id=person.id,
+            before={"status": person.status},
+            after={"status": wanted},
+        )
+    return StatusResult(StatusSet.DONE, person, person.status)

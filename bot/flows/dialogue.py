@@ -22,6 +22,7 @@ STALE_AFTER: dict[str, timedelta] = {
     "rating": timedelta(minutes=30),
     "session": timedelta(hours=2),
     "newprog": timedelta(hours=2),
+    "progedit": timedelta(hours=2),
     "reflect": timedelta(days=1),
     "register": timedelta(days=1),
 }

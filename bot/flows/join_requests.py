@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.flows import audit
 from bot.flows.identity import Viewer
 from bot.flows.pairing import deliver_waiting_offers
 from bot.flows.registration import ROLES_ON_APPROVAL, RosterMatch, roster_match
@@ -90,6 +91,14 @@ async def decide(
                 conn, request.id, status="rejected", decided_by=viewer.telegram_id, now=now
             )
             await _tell_applicant(conn, request, "join.rejected", now)
+            await audit.note(
+                conn,
+                viewer,
+                audit.JOIN_REJECTED,
+                now,
+                before={"name": request.name, "nip": request.nip, "status": "pending"},
+                after={"status": "rejected"},
+            )
             return Decision(Decided.REJECTED, request)
         assert role is not None
         if not force:
@@ -110,6 +119,15 @@ async def decide(
         offers = len(await pairings.waiting_offers(conn, person.id))
         await _tell_applicant(conn, request, "join.approved", now, person, offers)
         await deliver_waiting_offers(conn, person, now)  # after the welcome that names them
+        await audit.note(
+            conn,
+            viewer,
+            audit.JOIN_APPROVED,
+            now,
+            subject_person_id=person.id,
+            before={"name": request.name, "nip": request.nip, "status": "pending"},
+            after={"status": "approved", "role": role},
+        )
     svc.outbox_wake()
     return Decision(Decided.APPROVED, request, person)
 

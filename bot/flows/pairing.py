@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows import recipients
+from bot.flows import audit, recipients
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -163,6 +163,9 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
         return None
     now = svc.clock.now()
     async with svc.db.write() as conn:
+        stored = await programmes.get_programme(conn, programme.id)
+        if stored is None or stored.status != "active":
+            return Plan(programme)  # ended since the proposal was shown: nothing is offered
         plan = await _plan(conn, programme)
         plan.waiting = [p for p in plan.proposals if not plan.reachable(p)]
         for proposal in plan.proposals:
@@ -174,6 +177,14 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
                 proposal.reasons,
                 now,
             )
+        await audit.note(
+            conn,
+            viewer,
+            audit.PLAN_APPLIED,
+            now,
+            programme_id=programme.id,
+            after={"offers": len(plan.proposals), "waiting": len(plan.waiting)},
+        )
     svc.outbox_wake()
     return plan
 
@@ -479,6 +490,15 @@ async def pair_by_hand(
         if (await pairings.loads(conn)).get(mentor.id, 0) >= mentor.mentor_capacity:
             return ByHand.AT_CAPACITY
         await _offer(conn, programme, mentor, mentee, ("manual",), now)
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_OFFERED,
+            now,
+            programme_id=programme.id,
+            subject_person_id=mentee.id,
+            after={"mentor": mentor.name, "status": pairings.OFFERED},
+        )
     svc.outbox_wake()
     return ByHand.OFFERED if reachable(mentor) else ByHand.WAITING
 
@@ -521,6 +541,16 @@ async def end_pairing(
                 programme=programme.name,
                 reason=reason,
             )
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_ENDED,
+            now,
+            programme_id=programme.id,
+            subject_person_id=mentee.id,
+            before={"mentor": mentor.name, "status": pairing.status},
+            after={"mentor": mentor.name, "status": pairings.ENDED, "reason": reason},
+        )
     svc.outbox_wake()
     return ByHand.ENDED
 
@@ -537,6 +567,16 @@ async def keep_pairing(svc: Services, viewer: Viewer, pairing_id: int) -> ByHand
             return ByHand.NOT_FOUND
         asker_id = pairing.end_requested_by_id
         await pairings.clear_end_request(conn, pairing.id)
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_KEPT,
+            now,
+            programme_id=pairing.programme_id,
+            subject_person_id=pairing.mentee_id,
+            before={"end_asked": asker_id is not None, "reason": pairing.end_reason or "-"},
+            after={"end_asked": False},
+        )
         asker = await people.get_person(conn, asker_id) if asker_id else None
         if asker is not None:
             other_id = pairing.mentee_id if asker.id == pairing.mentor_id else pairing.mentor_id
@@ -568,3 +608,126 @@ async def end_for_mentee(
     if current is None:
         return ByHand.NOT_FOUND
     return await end_pairing(svc, viewer, current.id)
+
+
+class Changed(StrEnum):
+    CHANGED = "changed"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_NIP = "unknown_nip"
+    UNKNOWN_PROGRAMME = "unknown_programme"
+    NOT_MENTEE = "not_mentee"  # not a mentee of that programme (or of any, if none named)
+    WHICH_PROGRAMME = "which_programme"  # a mentee in several programmes: name one
+    NOT_MENTOR = "not_mentor"  # the new mentor is not a mentor of that programme
+    SAME_MENTOR = "same_mentor"
+    INACTIVE = "inactive"  # the new mentor is marked inactive
+    AT_CAPACITY = "at_capacity"
+    ENDED_PROGRAMME = "ended_programme"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    outcome: Changed
+    programme: Programme | None = None
+    mentee: Person | None = None
+    mentor: Person | None = None
+    old_mentor: Person | None = None
+    choices: tuple[str, ...] = ()  # programme names to choose from (WHICH_PROGRAMME)
+
+
+CHANGE_REASON = "reassigned"  # the end reason of the pairing a coordinator replaced
+
+
+async def change_mentor(
+    svc: Services,
+    viewer: Viewer,
+    mentee_nip: str,
+    mentor_nip: str,
+    programme: Programme | None = None,
+) -> Change:
+    """A coordinator gives a mentee another mentor by hand: the current pairing (offered or
+    active) ends with the reason ``reassigned`` and an *active* pairing with the new mentor
+    starts at once (the coordinator agreed it with them). The new mentor must be a mentor
+    of the programme with room left. Both mentors and the mentee are told; reflections
+    waiting for review go to the new mentor. Without a programme, the mentee's only
+    active one is meant."""
+    if not viewer.is_coordinator:
+        return Change(Changed.NOT_ALLOWED)
+    now = svc.clock.now()
+    async with svc.db.write() as conn:
+        mentee = await people.get_person_by_nip(conn, mentee_nip)
+        mentor = await people.get_person_by_nip(conn, mentor_nip)
+        if mentee is None or mentor is None:
+            return Change(Changed.UNKNOWN_NIP)
+        if programme is None:
+            joined = [
+                p
+                for p in await programmes.programmes_of(conn, mentee.id, "mentee")
+                if p.status == "active"
+            ]
+            if len(joined) > 1:
+                return Change(Changed.WHICH_PROGRAMME, choices=tuple(p.name for p in joined))
+            if not joined:
+                return Change(Changed.NOT_MENTEE, mentee=mentee)
+            programme = joined[0]
+        if programme.status != "active":
+            return Change(Changed.ENDED_PROGRAMME, programme, mentee, mentor)
+        if mentee.id not in await programmes.members(conn, programme.id, "mentee"):
+            return Change(Changed.NOT_MENTEE, programme, mentee, mentor)
+        if mentor.id == mentee.id or mentor.id not in await programmes.members(
+            conn, programme.id, "mentor"
+        ):
+            return Change(Changed.NOT_MENTOR, programme, mentee, mentor)
+        if mentor.status == "inactive":
+            return Change(Changed.INACTIVE, programme, mentee, mentor)
+        current = await pairings.current_for_mentee(conn, programme.id, mentee.id)
+        if current is not None and current.mentor_id == mentor.id:
+            return Change(Changed.SAME_MENTOR, programme, mentee, mentor)
+        if (await pairings.loads(conn)).get(mentor.id, 0) >= mentor.mentor_capacity:
+            return Change(Changed.AT_CAPACITY, programme, mentee, mentor)
+        old = await people.get_person(conn, current.mentor_id) if current else None
+        if current is not None:
+            await pairings.set_status(
+                conn,
+                current.id,
+                status=pairings.ENDED,
+                now=now,
+                expect=pairings.CURRENT,
+                end_reason=CHANGE_REASON,
+            )
+        pairing = await pairings.create_pairing(
+            conn,
+            programme_id=programme.id,
+            mentor_id=mentor.id,
+            mentee_id=mentee.id,
+            status=pairings.ACTIVE,
+            reason="manual",
+            now=now,
+            clock_started=reachable(mentor),
+        )
+        key, where = f"pair:{pairing.id}:changed", programme.name
+        await _tell(
+            conn, mentee, "pair.changed_mentee", f"{key}:mentee", now,
+            mentor=mentor.name, programme=where,
+        )  # fmt: skip
+        await _tell(
+            conn, mentor, "pair.changed_new_mentor", f"{key}:new", now,
+            mentee=mentee.name, unit=mentee.unit or "-", programme=where,
+        )  # fmt: skip
+        if old is not None:
+            await _tell(
+                conn, old, "pair.changed_old_mentor", f"{key}:old", now,
+                mentee=mentee.name, programme=where,
+            )  # fmt: skip
+        await _forward_waiting(conn, mentor, mentee, programme, now)
+        await audit.note(
+            conn,
+            viewer,
+            audit.PAIR_CHANGED,
+            now,
+            programme_id=programme.id,
+            subject_person_id=mentee.id,
+            before={"mentor": old.name if old else "-"},
+            after={"mentor": mentor.name},
+        )
+    svc.outbox_wake()
+    return Change(Changed.CHANGED, programme, mentee, mentor, old)

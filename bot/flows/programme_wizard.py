@@ -173,6 +173,7 @@ async def confirm(svc: Services, viewer: Viewer) -> Screen:
             reflection_weekday=int(data["day"]),
             member_nips=nips,
         ),
+        viewer,
     )
     if created.programme is None:
         return Screen(Step.NAME, {}, "wizard.problem.name_taken")

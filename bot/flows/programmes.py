@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot.flows import limits, weeks
+from bot.flows import audit, limits, weeks
+from bot.flows.identity import Viewer
 from bot.flows.matching import UnitRule
 from bot.flows.nip import clean_nip
 from bot.flows.services import Services
@@ -48,8 +49,10 @@ def membership_roles(person: Person, kind: str) -> list[str]:
     return roles
 
 
-async def create(svc: Services, spec: NewProgramme) -> Created:
-    """Validate and create a programme with its template's questions and milestones."""
+async def create(svc: Services, spec: NewProgramme, viewer: Viewer | None = None) -> Created:
+    """Validate and create a programme with its template's questions and milestones.
+
+    Audited as done by ``viewer`` (None: the command line)."""
     result = Created()
     name = " ".join(visible_or_empty(spec.name).split())
     if not 3 <= len(name) <= 100:
@@ -103,6 +106,20 @@ async def create(svc: Services, spec: NewProgramme) -> Created:
                 else:
                     result.mentors += 1
         result.programme = await programmes.get_programme(conn, programme_id)
+        await audit.note(
+            conn,
+            viewer,
+            audit.PROGRAMME_CREATED,
+            svc.clock.now(),
+            programme_id=programme_id,
+            after={
+                "name": name,
+                "kind": spec.kind,
+                "dates": f"{spec.starts_on.isoformat()} – {spec.ends_on.isoformat()}",
+                "mentees": result.mentees,
+                "mentors": result.mentors,
+            },
+        )
     return result
 
 
@@ -168,9 +185,12 @@ class Edited(StrEnum):
     BAD_MILESTONE = "bad_milestone"
 
 
-async def set_questions(svc: Services, programme: Programme, lines: list[str]) -> Edited:
+async def set_questions(
+    svc: Services, programme: Programme, lines: list[str], viewer: Viewer | None = None
+) -> Edited:
     """Replace the reflection questions with the coordinator's own (hours stays last, as
-    JP is counted from it). Refused once reflections exist, so answers keep their meaning."""
+    JP is counted from it). Refused once reflections exist, so answers keep their meaning.
+    Audited with the questions before and after (``viewer`` None: the command line)."""
     texts = [" ".join(line.split()) for line in map(visible_or_empty, lines) if line]
     if not texts:
         return Edited.EMPTY
@@ -180,14 +200,26 @@ async def set_questions(svc: Services, programme: Programme, lines: list[str]) -
     async with svc.db.write() as conn:
         if await reflections.count_for_programme(conn, programme.id):
             return Edited.HAS_REFLECTIONS
-        await programmes.set_questions(
-            conn, programme.id, [{"text": text, "kind": "text"} for text in texts] + [dict(hours)]
+        stored = await programmes.get_programme(conn, programme.id)
+        new = [{"text": text, "kind": "text"} for text in texts] + [dict(hours)]
+        await programmes.set_questions(conn, programme.id, new)
+        await audit.note(
+            conn,
+            viewer,
+            audit.QUESTIONS,
+            svc.clock.now(),
+            programme_id=programme.id,
+            before={"questions": stored.questions if stored else []},
+            after={"questions": new},
         )
     return Edited.DONE
 
 
-async def set_milestones(svc: Services, programme: Programme, lines: list[str]) -> Edited:
-    """Replace the milestones: one per line, ``YYYY-MM-DD title`` (or a title alone)."""
+async def set_milestones(
+    svc: Services, programme: Programme, lines: list[str], viewer: Viewer | None = None
+) -> Edited:
+    """Replace the milestones: one per line, ``YYYY-MM-DD title`` (or a title alone).
+    Audited with the milestones before and after (``viewer`` None: the command line)."""
     items: list[tuple[str, date | None]] = []
     for line in (line.strip() for line in lines):
         if not line:
@@ -199,8 +231,23 @@ async def set_milestones(svc: Services, programme: Programme, lines: list[str]) 
             return Edited.BAD_MILESTONE
         items.append((title, due))
     async with svc.db.write() as conn:
+        old = await programmes.milestones_of(conn, programme.id)
         await programmes.replace_milestones(conn, programme.id, items)
+        await audit.note(
+            conn,
+            viewer,
+            audit.MILESTONES,
+            svc.clock.now(),
+            programme_id=programme.id,
+            before={"milestones": [milestone_fact(m.title, m.due_on) for m in old]},
+            after={"milestones": [milestone_fact(title, due) for title, due in items]},
+        )
     return Edited.DONE
+
+
+def milestone_fact(title: str, due: date | None) -> dict[str, str | None]:
+    """A milestone as the audit keeps it (a title starting with ``@`` is a catalogue key)."""
+    return {"title": title, "due": due.isoformat() if due else None}
 
 
 async def milestones(svc: Services, programme: Programme) -> list[Milestone]:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.flows import audit
 from bot.flows.identity import Viewer
 from bot.flows.roster import ParsedRoster, parse_roster_file
 from bot.flows.services import Services
@@ -59,14 +60,20 @@ def _changes(entry: RosterEntry, person: Person) -> dict[str, object]:
     return {k: v for k, v in wanted.items() if getattr(person, k) != v}
 
 
-async def import_roster(svc: Services, parsed: ParsedRoster) -> ImportReport:
-    """Write every entry (or nothing, if the roster has errors); returns what changed."""
+async def import_roster(
+    svc: Services, parsed: ParsedRoster, viewer: Viewer | None = None
+) -> ImportReport:
+    """Write every entry (or nothing, if the roster has errors); returns what changed.
+
+    Audited with the people counted before and after; ``viewer`` None is the command line.
+    """
     if parsed.errors:
         raise ValueError("refusing to import a roster with errors")
     now = svc.clock.now()
     created: set[str] = set()
     updated: set[str] = set()
     async with svc.db.write() as conn:
+        counted = await people.count_all(conn)
         existing = await people.people_by_nips(conn, [e.nip for e in parsed.entries])
         for entry in parsed.entries:
             if await _write_entry(svc, conn, entry, existing.get(entry.nip)):
@@ -87,6 +94,18 @@ async def import_roster(svc: Services, parsed: ParsedRoster) -> ImportReport:
                 report.already_joined += 1
             else:
                 report.invites.append((person, await _open_invite(svc, conn, person, now)))
+        await audit.note(
+            conn,
+            viewer,
+            audit.ROSTER_IMPORT,
+            now,
+            before={"people": counted},
+            after={
+                "people": counted + report.created,
+                "created": report.created,
+                "updated": report.updated,
+            },
+        )
     return report
 
 
@@ -192,4 +211,5 @@ async def upload_roster(svc: Services, viewer: Viewer, data: bytes, filename: st
     parsed = await validate_roster(svc, data, filename)
     if parsed.errors:
         return RosterUpload(allowed=True, parsed=parsed)
-    return RosterUpload(allowed=True, parsed=parsed, report=await import_roster(svc, parsed))
+    report = await import_roster(svc, parsed, viewer)
+    return RosterUpload(allowed=True, parsed=parsed, report=report)

@@ -8,7 +8,15 @@ from telegram import Update
 
 from bot.flows import dialogue, registration
 from bot.flows.identity import Viewer
-from bot.handlers import programme_wizard, reflect, register, review, roster, sessions
+from bot.handlers import (
+    coordinator,
+    programme_wizard,
+    reflect,
+    register,
+    review,
+    roster,
+    sessions,
+)
 from bot.handlers.common import say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
@@ -23,6 +31,7 @@ TEXT_ANSWERS: dict[str, TextAnswer] = {
     "session": sessions.on_text,
     "rating": sessions.on_note,
     "newprog": programme_wizard.on_text,
+    "progedit": coordinator.on_text,
 }
 
 
@@ -73,7 +82,7 @@ async def on_other(update: Update, context: Context) -> None:
         await reflect.on_media(update, context, viewer, message)
     elif flow == "review":
         await review.on_other(update, context, viewer)
-    elif flow in ("session", "rating", "newprog") or viewer.known:
+    elif flow in ("session", "rating", "newprog", "progedit") or viewer.known:
         await say(update, t(viewer.language, "common.text_only"))
     else:
         await say(update, await stranger_hint(context, viewer))

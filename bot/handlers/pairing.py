@@ -12,6 +12,7 @@ from bot.flows.buttons import Button
 from bot.flows.pairing import Answer
 from bot.handlers.common import Press, edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
+from bot.handlers.coordinator import programme_buttons
 from bot.i18n import Html, t
 from bot.presenter.pairing import end_reason_buttons, offer_buttons
 from bot.text_split import pack
@@ -189,7 +190,11 @@ async def show_programmes(update: Update, context: Context) -> None:
                 paired=item.paired,
             )
         )
-    await say_long(update, lines)
+    shown = [item.programme for item in found]
+    # Each programme's card (edit questions or milestones, end it), while they fit as buttons.
+    await say_long(
+        update, lines, programme_buttons(shown) if len(shown) <= MATCH_BUTTONS else None
+    )
 
 
 MATCH_BUTTONS = 8  # up to this many programmes, /match without a name offers one button each

@@ -16,6 +16,10 @@ worded(
     "pair.expired_coordinator_waiting",
     "pair.mentor_requested",
     "pair.kept_party",
+    "pair.changed_mentee",
+    "pair.changed_new_mentor",
+    "pair.changed_old_mentor",
+    "programme.ended_member",
 )
 
 

@@ -53,6 +53,8 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         siti.menu()
     )
     assert "siapa" not in budi.menu()
+    assert siti.menu()[-4:] == ["gantimentor", "nonaktif", "aktifkan", "audit"]
+    assert "gantimentor" not in budi.menu()
 
     await budi.send_text("/bantuan")
     help_id = (await budi.next_message()).text
