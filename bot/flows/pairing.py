@@ -52,6 +52,12 @@ def reachable(person: Person) -> bool:
     return person.telegram_id is not None and person.status != "unreachable"
 
 
+def _active(person: Person) -> bool:
+    """Marked inactive by a coordinator (on leave, moved away): neither offered nor given
+    a mentor until marked active again."""
+    return person.status != "inactive"
+
+
 async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | None = None) -> Plan:
     mentee_ids = await programmes.members(conn, programme.id, "mentee")
     mentor_ids = await programmes.members(conn, programme.id, "mentor")
@@ -71,11 +77,12 @@ async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | No
     needs = [
         MenteeNeed(i, everyone[i].unit, everyone[i].supervisor_id, everyone[i].mentor_id)
         for i in mentee_ids
-        if i not in current and (only is None or i in only)
+        if i not in current and (only is None or i in only) and _active(everyone[i])
     ]
     slots = [
         MentorSlot(i, everyone[i].unit, everyone[i].mentor_capacity, loads.get(i, 0))
         for i in mentor_ids
+        if _active(everyone[i])
     ]
     rules = Rules(
         unit=UnitRule(programme.unit_rule),

@@ -209,3 +209,26 @@ async def test_audit_pages_newest_first_and_names_the_command_line(
     assert only.text.startswith("🗂 Catatan audit Perubahan 2027 · 1–1 dari 1")
     assert "baris perintah: membuat program · Perubahan 2027" in only.text
     assert only.buttons == []
+
+
+async def test_inactive_people_are_left_out_of_proposed_pairs(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    """A mentor on leave is offered no mentee and an inactive mentee gets no mentor, until
+    they are marked active again."""
+    users = await everyone_joins(bot, double)
+    await create_programme(bot)
+    siti = users["Siti Rahmawati"]
+    for nip in (YOHANES, MADE):
+        await siti.send_text(f"/nonaktif {nip}")
+        await siti.next_message()
+    await siti.send_text(f"/pasangkan {PROGRAMME}")
+    preview = (await siti.next_message()).text
+    assert "Yohanes Wenda" not in preview
+    assert "Made Wirawan" not in preview
+    assert "Budi Santoso → Rina Kartika" in preview
+
+    await siti.send_text(f"/aktifkan {YOHANES}")
+    await siti.next_message()
+    await siti.send_text(f"/pasangkan {PROGRAMME}")
+    assert "→ Yohanes Wenda" in (await siti.next_message()).text
