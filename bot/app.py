@@ -37,6 +37,7 @@ from bot.handlers import (
     ledger,
     members,
     pairing,
+    personal_data,
     preferences,
     programme_wizard,
     progress,
@@ -153,6 +154,8 @@ HANDLERS: dict[str, CommandCallback] = {
     "unlink": members.unlink,
     "ratings": rating_handlers.show,
     "ledger": ledger.send,
+    "mydata": personal_data.send_my_data,
+    "erase": personal_data.ask_erasure,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -177,6 +180,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
     app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
     app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
+    app.add_handler(CallbackQueryHandler(personal_data.on_button, pattern=r"^er:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

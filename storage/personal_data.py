@@ -1,0 +1,439 @@
+"""Everything stored about one person, and its erasure (UU 27/2022, issue 10).
+
+:func:`gather` reads every table that holds something of the person, as plain dictionaries
+(``bot.flows.personal_data`` shapes them into the document they receive). Other people
+appear only as a partner's name where the person already sees it in chat (their mentor,
+mentee, reviewer, supervisor): never another person's NIP, Telegram id or answers.
+
+:func:`erase` removes the identifying data in one transaction and keeps what aggregate
+figures need (weeks, statuses, minutes, dates, confirmations, unit, roles, memberships).
+Requests themselves are rows of ``erasure_requests``: an audit trail with dates and the
+deciding coordinator, never the erased data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, and_, cast, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.models import ERASED_NAME, Person
+from storage.rows import inserted_id
+from storage.schema import (
+    conversations,
+    erasure_requests,
+    inbox,
+    invites,
+    join_requests,
+    mentoring_sessions,
+    nudges,
+    outbox,
+    pairings,
+    people,
+    person_roles,
+    programme_members,
+    programmes,
+    reflection_evidence,
+    reflections,
+    reviews,
+    telegram_users,
+)
+
+PENDING, ERASED, REFUSED = "pending", "erased", "refused"
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureRequest:
+    id: int
+    person_id: int
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+async def _names(conn: AsyncConnection, ids: set[int]) -> dict[int, str]:
+    """Names only (the partner the person already sees in chat), nothing else of them."""
+    if not ids:
+        return {}
+    rows = await conn.execute(select(people.c.id, people.c.name).where(people.c.id.in_(ids)))
+    return {r.id: r.name for r in rows}
+
+
+async def _all(conn: AsyncConnection, query: Any) -> list[Record]:
+    return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def gather(conn: AsyncConnection, person: Person | None, telegram_id: int) -> Record:
+    """Every row about this person (or, for someone not on the roster, this account).
+
+    Sections are lists of plain dictionaries; a partner is only ever named.
+    """
+    sections: Record = {}
+    if person is not None:
+        sections.update(await _about_person(conn, person))
+    sections.update(await _about_account(conn, person, telegram_id))
+    return sections
+
+
+async def _about_person(conn: AsyncConnection, person: Person) -> Record:
+    pid = person.id
+    [me] = await _all(conn, select(people).where(people.c.id == pid))
+    roles = await _all(conn, select(person_roles.c.role).where(person_roles.c.person_id == pid))
+    members = await _all(
+        conn,
+        select(programmes.c.name.label("programme"), programme_members.c.role)
+        .join(programmes, programmes.c.id == programme_members.c.programme_id)
+        .where(programme_members.c.person_id == pid)
+        .order_by(programmes.c.name),
+    )
+    pairs = await _all(
+        conn,
+        select(pairings, programmes.c.name.label("programme"))
+        .join(programmes, programmes.c.id == pairings.c.programme_id)
+        .where(or_(pairings.c.mentor_id == pid, pairings.c.mentee_id == pid))
+        .order_by(pairings.c.id),
+    )
+    own = await _all(
+        conn,
+        select(reflections, programmes.c.name.label("programme"))
+        .join(programmes, programmes.c.id == reflections.c.programme_id)
+        .where(reflections.c.person_id == pid)
+        .order_by(reflections.c.week_start, reflections.c.id),
+    )
+    own_ids = [r["id"] for r in own]
+    evidence = await _all(
+        conn,
+        select(reflection_evidence)
+        .where(reflection_evidence.c.reflection_id.in_(own_ids))
+        .order_by(reflection_evidence.c.id),
+    )
+    received = await _all(
+        conn,
+        select(reviews).where(reviews.c.reflection_id.in_(own_ids)).order_by(reviews.c.id),
+    )
+    written = await _all(
+        conn,
+        select(
+            reviews.c.id,
+            reviews.c.reflection_id,
+            reflections.c.week_start,
+            reviews.c.version,
+            reviews.c.decision,
+            reviews.c.comment,
+            reviews.c.created_at,
+        )
+        .join(reflections, reflections.c.id == reviews.c.reflection_id)
+        .where(reviews.c.reviewer_id == pid, reflections.c.person_id != pid)
+        .order_by(reviews.c.id),
+    )
+    sessions = await _all(
+        conn,
+        select(mentoring_sessions, programmes.c.name.label("programme"))
+        .join(programmes, programmes.c.id == mentoring_sessions.c.programme_id)
+        .where(or_(mentoring_sessions.c.mentor_id == pid, mentoring_sessions.c.mentee_id == pid))
+        .order_by(mentoring_sessions.c.held_on, mentoring_sessions.c.id),
+    )
+    partner_ids = {p["mentor_id"] for p in pairs} | {p["mentee_id"] for p in pairs}
+    partner_ids |= {s["mentor_id"] for s in sessions} | {s["mentee_id"] for s in sessions}
+    partner_ids |= {r["reviewer_id"] for r in received}
+    partner_ids |= {me["supervisor_id"], me["mentor_id"]} - {None}
+    names = await _names(conn, partner_ids - {pid})
+    return {
+        "person": _person_section(me, names),
+        "roles": sorted(r["role"] for r in roles),
+        "programmes": members,
+        "pairings": [_pairing(p, pid, names) for p in pairs],
+        "reflections": [_reflection(r, evidence, received, names) for r in own],
+        "reviews_written": written,
+        "sessions": [_session(s, pid, names) for s in sessions],
+        "invites": await _all(
+            conn, select(invites).where(invites.c.person_id == pid).order_by(invites.c.id)
+        ),
+        "nudges": await _all(
+            conn,
+            select(nudges.c.kind, nudges.c.period, nudges.c.local_date, nudges.c.created_at)
+            .where(nudges.c.person_id == pid)
+            .order_by(nudges.c.id),
+        ),
+        "erasure_requests": await _all(
+            conn,
+            select(
+                erasure_requests.c.status,
+                erasure_requests.c.requested_at,
+                erasure_requests.c.decided_at,
+            )
+            .where(erasure_requests.c.person_id == pid)
+            .order_by(erasure_requests.c.id),
+        ),
+    }
+
+
+def _person_section(me: Record, names: dict[int, str]) -> Record:
+    shown = {k: v for k, v in me.items() if k not in ("supervisor_id", "mentor_id")}
+    shown["supervisor"] = names.get(me["supervisor_id"]) if me["supervisor_id"] else None
+    shown["roster_mentor"] = names.get(me["mentor_id"]) if me["mentor_id"] else None
+    return shown
+
+
+def _pairing(row: Record, pid: int, names: dict[int, str]) -> Record:
+    as_mentor = row["mentor_id"] == pid
+    partner = row["mentee_id"] if as_mentor else row["mentor_id"]
+    return {
+        "id": row["id"],
+        "programme": row["programme"],
+        "your_role": "mentor" if as_mentor else "mentee",
+        "partner": names.get(partner),
+        "status": row["status"],
+        "reason": row["reason"],
+        "offered_at": row["offered_at"],
+        "responded_at": row["responded_at"],
+        "ended_at": row["ended_at"],
+        "end_asked_by_you": row["end_requested_by_id"] == pid,
+        "end_reason": row["end_reason"],
+        "created_at": row["created_at"],
+    }
+
+
+def _reflection(
+    row: Record, evidence: list[Record], received: list[Record], names: dict[int, str]
+) -> Record:
+    shown = {k: v for k, v in row.items() if k not in ("person_id", "programme_id")}
+    shown["evidence"] = [
+        {k: v for k, v in e.items() if k != "reflection_id"}
+        for e in evidence
+        if e["reflection_id"] == row["id"]
+    ]
+    shown["reviews"] = [
+        {
+            "reviewer": names.get(r["reviewer_id"]),
+            "version": r["version"],
+            "decision": r["decision"],
+            "comment": r["comment"],
+            "created_at": r["created_at"],
+        }
+        for r in received
+        if r["reflection_id"] == row["id"]
+    ]
+    return shown
+
+
+def _session(row: Record, pid: int, names: dict[int, str]) -> Record:
+    """A session with the partner named; the rating and its note only for the mentee who
+    gave them (the mentor never sees what their mentee said of them)."""
+    as_mentor = row["mentor_id"] == pid
+    shown = {
+        "id": row["id"],
+        "programme": row["programme"],
+        "your_role": "mentor" if as_mentor else "mentee",
+        "partner": names.get(row["mentee_id"] if as_mentor else row["mentor_id"]),
+        "held_on": row["held_on"],
+        "minutes": row["minutes"],
+        "topic": row["topic"],
+        "mode": row["mode"],
+        "logged_by_you": row["logged_by_id"] == pid,
+        "confirmed_at": row["confirmed_at"],
+        "disputed_at": row["disputed_at"],
+        "created_at": row["created_at"],
+    }
+    if not as_mentor:
+        shown["your_rating"] = row["rating"]
+        shown["your_rating_note"] = row["rating_note"]
+    return shown
+
+
+async def _about_account(conn: AsyncConnection, person: Person | None, tid: int) -> Record:
+    """What is keyed by the Telegram account: settings, dialogue, requests, messages."""
+    pid = person.id if person else None
+    by_person = join_requests.c.person_id == pid if pid is not None else None
+    requests = await _all(
+        conn,
+        select(
+            join_requests.c.id,
+            join_requests.c.telegram_id,
+            join_requests.c.nip,
+            join_requests.c.name,
+            join_requests.c.unit,
+            join_requests.c.language,
+            join_requests.c.status,
+            join_requests.c.decided_at,
+            join_requests.c.created_at,
+        )
+        .where(or_(join_requests.c.telegram_id == tid, *([by_person] if by_person else [])))
+        .order_by(join_requests.c.id),
+    )
+    to_them: list[ColumnElement[bool]] = [outbox.c.chat_id == tid]
+    if pid is not None:
+        to_them.append(outbox.c.person_id == pid)
+    return {
+        "telegram_settings": await _all(
+            conn, select(telegram_users).where(telegram_users.c.telegram_id == tid)
+        ),
+        "conversation": await _all(
+            conn, select(conversations).where(conversations.c.telegram_id == tid)
+        ),
+        "join_requests": requests,
+        "messages_to_you": await _all(
+            conn,
+            select(
+                outbox.c.id,
+                outbox.c.kind,
+                outbox.c.params,
+                outbox.c.text,
+                outbox.c.media_kind,
+                outbox.c.status,
+                outbox.c.created_at,
+                outbox.c.sent_at,
+            )
+            .where(or_(*to_them))
+            .order_by(outbox.c.id),
+        ),
+        "updates_from_you": await _all(
+            conn,
+            select(inbox.c.update_id, inbox.c.payload, inbox.c.received_at, inbox.c.done_at)
+            .where(inbox.c.chat_id == tid)
+            .order_by(inbox.c.update_id),
+        ),
+    }
+
+
+# --- erasure requests -----------------------------------------------------------------
+
+
+async def open_request(conn: AsyncConnection, person_id: int) -> ErasureRequest | None:
+    rows = await conn.execute(
+        select(erasure_requests).where(
+            erasure_requests.c.person_id == person_id, erasure_requests.c.status == PENDING
+        )
+    )
+    found = rows.mappings().first()
+    return _to_request(dict(found)) if found else None
+
+
+async def get_request(conn: AsyncConnection, request_id: int) -> ErasureRequest | None:
+    rows = await conn.execute(select(erasure_requests).where(erasure_requests.c.id == request_id))
+    found = rows.mappings().first()
+    return _to_request(dict(found)) if found else None
+
+
+def _to_request(row: Record) -> ErasureRequest:
+    return ErasureRequest(
+        row["id"], row["person_id"], row["status"], row["requested_at"], row["decided_at"]
+    )
+
+
+async def create_request(conn: AsyncConnection, person_id: int, now: datetime) -> ErasureRequest:
+    result = await conn.execute(
+        insert(erasure_requests).values(person_id=person_id, status=PENDING, requested_at=now)
+    )
+    return ErasureRequest(inserted_id(result), person_id, PENDING, now, None)
+
+
+async def decide_request(
+    conn: AsyncConnection, request_id: int, status: str, decided_by: int, now: datetime
+) -> None:
+    await conn.execute(
+        update(erasure_requests)
+        .where(erasure_requests.c.id == request_id)
+        .values(status=status, decided_at=now, decided_by_telegram_id=decided_by)
+    )
+
+
+# --- erasure ------------------------------------------------------------------------------
+
+
+def _mentions(column: Any, needles: list[str]) -> ColumnElement[bool]:
+    """The column's text (a JSON column as its stored text) contains any of ``needles``,
+    each as typed and as JSON escapes it (non-ASCII names are stored ``\\uXXXX``)."""
+    text = cast(column, Text)
+    forms = {form for n in needles for form in (n, json.dumps(n)[1:-1])}
+    return or_(*(text.contains(form, autoescape=True) for form in sorted(forms)))
+
+
+async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
+    """Erase the person's identifying data; keep what aggregate figures count.
+
+    Kept: the people row (id, unit, roles, memberships, time zone: not identifying alone,
+    and every count of a programme, unit or mentor needs its owner), reflections' weeks,
+    statuses, minutes and dates, sessions' dates, minutes, modes, confirmations and
+    ratings (a mentor's average), pairings. Erased: name (a marker instead), NIP, Telegram
+    id, answers, evidence, review comments on their reflections, session topics and
+    rating notes, invites, join requests, settings, dialogue, nudges, messages to them and
+    notices naming them, and the updates they sent.
+    """
+    pid, tid = person.id, person.telegram_id
+    needles = [n for n in (person.name, person.nip) if n and len(n) >= 3]
+    own = select(reflections.c.id).where(reflections.c.person_id == pid).scalar_subquery()
+    await conn.execute(
+        update(reflections)
+        .where(reflections.c.person_id == pid)
+        .values(answers={}, answer_messages=None)
+    )
+    await conn.execute(
+        delete(reflection_evidence).where(reflection_evidence.c.reflection_id.in_(own))
+    )
+    await conn.execute(
+        update(reviews).where(reviews.c.reflection_id.in_(own)).values(comment=None)
+    )
+    await conn.execute(
+        update(mentoring_sessions)
+        .where(or_(mentoring_sessions.c.mentor_id == pid, mentoring_sessions.c.mentee_id == pid))
+        .values(topic="", rating_note=None)
+    )
+    await conn.execute(delete(invites).where(invites.c.person_id == pid))
+    await conn.execute(delete(nudges).where(nudges.c.person_id == pid))
+    asked = [join_requests.c.person_id == pid]
+    mine_out: list[ColumnElement[bool]] = [outbox.c.person_id == pid]
+    if person.nip:
+        asked.append(join_requests.c.nip == person.nip)
+    if tid is not None:
+        asked.append(join_requests.c.telegram_id == tid)
+        mine_out.append(outbox.c.chat_id == tid)
+        await conn.execute(delete(telegram_users).where(telegram_users.c.telegram_id == tid))
+    await conn.execute(delete(join_requests).where(or_(*asked)))
+    if needles:
+        mine_out += [
+            _mentions(outbox.c.text, needles),
+            _mentions(outbox.c.params, needles),
+            _mentions(outbox.c.media_data, needles),
+            _mentions(outbox.c.reply_markup, needles),
+        ]
+    await conn.execute(delete(outbox).where(or_(*mine_out)))
+    gone: list[ColumnElement[bool]] = []
+    if tid is not None:
+        gone.append(conversations.c.telegram_id == tid)
+    if needles:
+        gone.append(_mentions(conversations.c.data, needles))
+    if gone:
+        await conn.execute(delete(conversations).where(or_(*gone)))
+    sent: list[ColumnElement[bool]] = []
+    if tid is not None:
+        sent.append(inbox.c.chat_id == tid)
+    if needles:
+        sent.append(and_(inbox.c.payload.is_not(None), _mentions(inbox.c.payload, needles)))
+    if sent:
+        # The row stays (a redelivered update is still refused); its content goes.
+        await conn.execute(
+            update(inbox).where(or_(*sent), inbox.c.done_at.is_(None)).values(done_at=now)
+        )
+        await conn.execute(update(inbox).where(or_(*sent)).values(payload=None, chat_id=None))
+    await conn.execute(
+        update(people)
+        .where(people.c.id == pid)
+        .values(
+            name=ERASED_NAME,
+            nip=None,
+            telegram_id=None,
+            unreachable_since=None,
+            nudges_paused_until=None,
+            status="active",
+            erased_at=now,
+            updated_at=now,
+        )
+    )
