@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, delete, insert, or_, select, update
+from sqlalchemy import Text, cast, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -348,6 +348,39 @@ async def decide_request(
 # --- erasure ------------------------------------------------------------------------------
 
 
+QUOTED_MIN = 12
+"""Erased free text shorter than this ("ya", "1 jam") is not searched for in other rows:
+it would match messages that have nothing to do with the person."""
+
+
+async def _erased_texts(conn: AsyncConnection, pid: int, own: Any) -> list[str]:
+    """The free text about to be erased (answers, evidence captions and file ids, review
+    comments on their reflections, session topics and rating notes): other rows that
+    quote it (notices, updates, dialogues) are found by it."""
+    texts: list[str] = []
+    for (answers,) in await conn.execute(
+        select(reflections.c.answers).where(reflections.c.person_id == pid)
+    ):
+        texts += [str(a) for a in (answers or {}).values()]
+    for caption, file_id in await conn.execute(
+        select(reflection_evidence.c.caption, reflection_evidence.c.telegram_file_id).where(
+            reflection_evidence.c.reflection_id.in_(own)
+        )
+    ):
+        texts += [caption or "", file_id]
+    for (comment,) in await conn.execute(
+        select(reviews.c.comment).where(reviews.c.reflection_id.in_(own))
+    ):
+        texts.append(comment or "")
+    for topic, note in await conn.execute(
+        select(mentoring_sessions.c.topic, mentoring_sessions.c.rating_note).where(
+            or_(mentoring_sessions.c.mentor_id == pid, mentoring_sessions.c.mentee_id == pid)
+        )
+    ):
+        texts += [topic or "", note or ""]
+    return sorted({t for t in texts if len(t) >= QUOTED_MIN})
+
+
 def _mentions(column: Any, needles: list[str]) -> ColumnElement[bool]:
     """The column's text (a JSON column as its stored text) contains any of ``needles``,
     each as typed and as JSON escapes it (non-ASCII names are stored ``\\uXXXX``)."""
@@ -368,8 +401,9 @@ async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
     notices naming them, and the updates they sent.
     """
     pid, tid = person.id, person.telegram_id
-    needles = [n for n in (person.name, person.nip) if n and len(n) >= 3]
     own = select(reflections.c.id).where(reflections.c.person_id == pid).scalar_subquery()
+    needles = [n for n in (person.name, person.nip) if n and len(n) >= 3]
+    needles += await _erased_texts(conn, pid, own)
     await conn.execute(
         update(reflections)
         .where(reflections.c.person_id == pid)
@@ -412,17 +446,22 @@ async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
         gone.append(_mentions(conversations.c.data, needles))
     if gone:
         await conn.execute(delete(conversations).where(or_(*gone)))
-    sent: list[ColumnElement[bool]] = []
     if tid is not None:
-        sent.append(inbox.c.chat_id == tid)
-    if needles:
-        sent.append(and_(inbox.c.payload.is_not(None), _mentions(inbox.c.payload, needles)))
-    if sent:
-        # The row stays (a redelivered update is still refused); its content goes.
+        # The row stays (a redelivered update is still refused); its content goes, and
+        # what they sent but was not handled yet is not handled any more.
+        theirs = inbox.c.chat_id == tid
         await conn.execute(
-            update(inbox).where(or_(*sent), inbox.c.done_at.is_(None)).values(done_at=now)
+            update(inbox).where(theirs, inbox.c.done_at.is_(None)).values(done_at=now)
         )
-        await conn.execute(update(inbox).where(or_(*sent)).values(payload=None, chat_id=None))
+        await conn.execute(update(inbox).where(theirs).values(payload=None, chat_id=None))
+    if needles:
+        # Others' handled updates that quote them (a mentor typing the session topic, a
+        # button under a message naming them); an update still waiting is left alone.
+        await conn.execute(
+            update(inbox)
+            .where(inbox.c.done_at.is_not(None), _mentions(inbox.c.payload, needles))
+            .values(payload=None)
+        )
     await conn.execute(
         update(people)
         .where(people.c.id == pid)

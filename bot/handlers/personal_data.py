@@ -14,11 +14,11 @@ from bot import callbacks
 from bot.exports.personal_data_file import data_json
 from bot.flows import personal_data, weeks
 from bot.flows.buttons import Button
-from bot.flows.personal_data import Asked, Decided
+from bot.flows.identity import who
+from bot.flows.personal_data import Decided
 from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
-from bot.flows.identity import who
 
 log = logging.getLogger(__name__)
 
