@@ -63,6 +63,12 @@ def _unerased(value: object, language: str) -> object:
     return value.replace(ERASED_NAME, wording)
 
 
+def person_name(language: str, name: str) -> str:
+    """A person's name as shown outside a catalogue message (a button, a spreadsheet
+    cell): an erased person's marker becomes "deleted participant"."""
+    return str(_unerased(name, language if language in LANGUAGES else DEFAULT_LANGUAGE))
+
+
 def t(language: str, key: str, /, **values: object) -> Html:
     """The message ``key`` in ``language`` with ``values`` escaped into it."""
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE

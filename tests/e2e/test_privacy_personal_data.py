@@ -247,6 +247,23 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     listed = "\n".join(m.text for m in rina.unread())
     assert "peserta yang dihapus" in listed
     assert BUDI not in listed
+    # Choosing whom a session was with, she sees the same marker on the button.
+    await rina.send_text("/sesi")
+    choose = await rina.next_message()
+    assert [b["text"] for b in choose.buttons] == ["peserta yang dihapus", "Dewi Lestari"]
+    await rina.send_text("/batal")
+    await rina.next_message()
+    # His copy now holds only what this account did since: nothing of the erased person.
+    await budi.send_text("/batal")  # leave the registration /start began
+    await budi.next_message()
+    await budi.send_text("/dataku")
+    await double.settle()
+    [doc] = [m for m in budi.unread() if m.kind == "document"]
+    copy = json.loads(double.file(doc.file_ids[0]).data)["sections"]
+    assert "person" not in copy
+    assert copy["join_requests"] == []
+    assert copy["messages_to_you"] == []
+    assert len(copy["updates_from_you"]) == 3  # /start, /batal, /dataku since the erasure
     # A second press on the card changes nothing.
     await siti.press_data(card.message_id, confirm)
     await double.settle()
