@@ -71,11 +71,12 @@ async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | No
     needs = [
         MenteeNeed(i, everyone[i].unit, everyone[i].supervisor_id, everyone[i].mentor_id)
         for i in mentee_ids
-        if i not in current and (only is None or i in only)
+        if i not in current and (only is None or i in only) and everyone[i].erased_at is None
     ]
-    slots = [
+    slots = [  # an erased person stays a member for the counts, never a new partner
         MentorSlot(i, everyone[i].unit, everyone[i].mentor_capacity, loads.get(i, 0))
         for i in mentor_ids
+        if everyone[i].erased_at is None
     ]
     rules = Rules(
         unit=UnitRule(programme.unit_rule),
