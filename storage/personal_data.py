@@ -345,6 +345,18 @@ async def decide_request(
     )
 
 
+async def request_cards(conn: AsyncConnection, request_id: int) -> list[tuple[int, int]]:
+    """(chat, message) of each coordinator's card about this request that Telegram has:
+    after an erasure they are edited so no chat keeps showing the name."""
+    rows = await conn.execute(
+        select(outbox.c.chat_id, outbox.c.telegram_message_id).where(
+            outbox.c.dedup_key.startswith(f"erase:{request_id}:ask:", autoescape=True),
+            outbox.c.telegram_message_id.is_not(None),
+        )
+    )
+    return [(int(r.chat_id), int(r.telegram_message_id)) for r in rows]
+
+
 # --- erasure ------------------------------------------------------------------------------
 
 

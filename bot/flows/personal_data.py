@@ -100,6 +100,7 @@ class Decision:
     outcome: Decided
     status: str | None = None
     told: tuple[int, str] | None = None
+    cards: tuple[tuple[int, int], ...] = ()  # coordinators' cards naming the person
 
 
 async def decide(svc: Services, viewer: Viewer, request_id: int, *, erase: bool) -> Decision:
@@ -123,10 +124,11 @@ async def decide(svc: Services, viewer: Viewer, request_id: int, *, erase: bool)
             await _tell_refused(conn, person, request.id, now)
             result = Decision(Decided.REFUSED)
         else:
+            cards = tuple(await stored.request_cards(conn, request.id))
             await stored.erase(conn, person, now)
             await stored.decide_request(conn, request.id, stored.ERASED, viewer.telegram_id, now)
             told = (person.telegram_id, person.language) if person.telegram_id else None
-            result = Decision(Decided.ERASED, told=told)
+            result = Decision(Decided.ERASED, told=told, cards=cards)
     if result.outcome is Decided.ERASED:
         await svc.db.scrub()  # freed pages zeroed, the WAL's old page images gone
     svc.outbox_wake()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InputFile, Message, Update
+from telegram import CallbackQuery, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -90,8 +90,31 @@ async def on_button(update: Update, context: Context) -> None:
     original = query.message.text_html if isinstance(query.message, Message) else ""
     shown = note if decision.outcome is Decided.ERASED else Html(f"{original}\n\n{note}")
     await edit(query, shown)
+    if decision.outcome is Decided.ERASED:
+        await _clear_cards(context, decision.cards, query)
     if decision.told is not None:
         await _tell_erased(update, context, *decision.told)
+
+
+async def _clear_cards(
+    context: Context, cards: tuple[tuple[int, int], ...], pressed_on: CallbackQuery
+) -> None:
+    """The other coordinators' cards named the person: each now says it was erased.
+    Their language is not known any more from the card; ``who`` tells it."""
+    here = pressed_on.message
+    for chat_id, message_id in cards:
+        if here is not None and (here.chat.id, here.message_id) == (chat_id, message_id):
+            continue  # already edited above
+        reader = await who(context.svc, chat_id)
+        try:
+            await context.bot.edit_message_text(
+                t(reader.language, "privacy.erase_decided_erased"),
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+            )
+        except TelegramError as exc:  # deleted by its reader, too old: nothing to show
+            log.info("could not clear erasure card %s/%s: %s", chat_id, message_id, exc)
 
 
 async def _tell_erased(update: Update, context: Context, chat_id: int, language: str) -> None:

@@ -20,7 +20,7 @@ from bot.telegram_double import DoubleUser, TelegramDouble
 from storage import people, reflections, sessions
 from storage.schema import mentoring_sessions
 from storage.schema import reflections as reflections_table
-from tests.e2e.conftest import BotUnderTest
+from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 from tests.e2e.world import IDS, NIPS, paired, submit_reflection, with_buttons
 
 BUDI, BUDI_NIP, BUDI_ID = "Budi Santoso", NIPS[4], IDS["Budi Santoso"]
@@ -208,6 +208,9 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     assert counted[0] == 2
     assert counted[1] == 60
     assert counted[2]
+    admin = double.user(ADMIN_ID, first_name="Admin")  # a second coordinator, in chat
+    await admin.send_text("/start")
+    await admin.next_message()
 
     await budi.send_text("/hapusdata")
     explain = await budi.next_message()
@@ -228,10 +231,15 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     async with bot.svc.db.read() as conn:
         assert await people.get_person_by_telegram(conn, BUDI_ID) is not None
 
+    [admin_card] = [m for m in admin.unread() if m.buttons]
+    assert BUDI in admin_card.text
+
     await siti.press(card, "🗑 Setujui penghapusan")
     await bot.drained()
     assert "telah dihapus" in budi.unread()[-1].text
     assert BUDI not in siti.current(card).text
+    assert BUDI not in admin.current(admin_card).text  # no chat keeps showing the name
+    assert not admin.current(admin_card).buttons
 
     after = _db_bytes(db_url)
     for secret in secrets:
