@@ -279,28 +279,86 @@ async def _about_account(conn: AsyncConnection, person: Person | None, tid: int)
             conn, select(conversations).where(conversations.c.telegram_id == tid)
         ),
         "join_requests": requests,
-        "messages_to_you": await _all(
-            conn,
-            select(
-                outbox.c.id,
-                outbox.c.kind,
-                outbox.c.params,
-                outbox.c.text,
-                outbox.c.media_kind,
-                outbox.c.status,
-                outbox.c.created_at,
-                outbox.c.sent_at,
+        "messages_to_you": [
+            _message(m)
+            for m in await _all(
+                conn,
+                select(
+                    outbox.c.id,
+                    outbox.c.kind,
+                    outbox.c.params,
+                    outbox.c.media_kind,
+                    outbox.c.status,
+                    outbox.c.created_at,
+                    outbox.c.sent_at,
+                )
+                .where(or_(*to_them))
+                .order_by(outbox.c.id),
             )
-            .where(or_(*to_them))
-            .order_by(outbox.c.id),
-        ),
-        "updates_from_you": await _all(
-            conn,
-            select(inbox.c.update_id, inbox.c.payload, inbox.c.received_at, inbox.c.done_at)
-            .where(inbox.c.chat_id == tid)
-            .order_by(inbox.c.update_id),
-        ),
+        ],
+        "updates_from_you": [
+            {**u, "payload": _own_part(u["payload"])}
+            for u in await _all(
+                conn,
+                select(inbox.c.update_id, inbox.c.payload, inbox.c.received_at, inbox.c.done_at)
+                .where(inbox.c.chat_id == tid)
+                .order_by(inbox.c.update_id),
+            )
+        ],
     }
+
+
+# What a notice to the person may show of its facts: ids, dates and states. Names,
+# answers, comments, topics and NIPs are left out: a mentor's copy of a mentee's reflection
+# or a coordinator's join-request card is someone else's data, and the person's own
+# content is already in its own section.
+MESSAGE_FACTS = frozenset(
+    {
+        "reflection_id",
+        "pairing_id",
+        "session_id",
+        "request_id",
+        "programme_id",
+        "programme",
+        "week_start",
+        "version",
+        "minutes",
+        "held_on",
+        "mode",
+        "status",
+        "role",
+        "reason",
+        "offers",
+        "decision",
+    }
+)
+# Parts of an update that are the bot's (or someone else's) message, not the person's.
+NOT_THEIRS = frozenset({"reply_to_message", "external_reply", "quote", "pinned_message"})
+
+
+def _message(row: Record) -> Record:
+    params = row.pop("params") or {}
+    row["facts"] = {k: v for k, v in params.items() if k in MESSAGE_FACTS}
+    return row
+
+
+def _own_part(payload: Any) -> Any:
+    """What the person sent in an update: the message under a pressed button (the bot's
+    text, which may quote someone else) and quoted messages are reduced to their id."""
+    if not isinstance(payload, dict):
+        return payload
+    own: Record = {}
+    for key, value in payload.items():
+        if isinstance(value, dict) and key in ("message", "edited_message"):
+            own[key] = {k: v for k, v in value.items() if k not in NOT_THEIRS}
+        elif isinstance(value, dict) and key == "callback_query":
+            shown = dict(value)
+            if isinstance(shown.get("message"), dict):
+                shown["message"] = {"message_id": shown["message"].get("message_id")}
+            own[key] = shown
+        else:
+            own[key] = value
+    return own
 
 
 # --- erasure requests -----------------------------------------------------------------

@@ -179,6 +179,9 @@ async def test_mydata_holds_everything_about_the_person_and_nothing_of_others(
     assert "your_rating_note" not in rina_sessions[0]
     assert NOTE not in rina_raw
     assert BUDI_NIP not in rina_raw
+    # Nor her mentee's answers, though she pressed Approve under them and got his copy.
+    assert not any(answer in rina_raw for answer in ANSWERS[:4])
+    assert EVIDENCE not in rina_raw
 
 
 def _db_bytes(db_url: str) -> bytes:
