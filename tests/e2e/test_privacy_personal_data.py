@@ -205,6 +205,10 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     users = await _budi_history(bot, double)
     budi, siti, rina = users[BUDI], users["Siti Rahmawati"], users["Rina Kartika"]
     secrets = [BUDI, BUDI_NIP, *ANSWERS[:4], EVIDENCE, TOPIC, NOTE]
+    async with bot.svc.db.read() as conn:
+        found = await people.get_person_by_telegram(conn, BUDI_ID)
+    assert found is not None
+    own_id = found.id
     before = _db_bytes(db_url)
     assert all(s.encode() in before for s in secrets)  # the test can see them
     counted = await _aggregates(bot)
@@ -248,6 +252,23 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     for secret in secrets:
         assert secret.encode() not in after, secret
     assert await _aggregates(bot) == counted
+    async with bot.svc.db.read() as conn:
+        erased = await people.get_person(conn, own_id)
+        kept = await reflections.get_reflection(conn, 1)
+        session = await sessions.get_session(conn, 1)
+    assert erased is not None
+    assert (erased.nip, erased.telegram_id, erased.unit) == (None, None, "Bidang Pengembangan SDM")
+    assert erased.erased_at is not None
+    assert kept is not None
+    assert (kept.answers, kept.status, kept.minutes) == ({}, "approved", 90)
+    assert session is not None
+    assert (session.topic, session.rating_note, session.minutes, session.rating) == (
+        "",
+        None,
+        60,
+        4,
+    )
+    assert session.confirmed_at is not None
 
     # A stranger now: /start is the stranger's welcome, nothing of him is known.
     await budi.send_text("/start")
@@ -275,6 +296,13 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     assert copy["join_requests"] == []
     assert copy["messages_to_you"] == []
     assert len(copy["updates_from_you"]) == 3  # /start, /batal, /dataku since the erasure
+    # His supervisor's digest counts his week under the marker.
+    agus = users["Dr. Agus Salim"]
+    await agus.send_text("/ringkasan")
+    await double.settle()
+    digest = "\n".join(m.text for m in agus.unread())
+    assert "peserta yang dihapus" in digest
+    assert BUDI not in digest
     # A second press on the card changes nothing.
     await siti.press_data(card.message_id, confirm)
     await double.settle()
