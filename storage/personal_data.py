@@ -470,10 +470,33 @@ async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
     rating notes, invites, join requests, settings, dialogue, nudges, messages to them and
     notices naming them, and the updates they sent.
     """
-    pid, tid = person.id, person.telegram_id
+    pid = person.id
     own = select(reflections.c.id).where(reflections.c.person_id == pid).scalar_subquery()
     needles = [n for n in (person.name, person.nip) if n and len(n) >= 3]
     needles += await _erased_texts(conn, pid, own)
+    await _clear_content(conn, pid, own)
+    await _drop_account(conn, person, needles)
+    await _empty_updates(conn, person.telegram_id, needles, now)
+    await conn.execute(
+        update(people)
+        .where(people.c.id == pid)
+        .values(
+            name=ERASED_NAME,
+            nip=None,
+            telegram_id=None,
+            unreachable_since=None,
+            nudges_paused_until=None,
+            # nobody to reach any more; "inactive" stays as the roster said
+            status="active" if person.status == "unreachable" else person.status,
+            erased_at=now,
+            updated_at=now,
+        )
+    )
+
+
+async def _clear_content(conn: AsyncConnection, pid: int, own: Any) -> None:
+    """Their words go, the counted facts stay: answers, evidence, comments on their
+    reflections, topics and rating notes of sessions they took part in."""
     await conn.execute(
         update(reflections)
         .where(reflections.c.person_id == pid)
@@ -492,33 +515,45 @@ async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
     )
     await conn.execute(delete(invites).where(invites.c.person_id == pid))
     await conn.execute(delete(nudges).where(nudges.c.person_id == pid))
+
+
+async def _drop_account(conn: AsyncConnection, person: Person, needles: list[str]) -> None:
+    """Rows of their account (requests, settings, dialogue, messages to them) and other
+    rows quoting them (queued or sent notices, others' open dialogues)."""
+    pid, tid = person.id, person.telegram_id
     asked = [join_requests.c.person_id == pid]
-    mine_out: list[ColumnElement[bool]] = [outbox.c.person_id == pid]
+    messages: list[ColumnElement[bool]] = [outbox.c.person_id == pid]
+    dialogues: list[ColumnElement[bool]] = []
     if person.nip:
         asked.append(join_requests.c.nip == person.nip)
     if tid is not None:
         asked.append(join_requests.c.telegram_id == tid)
-        mine_out.append(outbox.c.chat_id == tid)
+        messages.append(outbox.c.chat_id == tid)
+        dialogues.append(conversations.c.telegram_id == tid)
         await conn.execute(delete(telegram_users).where(telegram_users.c.telegram_id == tid))
-    await conn.execute(delete(join_requests).where(or_(*asked)))
     if needles:
-        mine_out += [
-            _mentions(outbox.c.text, needles),
-            _mentions(outbox.c.params, needles),
-            _mentions(outbox.c.media_data, needles),
-            _mentions(outbox.c.reply_markup, needles),
+        messages += [
+            _mentions(column, needles)
+            for column in (
+                outbox.c.text,
+                outbox.c.params,
+                outbox.c.media_data,
+                outbox.c.reply_markup,
+            )
         ]
-    await conn.execute(delete(outbox).where(or_(*mine_out)))
-    gone: list[ColumnElement[bool]] = []
+        dialogues.append(_mentions(conversations.c.data, needles))
+    await conn.execute(delete(join_requests).where(or_(*asked)))
+    await conn.execute(delete(outbox).where(or_(*messages)))
+    if dialogues:
+        await conn.execute(delete(conversations).where(or_(*dialogues)))
+
+
+async def _empty_updates(
+    conn: AsyncConnection, tid: int | None, needles: list[str], now: datetime
+) -> None:
+    """Inbox rows stay (a redelivered update is still refused); their content goes."""
     if tid is not None:
-        gone.append(conversations.c.telegram_id == tid)
-    if needles:
-        gone.append(_mentions(conversations.c.data, needles))
-    if gone:
-        await conn.execute(delete(conversations).where(or_(*gone)))
-    if tid is not None:
-        # The row stays (a redelivered update is still refused); its content goes, and
-        # what they sent but was not handled yet is not handled any more.
+        # What they sent but was not handled yet is not handled any more.
         theirs = inbox.c.chat_id == tid
         await conn.execute(
             update(inbox).where(theirs, inbox.c.done_at.is_(None)).values(done_at=now)
@@ -532,17 +567,3 @@ async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
             .where(inbox.c.done_at.is_not(None), _mentions(inbox.c.payload, needles))
             .values(payload=None)
         )
-    await conn.execute(
-        update(people)
-        .where(people.c.id == pid)
-        .values(
-            name=ERASED_NAME,
-            nip=None,
-            telegram_id=None,
-            unreachable_since=None,
-            nudges_paused_until=None,
-            status="active",
-            erased_at=now,
-            updated_at=now,
-        )
-    )
