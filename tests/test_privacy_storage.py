@@ -11,9 +11,13 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bot.exports.personal_data_file import data_json
-from bot.flows.personal_data import _plain
+from bot.flows import personal_data
+from bot.flows.identity import Viewer, who
+from bot.flows.personal_data import Asked, Decided, _plain
+from bot.flows.services import Services
 from bot.i18n import person_name, plain, t
 from storage import conversations, people
+from storage import personal_data as stored
 from storage.db import Database
 from storage.models import ERASED_NAME
 
@@ -100,3 +104,51 @@ def test_without_secure_delete_the_old_name_would_stay(tmp_path: Path) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     assert SECRET.encode() in path.read_bytes()
+
+
+async def _member(svc: Services, telegram_id: int, name: str, roles: list[str]) -> Viewer:
+    async with svc.db.write() as conn:
+        await people.insert_person(
+            conn,
+            nip=f"1990010120200110{telegram_id:02d}",
+            name=name,
+            unit="Bidang Mutasi",
+            timezone="Asia/Jakarta",
+            language="id",
+            roles=roles,
+            now=NOW,
+            telegram_id=telegram_id,
+        )
+    return await who(svc, telegram_id)
+
+
+async def test_only_another_coordinator_decides_and_only_once(svc: Services) -> None:
+    siti = await _member(svc, 11, "Siti Koordinator", ["coordinator"])
+    budi = await _member(svc, 12, "Budi Peserta", ["mentee"])
+    assert await personal_data.request_erasure(svc, budi) is Asked.FILED
+    assert await personal_data.request_erasure(svc, budi) is Asked.ALREADY
+    assert await personal_data.request_erasure(svc, siti) is Asked.FILED
+    stranger = await who(svc, 99)
+    assert await personal_data.request_erasure(svc, stranger) is Asked.NOT_MEMBER
+
+    refused = await personal_data.decide(svc, budi, 1, erase=True)  # his own request
+    assert refused.outcome is Decided.NOT_ALLOWED
+    own = await personal_data.decide(svc, siti, 2, erase=True)  # hers: someone else decides
+    assert own.outcome is Decided.NOT_ALLOWED
+    assert (await personal_data.decide(svc, siti, 7, erase=True)).outcome is Decided.NOT_FOUND
+
+    done = await personal_data.decide(svc, siti, 1, erase=True)
+    assert done.outcome is Decided.ERASED
+    assert done.told == (12, "id")
+    again = await personal_data.decide(svc, siti, 1, erase=False)
+    assert again.outcome is Decided.ALREADY_DECIDED
+    admin = await who(svc, 900)  # a configured coordinator decides Siti's own request
+    assert (await personal_data.decide(svc, admin, 2, erase=False)).outcome is Decided.REFUSED
+    async with svc.db.read() as conn:
+        request = await stored.get_request(conn, 1)
+        erased = await people.get_person(conn, 2)
+    assert request is not None
+    assert (request.status, request.decided_at) == ("erased", NOW)
+    assert erased is not None
+    assert (erased.name, erased.nip, erased.telegram_id) == (ERASED_NAME, None, None)
+    assert (await who(svc, 12)).person is None  # a stranger now
