@@ -14,11 +14,12 @@ deciding coordinator, never the erased data.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, insert, or_, select, update
+from sqlalchemy import Text, and_, cast, delete, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -423,6 +424,52 @@ QUOTED_MIN = 12
 it would match messages that have nothing to do with the person."""
 
 
+@dataclass(frozen=True, slots=True)
+class Quotes:
+    """How other rows that quote the person are found.
+
+    Name and NIP are looked for in every row. Their erased free text (hundreds of answers
+    in a year) is looked for only in the chats of people who could have been shown or have
+    typed it (partners, supervisor, coordinators): a search of every pattern through a
+    month of a province's outbox would hold the write lock for minutes.
+    """
+
+    names: list[str]
+    texts: list[str]
+    chats: set[int]
+
+    def found_in(self, chat: Any, *columns: Any) -> ColumnElement[bool]:
+        found = [_mentions(c, self.names) for c in columns] if self.names else []
+        if self.texts and self.chats:
+            nearby = [_mentions(c, self.texts) for c in columns]
+            found.append(and_(chat.in_(sorted(self.chats)), or_(*nearby)))
+        return or_(false(), *found)
+
+
+async def _related_chats(conn: AsyncConnection, pid: int, coordinators: Iterable[int]) -> set[int]:
+    """Telegram accounts that may hold a quote of the person's text: their mentors and
+    mentees (pairings, sessions, reviews), supervisor and coordinators."""
+    related = (
+        select(pairings.c.mentor_id)
+        .where(pairings.c.mentee_id == pid)
+        .union(
+            select(pairings.c.mentee_id).where(pairings.c.mentor_id == pid),
+            select(mentoring_sessions.c.mentor_id).where(mentoring_sessions.c.mentee_id == pid),
+            select(mentoring_sessions.c.mentee_id).where(mentoring_sessions.c.mentor_id == pid),
+            select(people.c.supervisor_id).where(people.c.id == pid),
+            select(people.c.mentor_id).where(people.c.id == pid),
+            select(person_roles.c.person_id).where(person_roles.c.role == "coordinator"),
+        )
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(people.c.telegram_id).where(
+            people.c.id.in_(select(related)), people.c.telegram_id.is_not(None)
+        )
+    )
+    return {int(r.telegram_id) for r in rows} | set(coordinators)
+
+
 async def _erased_texts(conn: AsyncConnection, pid: int, own: Any) -> list[str]:
     """The free text about to be erased (answers, evidence captions and file ids, review
     comments on their reflections, session topics and rating notes): other rows that
@@ -459,7 +506,9 @@ def _mentions(column: Any, needles: list[str]) -> ColumnElement[bool]:
     return or_(*(text.contains(form, autoescape=True) for form in sorted(forms)))
 
 
-async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
+async def erase(
+    conn: AsyncConnection, person: Person, now: datetime, coordinators: Iterable[int] = ()
+) -> None:
     """Erase the person's identifying data; keep what aggregate figures count.
 
     Kept: the people row (id, unit, roles, memberships, time zone: not identifying alone,
@@ -472,11 +521,14 @@ async def erase(conn: AsyncConnection, person: Person, now: datetime) -> None:
     """
     pid = person.id
     own = select(reflections.c.id).where(reflections.c.person_id == pid).scalar_subquery()
-    needles = [n for n in (person.name, person.nip) if n and len(n) >= 3]
-    needles += await _erased_texts(conn, pid, own)
+    quotes = Quotes(
+        names=[n for n in (person.name, person.nip) if n and len(n) >= 3],
+        texts=await _erased_texts(conn, pid, own),
+        chats=await _related_chats(conn, pid, coordinators),
+    )
     await _clear_content(conn, pid, own)
-    await _drop_account(conn, person, needles)
-    await _empty_updates(conn, person.telegram_id, needles, now)
+    await _drop_account(conn, person, quotes)
+    await _empty_updates(conn, person.telegram_id, quotes, now)
     await conn.execute(
         update(people)
         .where(people.c.id == pid)
@@ -517,7 +569,7 @@ async def _clear_content(conn: AsyncConnection, pid: int, own: Any) -> None:
     await conn.execute(delete(nudges).where(nudges.c.person_id == pid))
 
 
-async def _drop_account(conn: AsyncConnection, person: Person, needles: list[str]) -> None:
+async def _drop_account(conn: AsyncConnection, person: Person, quotes: Quotes) -> None:
     """Rows of their account (requests, settings, dialogue, messages to them) and other
     rows quoting them (queued or sent notices, others' open dialogues)."""
     pid, tid = person.id, person.telegram_id
@@ -531,25 +583,16 @@ async def _drop_account(conn: AsyncConnection, person: Person, needles: list[str
         messages.append(outbox.c.chat_id == tid)
         dialogues.append(conversations.c.telegram_id == tid)
         await conn.execute(delete(telegram_users).where(telegram_users.c.telegram_id == tid))
-    if needles:
-        messages += [
-            _mentions(column, needles)
-            for column in (
-                outbox.c.text,
-                outbox.c.params,
-                outbox.c.media_data,
-                outbox.c.reply_markup,
-            )
-        ]
-        dialogues.append(_mentions(conversations.c.data, needles))
+    messages.append(quotes.found_in(outbox.c.chat_id, outbox.c.text, outbox.c.params))
+    messages.append(quotes.found_in(outbox.c.chat_id, outbox.c.media_data, outbox.c.reply_markup))
+    dialogues.append(quotes.found_in(conversations.c.telegram_id, conversations.c.data))
     await conn.execute(delete(join_requests).where(or_(*asked)))
     await conn.execute(delete(outbox).where(or_(*messages)))
-    if dialogues:
-        await conn.execute(delete(conversations).where(or_(*dialogues)))
+    await conn.execute(delete(conversations).where(or_(*dialogues)))
 
 
 async def _empty_updates(
-    conn: AsyncConnection, tid: int | None, needles: list[str], now: datetime
+    conn: AsyncConnection, tid: int | None, quotes: Quotes, now: datetime
 ) -> None:
     """Inbox rows stay (a redelivered update is still refused); their content goes."""
     if tid is not None:
@@ -559,11 +602,10 @@ async def _empty_updates(
             update(inbox).where(theirs, inbox.c.done_at.is_(None)).values(done_at=now)
         )
         await conn.execute(update(inbox).where(theirs).values(payload=None, chat_id=None))
-    if needles:
-        # Others' handled updates that quote them (a mentor typing the session topic, a
-        # button under a message naming them); an update still waiting is left alone.
-        await conn.execute(
-            update(inbox)
-            .where(inbox.c.done_at.is_not(None), _mentions(inbox.c.payload, needles))
-            .values(payload=None)
-        )
+    # Others' handled updates that quote them (a mentor typing the session topic, a
+    # button under a message naming them); an update still waiting is left alone.
+    await conn.execute(
+        update(inbox)
+        .where(inbox.c.done_at.is_not(None), quotes.found_in(inbox.c.chat_id, inbox.c.payload))
+        .values(payload=None)
+    )

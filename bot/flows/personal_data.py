@@ -125,7 +125,7 @@ async def decide(svc: Services, viewer: Viewer, request_id: int, *, erase: bool)
             result = Decision(Decided.REFUSED)
         else:
             cards = tuple(await stored.request_cards(conn, request.id))
-            await stored.erase(conn, person, now)
+            await stored.erase(conn, person, now, svc.admin_ids)
             await stored.decide_request(conn, request.id, stored.ERASED, viewer.telegram_id, now)
             told = (person.telegram_id, person.language) if person.telegram_id else None
             result = Decision(Decided.ERASED, told=told, cards=cards)
