@@ -25,8 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.add_column(sa.Column("erased_at", UTCDateTime, nullable=True))
+    op.add_column("people", sa.Column("erased_at", UTCDateTime, nullable=True))
     op.create_table(
         "erasure_requests",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -50,5 +49,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_erasure_requests_person", table_name="erasure_requests")
     op.drop_table("erasure_requests")
-    with op.batch_alter_table("people") as batch:
-        batch.drop_column("erased_at")
+    # A plain DROP COLUMN (SQLite 3.35+), not batch mode: batch mode would recreate
+    # ``people``, and dropping the old table with foreign keys on cascades to every child.
+    op.drop_column("people", "erased_at")
