@@ -39,6 +39,7 @@ from bot.handlers import (
     ledger,
     members,
     pairing,
+    personal_data,
     preferences,
     programme_wizard,
     progress,
@@ -162,6 +163,8 @@ HANDLERS: dict[str, CommandCallback] = {
     "deactivate": coordinator.deactivate,
     "activate": coordinator.activate,
     "audit": coordinator.show_audit,
+    "mydata": personal_data.send_my_data,
+    "erase": personal_data.ask_erasure,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -190,6 +193,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(history.on_button, pattern=r"^hs:"))
     app.add_handler(CallbackQueryHandler(coordinator.on_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(coordinator.on_audit_button, pattern=r"^au:"))
+    app.add_handler(CallbackQueryHandler(personal_data.on_button, pattern=r"^er:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from storage.models import ERASED_NAME
+
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 _LOCALES = Path(__file__).parent / "locales"
@@ -49,13 +51,31 @@ def _escape(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def _unerased(value: object, language: str) -> object:
+    """A name erased on request (``storage.models.ERASED_NAME``) as the reader's
+    "deleted participant": every name reaches a message through here, so the partner's
+    lists, digests and notices all say it without each knowing about erasure."""
+    if not isinstance(value, str) or ERASED_NAME not in value:
+        return value
+    wording = catalogue(language)["privacy.deleted_participant"]
+    if isinstance(value, Html):
+        return Html(value.replace(ERASED_NAME, html.escape(wording, quote=False)))
+    return value.replace(ERASED_NAME, wording)
+
+
+def person_name(language: str, name: str) -> str:
+    """A person's name as shown outside a catalogue message (a button, a spreadsheet
+    cell): an erased person's marker becomes "deleted participant"."""
+    return str(_unerased(name, language if language in LANGUAGES else DEFAULT_LANGUAGE))
+
+
 def t(language: str, key: str, /, **values: object) -> Html:
     """The message ``key`` in ``language`` with ``values`` escaped into it."""
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
     if template is None:
         raise KeyError(f"message {key!r} is in no catalogue")
-    return Html(template.format(**{k: _escape(v) for k, v in values.items()}))
+    return Html(template.format(**{k: _escape(_unerased(v, lang)) for k, v in values.items()}))
 
 
 def number(value: float, language: str, decimals: int = 1) -> str:
@@ -84,4 +104,4 @@ def plain(language: str, key: str, /, **values: object) -> str:
     """A catalogue message for a terminal (the command line): nothing is escaped."""
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
-    return template.format(**{k: str(v) for k, v in values.items()})
+    return template.format(**{k: str(_unerased(v, lang)) for k, v in values.items()})

@@ -48,6 +48,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", "bahasa", "language", (EVERYONE,)),
     Command("timezone", "zonawaktu", "timezone", (EVERYONE,)),
     Command("cancel", "batal", "cancel", (EVERYONE,)),
+    Command("mydata", "dataku", "mydata", (EVERYONE,)),
+    Command("erase", "hapusdata", "erasemydata", (MEMBER,)),
     Command("reflect", "refleksi", "reflection", MENTEE),
     Command("review", "tinjau", "review", MENTOR),
     Command("progress", "progres", "progress", ("mentee", "mentor")),

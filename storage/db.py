@@ -91,6 +91,9 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed, not left in free pages (erasure on
+        # request must leave no readable trace in the file; see Database.scrub).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -130,6 +133,29 @@ class Database:
                 yield conn
         if mark is not None:
             mark.recorded = True
+
+    async def scrub(self) -> None:
+        """After an erasure: leave no old copy of erased rows in the SQLite files.
+
+        ``secure_delete`` (set on every connection) zeroes what a transaction frees, but
+        the WAL still holds the page images written before; a checkpoint in TRUNCATE mode
+        copies the current pages into the database and empties the WAL. Readers still on an
+        old snapshot keep the WAL alive, so it is retried briefly. Taken under the write
+        lock so no write of ours lands in between. Nothing to do on PostgreSQL.
+        """
+        if not self.is_sqlite:
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            for _attempt in range(50):
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cursor.fetchone()
+                await cursor.close()
+                if row is not None and row[0] == 0:
+                    return
+                await asyncio.sleep(0.1)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+ERASED_NAME = "\u2063erased\u2063"
+"""The stored name of a person whose data was erased: a marker, never shown as it is.
+``bot.i18n`` renders it as "deleted participant" in the reader's language (the invisible
+separators make it impossible to type as a real name)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -24,6 +29,7 @@ class Person:
     mentor_id: int | None = None
     mentor_capacity: int = 3
     nudges_paused_until: datetime | None = None
+    erased_at: datetime | None = None  # identifying data erased on request (0017)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ def _to_person(row: Row, roles: set[str]) -> Person:
         mentor_id=row["mentor_id"],
         mentor_capacity=row["mentor_capacity"],
         nudges_paused_until=row["nudges_paused_until"],
+        erased_at=row["erased_at"],
     )
 
 

@@ -56,6 +56,8 @@ people = Table(
     Column("nudges_paused_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Set when the person's identifying data was erased (0017): name is then a marker.
+    Column("erased_at", UTCDateTime),
     CheckConstraint("status IN ('active', 'inactive', 'unreachable')", name="status"),
     Index("ix_people_supervisor", "supervisor_id"),
 )
@@ -308,4 +310,18 @@ audit_log = Table(
     Column("before", JSON),
     Column("after", JSON),
     Index("ix_audit_log_programme", "programme_id", "id"),
+)
+
+# Requests to erase a person's data (UU 27/2022): an audit record that holds no erased data.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, erased, refused
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by_telegram_id", BigInteger),
+    CheckConstraint("status IN ('pending', 'erased', 'refused')", name="status"),
+    Index("ix_erasure_requests_person", "person_id", "status"),
 )

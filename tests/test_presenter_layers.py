@@ -102,6 +102,7 @@ SAMPLES: dict[str, dict[str, object]] = {
         "reason": "mismatch",
     },
     "pair.ended_party": {"other": "Rina", "programme": "P", "reason": "done"},
+    "privacy.erase_request": {"request_id": 99999999, "name": "N" * 200, "unit": "U" * 200},
 }
 for _kind in ("review.approved", "review.comment", "review.revision"):
     SAMPLES[_kind] = {

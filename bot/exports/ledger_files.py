@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.flows.ledger import JP_TARGET, Ledger, PersonTotal, jp
-from bot.i18n import plain
+from bot.i18n import person_name, plain
 from storage.ledger import LedgerEntry, LedgerPerson
 
 Cell = str | int | float | date | None
@@ -39,10 +39,10 @@ def summary_header(lang: str, with_nip: bool) -> list[str]:
     return [_h(lang, k) for k in keys]
 
 
-def summary_row(total: PersonTotal, with_nip: bool) -> list[Cell]:
+def summary_row(total: PersonTotal, with_nip: bool, lang: str = "id") -> list[Cell]:
     p = total.person
     nip: list[Cell] = [p.nip or ""] if with_nip else []
-    return [p.name, *nip, p.unit or "", total.jp, JP_TARGET, total.remaining]
+    return [person_name(lang, p.name), *nip, p.unit or "", total.jp, JP_TARGET, total.remaining]
 
 
 def rows_header(lang: str, with_nip: bool) -> list[str]:
@@ -57,8 +57,8 @@ def entry_row(
     nip: list[Cell] = [person.nip or ""] if ledger.with_nip else []
     kind = _h(lang, f"kind_{entry.kind}")
     return [
-        person.name, *nip, entry.programme, entry.on, kind, entry.minutes, jp(entry.minutes),
-        entry.confirmed_by or "",
+        person_name(lang, person.name), *nip, entry.programme, entry.on, kind, entry.minutes,
+        jp(entry.minutes), person_name(lang, entry.confirmed_by or ""),
     ]  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def ledger_xlsx(ledger: Ledger, lang: str) -> bytes:
     _fill(
         summary,
         summary_header(lang, ledger.with_nip),
-        [summary_row(t, ledger.with_nip) for t in ledger.totals],
+        [summary_row(t, ledger.with_nip, lang) for t in ledger.totals],
         text_columns=_nip_column(ledger),
     )
     used = {summary.title}

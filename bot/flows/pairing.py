@@ -53,9 +53,10 @@ def reachable(person: Person) -> bool:
 
 
 def _active(person: Person) -> bool:
-    """Marked inactive by a coordinator (on leave, moved away): neither offered nor given
-    a mentor until marked active again."""
-    return person.status != "inactive"
+    """Neither offered nor given a mentor: someone marked inactive by a coordinator (on
+    leave, moved away) until marked active again, and an erased person, who stays a member
+    only for the counts."""
+    return person.status != "inactive" and person.erased_at is None
 
 
 async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | None = None) -> Plan:

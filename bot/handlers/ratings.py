@@ -9,7 +9,7 @@ from bot.flows import ratings
 from bot.flows.buttons import Button
 from bot.handlers.common import pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
-from bot.i18n import t
+from bot.i18n import person_name, t
 from bot.presenter.digest import rating_average
 
 BUTTON = "rn"
@@ -37,7 +37,12 @@ async def show(update: Update, context: Context) -> None:
         for m in found
     ]
     keyboard = [
-        [Button(f"📝 {m.name[:40]} ({m.notes})", callbacks.encode(BUTTON, "m", m.mentor_id))]
+        [
+            Button(
+                f"📝 {person_name(lang, m.name)[:40]} ({m.notes})",
+                callbacks.encode(BUTTON, "m", m.mentor_id),
+            )
+        ]
         for m in found
         if m.notes
     ]

@@ -11,7 +11,7 @@ from bot.flows.identity import Viewer
 from bot.flows.sessions import Screen, Show, Step
 from bot.handlers.common import edit, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
-from bot.i18n import Html, t
+from bot.i18n import Html, person_name, t
 from bot.presenter.sessions import describe
 
 
@@ -43,7 +43,7 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
         await say(update, text, _buttons(viewer, screen.step))
     elif screen.show is Show.CHOOSE:
         buttons = [
-            [Button(other.name[:60], callbacks.encode("ss", "who", pairing.id))]
+            [Button(person_name(lang, other.name)[:60], callbacks.encode("ss", "who", pairing.id))]
             for pairing, other in screen.choices
         ]
         await say(update, t(lang, "session.ask_who"), buttons)

@@ -17,6 +17,7 @@ from bot.presenter import digest as _digest  # noqa: F401
 from bot.presenter import join as _join  # noqa: F401
 from bot.presenter import nudges as _nudges  # noqa: F401
 from bot.presenter import pairing as _pairing  # noqa: F401
+from bot.presenter import privacy as _privacy  # noqa: F401
 from bot.presenter import reflection as _reflection  # noqa: F401  (registers its kinds)
 from bot.presenter import review as _review  # noqa: F401
 from bot.presenter import sessions as _sessions  # noqa: F401

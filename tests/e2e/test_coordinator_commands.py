@@ -23,6 +23,8 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "bahasa",
         "zonawaktu",
         "batal",
+        "dataku",
+        "hapusdata",
         "refleksi",
         "progres",
         "riwayat",
@@ -39,6 +41,8 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "language",
         "timezone",
         "cancel",
+        "mydata",
+        "erasemydata",
         "reflection",
         "progress",
         "history",
@@ -78,8 +82,8 @@ async def test_strangers_menu_follows_telegrams_language(
 ) -> None:
     ani = double.user(3001, first_name="Ani", language_code="id")
     john = double.user(3002, first_name="John", language_code="en")
-    assert ani.menu() == ["mulai", "bantuan", "bahasa", "zonawaktu", "batal"]
-    assert john.menu() == ["start", "help", "language", "timezone", "cancel"]
+    assert ani.menu() == ["mulai", "bantuan", "bahasa", "zonawaktu", "batal", "dataku"]
+    assert john.menu() == ["start", "help", "language", "timezone", "cancel", "mydata"]
     # While registering, /batal (cancel's Indonesian name) is let through like /cancel.
     await ani.send_text("/mulai")
     await double.settle()
