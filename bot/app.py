@@ -42,6 +42,7 @@ from bot.handlers import (
     progress,
     reflect,
     register,
+    report,
     review,
     sessions,
     start,
@@ -153,6 +154,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "unlink": members.unlink,
     "ratings": rating_handlers.show,
     "ledger": ledger.send,
+    "report": report.send,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -177,6 +179,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
     app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
     app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
+    app.add_handler(CallbackQueryHandler(report.on_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE
