@@ -47,7 +47,9 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "ledger",
     ]
     siti = users["Siti Rahmawati"]
-    assert {"ringkasan", "programbaru", "program", "pasangkan", "permintaan"} <= set(siti.menu())
+    assert {"ringkasan", "laporan", "programbaru", "program", "pasangkan", "permintaan"} <= set(
+        siti.menu()
+    )
 
     await budi.send_text("/bantuan")
     help_id = (await budi.next_message()).text
