@@ -182,7 +182,8 @@ async def review_hours(conn: AsyncConnection, programme_id: int, scope: Scope) -
             _within(scope, programme_id, r.person_id),
         )
     )
-    return [max(0.0, float(h)) for (h,) in rows if h is not None]
+    # julianday() is a float of days: round off its noise (a thousandth of an hour is 4 s)
+    return [round(max(0.0, float(h)), 3) for (h,) in rows if h is not None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,11 @@ async def _history(bot: BotUnderTest) -> None:
         pid = programme.id
         found = {n: await people.get_person_by_nip(conn, n) for n in NIPS}
         by_name = {p.name: p for p in found.values() if p is not None}
-        budi, maria, made = by_name["Budi Santoso"], by_name["Maria Kogoya"], by_name["Made Wirawan"]
+        budi, maria, made = (
+            by_name["Budi Santoso"],
+            by_name["Maria Kogoya"],
+            by_name["Made Wirawan"],
+        )
         rina, yohanes = by_name["Rina Kartika"], by_name["Yohanes Wenda"]
         sent = _at("2026-12-10T03:00:00")
         await _reflection(conn, pid, budi.id, WEEKS[0], sent, 90,
@@ -140,7 +144,7 @@ def _rows(sheet: Worksheet) -> list[list[Any]]:
 
 
 def _summary(book: Workbook) -> dict[str, Any]:
-    return {label: value for label, value in _rows(book["Ringkasan"])}
+    return {row[0]: row[1] for row in _rows(book["Ringkasan"])}
 
 
 def _everything(book: Workbook, raw: bytes) -> str:
@@ -187,7 +191,9 @@ async def test_coordinator_gets_the_whole_programme_with_figures_storage_agrees_
         programme = await programmes.get_programme_by_name(conn, PROGRAMME)
         assert programme is not None
         mentee_ids = await programmes.members(conn, programme.id, "mentee")
-        active = [p for p in await pairings.of_programme(conn, programme.id) if p.status == "active"]
+        active = [
+            p for p in await pairings.of_programme(conn, programme.id) if p.status == "active"
+        ]
         mentees = await people.get_people(conn, mentee_ids)
     assert summary["Mentee"] == len(mentee_ids) == 4
     assert summary["Mentee yang memiliki mentor"] == len({p.mentee_id for p in active})
@@ -211,7 +217,9 @@ async def test_coordinator_gets_the_whole_programme_with_figures_storage_agrees_
     # The digest's chart is in the file, as a PNG on the summary sheet.
     assert len(book["Ringkasan"]._images) == 1
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        assert [n for n in archive.namelist() if n.startswith("xl/media/")][0].endswith(".png")
+        media = [n for n in archive.namelist() if n.startswith("xl/media/")]
+    assert len(media) == 1
+    assert media[0].endswith(".png")
 
     rates = book["Tingkat mingguan"]
     header = [c.value for c in rates[1]]
