@@ -1,8 +1,8 @@
-"""/laporan (/report): a programme's report as an XLSX document.
+"""/laporan [name] (/report [name]): a programme's report as an XLSX document.
 
-With one programme to report on it comes at once; with several, a button per programme
-(``rp:p:<id>``). A press is only a claim: ``bot.flows.report.report_for`` checks again
-that the presser may see someone in that programme.
+With one programme to report on (or one whose name contains the words given) it comes at
+once; with several, a button per programme (``rp:p:<id>``). A press is only a claim:
+``bot.flows.report.report_for`` checks again that the presser may see someone there.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ async def send(update: Update, context: Context) -> None:
     if not found:
         await say(update, t(lang, "export.report.none"))
         return
+    wanted = " ".join(context.args or []).strip()
+    if wanted:  # /laporan part of a name: past the buttons' limit, or to skip the choice
+        found = [p for p in found if wanted.casefold() in p.name.casefold()]
+        if not found:
+            await say(update, t(lang, "export.report.no_match", name=wanted))
+            return
     if len(found) == 1:
         data = await report.report_for(context.svc, viewer, found[0])
         if data is None:  # the programme went between the two reads

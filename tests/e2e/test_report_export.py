@@ -309,6 +309,16 @@ async def test_supervisor_cannot_have_a_programme_they_have_nobody_in(
     await bot.drained()
     assert double.callback_answers[-1]["show_alert"] is True
     assert agus.unread() == []
+    # By name neither: the programme is not among his.
+    await agus.send_text("/laporan jayapura")
+    await bot.drained()
+    (reply,) = agus.unread()
+    assert reply.kind == "text"
+    assert "Tidak ada program dengan pegawai Bapak/Ibu yang namanya memuat" in reply.text
+    # The coordinator names it and gets it without a choice.
+    siti = users["Siti Rahmawati"]
+    (document,) = await _documents(bot, siti, "/laporan jayapura")
+    assert "Laporan Latsar Jayapura 2027" in document.text
 
 
 async def test_a_mentee_is_refused_and_a_mentor_sees_only_their_mentees(
