@@ -164,23 +164,20 @@ async def week_facts(
 async def review_hours(conn: AsyncConnection, programme_id: int, scope: Scope) -> list[float]:
     """For each reflection sent and reviewed: hours from its (latest) sending to the first
     review of that version. A reflection sent back and sent again counts once, by its last
-    sending: only that sending's time is stored."""
+    sending: only that sending's time is stored. The reviews are found from the
+    reflections reported on (``ix_reviews_reflection``), not read whole."""
     r, v = reflections.c, reviews.c
-    first = (
-        select(v.reflection_id, v.version, func.min(v.created_at).label("at"))
-        .group_by(v.reflection_id, v.version)
-        .subquery()
-    )
-    hours = hours_between(conn, first.c.at, r.submitted_at)
+    hours = hours_between(conn, func.min(v.created_at), r.submitted_at)
     rows = await conn.execute(
         select(hours)
         .select_from(reflections)
-        .join(first, (first.c.reflection_id == r.id) & (first.c.version == r.version))
+        .join(reviews, (v.reflection_id == r.id) & (v.version == r.version))
         .where(
             r.programme_id == programme_id,
             r.submitted_at.is_not(None),
             _within(scope, programme_id, r.person_id),
         )
+        .group_by(r.id, r.submitted_at)
     )
     # julianday() is a float of days: round off its noise (a thousandth of an hour is 4 s)
     return [round(max(0.0, float(h)), 3) for (h,) in rows if h is not None]
