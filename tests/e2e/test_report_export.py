@@ -209,7 +209,7 @@ async def test_coordinator_gets_the_whole_programme_with_figures_storage_agrees_
     assert summary["Menunggu tinjauan lebih dari 7 hari"] == 1
     assert summary["Sesi dicatat"] == 4
     assert summary["Sesi dikonfirmasi"] == 2
-    assert summary["Sesi dibantah"] == 1
+    assert summary["Sesi disanggah (tidak sesuai catatan)"] == 1
     assert summary["Sesi belum dijawab"] == 1
     assert summary["Rata-rata penilaian (1-4)"] == 3
     assert summary["Sesi yang dinilai"] == 2
