@@ -196,7 +196,7 @@ def sessions(book: Workbook, data: ProgrammeReport, lang: str) -> None:
         [m.name, m.mentees, *_session_cells(m.sessions), *_ratings(data, m.average, m.rated)]
         for m in data.mentors
     ]
-    total: list[Cell] = [_h(lang, "total"), sum(m.mentees for m in data.mentors)]
+    total: list[Cell] = [_h(lang, "total"), data.session_mentees]
     total += _session_cells(data.sessions)
     total += _ratings(data, data.rating_average, data.rated)
     formats = {7: HOURS_FORMAT, 8: "0.00"}

@@ -143,6 +143,7 @@ class ProgrammeReport:
     rated: int
     mentors: list[MentorLine]
     people: list[PersonLine]
+    session_mentees: int = 0  # mentees with a session logged (once, however many mentors)
 
     @property
     def at_risk(self) -> list[PersonLine]:
@@ -277,6 +278,7 @@ def assemble(
         rated=rated,
         mentors=_mentor_lines(held, names, coordinator),
         people=people,
+        session_mentees=len(by_mentee),
     )
 
 
