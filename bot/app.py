@@ -45,6 +45,7 @@ from bot.handlers import (
     progress,
     reflect,
     register,
+    report,
     review,
     sessions,
     start,
@@ -165,6 +166,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "audit": coordinator.show_audit,
     "mydata": personal_data.send_my_data,
     "erase": personal_data.ask_erasure,
+    "report": report.send,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -194,6 +196,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(coordinator.on_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(coordinator.on_audit_button, pattern=r"^au:"))
     app.add_handler(CallbackQueryHandler(personal_data.on_button, pattern=r"^er:"))
+    app.add_handler(CallbackQueryHandler(report.on_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

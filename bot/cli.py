@@ -127,6 +127,11 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     )
     ledger.add_argument("--year", type=_year, default=None, help=h("year"))
     ledger.add_argument("--out", type=Path, required=True, help=h("out"))
+    report = export_actions.add_parser(
+        "report", help=h("export_report"), description=h("export_report")
+    )
+    report.add_argument("--programme", required=True, help=h("programme_name"))
+    report.add_argument("--out", type=Path, required=True, help=h("out_report"))
     play = sub.add_parser("playground", help=h("playground"), description=h("playground"))
     play.add_argument("--db", type=Path, default=None, help=h("playground_db"))
     play.add_argument("--script", type=Path, default=None, help=h("playground_script"))

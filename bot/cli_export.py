@@ -1,7 +1,8 @@
-"""``pembina export ledger --year 2026 --out FILE``: the operator's JP ledger (everyone).
+"""``pembina export ledger --year 2026 --out FILE``: the operator's JP ledger (everyone);
+``pembina export report --programme NAME --out FILE.xlsx``: one programme's report.
 
-The operator stands where a coordinator does, so the file is a coordinator's: every
-mentee, NIP included. The extension of ``--out`` picks the format.
+The operator stands where a coordinator does, so the files are a coordinator's: every
+mentee, NIP included. The extension of ``--out`` picks the ledger's format.
 """
 
 from __future__ import annotations
@@ -13,14 +14,21 @@ from pathlib import Path
 
 from bot.app import operator_services
 from bot.config import Settings
-from bot.exports import ledger_files
-from bot.flows import ledger, weeks
+from bot.exports import ledger_files, report_files
+from bot.flows import ledger, report, weeks
 from bot.i18n import plain
+from storage import programmes
 
 WRITERS = {".xlsx": ledger_files.ledger_xlsx, ".csv": ledger_files.ledger_csv}
 
 
 async def run_export_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.export_command == "report":
+        return await _report(settings, args)
+    return await _ledger(settings, args)
+
+
+async def _ledger(settings: Settings, args: argparse.Namespace) -> int:
     lang = settings.pembina_language
     out: Path = args.out
     writer = WRITERS.get(out.suffix.lower())
@@ -38,4 +46,39 @@ async def run_export_command(settings: Settings, args: argparse.Namespace) -> in
         return 2
     people, rows = len(found.totals), len(found.entries)
     print(plain(lang, "export.ledger.cli_written", year=year, path=out, people=people, rows=rows))
+    return 0
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    """The programme's report as a coordinator sees it; an unknown name lists the real ones."""
+    lang = settings.pembina_language
+    out: Path = args.out
+    if out.suffix.lower() != ".xlsx":
+        print(plain(lang, "export.report.cli_bad_out", path=out), file=sys.stderr)
+        return 2
+    async with operator_services(settings) as svc:
+        found = await report.coordinator_report(svc, args.programme)
+        if found is None:
+            async with svc.db.read() as conn:
+                known = ", ".join(p.name for p in await programmes.list_programmes(conn))
+            message = plain(
+                lang, "export.report.cli_unknown", programme=args.programme, names=known or "-"
+            )
+            print(message, file=sys.stderr)
+            return 2
+    data = await asyncio.to_thread(report_files.report_xlsx, found, lang)
+    try:
+        await asyncio.to_thread(out.write_bytes, data)
+    except OSError as exc:
+        print(plain(lang, "export.ledger.cli_unwritable", path=out, reason=exc), file=sys.stderr)
+        return 2
+    written = plain(
+        lang,
+        "export.report.cli_written",
+        programme=found.programme.name,
+        path=out,
+        mentees=found.participation.mentees,
+        weeks=found.expected,
+    )
+    print(written)
     return 0

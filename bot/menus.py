@@ -61,6 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("resume", "lanjut", "resume", ("mentee", "mentor")),
     Command("digest", "ringkasan", "digest", ("supervisor", "coordinator")),
     Command("ledger", "ledgerjp", "ledger", ROLE_ORDER),
+    Command("report", "laporan", "report", ("mentor", "supervisor", "coordinator")),
     Command("ratings", "catatan", "ratings", COORDINATOR),
     Command("newprogram", "programbaru", "newprogram", COORDINATOR),
     Command("programs", "program", "programs", COORDINATOR),

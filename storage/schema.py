@@ -169,6 +169,7 @@ reviews = Table(
     Column("decision", String(16), nullable=False),
     Column("comment", Text),
     Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_reviews_reflection", "reflection_id", "version", "created_at"),
 )
 
 mentoring_sessions = Table(

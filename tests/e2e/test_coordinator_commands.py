@@ -53,7 +53,7 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "ledger",
     ]
     siti = users["Siti Rahmawati"]
-    assert {"ringkasan", "programbaru", "program", "pasangkan", "permintaan", "siapa"} <= set(
+    assert {"ringkasan", "laporan", "programbaru", "program", "pasangkan", "siapa"} <= set(
         siti.menu()
     )
     assert "siapa" not in budi.menu()
