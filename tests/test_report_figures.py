@@ -162,6 +162,7 @@ async def test_workbook_in_english_with_chart_and_without_a_note(svc: Services) 
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == [
         "Summary", "Weekly rates", "Weekly counts", "At risk", "People", "Sessions",
+        "Audit log",
     ]  # fmt: skip
     assert len(SHEETS) == len(book.sheetnames)  # one writer per sheet
     assert len(book["Summary"]._images) == 1

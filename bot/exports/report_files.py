@@ -23,15 +23,17 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from bot import chart
+from bot import chart, timezones
 from bot.exports.ledger_files import DATE_FORMAT, MAX_WIDTH, SHEET_TITLE_MAX, TEXT_FORMAT
 from bot.flows.report import PersonLine, ProgrammeReport, SessionTally
-from bot.i18n import plain
+from bot.i18n import person_name, plain
+from bot.presenter.audit import action_text, actor_text, facts_text
 
 Cell = str | int | float | date | None
 PERCENT_FORMAT = "0%"
 HOURS_FORMAT = "0.0"
 JP_FORMAT = "0.00"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 CHART_ANCHOR = "D2"  # right of the summary's two columns
 SheetWriter = Callable[[Workbook, ProgrammeReport, str], None]
 Sheet: TypeAlias = WriteOnlyWorksheet
@@ -105,7 +107,7 @@ def summary(book: Workbook, data: ProgrammeReport, lang: str) -> None:
     table: list[list[Cell | Shown]] = [
         [_h(lang, key), value if fmt is None else Shown(value, fmt)] for key, value, fmt in rows
     ]
-    _fill(sheet, [_h(lang, "figure"), _h(lang, "value")], table, min_width=14)
+    _fill(sheet, lang, [_h(lang, "figure"), _h(lang, "value")], table, min_width=14)
 
 
 def weekly_chart(data: ProgrammeReport, lang: str) -> bytes | None:
@@ -136,7 +138,7 @@ def weekly_rates(book: Workbook, data: ProgrammeReport, lang: str) -> None:
     header: list[Cell] = [_h(lang, "unit"), *weeks]
     rows = [[unit, *(rates.get(week) for week in weeks)] for unit, rates in table.items()]
     formats = dict.fromkeys(range(2, len(header) + 1), PERCENT_FORMAT)
-    _fill(sheet, header, rows, formats=formats, freeze="B2")
+    _fill(sheet, lang, header, rows, formats=formats, freeze="B2")
 
 
 def weekly_counts(book: Workbook, data: ProgrammeReport, lang: str) -> None:
@@ -148,7 +150,7 @@ def weekly_counts(book: Workbook, data: ProgrammeReport, lang: str) -> None:
         [everyone if w.unit is None else w.unit, w.week, w.expected, w.submitted, w.rate]
         for w in [*data.weekly, *data.units]
     ]  # fmt: skip
-    _fill(sheet, header, rows, formats={5: PERCENT_FORMAT})
+    _fill(sheet, lang, header, rows, formats={5: PERCENT_FORMAT})
 
 
 def at_risk(book: Workbook, data: ProgrammeReport, lang: str) -> None:
@@ -160,7 +162,7 @@ def at_risk(book: Workbook, data: ProgrammeReport, lang: str) -> None:
          p.waiting_days]
         for p in data.at_risk
     ]  # fmt: skip
-    _fill(sheet, header, rows)
+    _fill(sheet, lang, header, rows)
 
 
 def people(book: Workbook, data: ProgrammeReport, lang: str) -> None:
@@ -174,7 +176,7 @@ def people(book: Workbook, data: ProgrammeReport, lang: str) -> None:
     formats = {rate: PERCENT_FORMAT, keys.index("jp") + 1: JP_FORMAT}
     if data.with_nip:
         formats[2] = TEXT_FORMAT
-    _fill(sheet, [_h(lang, k) for k in keys], rows, formats=formats)
+    _fill(sheet, lang, [_h(lang, k) for k in keys], rows, formats=formats)
 
 
 def _person_row(p: PersonLine, with_nip: bool, lang: str) -> list[Cell]:
@@ -200,7 +202,9 @@ def sessions(book: Workbook, data: ProgrammeReport, lang: str) -> None:
     total += _session_cells(data.sessions)
     total += _ratings(data, data.rating_average, data.rated)
     formats = {7: HOURS_FORMAT, 8: "0.00"}
-    _fill(sheet, [_h(lang, k) for k in keys], [*rows, total], formats=formats, bold_last=True)
+    _fill(
+        sheet, lang, [_h(lang, k) for k in keys], [*rows, total], formats=formats, bold_last=True
+    )
 
 
 def _ratings(data: ProgrammeReport, average: float | None, rated: int) -> list[Cell]:
@@ -211,10 +215,28 @@ def _session_cells(s: SessionTally) -> list[Cell]:
     return [s.logged, s.confirmed, s.disputed, s.unanswered, round(s.minutes / 60, 2)]
 
 
-# One writer per sheet, in the workbook's order. The audit trail (``storage/audit.py``,
-# another slice of issue 10) is meant to become one more: an ``audit`` writer reading
-# the programme's entries (``audit.entries(conn, programme_id=...)``, gathered by
-# ``bot.flows.report.report_for`` into the report), appended here. Not written yet.
+def audit_trail(book: Workbook, data: ProgrammeReport, lang: str) -> None:
+    """What coordinators changed in the programme, newest first: in a coordinator's
+    report only (the facts name people and may hold NIPs)."""
+    if not data.with_nip:
+        return
+    sheet = _sheet(book, lang, "audit")
+    keys = ("audit_when", "audit_who", "audit_what", "audit_about", "audit_before", "audit_after")
+    rows: list[list[Cell | Shown]] = [
+        [
+            Shown(timezones.local(e.at, data.zone).replace(tzinfo=None), DATETIME_FORMAT),
+            actor_text(lang, e),
+            action_text(lang, e),
+            e.subject_name or "",
+            facts_text(lang, e.before),
+            facts_text(lang, e.after),
+        ]
+        for e in data.audit
+    ]
+    _fill(sheet, lang, [_h(lang, k) for k in keys], rows, min_width=len("2026-12-31 23:59"))
+
+
+# One writer per sheet, in the workbook's order.
 SHEETS: tuple[SheetWriter, ...] = (
     summary,
     weekly_rates,
@@ -222,6 +244,7 @@ SHEETS: tuple[SheetWriter, ...] = (
     at_risk,
     people,
     sessions,
+    audit_trail,
 )
 
 
@@ -235,6 +258,7 @@ def _rate(done: int, due: int) -> float | None:
 
 def _fill(
     sheet: Sheet,
+    lang: str,
     header: Sequence[Cell],
     rows: Sequence[Sequence[Cell | Shown]],
     *,
@@ -244,8 +268,10 @@ def _fill(
     bold_last: bool = False,
 ) -> None:
     """Header in bold and frozen, values typed (dates as dates, ``formats`` by column
-    number, a :class:`Shown` value its own), widths to fit. Widths and panes are set
-    before the first row: a streamed sheet cannot go back."""
+    number, a :class:`Shown` value its own), widths to fit, an erased person's name as
+    "deleted participant". Widths and panes are set before the first row: a streamed
+    sheet cannot go back."""
+    rows = [[_named(lang, value) for value in row] for row in rows]
     sheet.freeze_panes = freeze
     for index, title in enumerate(header, start=1):
         values = [_width(title), *(_width(r[index - 1]) for r in rows)]
@@ -262,12 +288,16 @@ def _fill(
         )
 
 
+def _named(lang: str, value: Cell | Shown) -> Cell | Shown:
+    return person_name(lang, value) if isinstance(value, str) else value
+
+
 def _cell(sheet: Sheet, value: Cell | Shown, fmt: str | None, font: Font | None) -> object:
     """A plain value where nothing is to be styled (the cheap path for most cells)."""
     plain_value = value.value if isinstance(value, Shown) else value
     if isinstance(value, Shown):
         fmt = value.number_format
-    if isinstance(plain_value, date):
+    if isinstance(plain_value, date) and fmt is None:
         fmt = DATE_FORMAT
     if fmt is None and font is None:
         return plain_value

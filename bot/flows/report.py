@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.flows import weeks
@@ -31,13 +31,14 @@ from bot.flows.identity import Viewer
 from bot.flows.ledger import jp
 from bot.flows.progress import MenteeProgress, compute
 from bot.flows.services import Services
-from storage import programmes, reflections
+from storage import audit, programmes, reflections
 from storage import report as facts
-from storage.models import Programme
+from storage.models import AuditEntry, Programme
 from storage.progress_facts import WeekFact
 from storage.report import Member, Scope, SessionFacts
 
 EVERYONE, SUPERVISOR, MENTOR, BOTH = "programme", "supervisor", "mentor", "supervisor_mentor"
+AUDIT_ROWS = 10_000  # a programme's coordinator actions in its report (newest first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,10 @@ class ProgrammeReport:
     mentors: list[MentorLine]
     people: list[PersonLine]
     session_mentees: int = 0  # mentees with a session logged (once, however many mentors)
+    # What coordinators changed in this programme, newest first: a coordinator's copy only
+    # (the facts name people and may hold NIPs). Times are shown in ``zone``.
+    audit: list[AuditEntry] = field(default_factory=list)
+    zone: str = "Asia/Jakarta"
 
     @property
     def at_risk(self) -> list[PersonLine]:
@@ -209,12 +214,18 @@ async def report_for(
         approved = await facts.approved_minutes(conn, wanted, scope)
         mentors = await facts.current_mentors(conn, wanted, scope)
         names = await facts.names(conn, {s.mentor_id for s in held} | set(mentors.values()))
+        trail = (
+            await audit.entries(conn, programme_id=wanted, limit=AUDIT_ROWS)
+            if viewer.is_coordinator
+            else []
+        )
     # Counting weeks is pure Python, about 0.2 ms a mentee: off the event loop, so ten
     # thousand people's report does not hold up everyone else's replies for seconds.
-    return await asyncio.to_thread(
+    made = await asyncio.to_thread(
         assemble, found, scope, viewer.is_coordinator, members, rows, hours, held, approved,
         mentors, names, now, weeks.local_date(now, viewer.timezone),
     )  # fmt: skip
+    return replace(made, audit=trail, zone=viewer.timezone)
 
 
 async def coordinator_report(svc: Services, name: str) -> ProgrammeReport | None:

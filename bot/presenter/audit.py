@@ -79,17 +79,22 @@ def actor_text(language: str, entry: AuditEntry) -> str:
     return str(t(language, "audit.actor.cli" if entry.actor_label == CLI else "audit.actor.chat"))
 
 
+def action_text(language: str, entry: AuditEntry) -> str:
+    """What was done, in words (an action with no words yet is shown by its key)."""
+    action = f"audit.action.{entry.action}"
+    return str(t(language, action)) if has(language, action) else entry.action
+
+
 def entry_text(language: str, zone: str, entry: AuditEntry) -> Html:
     """One entry: when · who: what (about whom / which programme), then before → after."""
     when = timezones.local(entry.at, zone)
-    action = f"audit.action.{entry.action}"
     about = [name for name in (entry.subject_name, entry.programme_name) if name]
     return t(
         language,
         "audit.line",
         when=f"{when:%Y-%m-%d %H:%M} {timezones.label(zone)}",
         who=actor_text(language, entry),
-        what=t(language, action) if has(language, action) else entry.action,
+        what=action_text(language, entry),
         about=Html(f" · {escape(', '.join(about))}") if about else "",
         before=facts_text(language, entry.before),
         after=facts_text(language, entry.after),

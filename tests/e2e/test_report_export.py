@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.flows import programmes as programme_flows
 from bot.flows.programmes import NewProgramme
 from bot.telegram_double import DoubleUser, SentMessage, TelegramDouble
-from storage import pairings, people, programmes, reflections, sessions
+from storage import audit, pairings, people, programmes, reflections, sessions
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.world import NIPS, PROGRAMME, paired
 
@@ -183,9 +183,20 @@ async def test_coordinator_gets_the_whole_programme_with_figures_storage_agrees_
     book, raw = _book(double, document)
     assert book.sheetnames == [
         "Ringkasan", "Tingkat mingguan", "Jumlah mingguan", "Perlu perhatian", "Peserta", "Sesi",
+        "Log audit",
     ]  # fmt: skip
     for sheet in book:
         assert sheet.freeze_panes in ("A2", "B2")
+    # The audit log of this programme, as storage holds it (not the other programme's).
+    async with bot.svc.db.read() as conn:
+        found = await programmes.get_programme_by_name(conn, PROGRAMME)
+        assert found is not None
+        logged = await audit.entries(conn, programme_id=found.id, limit=100)
+    trail = _rows(book["Log audit"])
+    assert len(trail) == len(logged) >= 2
+    assert trail[-1][2] == "membuat program"  # the oldest: the programme was created
+    assert trail[-1][1] == "baris perintah"  # by the command line (the test world's way)
+    assert isinstance(trail[0][0], datetime)
     summary = _summary(book)
     async with bot.svc.db.read() as conn:
         programme = await programmes.get_programme_by_name(conn, PROGRAMME)
@@ -285,6 +296,7 @@ async def test_supervisor_gets_only_their_people_without_nip_or_ratings(
         "Budi Santoso", "Dewi Lestari", "Made Wirawan",
     }  # fmt: skip
     assert "NIP" not in [c.value for c in book["Peserta"][1]]
+    assert "Log audit" not in book.sheetnames  # a coordinator's sheet only
     assert "BKPSDM Kab. Jayapura" not in {r[0] for r in _rows(book["Tingkat mingguan"])}
     text = _everything(book, raw)
     assert "Maria Kogoya" not in text
