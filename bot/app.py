@@ -36,6 +36,7 @@ from bot.handlers import (
     join,
     ledger,
     members,
+    milestones,
     pairing,
     preferences,
     programme_wizard,
@@ -138,6 +139,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "reflect": reflect.start,
     "review": review.waiting,
     "progress": progress.show,
+    "milestones": milestones.show,
     "session": sessions.start,
     "mentor": pairing.show_mentor,
     "mentees": pairing.show_mentees,
@@ -177,6 +179,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
     app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
     app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
+    app.add_handler(CallbackQueryHandler(milestones.on_button, pattern=r"^ms:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

@@ -100,5 +100,7 @@ async def confirm(
 
 async def not_yet(conn: AsyncConnection, mark_id: int, round_: int) -> bool:
     """The mentor says not yet: the milestone is open again, for the mentee to mark anew."""
-    result = await conn.execute(update(marks).where(_waiting(mark_id, round_)).values(done_at=None))
+    result = await conn.execute(
+        update(marks).where(_waiting(mark_id, round_)).values(done_at=None)
+    )
     return result.rowcount == 1

@@ -25,11 +25,13 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "batal",
         "refleksi",
         "progres",
+        "tonggak",
         "sesi",
         "mentor",
         "jeda",
         "lanjut",
         "ledgerjp",
+        "kartu",
     ]
     assert dewi.menu() == [
         "start",
@@ -40,11 +42,13 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "cancel",
         "reflection",
         "progress",
+        "milestones",
         "session",
         "mentor",
         "pause",
         "resume",
         "ledger",
+        "record",
     ]
     siti = users["Siti Rahmawati"]
     assert {"ringkasan", "programbaru", "program", "pasangkan", "permintaan"} <= set(siti.menu())

@@ -41,9 +41,7 @@ def upgrade() -> None:
         ),
         sa.Column("done_at", UTCDateTime),
         sa.Column("confirmed_at", UTCDateTime),
-        sa.Column(
-            "confirmed_by_id", sa.Integer, sa.ForeignKey("people.id", ondelete="SET NULL")
-        ),
+        sa.Column("confirmed_by_id", sa.Integer, sa.ForeignKey("people.id", ondelete="SET NULL")),
         sa.Column("round", sa.Integer, nullable=False, server_default="0"),
         sa.UniqueConstraint("milestone_id", "person_id", name="uq_milestone_marks_once"),
     )
