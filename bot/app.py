@@ -41,6 +41,7 @@ from bot.handlers import (
     preferences,
     programme_wizard,
     progress,
+    record,
     reflect,
     register,
     review,
@@ -155,6 +156,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "unlink": members.unlink,
     "ratings": rating_handlers.show,
     "ledger": ledger.send,
+    "record": record.send,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -180,6 +182,7 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
     app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
     app.add_handler(CallbackQueryHandler(milestones.on_button, pattern=r"^ms:"))
+    app.add_handler(CallbackQueryHandler(record.on_button, pattern=r"^kt:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import matplotlib
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from bot.flows.ledger import jp
 from bot.flows.record import MilestoneRow, Record, ReflectionRow, SessionRow
@@ -101,14 +101,16 @@ class _Card(FPDF):
         self.add_font(FONT, "B", str(bold))
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN + 5)
-        self._glyphs = set(self.fonts[FONT.lower()].cmap)
+        font = self.fonts[FONT.lower()]
+        self._glyphs = set(font.cmap) if isinstance(font, TTFFont) else set()
 
     def footer(self) -> None:
         self.set_y(-MARGIN)
         self.set_font(FONT, "", 8)
         self.set_text_color(90, 90, 90)
         self.cell(self.epw / 2, 5, self._foot_left, align="L")
-        self.cell(self.epw / 2, 5, self._page_text.replace("{page}", str(self.page_no())), align="R")
+        page = self._page_text.replace("{page}", str(self.page_no()))
+        self.cell(self.epw / 2, 5, page, align="R")
         self.set_text_color(0, 0, 0)
 
     def clean(self, text: str) -> str:
@@ -178,9 +180,7 @@ def _header_block(pdf: _Card, record: Record, lang: str) -> None:
     pairs.append((_h(lang, "mentor"), record.mentor.name if record.mentor else "-"))
     if record.with_nip and record.mentor is not None:
         pairs.append((_h(lang, "mentor_nip"), record.mentor.nip or "-"))
-    pairs.append(
-        (_h(lang, "generated"), long_datetime(record.generated_at, record.zone, lang))
-    )
+    pairs.append((_h(lang, "generated"), long_datetime(record.generated_at, record.zone, lang)))
     pdf.set_font(FONT, "", 10)
     with pdf.table(
         col_widths=(28, 72),
