@@ -36,6 +36,7 @@ from bot.presenter.templates import milestone_plain
 
 FONT = "DejaVu"
 MARGIN = 15  # mm
+SECTION_START = 32  # mm: a section title, its table's heading and a first row
 SIGNATURE_BLOCK = 48  # mm the signatures need: moved to a new page whole if it does not fit
 HEADING_FILL = (225, 232, 240)
 PDF_MIME = "application/pdf"
@@ -63,7 +64,9 @@ def long_datetime(at: datetime, zone: str, lang: str) -> str:
 
 
 def _jp_text(minutes: int, lang: str) -> str:
-    return number(jp(minutes), lang, 2)
+    """Two decimals always (a column of figures lines up), in the reader's notation."""
+    text = f"{jp(minutes):.2f}"
+    return text.replace(".", ",") if number(0.5, lang) == "0,5" else text
 
 
 # -- what each row says (shared by the PDF and the CSV) ---------------------------------
@@ -126,6 +129,9 @@ class _Card(FPDF):
 
 
 def _section(pdf: _Card, title: str) -> None:
+    """A section title, never alone at the foot of a page: it moves on with its table."""
+    if pdf.get_y() + SECTION_START > pdf.h - pdf.b_margin:
+        pdf.add_page()
     pdf.ln(4)
     pdf.set_font(FONT, "B", 11)
     pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
@@ -281,7 +287,7 @@ def record_pdf(record: Record, lang: str) -> bytes:
         pdf,
         [_h(lang, k) for k in ("no", "date", "topic", "mode", "minutes", "jp", "state")],
         session_rows(record, lang),
-        (7, 27, 52, 14, 11, 10, 29),
+        (7, 29, 48, 14, 11, 10, 31),
         ("RIGHT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
         _h(lang, "sessions_none"),
     )
