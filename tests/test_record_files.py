@@ -89,7 +89,7 @@ def test_many_sessions_run_over_pages_with_repeated_headings_and_page_numbers() 
             assert f"Topik nomor {n + 1} " in everything
     assert everything.count(" ".join(LONG.split())) == 12  # wrapped, never cut
     assert "🎯" not in everything  # no glyph in the font: left out, not a box
-    assert "1800 menit = 40 JP" in everything  # only the 40 confirmed sessions count
+    assert "1800 menit = 40,00 JP" in everything  # only the 40 confirmed sessions count
     # Signatures come last, after every table.
     assert everything.rindex("Rancangan proyek perubahan") < everything.rindex("Mentor Rina")
     assert "Mentor Rina Kartika Mentee Ni Luh Ayu Sántana" in " ".join(pages[-1].split())
