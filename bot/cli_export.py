@@ -17,6 +17,7 @@ from bot.app import operator_services
 from bot.config import Settings
 from bot.exports import ledger_files, record_files
 from bot.flows import ledger, record, weeks
+from bot.flows.identity import Viewer
 from bot.i18n import plain
 
 WRITERS = {".xlsx": ledger_files.ledger_xlsx, ".csv": ledger_files.ledger_csv}
@@ -54,10 +55,11 @@ async def run_record_export(settings: Settings, args: argparse.Namespace) -> int
     if writer is None:
         print(plain(lang, "export.record.cli_bad_out", path=out), file=sys.stderr)
         return 2
+    options: list[record.Choice] | record.Refused = []
     async with operator_services(settings) as svc:
         found = await record.coordinator_record(svc, args.nip, args.programme)
         if found is record.Refused.NO_PROGRAMME:
-            operator = record.Viewer(0, None, True, lang, svc.default_timezone)
+            operator = Viewer(0, None, True, lang, svc.default_timezone)
             options = await record.choices_for_nip(svc, operator, args.nip)
     if isinstance(found, record.Refused):
         if found is record.Refused.NO_PROGRAMME:

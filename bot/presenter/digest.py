@@ -78,8 +78,9 @@ def _line(line: Params, language: str) -> str:
         session=date.fromisoformat(session).strftime("%d-%m-%Y") if session else "-",
         jp=number(line["jp"], language),
         target=JP_TARGET,
-        flags=Html(f"\n⚠️ {flags}") if flags else "",
-    ) + _milestones(line, language)
+        # The milestone tally (if any) sits just above the warnings.
+        flags=Html(_milestones(line, language) + (f"\n⚠️ {flags}" if flags else "")),
+    )
 
 
 @notice("digest.supervisor")

@@ -175,6 +175,15 @@ async def test_a_mentor_asking_for_someone_elses_mentee_is_refused(
     await rina.send_text("/kartu 12345")
     assert "18 angka" in (await rina.next_message()).text
 
+    # A supervisor picks among the people they supervise, and only those.
+    agus = users["Dr. Agus Salim"]
+    await agus.send_text("/kartu")
+    offered = [b["text"] for b in (await agus.next_message()).buttons]
+    assert f"Budi Santoso · {PROGRAMME}" in offered
+    assert not [b for b in offered if "Maria" in b]
+    await agus.send_text(f"/kartu {MARIA_NIP}")
+    assert "tidak dapat Anda unduh" in (await agus.next_message()).text
+
 
 async def test_mentee_gets_their_own_at_once_and_coordinator_by_nip_with_nip(
     bot: BotUnderTest, double: TelegramDouble
