@@ -37,7 +37,7 @@ from bot.presenter.templates import milestone_plain
 FONT = "DejaVu"
 MARGIN = 15  # mm
 SECTION_START = 32  # mm: a section title, its table's heading and a first row
-SIGNATURE_BLOCK = 48  # mm the signatures need: moved to a new page whole if it does not fit
+SIGNATURE_BLOCK = 38  # mm the signatures need: moved to a new page whole if it does not fit
 HEADING_FILL = (225, 232, 240)
 PDF_MIME = "application/pdf"
 
@@ -205,7 +205,7 @@ def _header_block(pdf: _Card, record: Record, lang: str) -> None:
 def _signatures(pdf: _Card, record: Record, lang: str) -> None:
     if pdf.get_y() + SIGNATURE_BLOCK > pdf.h - pdf.b_margin:
         pdf.add_page()
-    pdf.ln(8)
+    pdf.ln(6)
     pdf.set_font(FONT, "", 10)
     half = pdf.epw / 2
     top = pdf.get_y()
@@ -217,13 +217,13 @@ def _signatures(pdf: _Card, record: Record, lang: str) -> None:
         x = pdf.l_margin + index * half
         pdf.set_xy(x, top)
         pdf.cell(half - 10, 5, role, align="C")
-        line_y = top + 27
+        line_y = top + 20
         pdf.line(x + 8, line_y, x + half - 18, line_y)
         pdf.set_xy(x, line_y + 1.5)
         pdf.set_font(FONT, "B", 10)
         pdf.multi_cell(half - 10, 5, pdf.clean(name) or " ", align="C")
         pdf.set_font(FONT, "", 10)
-    pdf.set_y(top + 40)
+    pdf.set_y(top + 30)
 
 
 def session_rows(record: Record, lang: str) -> list[list[str]]:
@@ -285,9 +285,9 @@ def record_pdf(record: Record, lang: str) -> bytes:
     _section(pdf, _h(lang, "sessions"))
     _table(
         pdf,
-        [_h(lang, k) for k in ("no", "date", "topic", "mode", "minutes", "jp", "state")],
+        [_h(lang, k) for k in ("no", "date", "topic", "mode", "minutes_short", "jp", "state")],
         session_rows(record, lang),
-        (7, 29, 48, 14, 11, 10, 31),
+        (7, 29, 46, 16, 11, 10, 31),
         ("RIGHT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
         _h(lang, "sessions_none"),
     )
