@@ -3,16 +3,18 @@ one done; the mentor's Confirm / Not yet buttons (``ms:ok|no:<mark>:<round>``)."
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import callbacks
 from bot.flows import milestones
 from bot.flows.buttons import Button, Keyboard
+from bot.flows.identity import Viewer
 from bot.flows.milestones import Item, Screen, Show
 from bot.handlers.common import edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, plain, t
 from bot.presenter.templates import milestone_plain, milestone_title
+from bot.text_split import pack
 
 BUTTON_TITLE = 40  # characters of a title on a button
 
@@ -32,7 +34,8 @@ def _button_title(item: Item, lang: str) -> str:
     return text if len(text) <= BUTTON_TITLE else text[: BUTTON_TITLE - 1] + "…"
 
 
-async def _show_list(update: Update, screen: Screen, lang: str) -> None:
+def _listing(screen: Screen, lang: str) -> tuple[list[str], Keyboard]:
+    """The list's blocks and a "mark done" button per open milestone."""
     blocks: list[str] = []
     keyboard: Keyboard = []
     for found in screen.lists:
@@ -50,7 +53,21 @@ async def _show_list(update: Update, screen: Screen, lang: str) -> None:
             if item.state == "open"
         ]
     blocks.append(t(lang, "milestones.hint" if keyboard else "milestones.all_marked"))
+    return blocks, keyboard
+
+
+async def _show_list(update: Update, screen: Screen, lang: str) -> None:
+    blocks, keyboard = _listing(screen, lang)
     await say_long(update, blocks, keyboard or None, separator="\n\n")
+
+
+async def _refresh(query: CallbackQuery, context: Context, viewer: Viewer) -> None:
+    """The list a milestone was marked from shows its new state (when it is one message)."""
+    screen = await milestones.overview(context.svc, viewer)
+    blocks, keyboard = _listing(screen, viewer.language)
+    messages = pack(blocks, separator="\n\n")
+    if screen.show is Show.LIST and len(messages) == 1:
+        await edit(query, Html(messages[0]), keyboard or None)
 
 
 async def show(update: Update, context: Context) -> None:
@@ -82,6 +99,7 @@ async def on_button(update: Update, context: Context) -> None:
     await query.answer()
     title = milestone_title(screen.title, lang)
     if screen.show in (Show.MARKED, Show.MARKED_NO_MENTOR):
+        await _refresh(query, context, viewer)
         await say(update, t(lang, f"milestones.{screen.show.value}", title=title))
         return
     outcome = t(lang, f"milestones.answered_{screen.show.value}", mentee=screen.mentee or "-")

@@ -24,12 +24,14 @@ async def _states(bot: BotUnderTest) -> list[str]:
     return [marks[m].state for m in sorted(marks)]
 
 
-async def _mark_first_open(bot: BotUnderTest, budi: DoubleUser) -> SentMessage:
+async def _mark_first_open(bot: BotUnderTest, budi: DoubleUser) -> tuple[SentMessage, str]:
+    """/tonggak and press the first "done" button; the list and that button's data."""
     await budi.send_text("/tonggak")
     listing = await budi.next_message()
+    data = listing.buttons[0]["callback_data"]
     await budi.press(listing, 0)
     await bot.drained()
-    return listing
+    return listing, data
 
 
 async def test_mentee_marks_mentor_confirms_progress_and_digest_show_it(
@@ -48,6 +50,9 @@ async def test_mentee_marks_mentor_confirms_progress_and_digest_show_it(
     await bot.drained()
     assert "ditandai selesai" in budi.unread()[-1].text
     assert await _states(bot) == ["done"]
+    refreshed = budi.current(listing)  # the list now shows it waiting, without its button
+    assert "⏳ Rancangan proyek perubahan disetujui" in refreshed.text
+    assert len(refreshed.buttons) == 2
 
     ask = with_buttons(rina.unread())
     assert "Budi Santoso" in ask.text
@@ -112,8 +117,8 @@ async def test_not_yet_opens_it_again_and_old_buttons_stay_stale(
     await rina.press_data(first_ask.message_id, old_confirm)
     await double.settle()
     assert double.callback_answers[-1]["show_alert"] is True
-    listing = await _mark_first_open(bot, budi)
-    assert "Rancangan proyek perubahan" in listing.buttons[0]["text"]
+    listing, mark_data = await _mark_first_open(bot, budi)
+    assert mark_data.startswith("ms:done:")
     await rina.press_data(first_ask.message_id, old_confirm)
     await double.settle()
     assert double.callback_answers[-1]["show_alert"] is True
@@ -126,7 +131,7 @@ async def test_not_yet_opens_it_again_and_old_buttons_stay_stale(
     assert await _states(bot) == ["confirmed"]
 
     # A mentee's own press on an already-marked milestone (an old list) changes nothing.
-    await budi.press(listing, 0)
+    await budi.press_data(listing.message_id, mark_data)
     await double.settle()
     assert double.callback_answers[-1]["show_alert"] is True
     assert await _states(bot) == ["confirmed"]
