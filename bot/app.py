@@ -38,11 +38,13 @@ from bot.handlers import (
     join,
     ledger,
     members,
+    milestones,
     pairing,
     personal_data,
     preferences,
     programme_wizard,
     progress,
+    record,
     reflect,
     register,
     report,
@@ -143,6 +145,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "reflect": reflect.start,
     "review": review.waiting,
     "progress": progress.show,
+    "milestones": milestones.show,
     "session": sessions.start,
     "mentor": pairing.show_mentor,
     "mentees": pairing.show_mentees,
@@ -167,6 +170,7 @@ HANDLERS: dict[str, CommandCallback] = {
     "mydata": personal_data.send_my_data,
     "erase": personal_data.ask_erasure,
     "report": report.send,
+    "record": record.send,
 }
 if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callback without a row
     raise RuntimeError(f"commands and handlers differ: {set(HANDLERS) ^ set(menus.BY_KEY)}")
@@ -197,6 +201,8 @@ def register_handlers(app: PembinaApp) -> None:
     app.add_handler(CallbackQueryHandler(coordinator.on_audit_button, pattern=r"^au:"))
     app.add_handler(CallbackQueryHandler(personal_data.on_button, pattern=r"^er:"))
     app.add_handler(CallbackQueryHandler(report.on_button, pattern=r"^rp:"))
+    app.add_handler(CallbackQueryHandler(milestones.on_button, pattern=r"^ms:"))
+    app.add_handler(CallbackQueryHandler(record.on_button, pattern=r"^kt:"))
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     new = PRIVATE & filters.UpdateType.MESSAGE

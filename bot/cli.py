@@ -132,6 +132,12 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     )
     report.add_argument("--programme", required=True, help=h("programme_name"))
     report.add_argument("--out", type=Path, required=True, help=h("out_report"))
+    card = export_actions.add_parser(
+        "record", help=h("export_record"), description=h("export_record")
+    )
+    card.add_argument("--nip", required=True, help=h("nip"))
+    card.add_argument("--programme", default=None, help=h("programme"))
+    card.add_argument("--out", type=Path, required=True, help=h("out"))
     play = sub.add_parser("playground", help=h("playground"), description=h("playground"))
     play.add_argument("--db", type=Path, default=None, help=h("playground_db"))
     play.add_argument("--script", type=Path, default=None, help=h("playground_script"))

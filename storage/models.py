@@ -138,6 +138,26 @@ class Milestone:
 
 
 @dataclass(frozen=True, slots=True)
+class MilestoneMark:
+    """One mentee's state of one milestone: done (by them), confirmed (by their mentor)."""
+
+    id: int
+    milestone_id: int
+    person_id: int
+    done_at: datetime | None
+    confirmed_at: datetime | None
+    confirmed_by_id: int | None
+    round: int = 0
+
+    @property
+    def state(self) -> str:
+        """``confirmed``, ``done`` (waiting for the mentor) or ``open``."""
+        if self.confirmed_at is not None:
+            return "confirmed"
+        return "done" if self.done_at is not None else "open"
+
+
+@dataclass(frozen=True, slots=True)
 class Pairing:
     id: int
     programme_id: int

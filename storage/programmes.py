@@ -150,3 +150,14 @@ async def milestones_of(conn: AsyncConnection, programme_id: int) -> list[Milest
         Milestone(r["id"], r["programme_id"], r["title"], r["due_on"], r["position"])
         for r in rows.mappings()
     ]
+
+
+async def get_milestone(conn: AsyncConnection, milestone_id: int) -> Milestone | None:
+    row = (
+        (await conn.execute(select(milestones).where(milestones.c.id == milestone_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return Milestone(row["id"], row["programme_id"], row["title"], row["due_on"], row["position"])

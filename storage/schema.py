@@ -105,6 +105,23 @@ milestones = Table(
     Column("position", Integer, nullable=False),
 )
 
+# One mentee's state of one milestone: marked done by them, confirmed by their mentor
+# (a mentor's "not yet" clears ``done_at`` again). No row: not reached yet.
+milestone_marks = Table(
+    "milestone_marks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("milestone_id", ForeignKey("milestones.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("done_at", UTCDateTime),
+    Column("confirmed_at", UTCDateTime),
+    Column("confirmed_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    # How many times it was marked done: a mentor's button names the round it asks about.
+    Column("round", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("milestone_id", "person_id", name="uq_milestone_marks_once"),
+    Index("ix_milestone_marks_person", "person_id"),
+)
+
 pairings = Table(
     "pairings",
     metadata,

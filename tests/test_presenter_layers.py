@@ -55,6 +55,17 @@ SAMPLES: dict[str, dict[str, object]] = {
         "mode": "online",
     },
     "session.rate": {"session_id": 1, "topic": "T"},
+    "milestone.please_confirm": {
+        "mark_id": 12,
+        "round": 2,
+        "mentee": "Budi <Santoso>",
+        "programme": "P",
+        "title": "@milestone.perubahan.design",
+    },
+    **{
+        f"milestone.{outcome}": {"mentor": "Rina", "programme": "P", "title": "Laporan <akhir>"}
+        for outcome in ("confirmed", "not_yet")
+    },
     **{
         f"session.disputed_{to}": {
             "who": "Rina",
@@ -82,6 +93,7 @@ SAMPLES: dict[str, dict[str, object]] = {
                 "last_session": "2026-12-01" if n % 3 else None,
                 "jp": 12.5,
                 "flags": ["missed", "review"],
+                "milestones": [n % 4, 3],
             }
             for n in range(60)
         ],

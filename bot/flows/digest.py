@@ -114,6 +114,7 @@ def _line_facts(line: Line, now: datetime) -> dict[str, Any]:
         "last_session": line.last_session,
         "jp": p.jp_year,
         "flags": line.at_risk,
+        "milestones": [p.milestones_confirmed, len(p.milestones)],  # [confirmed, total]
     }
 
 

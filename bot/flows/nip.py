@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+NIP_DIGITS = 18
+
 
 class NipProblem(StrEnum):
     """Why a NIP is rejected; each value is a catalogue key suffix (``nip.<value>``)."""

@@ -8,7 +8,7 @@ in the person's calendar year. 1 JP = 45 minutes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -19,8 +19,8 @@ from bot.flows import weeks
 from bot.flows.hours import jp
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
-from storage import pairings, people, programmes, progress_facts, reflections
-from storage.models import Milestone, Person, Programme
+from storage import milestone_marks, pairings, people, programmes, progress_facts, reflections
+from storage.models import Milestone, MilestoneMark, Person, Programme
 from storage.progress_facts import WeekFact
 
 JP_TARGET = 20
@@ -79,6 +79,13 @@ class MenteeProgress:
     done_weeks: frozenset[date] = frozenset()  # weeks reflected
     late_weeks: frozenset[date] = frozenset()  # weeks reflected after their reflection day
     this_week: date | None = None  # Monday of the current week on the mentee's clock
+    # Each milestone's state for this mentee, in the order of ``milestones``:
+    # "open", "done" (marked by them, waiting for the mentor) or "confirmed".
+    milestone_states: tuple[str, ...] = ()
+
+    @property
+    def milestones_confirmed(self) -> int:
+        return sum(1 for state in self.milestone_states if state == "confirmed")
 
     def state(self, week: date, now: datetime) -> WeekState:
         """How ``week`` stands at ``now`` (a reflection sent counts even if late)."""
@@ -107,8 +114,10 @@ def compute(
     milestones: Sequence[Milestone],
     jp_minutes: int,
     now: datetime,
+    marks: Mapping[int, MilestoneMark] | None = None,
 ) -> MenteeProgress:
-    """One mentee's figures in one programme, from their reflection rows (pure)."""
+    """One mentee's figures in one programme, from their reflection rows and milestone
+    marks (pure)."""
     mine = {f.week_start: f for f in facts if f.programme_id == programme.id}
     done = frozenset(week for week, f in mine.items() if f.status in REFLECTED)
     today = weeks.local_date(now, person.timezone)
@@ -139,6 +148,9 @@ def compute(
         done_weeks=done,
         late_weeks=frozenset(week for week in done if mine[week].late),
         this_week=this_week,
+        milestone_states=tuple(
+            (marks or {})[m.id].state if m.id in (marks or {}) else "open" for m in milestones
+        ),
     )
 
 
@@ -178,6 +190,7 @@ async def progress_of(
         for person_id in in_year:
             jp_minutes[person_id] = approved.get(person_id, 0) + held.get(person_id, 0)
     milestones: dict[int, list[Milestone]] = {}
+    marks = await milestone_marks.of_people(conn, ids)
     found = []
     for person in mentees:
         taking = sorted(
@@ -197,6 +210,7 @@ async def progress_of(
                     milestones[programme.id],
                     jp_minutes.get(person.id, 0),
                     now,
+                    marks.get(person.id),
                 )
             )
     return found

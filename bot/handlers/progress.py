@@ -42,10 +42,28 @@ def _mentee_block(item: MenteeProgress, lang: str) -> str:
                 "progress.milestone_line",
                 title=milestone_title(m.title, lang),
                 due=m.due_on.strftime("%d-%m-%Y") if m.due_on else "-",
+                state=t(lang, f"progress.milestone_{state}"),
             )
-            for m in item.milestones
+            for m, state in zip(item.milestones, _states(item), strict=True)
         ]
     return "\n".join(lines)
+
+
+def _states(item: MenteeProgress) -> tuple[str, ...]:
+    """Each milestone's state ("open" for any a figure was built without)."""
+    return item.milestone_states or ("open",) * len(item.milestones)
+
+
+def _tally(item: MenteeProgress, lang: str) -> str:
+    """A mentor's line ends with how many milestones they confirmed (when there are any)."""
+    if not item.milestones:
+        return ""
+    return t(
+        lang,
+        "progress.milestones_tally",
+        confirmed=item.milestones_confirmed,
+        total=len(item.milestones),
+    )
 
 
 async def show(update: Update, context: Context) -> None:
@@ -54,7 +72,7 @@ async def show(update: Update, context: Context) -> None:
     blocks = [_mentee_block(item, lang) for item in await progress.for_mentee(context.svc, viewer)]
     mentees = await progress.for_mentor(context.svc, viewer)
     if mentees:
-        lines = [t(lang, "progress.mentor_header")]
+        lines: list[str] = [t(lang, "progress.mentor_header")]
         lines += [
             t(
                 lang,
@@ -67,6 +85,7 @@ async def show(update: Update, context: Context) -> None:
                 pending=m.pending_reviews,
                 jp=number(m.jp_year, lang),
             )
+            + _tally(m, lang)
             for m in mentees
         ]
         blocks.append("\n".join(lines))

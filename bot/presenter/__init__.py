@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bot.presenter import digest as _digest  # noqa: F401
 from bot.presenter import join as _join  # noqa: F401
+from bot.presenter import milestones as _milestones  # noqa: F401
 from bot.presenter import nudges as _nudges  # noqa: F401
 from bot.presenter import pairing as _pairing  # noqa: F401
 from bot.presenter import privacy as _privacy  # noqa: F401

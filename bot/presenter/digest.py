@@ -51,6 +51,15 @@ def _waiting(language: str, line: Params) -> Html:
     return t(language, "digest.waiting", pending=line["pending"], days=line["waiting_days"])
 
 
+def _milestones(line: Params, language: str) -> str:
+    """``· Tonggak: 2/5 dikonfirmasi`` when the programme has milestones (digests queued
+    before milestones were counted have no such fact)."""
+    tally = line.get("milestones")
+    if not tally or not tally[1]:
+        return ""
+    return f"\n{t(language, 'digest.milestones', confirmed=tally[0], total=tally[1])}"
+
+
 def _line(line: Params, language: str) -> str:
     flags = ", ".join(t(language, f"digest.flag.{f}") for f in line["flags"])
     session = line.get("last_session")
@@ -72,7 +81,8 @@ def _line(line: Params, language: str) -> str:
         session=date.fromisoformat(session).strftime("%d-%m-%Y") if session else "-",
         jp=number(line["jp"], language),
         target=JP_TARGET,
-        flags=Html(f"\n⚠️ {flags}") if flags else "",
+        # The milestone tally (if any) sits just above the warnings.
+        flags=Html(_milestones(line, language) + (f"\n⚠️ {flags}" if flags else "")),
     )
 
 

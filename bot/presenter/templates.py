@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import Html, escape, t
+from bot.i18n import Html, escape, plain, t
 
 
 def question_text(question: dict[str, Any], language: str) -> Html:
@@ -18,3 +18,8 @@ def question_text(question: dict[str, Any], language: str) -> Html:
 def milestone_title(title: str, language: str) -> Html:
     """Template titles are ``@catalogue.key``; a coordinator's own titles are plain text."""
     return t(language, title[1:]) if title.startswith("@") else escape(title)
+
+
+def milestone_plain(title: str, language: str) -> str:
+    """The same title as plain text (a button, a PDF): nothing escaped."""
+    return plain(language, title[1:]) if title.startswith("@") else title

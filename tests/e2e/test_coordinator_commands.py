@@ -28,11 +28,13 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "refleksi",
         "progres",
         "riwayat",
+        "tonggak",
         "sesi",
         "mentor",
         "jeda",
         "lanjut",
         "ledgerjp",
+        "kartu",
     ]
     assert dewi.menu() == [
         "start",
@@ -46,11 +48,13 @@ async def test_menus_and_help_in_the_readers_language_and_both_names_work(
         "reflection",
         "progress",
         "history",
+        "milestones",
         "session",
         "mentor",
         "pause",
         "resume",
         "ledger",
+        "record",
     ]
     siti = users["Siti Rahmawati"]
     assert {"ringkasan", "laporan", "programbaru", "program", "pasangkan", "siapa"} <= set(
