@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -30,8 +31,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace, TTFFont
 
 from bot.flows.ledger import jp
-from bot.flows.record import MilestoneRow, Record, ReflectionRow, SessionRow
-from bot.i18n import number, plain
+from bot.flows.record import MilestoneRow, Record, RecordPerson, ReflectionRow, SessionRow
+from bot.i18n import number, person_name, plain
 from bot.presenter.templates import milestone_plain
 
 FONT = "DejaVu"
@@ -266,8 +267,20 @@ def milestone_rows(record: Record, lang: str) -> list[list[str]]:
     ]
 
 
+def _shown(record: Record, lang: str) -> Record:
+    """Names as the reader sees them: an erased person reads as "deleted participant"."""
+
+    def named(person: RecordPerson | None) -> RecordPerson | None:
+        return None if person is None else replace(person, name=person_name(lang, person.name))
+
+    mentee = named(record.mentee)
+    assert mentee is not None
+    return replace(record, mentee=mentee, mentor=named(record.mentor))
+
+
 def record_pdf(record: Record, lang: str) -> bytes:
     """The record as an A4 PDF in the reader's language (see the module docstring)."""
+    record = _shown(record, lang)
     generated = long_datetime(record.generated_at, record.zone, lang)
     pdf = _Card(
         _h(lang, "footer", when=generated, name=record.mentee.name),
@@ -362,6 +375,7 @@ def csv_rows(record: Record, lang: str) -> list[list[str]]:
 
 
 def record_csv(record: Record, lang: str) -> bytes:
+    record = _shown(record, lang)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_header(record, lang))

@@ -21,7 +21,7 @@ from bot.flows.identity import Viewer
 from bot.flows.record import Choice, Record, Refused
 from bot.handlers.common import pressed, say, viewer_of
 from bot.handlers.context import Context
-from bot.i18n import t
+from bot.i18n import person_name, t
 
 BUTTON_TEXT = 60
 
@@ -37,10 +37,11 @@ def _refusal(viewer: Viewer, refused: Refused) -> str:
     return t(viewer.language, f"export.record.{key}")
 
 
-def _buttons(found: list[Choice], by_programme: bool) -> Keyboard:
+def _buttons(found: list[Choice], by_programme: bool, lang: str) -> Keyboard:
     rows = []
     for choice in found:
-        text = choice.programme if by_programme else f"{choice.name} · {choice.programme}"
+        name = person_name(lang, choice.name)
+        text = choice.programme if by_programme else f"{name} · {choice.programme}"
         if len(text) > BUTTON_TEXT:
             text = text[: BUTTON_TEXT - 1] + "…"
         rows.append([Button(text, callbacks.encode("kt", choice.person_id, choice.programme_id))])
@@ -87,7 +88,7 @@ async def _offer(update: Update, context: Context, viewer: Viewer, found: list[C
         return
     one_person = len({c.person_id for c in found}) == 1
     key = "choose_programme" if one_person else "choose"
-    await say(update, t(lang, f"export.record.{key}"), _buttons(found, one_person))
+    await say(update, t(lang, f"export.record.{key}"), _buttons(found, one_person, lang))
 
 
 async def send(update: Update, context: Context) -> None:

@@ -9,15 +9,19 @@ Rina approves it, logs a session with him, he confirms and rates it with a note;
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from bot.flows import ledger
 from bot.telegram_double import DoubleUser, TelegramDouble
 from storage import people, reflections, sessions
+from storage.models import ERASED_NAME
 from storage.schema import mentoring_sessions
 from storage.schema import reflections as reflections_table
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
@@ -303,6 +307,28 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     digest = "\n".join(m.text for m in agus.unread())
     assert "peserta yang dihapus" in digest
     assert BUDI not in digest
+    # His mentor's consultation record and the coordinator's report say the same.
+    await rina.send_text("/kartu")
+    choose = await rina.next_message()
+    labels = [b["text"] for b in choose.buttons]
+    [erased] = [i for i, label in enumerate(labels) if label.startswith("peserta yang dihapus · ")]
+    await rina.press(choose, erased)
+    await double.settle()
+    pdf_doc, csv_doc = [m for m in rina.unread() if m.kind == "document"]
+    pdf = PdfReader(io.BytesIO(double.file(pdf_doc.file_ids[0]).data))
+    card_text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    csv_text = double.file(csv_doc.file_ids[0]).data.decode("utf-8-sig")
+    for text in (card_text, csv_text):
+        assert "peserta yang dihapus" in text
+        assert ERASED_NAME not in text
+        assert BUDI not in text
+    await siti.send_text("/laporan")
+    await double.settle()
+    [report] = [m for m in siti.unread() if m.kind == "document"]
+    book = load_workbook(io.BytesIO(double.file(report.file_ids[0]).data))
+    names = {row[0] for row in book["Peserta"].iter_rows(min_row=2, values_only=True)}
+    assert "peserta yang dihapus" in names
+    assert ERASED_NAME not in names
     # A second press on the card changes nothing.
     await siti.press_data(card.message_id, confirm)
     await double.settle()
