@@ -33,6 +33,8 @@ from storage.schema import (
     invites,
     join_requests,
     mentoring_sessions,
+    milestone_marks,
+    milestones,
     nudges,
     outbox,
     pairings,
@@ -163,6 +165,27 @@ async def _about_person(conn: AsyncConnection, person: Person) -> Record:
             select(nudges.c.kind, nudges.c.period, nudges.c.local_date, nudges.c.created_at)
             .where(nudges.c.person_id == pid)
             .order_by(nudges.c.id),
+        ),
+        "milestones": await _all(
+            conn,
+            select(
+                programmes.c.name.label("programme"),
+                milestones.c.title,
+                milestones.c.due_on,
+                milestone_marks.c.done_at,
+                milestone_marks.c.confirmed_at,
+            )
+            .join(milestones, milestones.c.id == milestone_marks.c.milestone_id)
+            .join(programmes, programmes.c.id == milestones.c.programme_id)
+            .where(milestone_marks.c.person_id == pid)
+            .order_by(milestones.c.programme_id, milestones.c.position),
+        ),
+        # What coordinators recorded doing about them (not who: a coordinator's own data).
+        "coordinator_actions": await _all(
+            conn,
+            select(audit_log.c.at, audit_log.c.action, audit_log.c.before, audit_log.c.after)
+            .where(audit_log.c.subject_person_id == pid)
+            .order_by(audit_log.c.id),
         ),
         "erasure_requests": await _all(
             conn,

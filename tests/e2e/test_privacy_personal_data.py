@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot.flows import ledger
 from bot.telegram_double import DoubleUser, TelegramDouble
-from storage import people, reflections, sessions
+from storage import milestone_marks, people, programmes, reflections, sessions
 from storage.models import ERASED_NAME
 from storage.schema import mentoring_sessions
 from storage.schema import reflections as reflections_table
@@ -103,7 +103,16 @@ async def test_mydata_holds_everything_about_the_person_and_nothing_of_others(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:
     users = await _budi_history(bot, double)
-    budi = users[BUDI]
+    budi, siti = users[BUDI], users["Siti Rahmawati"]
+    async with bot.svc.db.write() as conn:  # he marked the first milestone done
+        person = await people.get_person_by_telegram(conn, BUDI_ID)
+        assert person is not None
+        [programme] = await programmes.programmes_of(conn, person.id, "mentee")
+        first = (await programmes.milestones_of(conn, programme.id))[0]
+        await milestone_marks.mark_done(conn, first.id, person.id, bot.clock.now())
+    for command in (f"/nonaktif {BUDI_NIP}", f"/aktifkan {BUDI_NIP}"):  # two audited actions
+        await siti.send_text(command)
+        await siti.next_message()
 
     await budi.send_text("/dataku")
     await double.settle()
@@ -130,6 +139,14 @@ async def test_mydata_holds_everything_about_the_person_and_nothing_of_others(
     assert (me["name"], me["nip"], me["telegram_id"]) == (BUDI, BUDI_NIP, BUDI_ID)
     assert me["supervisor"] == "Dr. Agus Salim"
     assert sections["roles"] == ["mentee"]
+    [mark] = sections["milestones"]
+    assert (mark["title"], mark["confirmed_at"]) == (first.title, None)
+    assert mark["done_at"] is not None
+    actions = sections["coordinator_actions"]
+    assert [(a["action"], a["after"]) for a in actions] == [
+        ("person.inactive", {"status": "inactive"}),
+        ("person.active", {"status": "active"}),
+    ]
     assert [p["programme"] for p in sections["programmes"]] == ["Perubahan 2027"]
     assert [(p["your_role"], p["partner"]) for p in sections["pairings"]] == [
         ("mentee", "Rina Kartika")
