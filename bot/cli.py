@@ -213,7 +213,7 @@ def _main(argv: Sequence[str] | None) -> int:
         level=settings.pembina_log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "alembic", "apscheduler"):
+    for noisy in ("httpx", "alembic", "apscheduler", "fontTools"):  # fpdf2 subsets fonts loudly
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command in DATABASE_COMMANDS:
         problem = asyncio.run(_database_problem(settings.database_url, settings.pembina_language))

@@ -404,5 +404,5 @@ def quiet_logs() -> None:
     """The playground is a chat: only warnings from the libraries underneath."""
     import logging
 
-    for name in ("telegram", "httpx", "aiohttp", "bot", "alembic"):
+    for name in ("telegram", "httpx", "aiohttp", "bot", "alembic", "fontTools"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -37,7 +37,7 @@ def _record(sessions: int, *, with_nip: bool = False) -> Record:
                 minutes=45,
                 state=("confirmed", "disputed", "unconfirmed")[n % 3],
                 answered_at=datetime(2026, 12, 20, 10, 0) if n % 3 != 2 else None,
-                logged_by="Rina Kartika",
+                answered_by="Budi Santoso",
             )
             for n in range(sessions)
         ),

@@ -357,7 +357,7 @@ def csv_rows(record: Record, lang: str) -> list[list[str]]:
             *who, _h(lang, "kind_session"), s.held_on.isoformat(), s.topic,
             _h(lang, f"mode_{s.mode}") if s.mode in ("online", "offline") else s.mode,
             str(s.minutes), f"{jp(s.minutes):.2f}", _h(lang, f"state_{s.state}"),
-            _iso_minute(s.answered_at), s.logged_by or "",
+            _iso_minute(s.answered_at), s.answered_by or "",
         ])  # fmt: skip
     for r in record.reflections:
         rows.append([

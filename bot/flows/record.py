@@ -42,7 +42,7 @@ class SessionRow:
     minutes: int
     state: str  # confirmed / disputed / unconfirmed
     answered_at: datetime | None  # when confirmed or disputed, on the reader's clock
-    logged_by: str | None
+    answered_by: str | None  # who confirmed or disputed it: the one who did not log it
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +223,11 @@ def _person(person: Person, with_nip: bool) -> RecordPerson:
     return RecordPerson(person.name, person.nip if with_nip else None, person.unit)
 
 
+def _other(mentor_id: int, mentee_id: int, logged_by_id: int | None) -> int:
+    """A session is confirmed (or disputed) by the party who did not log it."""
+    return mentee_id if logged_by_id == mentor_id else mentor_id
+
+
 async def _gather(
     conn: AsyncConnection, viewer: Viewer, mentee: Person, programme: Programme, now: datetime
 ) -> Record:
@@ -232,7 +237,7 @@ async def _gather(
     logged = await facts.sessions_of(conn, mentee.id, programme.id)
     sent = await facts.reflections_sent(conn, mentee.id, programme.id)
     reviews = await facts.reviews_by_reflection(conn, [r.id for r in sent])
-    names_needed = {s.logged_by_id for s in logged if s.logged_by_id}
+    names_needed = {i for s in logged for i in (s.mentor_id, s.mentee_id)}
     names_needed |= {v.reviewer_id for rs in reviews.values() for v in rs}
     names = {p.id: p.name for p in await people.get_people(conn, sorted(names_needed))}
     marks = (await milestone_marks.of_people(conn, [mentee.id])).get(mentee.id, {})
@@ -244,7 +249,9 @@ async def _gather(
             minutes=s.minutes,
             state=_session_state(s.confirmed_at, s.disputed_at),
             answered_at=_local(s.disputed_at or s.confirmed_at, zone),
-            logged_by=names.get(s.logged_by_id or 0),
+            answered_by=names.get(_other(s.mentor_id, s.mentee_id, s.logged_by_id))
+            if s.confirmed_at or s.disputed_at
+            else None,
         )
         for s in logged
     )

@@ -142,6 +142,8 @@ async def test_mentor_gets_their_mentees_record_and_it_matches_storage(
     ] * 3
     assert [r["Uraian"] for r in rows[:3]] == list(TOPICS)
     assert [r["Status"] for r in rows[:3]] == ["Dikonfirmasi", "Dibantah", "Belum dikonfirmasi"]
+    # Rina logged them: Budi confirmed or disputed, nobody answered the third yet.
+    assert [r["Oleh"] for r in rows[:3]] == ["Budi Santoso", "Budi Santoso", ""]
     assert [r["Tanggal"] for r in rows[:3]] == ["2026-12-08", "2026-12-09", "2026-12-10"]
     assert [r["Menit"] for r in rows[:3]] == ["60", "90", "120"]
     assert [r["Status"] for r in rows[3:5]] == ["Disetujui", "Diminta revisi"]
