@@ -261,6 +261,61 @@ def test_playground_keeps_the_documents_the_bot_sends(tmp_path: Path) -> None:
     assert load_workbook(saved[0]).sheetnames[0]
 
 
+def test_playground_month_of_evidence(tmp_path: Path) -> None:
+    """Issue 10's "done when", as a coordinator and a mentee type it: the roster uploaded in
+    chat, a month run with :tick, then the JP ledger (XLSX), a consultation record (PDF)
+    and the programme report downloaded; the mentee takes /dataku and is erased."""
+    import io
+    import json
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    files = tmp_path / "files"
+    script = REPO / "docs" / "playground-evidence.txt"
+    result = _pembina(tmp_path, "playground", "--script", str(script), "--files", str(files))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "Roster diimpor: 2 baru",  # the roster sent as a document in chat
+        "Anda mengonfirmasi tonggak ini untuk Budi Santoso",
+        "Buku JP 2026: 6 orang, 8 baris",
+        "4 sesi, 4 refleksi, 3 tonggak",
+        "Laporan Perubahan Kota Bogor 2027 (seluruh program): 6 mentee",
+        "Belum refleksi minggu ini",
+        "Catatan audit",
+        "Data pribadi Anda di Pembina telah dihapus",
+        "Anda belum terdaftar",  # erased: a stranger now
+    ):
+        assert expected in out, expected
+    assert "fontTools" not in out + result.stderr
+    saved = {p.suffix: p for p in files.iterdir() if "undangan" not in p.name}
+
+    ledger = load_workbook(next(files.glob("*buku-jp-2026.xlsx")))
+    summary = {
+        row[0]: row[3] for row in ledger["Ringkasan"].iter_rows(min_row=2, values_only=True)
+    }
+    assert summary["Budi Santoso"] == 17.33  # 4 reflections (10,5 h) and 4 sessions of 1 h
+
+    card = PdfReader(io.BytesIO(saved[".pdf"].read_bytes()))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in card.pages)
+    for expected in (
+        "Kartu Konsultasi Mentoring",
+        "Menyusun laporan kemajuan proyek",
+        "Rancangan proyek perubahan disetujui",
+        "Halaman 1 dari 1",
+    ):
+        assert expected in text, expected
+
+    report = load_workbook(next(files.glob("*laporan-*.xlsx")))
+    assert report.sheetnames[-1] == "Log audit"
+    assert len(report["Ringkasan"]._images) == 1  # the digest's chart
+
+    copy = json.loads(saved[".json"].read_text(encoding="utf-8"))
+    assert copy["sections"]["person"]["name"] == "Budi Santoso"
+    assert len(copy["sections"]["reflections"]) == 4
+
+
 def test_export_ledger_writes_xlsx_and_csv_for_everyone(tmp_path: Path) -> None:
     from datetime import UTC, date, datetime
 
