@@ -34,6 +34,17 @@ async def run_export_command(settings: Settings, args: argparse.Namespace) -> in
     return await _ledger(settings, args)
 
 
+async def _written(out: Path, data: bytes, lang: str) -> bool:
+    """Write the file; on failure say why in one line (a folder that does not exist, no
+    permission) instead of a traceback."""
+    try:
+        await asyncio.to_thread(out.write_bytes, data)
+    except OSError as exc:
+        print(plain(lang, "export.ledger.cli_unwritable", path=out, reason=exc), file=sys.stderr)
+        return False
+    return True
+
+
 async def _ledger(settings: Settings, args: argparse.Namespace) -> int:
     lang = settings.pembina_language
     out: Path = args.out
@@ -44,11 +55,7 @@ async def _ledger(settings: Settings, args: argparse.Namespace) -> int:
     async with operator_services(settings) as svc:
         year = args.year or weeks.local_date(svc.clock.now(), svc.default_timezone).year
         found = await ledger.coordinator_ledger(svc, year)
-    data = await asyncio.to_thread(writer, found, lang)
-    try:
-        await asyncio.to_thread(out.write_bytes, data)
-    except OSError as exc:
-        print(plain(lang, "export.ledger.cli_unwritable", path=out, reason=exc), file=sys.stderr)
+    if not await _written(out, await asyncio.to_thread(writer, found, lang), lang):
         return 2
     people, rows = len(found.totals), len(found.entries)
     print(plain(lang, "export.ledger.cli_written", year=year, path=out, people=people, rows=rows))
@@ -72,11 +79,9 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
             )
             print(message, file=sys.stderr)
             return 2
-    data = await asyncio.to_thread(report_files.report_xlsx, found, lang)
-    try:
-        await asyncio.to_thread(out.write_bytes, data)
-    except OSError as exc:
-        print(plain(lang, "export.ledger.cli_unwritable", path=out, reason=exc), file=sys.stderr)
+    if not await _written(
+        out, await asyncio.to_thread(report_files.report_xlsx, found, lang), lang
+    ):
         return 2
     written = plain(
         lang,
@@ -113,11 +118,7 @@ async def run_record_export(settings: Settings, args: argparse.Namespace) -> int
             message = plain(lang, f"export.record.{key}", nip=args.nip)
         print(message, file=sys.stderr)
         return 2
-    data = await asyncio.to_thread(writer, found, lang)
-    try:
-        await asyncio.to_thread(out.write_bytes, data)
-    except OSError as exc:
-        print(plain(lang, "export.record.cli_unwritable", path=out, reason=exc), file=sys.stderr)
+    if not await _written(out, await asyncio.to_thread(writer, found, lang), lang):
         return 2
     written = plain(
         lang, "export.record.cli_written", name=found.mentee.name, programme=found.programme,

@@ -29,7 +29,8 @@ async def _roles_of(conn: AsyncConnection, *where: Any) -> dict[int, set[str]]:
     return roles
 
 
-def _to_person(row: Row, roles: set[str]) -> Person:
+def to_person(row: Row, roles: set[str]) -> Person:
+    """A ``people`` row and its roles as a model (other modules' joins read full rows too)."""
     return Person(
         id=row["id"],
         nip=row["nip"],
@@ -52,7 +53,7 @@ async def _fetch(conn: AsyncConnection, *where: Any) -> list[Person]:
     rows = (await conn.execute(select(people).where(*where).order_by(people.c.id))).mappings()
     found = list(rows)
     roles = await _roles_of(conn, *where) if found else {}
-    return [_to_person(r, roles.get(r["id"], set())) for r in found]
+    return [to_person(r, roles.get(r["id"], set())) for r in found]
 
 
 async def get_person(conn: AsyncConnection, person_id: int) -> Person | None:

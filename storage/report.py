@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Person
+from storage.people import to_person
 from storage.portable import hours_between
 from storage.progress_facts import WeekFact
 from storage.schema import (
@@ -118,27 +119,9 @@ async def members(conn: AsyncConnection, programme_id: int, scope: Scope) -> lis
     found: dict[int, tuple[Person, set[str]]] = {}
     for row in rows.mappings():
         if row["id"] not in found:
-            found[row["id"]] = (_person(row, held[row["id"]]), set())
+            found[row["id"]] = (to_person(row, held[row["id"]]), set())
         found[row["id"]][1].add(row["role"])
     return [Member(person, frozenset(roles)) for person, roles in found.values()]
-
-
-def _person(row: Any, roles: set[str]) -> Person:
-    return Person(
-        id=row["id"],
-        nip=row["nip"],
-        name=row["name"],
-        unit=row["unit"],
-        roles=frozenset(roles),
-        timezone=row["timezone"],
-        language=row["language"],
-        status=row["status"],
-        telegram_id=row["telegram_id"],
-        supervisor_id=row["supervisor_id"],
-        mentor_id=row["mentor_id"],
-        mentor_capacity=row["mentor_capacity"],
-        nudges_paused_until=row["nudges_paused_until"],
-    )
 
 
 async def week_facts(

@@ -273,9 +273,18 @@ def _shown(record: Record, lang: str) -> Record:
     def named(person: RecordPerson | None) -> RecordPerson | None:
         return None if person is None else replace(person, name=person_name(lang, person.name))
 
+    def name(text: str | None) -> str | None:
+        return None if text is None else person_name(lang, text)
+
     mentee = named(record.mentee)
     assert mentee is not None
-    return replace(record, mentee=mentee, mentor=named(record.mentor))
+    return replace(
+        record,
+        mentee=mentee,
+        mentor=named(record.mentor),
+        sessions=tuple(replace(s, answered_by=name(s.answered_by)) for s in record.sessions),
+        reflections=tuple(replace(r, reviewer=name(r.reviewer)) for r in record.reflections),
+    )
 
 
 def record_pdf(record: Record, lang: str) -> bytes:

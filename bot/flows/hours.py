@@ -68,8 +68,10 @@ def format_minutes(minutes: int) -> tuple[int, int]:
 
 
 JP_MINUTES = 45  # 1 JP (jam pelajaran) is 45 minutes
+JP_TARGET = 20  # each civil servant's yearly right to competency development, in JP
 
 
-def jp(minutes: int) -> float:
-    """JP earned for ``minutes`` of learning, to one decimal."""
-    return round(minutes / JP_MINUTES, 1)
+def jp(minutes: int, decimals: int = 1) -> float:
+    """JP earned for ``minutes`` of learning: one decimal for people to read, two in the
+    ledger, whose rows must add up to its totals."""
+    return round(minutes / JP_MINUTES, decimals)

@@ -13,14 +13,14 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows import weeks
+from bot.flows import hours, weeks
+from bot.flows.hours import JP_TARGET
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
 from storage import ledger
 from storage.ledger import LedgerEntry, LedgerPerson
 
-MINUTES_PER_JP = 45
-JP_TARGET = 20  # each civil servant's yearly right to development hours
+LEDGER_DECIMALS = 2  # rows of JP that add up to the totals
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a year outside is a typo, not a request
 
 
@@ -33,7 +33,7 @@ class PersonTotal:
 
     @property
     def jp(self) -> float:
-        return round(self.minutes / MINUTES_PER_JP, 2)
+        return jp(self.minutes)
 
     @property
     def remaining(self) -> float:
@@ -60,7 +60,7 @@ class Ledger:
 
 def jp(minutes: int) -> float:
     """Minutes as JP (1 JP = 45 minutes), to two decimals."""
-    return round(minutes / MINUTES_PER_JP, 2)
+    return hours.jp(minutes, LEDGER_DECIMALS)
 
 
 def this_year(svc: Services, viewer: Viewer) -> int:

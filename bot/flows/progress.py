@@ -23,7 +23,6 @@ from storage import milestone_marks, pairings, people, programmes, progress_fact
 from storage.models import Milestone, MilestoneMark, Person, Programme
 from storage.progress_facts import WeekFact
 
-JP_TARGET = 20
 REFLECTED = (reflections.SUBMITTED, reflections.REVISION, reflections.APPROVED)
 
 

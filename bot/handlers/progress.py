@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.flows import progress
-from bot.flows.progress import JP_TARGET, MenteeProgress
+from bot.flows.hours import JP_TARGET
+from bot.flows.progress import MenteeProgress
 from bot.handlers.common import say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import number, t

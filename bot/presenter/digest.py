@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.flows.progress import JP_TARGET
+from bot.flows.hours import JP_TARGET
 from bot.i18n import Html, number, plain, t
 from bot.presenter.base import Params, Part, notice, worded
 from bot.text_split import pack
