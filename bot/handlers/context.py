@@ -9,11 +9,23 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.flows.services import Services
 
 
+class ExportJobs:
+    """Who has an export being built now (Telegram ids; one each, bot/handlers/export_job.py)."""
+
+    def __init__(self) -> None:
+        self.running: set[int] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.running)
+
+
 class BotData:
-    """Application-wide state: only the services object."""
+    """Application-wide state: the services object and the exports under way."""
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.exports = ExportJobs()
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
