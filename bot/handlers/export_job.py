@@ -77,6 +77,13 @@ async def start(
     task.add_done_callback(lambda _: running.discard(user.id))
 
 
+def _size(count: int, lang: str) -> str:
+    """Bytes as people read them: "51,2 MB" (or kB below a megabyte)."""
+    if count < MB:
+        return f"{number(count / 1024, lang)} kB"
+    return f"{number(count / MB, lang)} MB"
+
+
 def _preparing(lang: str, what: str, percent: int) -> str:
     return t(lang, "export.job.preparing", what=what, percent=percent)
 
@@ -106,8 +113,8 @@ class _Job:
                     self.lang,
                     "export.job.too_big",
                     what=self.what,
-                    size=number(largest / MB, self.lang),
-                    limit=number(limit / MB, self.lang),
+                    size=_size(largest, self.lang),
+                    limit=_size(limit, self.lang),
                     narrow=self.narrow,
                 )
             )
