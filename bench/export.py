@@ -245,7 +245,7 @@ def _spread(latencies: list[float]) -> str:
     )
 
 
-async def run(size: int, keep: bool) -> None:
+async def run(size: int, keep: bool, files: bool) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pembina-bench-export-"))
     db_file = workdir / "export.db"
     seeded = await build_database(db_file, size)
@@ -254,7 +254,7 @@ async def run(size: int, keep: bool) -> None:
         f"{'export':<18} {'read s':>7} {'build s':>8} {'file MB':>8} "
         f"{'RSS +MB':>8} {'traced MB':>10}"
     )
-    for name in EXPORTS:
+    for name in EXPORTS if files else []:
         f = measure_in_child(db_file, name)
         print(
             f"{name:<18} {f['read_s']:7.1f} {f['build_s']:8.1f} {f['mb']:8.1f} "
@@ -275,13 +275,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--chat-only", action="store_true", help="skip the file figures")
     parser.add_argument("--measure", choices=list(EXPORTS), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(asyncio.run(measure(args.db, args.measure))))
         return
-    asyncio.run(run(args.people, args.keep))
+    asyncio.run(run(args.people, args.keep, not args.chat_only))
 
 
 if __name__ == "__main__":

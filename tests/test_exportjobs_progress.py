@@ -16,8 +16,7 @@ from storage.ledger import LedgerEntry, LedgerPerson
 def _ledger(rows: int) -> Ledger:
     person = LedgerPerson(1, "Budi Santoso", "199503172020121005", "Dinas Kominfo")
     entries = [
-        LedgerEntry(1, 1, "Latsar", date(2026, 1, 5), "reflection", 60, None)
-        for _ in range(rows)
+        LedgerEntry(1, 1, "Latsar", date(2026, 1, 5), "reflection", 60, None) for _ in range(rows)
     ]
     return Ledger(2026, True, [PersonTotal(person, 60 * rows)], entries)
 
