@@ -236,6 +236,7 @@ async def stop_bot(running: Running) -> None:
     await running.poller.stop()
     await running.inbox.stop()
     await running.sender.stop()
+    await app.bot_data.exports.stop()  # Application.stop would wait for them to finish
     if app.running:
         await app.stop()
     await app.shutdown()

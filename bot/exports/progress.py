@@ -20,6 +20,10 @@ def nothing(done: int, total: int) -> None:
     """The callback of a writer nobody watches."""
 
 
+class Stopped(Exception):
+    """The build was given up (the bot is stopping)."""
+
+
 class Progress:
     """Several files built one after another, as one figure (each file an equal share).
 
@@ -30,11 +34,19 @@ class Progress:
 
     def __init__(self, parts: int = 1) -> None:
         self._share = [0.0] * max(1, parts)
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Ask the writer to give up at its next report (a thread cannot be cancelled)."""
+        self.stopped = True
 
     def part(self, index: int) -> RowsDone:
-        """The callback for the ``index``-th file."""
+        """The callback for the ``index``-th file; it raises :class:`Stopped` once
+        :meth:`stop` was called, which ends the writer's thread early."""
 
         def report(done: int, total: int) -> None:
+            if self.stopped:
+                raise Stopped
             self._share[index] = 1.0 if total <= 0 else min(1.0, done / total)
 
         return report

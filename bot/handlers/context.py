@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
@@ -14,10 +15,18 @@ class ExportJobs:
 
     def __init__(self) -> None:
         self.running: set[int] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
 
     @property
     def busy(self) -> bool:
         return bool(self.running)
+
+    async def stop(self) -> None:
+        """Stop every build (the bot is stopping): each tells its person to ask again.
+        Without this, stopping would wait for a province's ledger to finish."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
 class BotData:

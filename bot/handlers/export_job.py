@@ -65,7 +65,8 @@ async def start(
     """
     user = update.effective_user
     assert user is not None
-    running = context.bot_data.exports.running
+    jobs = context.bot_data.exports
+    running = jobs.running
     if user.id in running:
         await say(update, t(lang, "export.job.busy", what=what))
         return
@@ -77,7 +78,13 @@ async def start(
         raise
     job = _Job(context, status, lang, what, narrow, parts)
     task = context.application.create_task(job.run(prepare), update=update)
-    task.add_done_callback(lambda _: running.discard(user.id))
+    jobs.tasks.add(task)
+
+    def finished(task: asyncio.Task[None]) -> None:
+        running.discard(user.id)
+        jobs.tasks.discard(task)
+
+    task.add_done_callback(finished)
 
 
 _building = 0  # builds in worker threads now (all chats)
@@ -126,10 +133,15 @@ class _Job:
         self.context, self.status, self.lang = context, status, lang
         self.what, self.narrow, self.parts = what, narrow, parts
         self.shown = 0
+        self.progress = Progress(parts)
 
     async def run(self, prepare: Prepare) -> None:
         try:
             documents = await self._build(prepare)
+        except asyncio.CancelledError:
+            self.progress.stop()  # the worker thread gives up at its next report
+            await self._say(t(self.lang, "export.job.stopped", what=self.what))
+            raise
         except Exception:
             log.exception("export %s failed to build", self.what)
             await self._say(t(self.lang, "export.job.failed", what=self.what))
@@ -165,7 +177,7 @@ class _Job:
     async def _build(self, prepare: Prepare) -> list[Document]:
         """Read, then write in a worker thread, editing the status as the figure moves."""
         build = await prepare()
-        progress = Progress(self.parts)
+        progress = self.progress
         with _loop_first():
             task = asyncio.ensure_future(asyncio.to_thread(build, progress))
             every = self.context.svc.progress_every

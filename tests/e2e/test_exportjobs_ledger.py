@@ -160,3 +160,21 @@ async def test_a_file_over_the_upload_limit_is_explained_not_sent(
     await coordinator.send_text("/ledgerjp 2026")  # the refusal freed the way for another try
     await bot.drained(timeout=120)
     assert len(_documents(double, coordinator)) == 2
+
+
+async def test_stopping_the_bot_stops_a_build_and_says_so(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    await _seed(bot, 3000)
+    coordinator = double.user(COORDINATOR, first_name="Koordinator")
+    await coordinator.send_text("/ledgerjp 2026")
+    status = await coordinator.next_message(timeout=30)
+    assert "Menyiapkan" in status.text
+    await bot.stop()  # does not wait for the file: the build gives up
+    assert "terhenti karena bot sedang dimulai ulang" in status.text
+    assert _documents(double, coordinator) == []
+
+    await bot.start()  # after the restart the person may ask again (nothing is stuck)
+    await coordinator.send_text("/ledgerjp 2026")
+    assert "Menyiapkan" in (await coordinator.next_message(timeout=30)).text
+    await bot.stop()
