@@ -66,9 +66,12 @@ def entry_row(
 
 def ledger_csv(ledger: Ledger, lang: str, progress: RowsDone = nothing) -> bytes:
     """Every row, one table (the programme is a column), UTF-8 with a BOM so Excel reads
-    the accents right; dates ISO, JP with a dot (a CSV is for machines as much as people)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    the accents right; dates ISO, JP with a dot (a CSV is for machines as much as people).
+    Encoded as it is written: a province's year is 26 MB, held once rather than as text
+    and then again as bytes."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(rows_header(lang, ledger.with_nip))
     names = ledger.names()
     total = len(ledger.entries)
@@ -77,8 +80,9 @@ def ledger_csv(ledger: Ledger, lang: str, progress: RowsDone = nothing) -> bytes
         writer.writerow([c.isoformat() if isinstance(c, date) else c for c in row])
         if done % EVERY == 0:
             progress(done, total)
+    text.flush()
     progress(total, total)
-    return out.getvalue().encode("utf-8-sig")
+    return out.getvalue()
 
 
 class _Counter:

@@ -131,7 +131,7 @@ class _Job:
         self, context: Context, status: Message, lang: str, what: str, narrow: Html, parts: int
     ) -> None:
         self.context, self.status, self.lang = context, status, lang
-        self.what, self.narrow, self.parts = what, narrow, parts
+        self.what, self.narrow = what, narrow
         self.shown = 0
         self.progress = Progress(parts)
 
