@@ -4,8 +4,9 @@ Seeds N mentees (default 10 000) straight into SQLite with a year of history: we
 approved reflections (``bench/province.py``, four weeks in five) and a confirmed monthly
 mentoring session each. Then, for each export in :data:`EXPORTS`, in a fresh process so
 the figures are its own: seconds to read the data, seconds to build the file, the file's
-size, the growth of peak RSS while building (``ru_maxrss``) and the peak of Python
-allocations while building (``tracemalloc``, a second build: tracing slows it down).
+size, the growth of peak RSS while building (``ru_maxrss``; 0 when reading the data
+peaked higher), the process's peak RSS, and the peak of Python allocations while building
+(``tracemalloc``, a second build: tracing slows it down).
 Last, the real bot (``pembina run`` against the Telegram double, as ``bench/inbox.py``)
 answers other people's ``/help``, one every 0.25 s, first with nothing else to do
 (baseline), then while the coordinator's ``/ledgerjp`` is built: p50/p95/max reply
@@ -150,7 +151,7 @@ async def measure(db_file: Path, name: str) -> dict[str, Any]:
         "mb": size / 1024 / 1024,
         "rss_growth_mb": rss_growth,
         "traced_peak_mb": peak / 1024 / 1024,
-        "rss_before_mb": rss_before,
+        "rss_peak_mb": _rss_mb(),
     }
 
 
@@ -252,13 +253,13 @@ async def run(size: int, keep: bool, files: bool) -> None:
     print(f"mentees: {size}, year {YEAR}, seeded in {seeded:.1f} s ({db_file})")
     print(
         f"{'export':<18} {'read s':>7} {'build s':>8} {'file MB':>8} "
-        f"{'RSS +MB':>8} {'traced MB':>10}"
+        f"{'RSS +MB':>8} {'peak RSS':>9} {'traced MB':>10}"
     )
     for name in EXPORTS if files else []:
         f = measure_in_child(db_file, name)
         print(
             f"{name:<18} {f['read_s']:7.1f} {f['build_s']:8.1f} {f['mb']:8.1f} "
-            f"{f['rss_growth_mb']:8.0f} {f['traced_peak_mb']:10.0f}"
+            f"{f['rss_growth_mb']:8.0f} {f['rss_peak_mb']:9.0f} {f['traced_peak_mb']:10.0f}"
         )
     chat = await chat_latency(db_file, workdir)
     print(f"/help replies, nothing else running:  {_spread(chat['baseline'])}")
