@@ -178,3 +178,17 @@ async def test_stopping_the_bot_stops_a_build_and_says_so(
     await coordinator.send_text("/ledgerjp 2026")
     assert "Menyiapkan" in (await coordinator.next_message(timeout=30)).text
     await bot.stop()
+
+
+async def test_a_file_telegram_refuses_is_reported_on_the_status(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    await _seed(bot, 20)
+    double.fail_next("sendDocument", 400, "Bad Request: file must be non-empty")
+    coordinator = double.user(COORDINATOR, first_name="Koordinator")
+    await coordinator.send_text("/ledgerjp 2026")
+    await bot.drained(timeout=60)
+    messages = _chat(double, coordinator)
+    assert [m.kind for m in messages] == ["text"]  # no file, and no "sent"
+    assert "tidak dapat dibuat kali ini" in messages[0].text
+    assert "Silakan coba lagi" in messages[0].text
