@@ -23,6 +23,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,41 +63,48 @@ class Watch:
             self.replied.setdefault(chat, time.monotonic())
 
 
+@asynccontextmanager
+async def bot_process(double: TelegramDouble, db_file: Path, workdir: Path) -> AsyncIterator[None]:
+    """The real ``pembina run`` as its own process against the double, stopped on exit
+    (its log is ``workdir/bot.log``). Shared by ``bench/export.py``."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": double.token,
+        "TELEGRAM_API_BASE_URL": double.base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
+        "PYTHONPATH": str(REPO),
+        "PEMBINA_LOG_LEVEL": "WARNING",
+    }
+    with (workdir / "bot.log").open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=workdir, env=env, stdout=log, stderr=log
+        )
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+
+
 async def run(people: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pembina-bench-inbox-"))
     db_file = workdir / "inbox.db"
     watch = Watch(db_file)
-    async with TelegramDouble() as double:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": double.token,
-            "TELEGRAM_API_BASE_URL": double.base_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
-            "PYTHONPATH": str(REPO),
-            "PEMBINA_LOG_LEVEL": "WARNING",
-        }
-        with (workdir / "bot.log").open("wb") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=workdir, env=env, stdout=log, stderr=log
-            )
-        try:
-            warm = double.user(FIRST - 1)
-            await warm.send_text("/help")
-            await warm.next_message(timeout=60)
-            double.on_call(watch)
-            users = [double.user(FIRST + n, first_name=f"P{n}") for n in range(people)]
-            queued: dict[int, float] = {}
-            started = time.monotonic()
-            for user in users:
-                queued[user.user_id] = time.monotonic()
-                await user.send_text("/help")
-            await double.wait_until(
-                lambda: all(u.user_id in watch.replied for u in users), timeout=600
-            )
-            finished = time.monotonic()
-        finally:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
+    async with TelegramDouble() as double, bot_process(double, db_file, workdir):
+        warm = double.user(FIRST - 1)
+        await warm.send_text("/help")
+        await warm.next_message(timeout=60)
+        double.on_call(watch)
+        users = [double.user(FIRST + n, first_name=f"P{n}") for n in range(people)]
+        queued: dict[int, float] = {}
+        started = time.monotonic()
+        for user in users:
+            queued[user.user_id] = time.monotonic()
+            await user.send_text("/help")
+        await double.wait_until(
+            lambda: all(u.user_id in watch.replied for u in users), timeout=600
+        )
+        finished = time.monotonic()
     latencies = sorted(watch.replied[u] - queued[u] for u in queued)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"people writing at once:        {people}")

@@ -95,6 +95,7 @@ def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
         digest_time=settings.pembina_digest_time,
         nudge_grace=timedelta(hours=settings.pembina_nudge_grace_hours),
         digest_grace=timedelta(days=settings.pembina_digest_grace_days),
+        max_upload_bytes=settings.pembina_max_upload_mb * 1024 * 1024,
     )
 
 
@@ -261,6 +262,7 @@ async def stop_bot(running: Running) -> None:
     await running.poller.stop()
     await running.inbox.stop()
     await running.sender.stop()
+    await app.bot_data.exports.stop()  # Application.stop would wait for them to finish
     if app.running:
         await app.stop()
     await app.shutdown()

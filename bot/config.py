@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     pembina_digest_time: time = time(7, 30)
     pembina_nudge_grace_hours: int = Field(default=24, ge=1, le=48)
     pembina_digest_grace_days: int = Field(default=3, ge=1, le=6)
+    # Telegram takes documents up to 50 MB from a bot; a local Bot API server takes 2000 MB.
+    pembina_max_upload_mb: int = Field(default=50, ge=1, le=2000)
 
     @field_validator("pembina_admin_ids", mode="before")
     @classmethod

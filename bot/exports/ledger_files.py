@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from bot.exports.progress import EVERY, RowsDone, nothing
 from bot.flows.ledger import JP_TARGET, Ledger, PersonTotal, jp
 from bot.i18n import person_name, plain
 from storage.ledger import LedgerEntry, LedgerPerson
@@ -62,43 +64,79 @@ def entry_row(
     ]  # fmt: skip
 
 
-def ledger_csv(ledger: Ledger, lang: str) -> bytes:
+def ledger_csv(ledger: Ledger, lang: str, progress: RowsDone = nothing) -> bytes:
     """Every row, one table (the programme is a column), UTF-8 with a BOM so Excel reads
-    the accents right; dates ISO, JP with a dot (a CSV is for machines as much as people)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    the accents right; dates ISO, JP with a dot (a CSV is for machines as much as people).
+    Encoded as it is written: a province's year is 26 MB, held once rather than as text
+    and then again as bytes."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(rows_header(lang, ledger.with_nip))
     names = ledger.names()
-    for entry in ledger.entries:
+    total = len(ledger.entries)
+    for done, entry in enumerate(ledger.entries, start=1):
         row = entry_row(lang, ledger, names, entry)
         writer.writerow([c.isoformat() if isinstance(c, date) else c for c in row])
-    return out.getvalue().encode("utf-8-sig")
+        if done % EVERY == 0:
+            progress(done, total)
+    text.flush()
+    progress(total, total)
+    return out.getvalue()
 
 
-def ledger_xlsx(ledger: Ledger, lang: str) -> bytes:
-    """A summary sheet, then one sheet per programme with its rows."""
-    book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = _h(lang, "summary_sheet")[:SHEET_TITLE_MAX]
+class _Counter:
+    """Rows handled across the sheets of one workbook, reported every ``EVERY`` rows."""
+
+    def __init__(self, total: int, progress: RowsDone) -> None:
+        self.done, self.total, self.progress = 0, total, progress
+
+    def step(self) -> None:
+        self.done += 1
+        if self.done % EVERY == 0:
+            self.progress(self.done, self.total)
+
+
+def ledger_xlsx(ledger: Ledger, lang: str, progress: RowsDone = nothing) -> bytes:
+    """A summary sheet, then one sheet per programme with its rows.
+
+    The workbook is write-only: each row goes to a temporary file as it is appended, so
+    memory stays flat for 10 000 people's year (a normal workbook keeps every cell as an
+    object). Widths are measured in a first pass over the rows, because a write-only sheet
+    takes its column settings before its first row.
+    """
+    book = Workbook(write_only=True)
+    # every row is read twice (widths, then values): both passes count
+    counter = _Counter(2 * (len(ledger.totals) + len(ledger.entries)), progress)
+    text_columns = _nip_column(ledger)
+    summary_title = _h(lang, "summary_sheet")[:SHEET_TITLE_MAX]
+
+    def summary_rows() -> Iterator[list[Cell]]:
+        return (summary_row(t, ledger.with_nip, lang) for t in ledger.totals)
+
     _fill(
-        summary,
+        book.create_sheet(summary_title),
         summary_header(lang, ledger.with_nip),
-        [summary_row(t, ledger.with_nip, lang) for t in ledger.totals],
-        text_columns=_nip_column(ledger),
+        summary_rows,
+        text_columns,
+        counter,
     )
-    used = {summary.title}
+    used = {summary_title}
     names = ledger.names()
+    by_programme: dict[int, list[LedgerEntry]] = {}
+    for entry in ledger.entries:
+        by_programme.setdefault(entry.programme_id, []).append(entry)
     for programme_id, name in ledger.programmes():
+        entries = by_programme[programme_id]
+
+        def rows(entries: list[LedgerEntry] = entries) -> Iterator[list[Cell]]:
+            return (entry_row(lang, ledger, names, e) for e in entries)
+
         sheet = book.create_sheet(_sheet_title(name, used))
-        rows = [
-            entry_row(lang, ledger, names, e)
-            for e in ledger.entries
-            if e.programme_id == programme_id
-        ]
-        _fill(sheet, rows_header(lang, ledger.with_nip), rows, text_columns=_nip_column(ledger))
+        _fill(sheet, rows_header(lang, ledger.with_nip), rows, text_columns, counter)
     out = io.BytesIO()
     book.save(out)
+    progress(counter.total, counter.total)
     return out.getvalue()
 
 
@@ -120,25 +158,55 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 def _fill(
-    sheet: Worksheet, header: list[str], rows: Sequence[Sequence[Cell]], text_columns: set[int]
+    sheet: WriteOnlyWorksheet,
+    header: list[str],
+    rows: Callable[[], Iterable[Sequence[Cell]]],
+    text_columns: set[int],
+    counter: _Counter,
 ) -> None:
-    """Header in bold and frozen, values typed, NIP columns as text, widths to fit."""
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-            elif cell.column in text_columns:
-                cell.number_format = TEXT_FORMAT
+    """Header in bold and frozen, values typed, NIP columns as text, widths to fit.
+
+    ``rows`` is called twice (widths first, then the values), so no sheet is ever held
+    whole in memory. One styled cell per date or text column is filled row after row:
+    openpyxl writes a write-only row out as soon as it is appended.
+    """
+    widths = [len(title) for title in header]
+    for row in rows():
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], len(_shown(value)))
+        counter.step()
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, width + 2)
     sheet.freeze_panes = "A2"
-    for index, title in enumerate(header, start=1):
-        values = [title, *(_shown(r[index - 1]) for r in rows)]
-        width = min(MAX_WIDTH, max(len(v) for v in values) + 2)
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, title, font=bold) for title in header])
+    text = {index: _styled(sheet, None, number_format=TEXT_FORMAT) for index in text_columns}
+    dates: dict[int, WriteOnlyCell] = {}
+    for row in rows():
+        values: list[Cell | WriteOnlyCell] = list(row)
+        for index, value in enumerate(row, start=1):
+            if isinstance(value, date):
+                cell = dates.get(index)
+                if cell is None:
+                    cell = dates[index] = _styled(sheet, None, number_format=DATE_FORMAT)
+                cell.value = value
+                values[index - 1] = cell
+            elif index in text:
+                text[index].value = value
+                values[index - 1] = text[index]
+        sheet.append(values)
+        counter.step()
+
+
+def _styled(
+    sheet: WriteOnlyWorksheet, value: Cell, *, font: Font | None = None, number_format: str = ""
+) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format:
+        cell.number_format = number_format
+    return cell
 
 
 def _shown(value: Cell) -> str:

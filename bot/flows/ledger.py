@@ -9,6 +9,7 @@ NIP digits leave only in a coordinator's ledger. Files are written by
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -72,8 +73,18 @@ def valid_year(year: int) -> bool:
     return FIRST_YEAR <= year <= LAST_YEAR
 
 
-async def ledger_for(svc: Services, viewer: Viewer, year: int) -> Ledger | None:
-    """The viewer's ledger for ``year``; None when they may see nobody's."""
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose rows a viewer may export: person id -> programmes (None: all of them)."""
+
+    coordinator: bool
+    allowed: dict[int, set[int] | None]
+    people: list[LedgerPerson]
+
+
+async def scope_of(svc: Services, viewer: Viewer) -> Scope | None:
+    """Whom this viewer's ledger covers; None when they may see nobody's. Cheap next to
+    reading the rows, so the chat can refuse before it promises a file."""
     async with svc.db.read() as conn:
         if viewer.is_coordinator:
             people = await ledger.mentees_of_programmes(conn)
@@ -83,9 +94,21 @@ async def ledger_for(svc: Services, viewer: Viewer, year: int) -> Ledger | None:
             if not allowed:
                 return None
             people = await ledger.people_by_ids(conn, allowed)
-        rows = await ledger.entries(conn, allowed, year)
-    rows = [e for e in rows if _shown(allowed, e)]
-    return _assemble(year, viewer.is_coordinator, people, rows)
+    return Scope(viewer.is_coordinator, allowed, people)
+
+
+async def ledger_in(svc: Services, scope: Scope, year: int) -> Ledger:
+    """The rows of ``scope`` in ``year``, with each person's total."""
+    async with svc.db.read() as conn:
+        rows = await ledger.entries(conn, scope.allowed, year)
+    # half a million rows at a province's scale: filtered and totalled beside the event loop
+    return await asyncio.to_thread(_assemble, year, scope, rows)
+
+
+async def ledger_for(svc: Services, viewer: Viewer, year: int) -> Ledger | None:
+    """The viewer's ledger for ``year``; None when they may see nobody's."""
+    scope = await scope_of(svc, viewer)
+    return None if scope is None else await ledger_in(svc, scope, year)
 
 
 async def coordinator_ledger(svc: Services, year: int) -> Ledger:
@@ -118,9 +141,9 @@ def _shown(allowed: dict[int, set[int] | None], entry: LedgerEntry) -> bool:
     return entry.person_id in allowed and (programmes is None or entry.programme_id in programmes)
 
 
-def _assemble(
-    year: int, with_nip: bool, people: list[LedgerPerson], rows: list[LedgerEntry]
-) -> Ledger:
+def _assemble(year: int, scope: Scope, found: list[LedgerEntry]) -> Ledger:
+    rows = [e for e in found if _shown(scope.allowed, e)]
+    with_nip, people = scope.coordinator, scope.people
     minutes: dict[int, int] = {}
     for entry in rows:
         minutes[entry.person_id] = minutes.get(entry.person_id, 0) + entry.minutes

@@ -30,5 +30,10 @@ class Services:
     # How late a missed run (the bot was down) may still be caught up, once.
     nudge_grace: timedelta = timedelta(hours=24)
     digest_grace: timedelta = timedelta(days=3)
+    # The largest file the bot may send (Telegram's 50 MB for bots); a bigger export is
+    # refused with a hint to ask for less rather than failing at upload.
+    max_upload_bytes: int = 50 * 1024 * 1024
+    # Seconds between two edits of an export's progress message (Telegram limits edits).
+    progress_every: float = 2.0
     # Called after a flow queued outbox messages, so the sender wakes at once.
     outbox_wake: Callable[[], None] = field(default=_nothing)

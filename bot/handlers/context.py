@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
@@ -9,11 +10,31 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.flows.services import Services
 
 
+class ExportJobs:
+    """Who has an export being built now (Telegram ids; one each, bot/handlers/export_job.py)."""
+
+    def __init__(self) -> None:
+        self.running: set[int] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.running)
+
+    async def stop(self) -> None:
+        """Stop every build (the bot is stopping): each tells its person to ask again.
+        Without this, stopping would wait for a province's ledger to finish."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
 class BotData:
-    """Application-wide state: only the services object."""
+    """Application-wide state: the services object and the exports under way."""
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.exports = ExportJobs()
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 
-from telegram import InputFile, Update
-from telegram.constants import ParseMode
+from telegram import Update
 
 from bot.exports import ledger_files
+from bot.exports.progress import Document, Progress
 from bot.flows import ledger
+from bot.handlers import export_job
 from bot.handlers.common import say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import plain, t
@@ -24,7 +25,7 @@ def _year(args: list[str], default: int) -> int | None:
 
 
 async def send(update: Update, context: Context) -> None:
-    """Build both files for what this viewer may see and send them as documents."""
+    """Build both files for what this viewer may see, beside the chat, and send them."""
     viewer = await viewer_of(update, context)
     lang = viewer.language
     default = ledger.this_year(context.svc, viewer)
@@ -32,20 +33,37 @@ async def send(update: Update, context: Context) -> None:
     if year is None:
         await say(update, t(lang, "export.ledger.bad_year", year=default))
         return
-    found = await ledger.ledger_for(context.svc, viewer, year)
-    if found is None:
+    scope = await ledger.scope_of(context.svc, viewer)
+    if scope is None:
         await say(update, t(lang, "export.ledger.not_allowed"))
         return
-    # openpyxl is synchronous and a large ledger takes a while: not on the event loop
-    xlsx = await asyncio.to_thread(ledger_files.ledger_xlsx, found, lang)
-    csv_data = ledger_files.ledger_csv(found, lang)
-    name = plain(lang, "export.ledger.file_name", year=year)
+    svc = context.svc
+
+    async def prepare() -> export_job.Build:
+        found = await ledger.ledger_in(svc, scope, year)
+        return partial(_files, found, lang)
+
+    await export_job.start(
+        update,
+        context,
+        lang=lang,
+        what=plain(lang, "export.ledger.what", year=year),
+        narrow=t(lang, "export.ledger.narrow", year=year - 1),
+        parts=2,
+        prepare=prepare,
+    )
+
+
+def _files(found: ledger.Ledger, lang: str, progress: Progress) -> list[Document]:
+    """Both files (in a worker thread): the XLSX with the caption, then the CSV."""
+    name = plain(lang, "export.ledger.file_name", year=found.year)
     caption = t(
-        lang, "export.ledger.caption", year=year, people=len(found.totals), rows=len(found.entries)
+        lang,
+        "export.ledger.caption",
+        year=found.year,
+        people=len(found.totals),
+        rows=len(found.entries),
     )
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_document(
-        InputFile(xlsx, filename=f"{name}.xlsx"), caption=caption, parse_mode=ParseMode.HTML
-    )
-    await chat.send_document(InputFile(csv_data, filename=f"{name}.csv"))
+    xlsx = ledger_files.ledger_xlsx(found, lang, progress.part(0))
+    csv_data = ledger_files.ledger_csv(found, lang, progress.part(1))
+    return [Document(f"{name}.xlsx", xlsx, caption), Document(f"{name}.csv", csv_data)]

@@ -76,9 +76,12 @@ class BotUnderTest:
             self.running = None
 
     def busy(self) -> bool:
-        """Updates stored but not handled yet: silence on the wire is not enough (a slow
-        handler under load has not called Telegram yet)."""
-        return self.running is not None and self.running.inbox.waiting > 0
+        """Updates stored but not handled yet, or an export still being built: silence on
+        the wire is not enough (a slow handler under load has not called Telegram yet)."""
+        running = self.running
+        return running is not None and (
+            running.inbox.waiting > 0 or running.app.bot_data.exports.busy
+        )
 
     async def restart(self) -> None:
         await self.stop()
