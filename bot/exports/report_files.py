@@ -25,6 +25,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot import chart, timezones
 from bot.exports.ledger_files import DATE_FORMAT, MAX_WIDTH, SHEET_TITLE_MAX, TEXT_FORMAT
+from bot.exports.progress import RowsDone, nothing
 from bot.flows.report import PersonLine, ProgrammeReport, SessionTally
 from bot.i18n import person_name, plain
 from bot.presenter.audit import action_text, actor_text, facts_text
@@ -43,13 +44,14 @@ def _h(lang: str, key: str, **values: object) -> str:
     return plain(lang, f"export.report.{key}", **values)
 
 
-def report_xlsx(data: ProgrammeReport, lang: str) -> bytes:
+def report_xlsx(data: ProgrammeReport, lang: str, progress: RowsDone = nothing) -> bytes:
     """The workbook's bytes: every sheet of :data:`SHEETS`, in order. Streamed
     (openpyxl's write-only mode): ten thousand people's rows are written in about half
     the time, and each row leaves memory once written."""
     book = Workbook(write_only=True)
-    for write in SHEETS:
+    for done, write in enumerate(SHEETS, start=1):
         write(book, data, lang)
+        progress(done, len(SHEETS))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -7,20 +7,22 @@ once; with several, a button per programme (``rp:p:<id>``). A press is only a cl
 
 from __future__ import annotations
 
-import asyncio
 import re
 
-from telegram import InputFile, Update
-from telegram.constants import ParseMode
+from telegram import Update
 
 from bot import callbacks
 from bot.exports import report_files
+from bot.exports.progress import Document, Progress
 from bot.flows import report
 from bot.flows.buttons import Button
+from bot.flows.identity import Viewer
 from bot.flows.report import ProgrammeReport
+from bot.handlers import export_job
 from bot.handlers.common import pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, number, plain, t
+from storage.models import Programme
 
 BUTTON = "rp"
 MAX_BUTTONS = 40  # active programmes first; a province rarely runs more at once
@@ -45,11 +47,7 @@ async def send(update: Update, context: Context) -> None:
             await say(update, t(lang, "export.report.no_match", name=wanted))
             return
     if len(found) == 1:
-        data = await report.report_for(context.svc, viewer, found[0])
-        if data is None:  # the programme went between the two reads
-            await say(update, t(lang, "export.report.none"))
-            return
-        await _deliver(update, data, lang)
+        await _deliver(update, context, viewer, found[0])
         return
     keyboard = [
         [Button(p.name[:LABEL_MAX], callbacks.encode(BUTTON, "p", p.id))]
@@ -64,27 +62,41 @@ async def on_button(update: Update, context: Context) -> None:
     query, viewer = press.query, press.viewer
     lang = viewer.language
     programme_id = press.number(0) if press.action == "p" else None
-    data = None
-    if programme_id is not None:
-        data = await report.report_for(context.svc, viewer, programme_id)
-    if data is None:
+    allowed = await report.programmes_for(context.svc, viewer) or []
+    chosen = next((p for p in allowed if p.id == programme_id), None)
+    if chosen is None:
         await query.answer(t(lang, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
-    await _deliver(update, data, lang)
+    await _deliver(update, context, viewer, chosen)
 
 
-async def _deliver(update: Update, data: ProgrammeReport, lang: str) -> None:
-    """Write the workbook off the event loop (openpyxl and the chart are synchronous) and
-    send it with its key figures as the caption."""
-    xlsx = await asyncio.to_thread(report_files.report_xlsx, data, lang)
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_document(
-        InputFile(xlsx, filename=file_name(data, lang)),
-        caption=caption(data, lang),
-        parse_mode=ParseMode.HTML,
+async def _deliver(update: Update, context: Context, viewer: Viewer, programme: Programme) -> None:
+    """Count and write beside the chat (``export_job``): a whole programme of ten thousand
+    people takes seconds to count and more to write, with a status message meanwhile."""
+    lang, svc = viewer.language, context.svc
+
+    async def prepare() -> export_job.Build:
+        data = await report.report_for(svc, viewer, programme)
+        if data is None:  # the programme or the viewer's people went meanwhile
+            raise LookupError(programme.id)
+        return lambda progress: _files(data, lang, progress)
+
+    await export_job.start(
+        update,
+        context,
+        lang=lang,
+        what=plain(lang, "export.report.what", programme=programme.name),
+        narrow=t(lang, "export.report.narrow"),
+        parts=1,
+        prepare=prepare,
     )
+
+
+def _files(data: ProgrammeReport, lang: str, progress: Progress) -> list[Document]:
+    """The workbook (in a worker thread), with its key figures as the caption."""
+    xlsx = report_files.report_xlsx(data, lang, progress.part(0))
+    return [Document(file_name(data, lang), xlsx, caption(data, lang))]
 
 
 def file_name(data: ProgrammeReport, lang: str) -> str:

@@ -173,7 +173,9 @@ async def test_coordinator_gets_the_whole_programme_with_figures_storage_agrees_
     assert all(len(b["callback_data"].encode()) <= 64 for b in choice.buttons)
     await siti.press(choice, PROGRAMME)
     await bot.drained()
-    (document,) = [m for m in siti.unread() if m.kind == "document"]
+    status, document = siti.unread()  # built beside the chat: a status first, then the file
+    assert document.kind == "document"
+    assert siti.current(status).text == f"✅ laporan {PROGRAMME} sudah dikirim."
     path = double.file(document.file_ids[0]).file_path
     assert path.endswith("laporan-perubahan-2027-2026-12-28.xlsx")
     assert "Laporan Perubahan 2027 (seluruh program): 4 mentee" in document.text
