@@ -8,15 +8,15 @@ and a confirmed session nobody disputed. Who may see which rows is the flow's de
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from storage.rows import streamed
 from storage.schema import (
     mentoring_sessions,
     pairings,
@@ -28,9 +28,8 @@ from storage.schema import (
 )
 
 REFLECTION, SESSION = "reflection", "session"
-# Rows read and turned into entries between two returns to the event loop: a province's
-# year is half a million rows, read in one go it would stall every other reply for seconds.
-PARTITION = 5000
+# Rows are read a partition at a time (``storage.rows.streamed``): a province's year is
+# half a million rows, read in one go it would stall every other reply for seconds.
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +114,6 @@ def _order(entry: LedgerEntry) -> tuple[int, date, str]:
     return (entry.person_id, entry.on, entry.kind)
 
 
-async def _streamed(conn: AsyncConnection, query: Select[Any]) -> AsyncIterator[Row[Any]]:
-    """The rows of ``query``, fetched ``PARTITION`` at a time (the event loop runs between)."""
-    result = await conn.stream(query)
-    async for partition in result.partitions(PARTITION):
-        for row in partition:
-            yield row
-
-
 async def _reflections(conn: AsyncConnection, ids: list[int], year: int) -> list[LedgerEntry]:
     r = reflections.c
     reviewer = aliased(people)
@@ -131,7 +122,7 @@ async def _reflections(conn: AsyncConnection, ids: list[int], year: int) -> list
         .where(reviews.c.decision == "approve")
         .subquery()
     )
-    rows = _streamed(
+    rows = streamed(
         conn,
         select(r.id, r.person_id, r.programme_id, programmes.c.name, r.week_start, r.minutes)
         .add_columns(reviewer.c.name.label("reviewer"))
@@ -166,7 +157,7 @@ async def _reflections(conn: AsyncConnection, ids: list[int], year: int) -> list
 async def _sessions(conn: AsyncConnection, ids: list[int], year: int) -> list[LedgerEntry]:
     s = mentoring_sessions.c
     mentor, mentee = aliased(people), aliased(people)
-    rows = _streamed(
+    rows = streamed(
         conn,
         select(
             s.mentee_id,

@@ -21,6 +21,7 @@ from storage.models import Person
 from storage.people import to_person
 from storage.portable import hours_between
 from storage.progress_facts import WeekFact
+from storage.rows import streamed
 from storage.schema import (
     mentoring_sessions,
     pairings,
@@ -131,13 +132,15 @@ async def week_facts(
     answers), week order: what ``bot.flows.progress.compute`` counts weeks from."""
     r = reflections.c
     waiting_since = case((r.status == "submitted", r.submitted_at), else_=None)
-    rows = await conn.execute(
+    rows = streamed(
+        conn,
         select(r.person_id, r.week_start, r.status, waiting_since, r.late)
         .where(r.programme_id == programme_id, _within(scope, programme_id, r.person_id))
-        .order_by(r.person_id, r.week_start)
+        .order_by(r.person_id, r.week_start),
     )
     found: dict[int, list[WeekFact]] = {}
-    for person_id, week, status, submitted_at, late in rows.all():
+    async for row in rows:
+        person_id, week, status, submitted_at, late = tuple(row)
         found.setdefault(person_id, []).append(
             WeekFact(programme_id, week, status, submitted_at, bool(late))
         )
@@ -151,7 +154,8 @@ async def review_hours(conn: AsyncConnection, programme_id: int, scope: Scope) -
     reflections reported on (``ix_reviews_reflection``), not read whole."""
     r, v = reflections.c, reviews.c
     hours = hours_between(conn, func.min(v.created_at), r.submitted_at)
-    rows = await conn.execute(
+    rows = streamed(
+        conn,
         select(hours)
         .select_from(reflections)
         .join(reviews, (v.reflection_id == r.id) & (v.version == r.version))
@@ -160,10 +164,10 @@ async def review_hours(conn: AsyncConnection, programme_id: int, scope: Scope) -
             r.submitted_at.is_not(None),
             _within(scope, programme_id, r.person_id),
         )
-        .group_by(r.id, r.submitted_at)
+        .group_by(r.id, r.submitted_at),
     )
     # julianday() is a float of days: round off its noise (a thousandth of an hour is 4 s)
-    return [round(max(0.0, float(h)), 3) for (h,) in rows if h is not None]
+    return [round(max(0.0, float(h)), 3) async for (h,) in rows if h is not None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,12 @@ keep the query modules free of casts and ``assert``s that say the same thing eac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from sqlalchemy import CursorResult
+from sqlalchemy import CursorResult, Select
+from sqlalchemy import Row as ResultRow
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 # A result row by column name: SQLAlchemy's RowMapping, or a plain dict built from one.
 Row = Mapping[Any, Any]
@@ -21,3 +23,15 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None:  # only for executemany or a table without a primary key
         raise RuntimeError("the insert created no single row")
     return int(key[0])
+
+
+PARTITION = 5000  # rows fetched at a time by :func:`streamed`
+
+
+async def streamed(conn: AsyncConnection, query: Select[Any]) -> AsyncIterator[ResultRow[Any]]:
+    """The rows of ``query``, fetched :data:`PARTITION` at a time: the event loop answers
+    other people between two partitions instead of waiting for a province's rows at once."""
+    result = await conn.stream(query)
+    async for partition in result.partitions(PARTITION):
+        for row in partition:
+            yield row

@@ -176,9 +176,9 @@ class _Job:
 
     async def _build(self, prepare: Prepare) -> list[Document]:
         """Read, then write in a worker thread, editing the status as the figure moves."""
-        build = await prepare()
         progress = self.progress
-        with _loop_first():
+        with _loop_first():  # reading may count in a thread too (the programme report)
+            build = await prepare()
             task = asyncio.ensure_future(asyncio.to_thread(build, progress))
             every = self.context.svc.progress_every
             while not task.done():
