@@ -90,7 +90,7 @@ async def scope_of(svc: Services, viewer: Viewer) -> Scope | None:
             people = await ledger.mentees_of_programmes(conn)
             allowed: dict[int, set[int] | None] = {p.id: None for p in people}
         else:
-            allowed = await _allowed(conn, viewer)
+            allowed = await allowed_people(conn, viewer)
             if not allowed:
                 return None
             people = await ledger.people_by_ids(conn, allowed)
@@ -119,8 +119,10 @@ async def coordinator_ledger(svc: Services, year: int) -> Ledger:
     return found
 
 
-async def _allowed(conn: AsyncConnection, viewer: Viewer) -> dict[int, set[int] | None]:
-    """Person id -> the programmes whose rows they may see of them (None: all)."""
+async def allowed_people(conn: AsyncConnection, viewer: Viewer) -> dict[int, set[int] | None]:
+    """Person id -> the programmes whose rows the viewer may see of them (None: all): a
+    mentor their mentees' shared programmes, a supervisor their people, a mentee
+    themself. The one rule for every per-person export (ledger, consultation record)."""
     person = viewer.person
     if person is None:
         return {}

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import nip as nips
 from bot.flows.identity import Viewer
+from bot.flows.ledger import allowed_people
 from bot.flows.services import Services
-from storage import ledger, milestone_marks, pairings, people, programmes
+from storage import milestone_marks, pairings, people, programmes
 from storage import record as facts
 from storage.models import Person, Programme
 
@@ -101,19 +102,9 @@ class Refused(StrEnum):
 
 
 async def _scope(conn: AsyncConnection, viewer: Viewer) -> dict[int, set[int] | None]:
-    """Person id -> the programmes whose record the viewer may read (None: any)."""
-    person = viewer.person
-    allowed: dict[int, set[int] | None] = {}
-    if person is None:
-        return allowed
-    if "mentor" in person.roles:
-        allowed.update(await ledger.mentee_programmes(conn, person.id))
-    if "supervisor" in person.roles:
-        for p in await people.supervised_by(conn, person.id):
-            allowed[p.id] = None
-    if "mentee" in person.roles:
-        allowed[person.id] = None
-    return allowed
+    """Person id -> the programmes whose record the viewer may read (None: any): the JP
+    ledger's rule, so the two files of one person never disagree on who may have them."""
+    return await allowed_people(conn, viewer)
 
 
 async def _choices_of(
