@@ -367,6 +367,11 @@ async def _play(
         clock = ShiftedClock()
         app = build_application(local, double.token, clock=clock)
         running: Running = await start_bot(app, poll_timeout=1)
+        # A command's answers are shown once the bot is done with it: updates stored but
+        # not handled yet, or a file still being built beside the chat, are not silence.
+        double.busy_checks.append(
+            lambda: running.inbox.waiting > 0 or running.app.bot_data.exports.busy
+        )
         try:
             playground = Playground(double, lang, colour=sys.stdout.isatty(), files=pictures)
             playground.clock, playground.services = clock, services_of(app)
