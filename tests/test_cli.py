@@ -270,7 +270,7 @@ def test_playground_month_of_evidence(tmp_path: Path) -> None:
     summary = {
         row[0]: row[3] for row in ledger["Ringkasan"].iter_rows(min_row=2, values_only=True)
     }
-    assert summary["Budi Santoso"] == 17.33  # 4 reflections (10,5 h) and 4 sessions of 1 h
+    assert summary["Budi Santoso"] == 17.33  # 4 reflections (9 h), 4 sessions of 1 h: 780 / 45
 
     card = PdfReader(io.BytesIO(saved[".pdf"].read_bytes()))
     text = " ".join(" ".join((page.extract_text() or "").split()) for page in card.pages)
