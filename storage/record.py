@@ -7,13 +7,11 @@ too, with their state; who may read it is the flow's decision (``bot.flows.recor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import MentoringSession, Reflection, Review
-from storage.reflections import _to_reflection, reviews_of
+from storage.models import MentoringSession, Reflection
+from storage.reflections import _to_reflection
 from storage.schema import mentoring_sessions, reflections
 from storage.sessions import _to_session
 
@@ -44,10 +42,3 @@ async def reflections_sent(
         .order_by(r.week_start)
     )
     return [_to_reflection(row) for row in rows.mappings()]
-
-
-async def reviews_by_reflection(
-    conn: AsyncConnection, reflection_ids: Sequence[int]
-) -> dict[int, list[Review]]:
-    """Each reflection's reviews, oldest first (a programme has a few dozen weeks)."""
-    return {i: await reviews_of(conn, i) for i in reflection_ids}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -254,21 +255,34 @@ async def add_review(
 
 
 async def reviews_of(conn: AsyncConnection, reflection_id: int) -> list[Review]:
+    return (await reviews_by_reflection(conn, [reflection_id])).get(reflection_id, [])
+
+
+async def reviews_by_reflection(
+    conn: AsyncConnection, reflection_ids: Sequence[int]
+) -> dict[int, list[Review]]:
+    """Each reflection's reviews, oldest first, in one query (a record's whole programme)."""
+    if not reflection_ids:
+        return {}
     rows = await conn.execute(
-        select(reviews).where(reviews.c.reflection_id == reflection_id).order_by(reviews.c.id)
+        select(reviews)
+        .where(reviews.c.reflection_id.in_(list(reflection_ids)))
+        .order_by(reviews.c.id)
     )
-    return [
-        Review(
-            r["id"],
-            r["reflection_id"],
-            r["reviewer_id"],
-            r["version"],
-            r["decision"],
-            r["comment"],
-            r["created_at"],
+    found: dict[int, list[Review]] = {}
+    for r in rows.mappings():
+        found.setdefault(r["reflection_id"], []).append(
+            Review(
+                r["id"],
+                r["reflection_id"],
+                r["reviewer_id"],
+                r["version"],
+                r["decision"],
+                r["comment"],
+                r["created_at"],
+            )
         )
-        for r in rows.mappings()
-    ]
+    return found
 
 
 async def count_for_programme(conn: AsyncConnection, programme_id: int) -> int:

@@ -21,7 +21,7 @@ from bot.flows import nip as nips
 from bot.flows.identity import Viewer
 from bot.flows.ledger import allowed_people
 from bot.flows.services import Services
-from storage import milestone_marks, pairings, people, programmes
+from storage import milestone_marks, pairings, people, programmes, reflections
 from storage import record as facts
 from storage.models import Person, Programme
 
@@ -227,7 +227,7 @@ async def _gather(
     mentor = await _mentor_of(conn, mentee.id, programme.id)
     logged = await facts.sessions_of(conn, mentee.id, programme.id)
     sent = await facts.reflections_sent(conn, mentee.id, programme.id)
-    reviews = await facts.reviews_by_reflection(conn, [r.id for r in sent])
+    reviews = await reflections.reviews_by_reflection(conn, [r.id for r in sent])
     names_needed = {i for s in logged for i in (s.mentor_id, s.mentee_id)}
     names_needed |= {v.reviewer_id for rs in reviews.values() for v in rs}
     names = {p.id: p.name for p in await people.get_people(conn, sorted(names_needed))}
