@@ -48,25 +48,36 @@ class Invited(StrEnum):
     ALREADY_JOINED = "already_joined"
 
 
+class Unlinked(StrEnum):
+    UNLINKED = "unlinked"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_NIP = "unknown_nip"
+    NOT_LINKED = "not_linked"
+
+
 @dataclass(frozen=True, slots=True)
-class InviteResult:
-    outcome: Invited
+class LinkResult:
+    """What /undang and /lepas answer with: the outcome, the person, the link to hand over
+    and (after /lepas) the Telegram account that was unlinked."""
+
+    outcome: Invited | Unlinked
     person: Person | None = None
     invite: Invite | None = None
     link: str = ""
+    telegram_id: int | None = None
 
 
-async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> InviteResult:
+async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> LinkResult:
     """A fresh single-use link for someone on the roster; older open links stop working."""
     if not viewer.is_coordinator:
-        return InviteResult(Invited.NOT_ALLOWED)
+        return LinkResult(Invited.NOT_ALLOWED)
     now = svc.clock.now()
     async with svc.db.write() as conn:
         person = await _on_roster(conn, raw_nip)
         if person is None:
-            return InviteResult(Invited.UNKNOWN_NIP)
+            return LinkResult(Invited.UNKNOWN_NIP)
         if person.telegram_id is not None:
-            return InviteResult(Invited.ALREADY_JOINED, person)
+            return LinkResult(Invited.ALREADY_JOINED, person)
         await invites.revoke_open_invites(conn, person.id, now)
         invite = await invites.create_invite(
             conn,
@@ -83,26 +94,10 @@ async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> InviteRe
             subject_person_id=person.id,
             after={"expires": invite.expires_at.date().isoformat()},
         )
-    return InviteResult(Invited.LINK, person, invite, invite_link(svc.bot_username, invite.code))
+    return LinkResult(Invited.LINK, person, invite, invite_link(svc.bot_username, invite.code))
 
 
-class Unlinked(StrEnum):
-    UNLINKED = "unlinked"
-    NOT_ALLOWED = "not_allowed"
-    UNKNOWN_NIP = "unknown_nip"
-    NOT_LINKED = "not_linked"
-
-
-@dataclass(frozen=True, slots=True)
-class UnlinkResult:
-    outcome: Unlinked
-    person: Person | None = None
-    invite: Invite | None = None
-    link: str = ""
-    telegram_id: int | None = None  # the account that was unlinked
-
-
-async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkResult:
+async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> LinkResult:
     """Undo a wrong binding: the Telegram account no longer speaks for this roster person.
 
     The person's own unused invite works again (redeeming refuses only while someone is
@@ -110,15 +105,15 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
     to hand over. The unlinked account is told, and is a stranger to the bot from now on.
     """
     if not viewer.is_coordinator:
-        return UnlinkResult(Unlinked.NOT_ALLOWED)
+        return LinkResult(Unlinked.NOT_ALLOWED)
     now = svc.clock.now()
     async with svc.db.write() as conn:
         person = await _on_roster(conn, raw_nip)
         if person is None:
-            return UnlinkResult(Unlinked.UNKNOWN_NIP)
+            return LinkResult(Unlinked.UNKNOWN_NIP)
         account = person.telegram_id
         if account is None:
-            return UnlinkResult(Unlinked.NOT_LINKED, person)
+            return LinkResult(Unlinked.NOT_LINKED, person)
         status = "active" if person.status == "unreachable" else person.status
         await people.update_person(conn, person.id, now, telegram_id=None, status=status)
         await conversations.clear_conversation(conn, account)
@@ -151,7 +146,7 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> UnlinkRe
         )
     svc.outbox_wake()
     link = invite_link(svc.bot_username, invite.code)
-    return UnlinkResult(Unlinked.UNLINKED, person, invite, link, account)
+    return LinkResult(Unlinked.UNLINKED, person, invite, link, account)
 
 
 class StatusSet(StrEnum):
