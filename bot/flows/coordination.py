@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.flows import audit
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
-from bot.flows.roster_import import invite_link, new_invite_code
+from bot.flows.roster_import import fresh_invite, invite_link, open_invite
 from bot.flows.services import Services
 from storage import conversations, invites, join_requests, outbox, people
 from storage.models import Invite, Person
@@ -79,13 +79,7 @@ async def invite_person(svc: Services, viewer: Viewer, raw_nip: str) -> LinkResu
         if person.telegram_id is not None:
             return LinkResult(Invited.ALREADY_JOINED, person)
         await invites.revoke_open_invites(conn, person.id, now)
-        invite = await invites.create_invite(
-            conn,
-            code=new_invite_code(),
-            person_id=person.id,
-            now=now,
-            expires_at=now + svc.invite_ttl,
-        )
+        invite = await fresh_invite(svc, conn, person.id, now)
         await audit.note(
             conn,
             viewer,
@@ -117,15 +111,7 @@ async def unlink_person(svc: Services, viewer: Viewer, raw_nip: str) -> LinkResu
         status = "active" if person.status == "unreachable" else person.status
         await people.update_person(conn, person.id, now, telegram_id=None, status=status)
         await conversations.clear_conversation(conn, account)
-        invite = await invites.open_invite_for(conn, person.id, now)
-        if invite is None:
-            invite = await invites.create_invite(
-                conn,
-                code=new_invite_code(),
-                person_id=person.id,
-                now=now,
-                expires_at=now + svc.invite_ttl,
-            )
+        invite = await open_invite(svc, conn, person, now)
         await outbox.enqueue(
             conn,
             dedup_key=f"unlink:{person.id}:{account}:{now.isoformat()}",

@@ -93,7 +93,7 @@ async def import_roster(
             if person.telegram_id is not None:
                 report.already_joined += 1
             else:
-                report.invites.append((person, await _open_invite(svc, conn, person, now)))
+                report.invites.append((person, await open_invite(svc, conn, person, now)))
         await audit.note(
             conn,
             viewer,
@@ -151,17 +151,22 @@ async def _link_references(
     return True
 
 
-async def _open_invite(
+async def open_invite(
     svc: Services, conn: AsyncConnection, person: Person, now: datetime
 ) -> Invite:
     """The person's open invite, or a new one: re-importing never multiplies codes."""
     invite = await invites.open_invite_for(conn, person.id, now)
-    if invite is not None:
-        return invite
+    return invite or await fresh_invite(svc, conn, person.id, now)
+
+
+async def fresh_invite(
+    svc: Services, conn: AsyncConnection, person_id: int, now: datetime
+) -> Invite:
+    """A new single-use code for this person, valid for the configured time."""
     return await invites.create_invite(
         conn,
         code=new_invite_code(),
-        person_id=person.id,
+        person_id=person_id,
         now=now,
         expires_at=now + svc.invite_ttl,
     )
