@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import MentoringSession, Reflection
-from storage.reflections import _to_reflection
+from storage.reflections import to_reflection
 from storage.schema import mentoring_sessions, reflections
-from storage.sessions import _to_session
+from storage.sessions import to_session
 
 SENT = ("submitted", "revision", "approved")
 
@@ -28,7 +28,7 @@ async def sessions_of(
         .where(s.mentee_id == mentee_id, s.programme_id == programme_id)
         .order_by(s.held_on, s.id)
     )
-    return [_to_session(r) for r in rows.mappings()]
+    return [to_session(r) for r in rows.mappings()]
 
 
 async def reflections_sent(
@@ -41,4 +41,4 @@ async def reflections_sent(
         .where(r.person_id == person_id, r.programme_id == programme_id, r.status.in_(SENT))
         .order_by(r.week_start)
     )
-    return [_to_reflection(row) for row in rows.mappings()]
+    return [to_reflection(row) for row in rows.mappings()]

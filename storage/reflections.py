@@ -18,7 +18,7 @@ DRAFT, SUBMITTED, REVISION, APPROVED = "draft", "submitted", "revision", "approv
 WAITING_REVIEW = (SUBMITTED,)
 
 
-def _to_reflection(row: Row) -> Reflection:
+def to_reflection(row: Row) -> Reflection:
     return Reflection(
         id=row["id"],
         programme_id=row["programme_id"],
@@ -41,7 +41,7 @@ async def get_reflection(conn: AsyncConnection, reflection_id: int) -> Reflectio
         .mappings()
         .first()
     )
-    return _to_reflection(row) if row else None
+    return to_reflection(row) if row else None
 
 
 async def for_week(
@@ -60,7 +60,7 @@ async def for_week(
         .mappings()
         .first()
     )
-    return _to_reflection(row) if row else None
+    return to_reflection(row) if row else None
 
 
 async def open_draft(
@@ -153,7 +153,7 @@ async def waiting_since(conn: AsyncConnection, before: datetime) -> list[tuple[i
         )
         .order_by(reflections.c.submitted_at, reflections.c.id)
     )
-    return [(row["mentor_id"], _to_reflection(row)) for row in rows.mappings()]
+    return [(row["mentor_id"], to_reflection(row)) for row in rows.mappings()]
 
 
 async def open_of_person(conn: AsyncConnection, person_id: int) -> list[Reflection]:
@@ -163,7 +163,7 @@ async def open_of_person(conn: AsyncConnection, person_id: int) -> list[Reflecti
             reflections.c.person_id == person_id, reflections.c.status.in_((DRAFT, REVISION))
         )
     )
-    return [_to_reflection(r) for r in rows.mappings()]
+    return [to_reflection(r) for r in rows.mappings()]
 
 
 async def of_person(conn: AsyncConnection, person_id: int, programme_id: int) -> list[Reflection]:
@@ -172,7 +172,7 @@ async def of_person(conn: AsyncConnection, person_id: int, programme_id: int) ->
         .where(reflections.c.person_id == person_id, reflections.c.programme_id == programme_id)
         .order_by(reflections.c.week_start)
     )
-    return [_to_reflection(r) for r in rows.mappings()]
+    return [to_reflection(r) for r in rows.mappings()]
 
 
 async def waiting_for_mentor(conn: AsyncConnection, mentor_id: int) -> list[Reflection]:
@@ -191,7 +191,7 @@ async def waiting_for_mentor(conn: AsyncConnection, mentor_id: int) -> list[Refl
         )
         .order_by(reflections.c.submitted_at, reflections.c.id)
     )
-    return [_to_reflection(r) for r in rows.mappings()]
+    return [to_reflection(r) for r in rows.mappings()]
 
 
 async def add_evidence(

@@ -13,7 +13,7 @@ from storage.rows import Row, inserted_id
 from storage.schema import mentoring_sessions as sessions
 
 
-def _to_session(row: Row) -> MentoringSession:
+def to_session(row: Row) -> MentoringSession:
     return MentoringSession(
         id=row["id"],
         programme_id=row["programme_id"],
@@ -68,7 +68,7 @@ async def get_session(conn: AsyncConnection, session_id: int) -> MentoringSessio
         .mappings()
         .first()
     )
-    return _to_session(row) if row else None
+    return to_session(row) if row else None
 
 
 def _open(session_id: int) -> Any:
