@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Exists, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import (
@@ -193,11 +193,12 @@ async def waiting_by_mentor(conn: AsyncConnection) -> dict[int, int]:
     return {mentor_id: int(n) for mentor_id, n in rows}
 
 
-async def unmatched_mentees(conn: AsyncConnection) -> list[int]:
-    """Mentees of active programmes with no offered or active pairing there."""
+def member_paired() -> Exists:
+    """A ``programme_members`` row's mentee has an offered or active pairing in that
+    programme: the one definition of "has (or is being offered) a mentor"."""
     m, p = programme_members.c, pairings.c
-    paired = (
-        select(pairings.c.id)
+    return (
+        select(p.id)
         .where(
             p.programme_id == m.programme_id,
             p.mentee_id == m.person_id,
@@ -205,6 +206,12 @@ async def unmatched_mentees(conn: AsyncConnection) -> list[int]:
         )
         .exists()
     )
+
+
+async def unmatched_mentees(conn: AsyncConnection) -> list[int]:
+    """Mentees of active programmes with no offered or active pairing there."""
+    m = programme_members.c
+    paired = member_paired()
     rows = await conn.execute(
         select(m.person_id)
         .join(programmes, programmes.c.id == m.programme_id)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from storage.progress_facts import member_paired
 from storage.schema import pairings, people, programme_members, programmes, reflections
 
 ACTIVE_PROGRAMME = "active"
@@ -112,16 +113,8 @@ async def waiting_for_mentor(
     """Mentees of active programmes (or of one) with no offered or active pairing there:
     the digest's "mentees without a mentor" (``progress_facts.unmatched_mentees``), with
     names."""
-    p, m, pr = people.c, programme_members.c, pairings.c
-    paired = (
-        select(pairings.c.id)
-        .where(
-            pr.programme_id == m.programme_id,
-            pr.mentee_id == m.person_id,
-            pr.status.in_(("offered", "active")),
-        )
-        .exists()
-    )
+    p, m = people.c, programme_members.c
+    paired = member_paired()
     rows = await conn.execute(
         select(p.id, p.name, p.unit, m.programme_id)
         .join(programme_members, m.person_id == p.id)
