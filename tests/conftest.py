@@ -1,8 +1,13 @@
-"""Shared fixtures: a migrated SQLite file and the flows' services with a controllable clock."""
+"""Shared fixtures: a migrated database and the flows' services with a controllable clock.
+
+The database is a SQLite file per test, or, when ``PEMBINA_TEST_POSTGRES`` names a
+PostgreSQL server (``.ci/postgres start`` prints one), a fresh PostgreSQL database per test
+copied from a template migrated once per test process (``tests/postgres.py``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +18,7 @@ from bot.clock import FixedClock
 from bot.flows.services import Services
 from storage.db import Database
 from storage.migrate import upgrade
+from tests import postgres
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC_PATH = REPO.parent / "shared" / "telegram-bot-api" / "api.min.json"
@@ -26,8 +32,13 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'pembina.db'}"
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """Where this test's data lives: a new, migrated database on the back end under test."""
+    if postgres.SERVER is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'pembina.db'}"
+        return
+    with postgres.fresh_database() as url:
+        yield url
 
 
 @pytest_asyncio.fixture

@@ -14,6 +14,7 @@ from storage import outbox
 from storage.db import AlreadyHandled, Database, handling_update
 from storage.migrate import pending, upgrade
 from storage.schema import metadata
+from tests.postgres import sqlite_only
 
 
 async def test_migrations_match_schema(db: Database) -> None:
@@ -26,6 +27,7 @@ async def test_migrations_match_schema(db: Database) -> None:
     await upgrade(db)  # a second upgrade is a no-op
 
 
+@sqlite_only("the pragmas set on every SQLite connection")
 async def test_sqlite_pragmas(db: Database) -> None:
     async with db.read() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"

@@ -1,0 +1,119 @@
+"""PostgreSQL for the tests: a fresh database per test, copied from a migrated template.
+
+``PEMBINA_TEST_POSTGRES`` is a server's URL (``postgresql+asyncpg://user@host:port/db``);
+unset, every test runs on SQLite. Migrating a database takes about a second, copying a
+template a few tens of milliseconds, so each test process (one per pytest-xdist worker)
+migrates its own template once and every test gets ``CREATE DATABASE ... TEMPLATE`` of it,
+dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import URL, make_url
+
+from storage.db import Database
+from storage.migrate import upgrade
+
+SERVER: URL | None = (
+    make_url(os.environ["PEMBINA_TEST_POSTGRES"])
+    if os.environ.get("PEMBINA_TEST_POSTGRES")
+    else None
+)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_TEMPLATE = f"pembina_template_{_WORKER}"
+_template_ready = False
+
+
+def _server() -> URL:
+    assert SERVER is not None, "PEMBINA_TEST_POSTGRES is not set"
+    return SERVER
+
+
+def url_of(name: str) -> str:
+    """The SQLAlchemy URL of database ``name`` on the test server."""
+    return _server().set(database=name).render_as_string(hide_password=False)
+
+
+async def _admin(*statements: str) -> None:
+    server = _server()
+    conn = await asyncpg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.username,
+        password=server.password,
+        database=server.database or "postgres",
+    )
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _make_template() -> None:
+    await _admin(
+        f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)', f'CREATE DATABASE "{_TEMPLATE}"'
+    )
+    database = Database(url_of(_TEMPLATE))
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
+def _run(coro: object) -> None:
+    """Run admin work on a loop of its own (fixtures may be called inside a running loop)."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def new_database() -> str:
+    """Create an empty, migrated database and return its URL (the caller drops it)."""
+    global _template_ready
+    if not _template_ready:
+        _run(_make_template())
+        _template_ready = True
+    name = f"t_{_WORKER}_{uuid.uuid4().hex[:12]}"
+    _run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"'))
+    return url_of(name)
+
+
+def drop_database(url: str) -> None:
+    """Drop a database made by :func:`new_database`, closing whatever still uses it."""
+    name = make_url(url).database
+    _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    url = new_database()
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+def sqlite_only(reason: str) -> pytest.MarkDecorator:
+    """Skip a test of SQLite's own behaviour (pragmas, file bytes) on the PostgreSQL leg."""
+    return pytest.mark.skipif(SERVER is not None, reason=f"SQLite only: {reason}")
