@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -117,3 +118,37 @@ def fresh_database() -> Iterator[str]:
 def sqlite_only(reason: str) -> pytest.MarkDecorator:
     """Skip a test of SQLite's own behaviour (pragmas, file bytes) on the PostgreSQL leg."""
     return pytest.mark.skipif(SERVER is not None, reason=f"SQLite only: {reason}")
+
+
+async def table_text(url: str) -> bytes:
+    """Every row of every table of database ``url`` as text: what a query could still read.
+
+    The PostgreSQL counterpart of reading a SQLite file's bytes in the erasure tests. It
+    covers what SQL can reach; old row versions in the heap until VACUUM, and the WAL,
+    are the server's (docs/architecture.md, Personal data).
+    """
+    server = make_url(url)
+    conn = await asyncpg.connect(
+        host=server.host, port=server.port, user=server.username, database=server.database
+    )
+    try:
+        tables = await conn.fetch(
+            "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'"
+        )
+        parts = []
+        for table in tables:
+            rows = await conn.fetch(f"SELECT CAST(t AS text) AS row FROM {table['name']} t")
+            parts.extend(row["row"].encode() for row in rows)
+        return b"\n".join(parts)
+    finally:
+        await conn.close()
+
+
+async def stored_bytes(db_url: str) -> bytes:
+    """What the database holds, to search for a secret: a SQLite file with its WAL and
+    shared-memory files, or a PostgreSQL database's rows (:func:`table_text`)."""
+    if make_url(db_url).get_backend_name() != "sqlite":
+        return await table_text(db_url)
+    path = Path(db_url.split("///", 1)[1])
+    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    return b"".join(f.read_bytes() for f in files if f.exists())

@@ -20,18 +20,13 @@ from storage import audit, conversations, people
 from storage import personal_data as stored
 from storage.db import Database
 from storage.models import ERASED_NAME
+from tests.postgres import sqlite_only, stored_bytes
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 SECRET = "Zyxwvu Quintessa Marlowe"
 
 
-def _file_bytes(db_url: str) -> bytes:
-    path = Path(db_url.split("///", 1)[1])
-    return b"".join(
-        p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()
-    )
-
-
+@sqlite_only("PRAGMA secure_delete")
 async def test_every_connection_has_secure_delete(db: Database) -> None:
     async with db.read() as conn:
         assert (await conn.execute(text("PRAGMA secure_delete"))).scalar() == 1
@@ -55,12 +50,12 @@ async def test_deleted_and_changed_rows_leave_no_copy_after_the_scrub(
             await conversations.save_conversation(
                 conn, telegram_id, flow="reflect", step="q1", data={"answer": answer}, now=NOW
             )
-    assert SECRET.encode() in _file_bytes(db_url)
+    assert SECRET.encode() in await stored_bytes(db_url)
     async with db.write() as conn:
         await people.update_person(conn, person_id, NOW, name=ERASED_NAME, nip=None)
         await conversations.clear_conversation(conn, 2)  # a row between two others
     await db.scrub()
-    content = _file_bytes(db_url)
+    content = await stored_bytes(db_url)
     assert SECRET.encode() not in content
     assert b"199001012020011001" not in content
 
@@ -192,6 +187,6 @@ async def test_audit_entries_keep_the_action_and_lose_the_facts_about_the_person
     assert facts["join.approved"] == (None, None)
     assert facts["person.inactive"] == (None, None)
     assert facts["programme.created"] == (None, {"name": "X"})  # about nobody: kept
-    raw = _file_bytes(db_url)
+    raw = await stored_bytes(db_url)
     assert SECRET.encode() not in raw
     assert nip.encode() not in raw

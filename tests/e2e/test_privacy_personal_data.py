@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
@@ -26,6 +25,7 @@ from storage.schema import mentoring_sessions
 from storage.schema import reflections as reflections_table
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 from tests.e2e.world import IDS, NIPS, paired, submit_reflection, with_buttons
+from tests.postgres import stored_bytes
 
 BUDI, BUDI_NIP, BUDI_ID = "Budi Santoso", NIPS[4], IDS["Budi Santoso"]
 ANSWERS = (
@@ -205,12 +205,6 @@ async def test_mydata_holds_everything_about_the_person_and_nothing_of_others(
     assert EVIDENCE not in rina_raw
 
 
-def _db_bytes(db_url: str) -> bytes:
-    path = Path(db_url.split("///", 1)[1])
-    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
-    return b"".join(f.read_bytes() for f in files if f.exists())
-
-
 async def _aggregates(bot: BotUnderTest) -> tuple[int, int, dict[int, int]]:
     async with bot.svc.db.read() as conn:
         count = (await conn.execute(select(func.count()).select_from(reflections_table))).scalar()
@@ -230,7 +224,7 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
         found = await people.get_person_by_telegram(conn, BUDI_ID)
     assert found is not None
     own_id = found.id
-    before = _db_bytes(db_url)
+    before = await stored_bytes(db_url)
     assert all(s.encode() in before for s in secrets)  # the test can see them
     counted = await _aggregates(bot)
     assert counted[0] == 2
@@ -269,7 +263,7 @@ async def test_erasure_confirmed_by_a_coordinator_leaves_no_trace_in_the_file(
     assert BUDI not in admin.current(admin_card).text  # no chat keeps showing the name
     assert not admin.current(admin_card).buttons
 
-    after = _db_bytes(db_url)
+    after = await stored_bytes(db_url)
     for secret in secrets:
         assert secret.encode() not in after, secret
     assert await _aggregates(bot) == counted
