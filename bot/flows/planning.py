@@ -115,17 +115,12 @@ def _by_slot(now: datetime, load: dict[datetime, int]) -> dict[int, int]:
 
 def late(now: datetime, zones: Sequence[str], slots: Sequence[datetime]) -> list[Late]:
     """The nudges planned at or after the end of their window, by zone."""
-    found: dict[str, Late] = {}
+    ends = {zone: window_end(now, zone) for zone in set(zones)}
+    counts: dict[str, int] = {}
+    lasts: dict[str, datetime] = {}
     for zone, at in zip(zones, slots, strict=True):
-        end = window_end(now, zone)
-        if at < end:
-            continue
-        before = found.get(zone)
-        found[zone] = Late(
-            zone=zone,
-            count=(before.count if before else 0) + 1,
-            window_start=now,
-            window_end=end,
-            last=max(at, before.last) if before else at,
-        )
-    return sorted(found.values(), key=lambda item: item.window_end)
+        if at >= ends[zone]:
+            counts[zone] = counts.get(zone, 0) + 1
+            lasts[zone] = max(at, lasts.get(zone, at))
+    found = [Late(zone, counts[zone], now, ends[zone], lasts[zone]) for zone in counts]
+    return sorted(found, key=lambda item: item.window_end)
