@@ -6,7 +6,10 @@
 - Review waiting: to mentors with reflections waiting more than 48 hours, listing them.
 
 Working days only, 07:00-20:00 local, at most one nudge a day per person, never while
-paused (``/jeda``, or a Snooze button). A run missed while the bot was down is caught up
+paused (``/jeda``, or a Snooze button). A population's nudges are spread over the rest of
+their window at a rate the bot can keep (``bot.flows.planning``); the sender asks
+:func:`still_wanted` just before each goes, so a reflection sent (or a pause) before a
+nudge's planned minute stops it. A run missed while the bot was down is caught up
 within 24 hours (``PEMBINA_NUDGE_GRACE_HOURS``), once: every nudge is recorded (kind,
 period) before it is queued.
 """
@@ -70,7 +73,7 @@ async def _deliver(
     to ``late`` and logged. Review and offer nudges go at once: one per mentor, and what
     they list (reflections waiting, an open offer) is best read fresh."""
     now = svc.clock.now()
-    slots = await _plan(svc, due, now) if planned else [now] * len(due)
+    slots = await _plan(svc, due, now) if planned and due else [now] * len(due)
     sent = 0
     queued: list[tuple[str, datetime]] = []
     for start in range(0, len(due), WRITE_BATCH):
