@@ -95,6 +95,7 @@ def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
         digest_time=settings.pembina_digest_time,
         nudge_grace=timedelta(hours=settings.pembina_nudge_grace_hours),
         digest_grace=timedelta(days=settings.pembina_digest_grace_days),
+        nudge_rate=settings.pembina_nudge_rate,
         max_upload_bytes=settings.pembina_max_upload_mb * 1024 * 1024,
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot import timezones
+from bot.flows.planning import PLANNED_RATE, SEND_CEILING
 from bot.flows.weeks import WEEKDAYS
 from bot.i18n import plain
 
@@ -47,6 +48,8 @@ class Settings(BaseSettings):
     pembina_digest_time: time = time(7, 30)
     pembina_nudge_grace_hours: int = Field(default=24, ge=1, le=48)
     pembina_digest_grace_days: int = Field(default=3, ge=1, le=6)
+    # Nudges planned a second, under Telegram's 29 (bot/flows/planning.py says why 80 %).
+    pembina_nudge_rate: float = Field(default=PLANNED_RATE, gt=0, le=SEND_CEILING)
     # Telegram takes documents up to 50 MB from a bot; a local Bot API server takes 2000 MB.
     pembina_max_upload_mb: int = Field(default=50, ge=1, le=2000)
 

@@ -24,7 +24,7 @@ from telegram.ext import ExtBot
 
 from bot import chart, presenter
 from bot.clock import Clock, SystemClock
-from bot.flows import reachability, recipients
+from bot.flows import nudges, reachability, recipients
 from bot.flows.buttons import from_json
 from bot.flows.services import Services
 from bot.handlers.common import NO_PREVIEW, markup
@@ -252,6 +252,14 @@ class OutboxSender:
         if message.kind is None:
             return [Part(message.text, from_json(message.reply_markup))]
         async with self.db.read() as conn:
+            params = message.params or {}
+            if not await nudges.still_wanted(
+                self.svc, conn, message.kind, params, message.person_id
+            ):
+                log.info(
+                    "outbox message %s no longer wanted (%s): not sent", message.id, message.kind
+                )
+                return []  # a nudge planned for later, overtaken (reflected, paused): none
             language = (await recipients.language_of(self.svc, conn, message.chat_id)).language
         return presenter.render(message.kind, message.params or {}, language)
 
@@ -261,7 +269,8 @@ class OutboxSender:
 
         A notice of several parts records each part once Telegram has it, so a retry or a
         crash resumes after it: at most the part in flight is sent twice, as for any row.
-        (None: every part had gone out before a crash, nothing was left to send.)
+        (None: every part had gone out before a crash, or a planned nudge is no longer
+        wanted: nothing was left to send.)
         """
         parts = await self._parts(message)
         sent: Message | None = None

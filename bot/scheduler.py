@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows import digest, nudges, pairing
+from bot.flows.planning import Late
 from bot.flows.services import Services
 from storage import inbox, outbox
 from storage import nudges as nudge_records
@@ -22,14 +23,16 @@ from storage import nudges as nudge_records
 log = logging.getLogger(__name__)
 
 
-async def run_due_work(svc: Services) -> dict[str, int]:
-    """Everything due at ``svc.clock.now()``; returns what was done, by kind."""
+async def run_due_work(svc: Services, late: list[Late] | None = None) -> dict[str, int]:
+    """Everything due at ``svc.clock.now()``; returns what was done, by kind. Nudges are
+    spread over their window (``bot.flows.planning``); ``late`` gets those that do not
+    fit, for ``pembina jobs tick`` to say so."""
     return {
         "offers_expired": await pairing.expire_offers(svc),
-        "reflection_nudges": await nudges.reflection_nudges(svc),
+        "reflection_nudges": await nudges.reflection_nudges(svc, late),
         "review_nudges": await nudges.review_nudges(svc),
         "offer_nudges": await nudges.offer_nudges(svc),
-        "milestone_nudges": await nudges.milestone_nudges(svc),
+        "milestone_nudges": await nudges.milestone_nudges(svc, late),
         "digests": await digest.weekly(svc),
         "updates_forgotten": await _forget_old_updates(svc),
         "history_pruned": await _prune_history(svc),

@@ -20,6 +20,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: igno
         "PEMBINA_DIGEST_DAY",
         "PEMBINA_DIGEST_TIME",
         "PEMBINA_NUDGE_GRACE_HOURS",
+        "PEMBINA_NUDGE_RATE",
         "PEMBINA_DIGEST_GRACE_DAYS",
     ):
         monkeypatch.delenv(name, raising=False)

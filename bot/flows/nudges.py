@@ -6,13 +6,17 @@
 - Review waiting: to mentors with reflections waiting more than 48 hours, listing them.
 
 Working days only, 07:00-20:00 local, at most one nudge a day per person, never while
-paused (``/jeda``, or a Snooze button). A run missed while the bot was down is caught up
+paused (``/jeda``, or a Snooze button). A population's nudges are spread over the rest of
+their window at a rate the bot can keep (``bot.flows.planning``); the sender asks
+:func:`still_wanted` just before each goes, so a reflection sent (or a pause) before a
+nudge's planned minute stops it. A run missed while the bot was down is caught up
 within 24 hours (``PEMBINA_NUDGE_GRACE_HOURS``), once: every nudge is recorded (kind,
 period) before it is queued.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,10 +24,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import timezones
-from bot.flows import weeks, workdays
+from bot.flows import planning, weeks, workdays
 from bot.flows.services import Services
-from storage import nudges, outbox, pairings, people, programmes, reflections
+from storage import nudges, outbox, pairings, people, programmes, reflections, send_plan
 from storage.models import Milestone, Person, Programme, Reflection
+
+log = logging.getLogger(__name__)
 
 NUDGE_AT = time(9, 0)
 REVIEW_AFTER = timedelta(hours=48)
@@ -51,12 +57,25 @@ class _Due:
     params: dict[str, Any]
 
 
-async def _deliver(svc: Services, due: list[_Due]) -> int:
+async def _deliver(
+    svc: Services,
+    due: list[_Due],
+    *,
+    planned: bool = False,
+    late: list[planning.Late] | None = None,
+) -> int:
     """Record and queue what the scan found, a batch per write transaction so people using
     the bot are not held up by a province's Friday. Inside each transaction the records
-    are checked again (one nudge a day, each nudge once), so a race cannot send twice."""
+    are checked again (one nudge a day, each nudge once), so a race cannot send twice.
+
+    ``planned`` (a population's reflection or milestone nudges): each gets its own send
+    time over the rest of its window (``bot.flows.planning``); what does not fit is added
+    to ``late`` and logged. Review and offer nudges go at once: one per mentor, and what
+    they list (reflections waiting, an open offer) is best read fresh."""
     now = svc.clock.now()
+    slots = await _plan(svc, due, now) if planned and due else [now] * len(due)
     sent = 0
+    queued: list[tuple[str, datetime]] = []
     for start in range(0, len(due), WRITE_BATCH):
         batch = due[start : start + WRITE_BATCH]
         wanted = [
@@ -64,13 +83,37 @@ async def _deliver(svc: Services, due: list[_Due]) -> int:
             for d in batch
         ]
         async with svc.db.write() as conn:
-            free = [batch[i] for i in await nudges.not_yet(conn, wanted)]
-            await nudges.record_many(conn, [_record(d, now) for d in free])
-            await outbox.enqueue_many(conn, [_message(d, now) for d in free])
+            free = await nudges.not_yet(conn, wanted)
+            await nudges.record_many(conn, [_record(batch[i], now) for i in free])
+            await outbox.enqueue_many(
+                conn, [_message(batch[i], now, slots[start + i]) for i in free]
+            )
         sent += len(free)
+        queued += [(batch[i].person.timezone, slots[start + i]) for i in free]
         if free:
             svc.outbox_wake()  # the sender starts on the first batch while the rest is queued
+    if planned and queued:
+        overflow = planning.late(now, [z for z, _ in queued], [at for _, at in queued])
+        for item in overflow:
+            log.warning(
+                "%d nudge(s) to %s do not fit before %s at %.1f/s; the last goes at %s",
+                item.count,
+                item.zone,
+                item.window_end.isoformat(),
+                svc.nudge_rate,
+                item.last.isoformat(),
+            )
+        if late is not None:
+            late += overflow
     return sent
+
+
+async def _plan(svc: Services, due: list[_Due], now: datetime) -> list[datetime]:
+    """A send time per nudge, around what the outbox already holds for the window."""
+    async with svc.db.read() as conn:
+        backlog, load = await send_plan.waiting_load(conn, now, now + planning.HORIZON)
+    zones = [d.person.timezone for d in due]
+    return planning.plan(now, zones, rate=svc.nudge_rate, backlog=backlog, load=load)
 
 
 def _record(due: _Due, now: datetime) -> dict[str, object]:
@@ -83,9 +126,9 @@ def _record(due: _Due, now: datetime) -> dict[str, object]:
     }
 
 
-def _message(due: _Due, now: datetime) -> dict[str, object]:
+def _message(due: _Due, now: datetime, at: datetime) -> dict[str, object]:
     assert due.person.telegram_id is not None
-    return outbox.row(
+    message = outbox.row(
         dedup_key=f"nudge:{due.person.id}:{due.kind}:{due.period}",
         chat_id=due.person.telegram_id,
         person_id=due.person.id,
@@ -93,6 +136,8 @@ def _message(due: _Due, now: datetime) -> dict[str, object]:
         kind=due.notice,
         params=due.params,
     )
+    message["not_before"] = at  # the planned send time (``now`` unless planned)
+    return message
 
 
 def _open_zones(now: datetime) -> list[str]:
@@ -135,16 +180,17 @@ async def _active_programmes(conn: AsyncConnection) -> list[Programme]:
     return [p for p in await programmes.list_programmes(conn) if p.status == "active"]
 
 
-async def reflection_nudges(svc: Services) -> int:
+async def reflection_nudges(svc: Services, late: list[planning.Late] | None = None) -> int:
     """Mentees who have not sent a week's reflection, when that week's window is open in
-    their zone (one week a run: the nearest)."""
+    their zone (one week a run: the nearest); spread over the rest of the day (``late``
+    gets those that do not fit, see ``bot.flows.planning``)."""
     now = svc.clock.now()
     due: list[_Due] = []
     async with svc.db.read() as conn:
         for programme in await _active_programmes(conn):
             for zone in _open_zones(now):
                 due += await _reflections_due(conn, programme, zone, now, svc.nudge_grace)
-    return await _deliver(svc, due)
+    return await _deliver(svc, due, planned=True, late=late)
 
 
 async def _reflections_due(
@@ -256,9 +302,9 @@ async def offer_nudges(svc: Services) -> int:
     return await _deliver(svc, due)
 
 
-async def milestone_nudges(svc: Services) -> int:
+async def milestone_nudges(svc: Services, late: list[planning.Late] | None = None) -> int:
     """Mentees hear of a milestone three days before it is due (once per milestone; at
-    most one a day, the nearest first)."""
+    most one a day, the nearest first), spread over the day like reflection nudges."""
     now = svc.clock.now()
     due: list[_Due] = []
     async with svc.db.read() as conn:
@@ -266,7 +312,7 @@ async def milestone_nudges(svc: Services) -> int:
             dated = [m for m in await programmes.milestones_of(conn, programme.id) if m.due_on]
             for zone in _open_zones(now) if dated else []:
                 due += await _milestones_due(conn, programme, dated, zone, now)
-    return await _deliver(svc, due)
+    return await _deliver(svc, due, planned=True, late=late)
 
 
 async def _milestones_due(
@@ -303,3 +349,27 @@ async def _milestones_due(
             found.append(_Due(person, "milestone", period, "nudge.milestone", params))
         chosen.update(ids)
     return found
+
+
+async def still_wanted(
+    svc: Services, conn: AsyncConnection, kind: str, params: dict[str, Any], person_id: int | None
+) -> bool:
+    """Whether a queued notice should still go, asked by the sender just before it sends.
+
+    Nudges are planned hours ahead (``bot.flows.planning``): a mentee who sends the week's
+    reflection at 09:05 must not be reminded of it at 11:00, nor someone who paused nudges
+    (``/jeda``, Snooze) or left meanwhile. Anything that is not a nudge always goes."""
+    if not kind.startswith("nudge.") or person_id is None:
+        return True
+    person = await people.get_person(conn, person_id)
+    if person is None or person.status != "active" or person.telegram_id is None:
+        return False
+    now = svc.clock.now()
+    if person.nudges_paused_until is not None and person.nudges_paused_until > now:
+        return False
+    if kind in ("nudge.reflection_due", "nudge.reflection_reminder"):
+        sent = await reflections.for_week(
+            conn, params["programme_id"], person_id, date.fromisoformat(params["week_start"])
+        )
+        return sent is None or sent.status == reflections.DRAFT
+    return True

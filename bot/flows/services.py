@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 
 from bot.clock import Clock
+from bot.flows.planning import PLANNED_RATE
 from storage.db import Database
 
 
@@ -30,6 +31,8 @@ class Services:
     # How late a missed run (the bot was down) may still be caught up, once.
     nudge_grace: timedelta = timedelta(hours=24)
     digest_grace: timedelta = timedelta(days=3)
+    # Nudges planned a second (bot/flows/planning.py: 80 % of Telegram's ceiling).
+    nudge_rate: float = PLANNED_RATE
     # The largest file the bot may send (Telegram's 50 MB for bots); a bigger export is
     # refused with a hint to ask for less rather than failing at upload.
     max_upload_bytes: int = 50 * 1024 * 1024
