@@ -3,7 +3,8 @@
 A row is written in the same transaction as the fact that caused it, under a unique key, so
 enqueuing the same thing twice is a no-op. The sender *claims* a row before calling Telegram
 (attempt counted, row leased); a crash mid-call leaves the lease to expire and the row is
-sent again: at most one duplicate, never a loss.
+sent again: at most one duplicate, never a loss. Each lease names the process that holds it,
+so several bot processes can share the outbox (see :func:`claim_due`, :func:`release_leases`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, NotRequired
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
+from sqlalchemy import exists as any_row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from typing_extensions import TypedDict, Unpack
 
@@ -108,6 +110,27 @@ async def exists(conn: AsyncConnection, dedup_key: str) -> bool:
     return found.first() is not None
 
 
+def _due(now: datetime, wall: datetime) -> ColumnElement[bool]:
+    """Pending and due on the bot's clock, or claimed under a lease expired on the wall's."""
+    return or_(
+        (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
+        (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
+    )
+
+
+def _first_of_its_chat() -> ColumnElement[bool]:
+    """No unsent row of the same chat comes before this one (by ``not_before``, then id)."""
+    earlier = outbox.alias("earlier")
+    return ~any_row().where(
+        earlier.c.chat_id == outbox.c.chat_id,
+        earlier.c.status.in_([PENDING, SENDING]),
+        or_(
+            earlier.c.not_before < outbox.c.not_before,
+            (earlier.c.not_before == outbox.c.not_before) & (earlier.c.id < outbox.c.id),
+        ),
+    )
+
+
 async def claim_due(
     conn: AsyncConnection,
     now: datetime,
@@ -115,30 +138,45 @@ async def claim_due(
     skip_chats: Collection[int] = (),
     *,
     wall: datetime,
+    owner: str | None = None,
 ) -> list[OutboxMessage]:
-    """Lease up to ``limit`` rows due at ``now`` (pending, or sending with a lease expired
-    at ``wall``), leaving out ``skip_chats`` (chats a sender is busy with or must not send
-    to yet). ``now`` is the bot's clock, which may be simulated; a lease is always taken
-    and judged on the wall clock, so two senders never hold one row at once."""
-    query = select(outbox).where(
-        or_(
-            (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
-            (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
-        )
+    """Lease, for ``owner``, up to ``limit`` rows due at ``now`` (pending, or sending with a
+    lease expired at ``wall``), one per chat, leaving out ``skip_chats`` (chats a sender is
+    busy with or must not send to yet). ``now`` is the bot's clock, which may be simulated;
+    a lease is always taken and judged on the wall clock.
+
+    Several senders may claim at once (bot processes on one PostgreSQL database): the rows
+    are picked and leased in one statement, and on PostgreSQL a row another sender is
+    claiming at that moment is skipped (``FOR UPDATE SKIP LOCKED``), never taken twice. Only
+    the first unsent row of a chat can be claimed, so a chat's rows go out one after another,
+    in order, whichever sender takes each; the next one becomes claimable when this one is
+    sent (or failed, or put back). On SQLite the write transaction (``BEGIN IMMEDIATE``)
+    already admits one claimer at a time and the same statement runs without the lock clause.
+    """
+    if limit <= 0:
+        return []
+    chosen = (
+        select(outbox.c.id)
+        .where(_due(now, wall), _first_of_its_chat())
+        .order_by(outbox.c.not_before, outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     if skip_chats:
-        query = query.where(outbox.c.chat_id.not_in(list(skip_chats)))
-    due = (
-        await conn.execute(query.order_by(outbox.c.not_before, outbox.c.id).limit(limit))
-    ).mappings()
-    claimed = [_to_message(r) for r in due]
-    if claimed:
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([m.id for m in claimed]))
-            .values(status=SENDING, attempts=outbox.c.attempts + 1, lease_until=wall + LEASE)
+        chosen = chosen.where(outbox.c.chat_id.not_in(list(skip_chats)))
+    claimed = await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(chosen.scalar_subquery()))
+        .values(
+            status=SENDING,
+            attempts=outbox.c.attempts + 1,
+            lease_until=wall + LEASE,
+            lease_owner=owner,
         )
-    return claimed
+        .returning(*outbox.c)
+    )
+    messages = [_to_message(r) for r in claimed.mappings()]
+    return sorted(messages, key=lambda m: (m.not_before, m.id))
 
 
 async def mark_sent(
@@ -222,18 +260,38 @@ async def fail_unreachable(
     return [m for m in claimed if m.chat_id not in gone]
 
 
-async def release_leases(conn: AsyncConnection, now: datetime) -> int:
-    """At start-up: rows a crashed sender had claimed are due again at once.
+async def lease_owners(conn: AsyncConnection) -> set[str | None]:
+    """Who holds the rows being sent now (None: a lease taken before owners were recorded)."""
+    rows = await conn.execute(
+        select(outbox.c.lease_owner).where(outbox.c.status == SENDING).distinct()
+    )
+    return set(rows.scalars())
 
-    Only the row that was in flight can have reached Telegram (of a notice in several
-    parts, only the part after ``parts_sent``), so this costs at most one duplicate
-    message, and saves waiting out the lease. It assumes one sender per database (the
-    SQLite deployment); several bot workers on PostgreSQL would rely on the lease alone.
+
+async def release_leases(
+    conn: AsyncConnection, owners: Collection[str | None], now: datetime
+) -> int:
+    """Rows held by ``owners`` (processes that are gone) are due again at once.
+
+    Only the row a sender had in flight can have reached Telegram (of a notice in several
+    parts, only the part after ``parts_sent``), so this costs at most one duplicate message
+    per dead sender, and saves waiting out the lease. A row keeps its place in its chat's
+    order (``not_before`` is only brought back to ``now`` if it was later). Never called
+    with a live process's id: its rows may be with Telegram right now.
     """
+    named = [owner for owner in owners if owner is not None]
+    whose: ColumnElement[bool] = outbox.c.lease_owner.in_(named)
+    if None in owners:
+        whose = or_(whose, outbox.c.lease_owner.is_(None))
     result = await conn.execute(
         update(outbox)
-        .where(outbox.c.status == SENDING)
-        .values(status=PENDING, not_before=now, lease_until=None)
+        .where(outbox.c.status == SENDING, whose)
+        .values(
+            status=PENDING,
+            not_before=case((outbox.c.not_before > now, now), else_=outbox.c.not_before),
+            lease_until=None,
+            lease_owner=None,
+        )
     )
     return result.rowcount
 
