@@ -10,10 +10,11 @@ so several bot processes can share the outbox (see :func:`claim_due`, :func:`rel
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NotRequired
 
-from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, case, delete, func, or_, select, update
 from sqlalchemy import exists as any_row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from typing_extensions import TypedDict, Unpack
@@ -140,18 +141,19 @@ async def claim_due(
     wall: datetime,
     owner: str | None = None,
 ) -> list[OutboxMessage]:
-    """Lease, for ``owner``, up to ``limit`` rows due at ``now`` (pending, or sending with a
-    lease expired at ``wall``), one per chat, leaving out ``skip_chats`` (chats a sender is
-    busy with or must not send to yet). ``now`` is the bot's clock, which may be simulated;
-    a lease is always taken and judged on the wall clock.
+    """Lease, for ``owner``, the first due row of up to ``limit`` chats, and up to ``limit``
+    more due rows of those chats; due at ``now`` means pending, or sending under a lease
+    expired at ``wall``. ``skip_chats`` are left out (chats a sender is busy with or must not
+    send to yet). ``now`` is the bot's clock, which may be simulated; a lease is always taken
+    and judged on the wall clock.
 
-    Several senders may claim at once (bot processes on one PostgreSQL database): the rows
-    are picked and leased in one statement, and on PostgreSQL a row another sender is
-    claiming at that moment is skipped (``FOR UPDATE SKIP LOCKED``), never taken twice. Only
-    the first unsent row of a chat can be claimed, so a chat's rows go out one after another,
-    in order, whichever sender takes each; the next one becomes claimable when this one is
-    sent (or failed, or put back). On SQLite the write transaction (``BEGIN IMMEDIATE``)
-    already admits one claimer at a time and the same statement runs without the lock clause.
+    Several senders may claim at once (bot processes on one PostgreSQL database). Rows are
+    picked and leased in one statement, and a row another sender is claiming that moment is
+    skipped (``FOR UPDATE SKIP LOCKED``), never taken twice. Only a chat's first unsent row
+    can be picked, and its next due rows are claimed with it, so one sender holds a chat at a
+    time and its rows go out in order; the chat's later rows become claimable when those
+    are sent (or failed, or put back). On SQLite the write transaction (``BEGIN IMMEDIATE``)
+    admits one claimer at a time and the same statements run without the lock clause.
     """
     if limit <= 0:
         return []
@@ -164,6 +166,31 @@ async def claim_due(
     )
     if skip_chats:
         chosen = chosen.where(outbox.c.chat_id.not_in(list(skip_chats)))
+    heads = await _lease(conn, chosen, wall, owner)
+    if not heads:
+        return []
+    # The rest of those chats' due rows go with their first, in order (up to ``limit``):
+    # nobody else can claim them while the first is unsent, so a plain lock is enough.
+    following = (
+        select(outbox.c.id)
+        .where(
+            outbox.c.chat_id.in_(sorted({m.chat_id for m in heads})),
+            outbox.c.id.not_in([m.id for m in heads]),
+            _due(now, wall),
+        )
+        .order_by(outbox.c.not_before, outbox.c.id)
+        .limit(limit)
+        .with_for_update()
+    )
+    messages = heads + await _lease(conn, following, wall, owner)
+    return sorted(messages, key=lambda m: (m.not_before, m.id))
+
+
+async def _lease(
+    conn: AsyncConnection, chosen: Select[tuple[int]], wall: datetime, owner: str | None
+) -> list[OutboxMessage]:
+    """Lease the rows ``chosen`` picks, in one statement; as they were before (the sender
+    counts this attempt itself)."""
     claimed = await conn.execute(
         update(outbox)
         .where(outbox.c.id.in_(chosen.scalar_subquery()))
@@ -175,8 +202,7 @@ async def claim_due(
         )
         .returning(*outbox.c)
     )
-    messages = [_to_message(r) for r in claimed.mappings()]
-    return sorted(messages, key=lambda m: (m.not_before, m.id))
+    return [replace(_to_message(r), attempts=r["attempts"] - 1) for r in claimed.mappings()]
 
 
 async def mark_sent(
