@@ -66,9 +66,11 @@ class ProcessLife:
         raise RuntimeError("no free liveness lock key")
 
     async def release(self) -> None:
-        """Stop saying this process is alive (closing the connection frees the lock)."""
+        """Stop saying this process is alive. The connection is closed for good, not handed
+        back to the pool (a pooled session would keep holding the lock)."""
         if self._conn is not None:
             conn, self._conn = self._conn, None
+            await conn.invalidate()
             await conn.close()
 
 
