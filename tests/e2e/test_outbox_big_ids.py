@@ -87,6 +87,6 @@ async def test_high_volume_keys_are_64_bit_on_postgresql(bot: BotUnderTest) -> N
             for table, column in columns
         }
         listed = await conn.execute(text("SELECT sequencename, data_type FROM pg_sequences"))
-        sequences: dict[str, str] = dict(listed.tuples())
+        sequences: dict[str, str] = {row[0]: row[1] for row in listed}
     assert set(found.values()) == {"bigint"}, found
     assert {sequences[f"{t}_id_seq"] for t, c in columns if c == "id"} == {"bigint"}
