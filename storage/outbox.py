@@ -148,25 +148,36 @@ async def claim_due(
     and judged on the wall clock.
 
     Several senders may claim at once (bot processes on one PostgreSQL database). Rows are
-    picked and leased in one statement, and a row another sender is claiming that moment is
-    skipped (``FOR UPDATE SKIP LOCKED``), never taken twice. Only a chat's first unsent row
-    can be picked, and its next due rows are claimed with it, so one sender holds a chat at a
-    time and its rows go out in order; the chat's later rows become claimable when those
-    are sent (or failed, or put back). On SQLite the write transaction (``BEGIN IMMEDIATE``)
-    admits one claimer at a time and the same statements run without the lock clause.
+    picked and leased in one statement (for each of: expired, pending, following), and a
+    row another sender is claiming that moment is skipped (``FOR UPDATE SKIP LOCKED``),
+    never taken twice. Only a chat's first unsent row can be picked, and its next due rows
+    are claimed with it, so one sender holds a chat at a time and its rows go out in order;
+    the chat's later rows become claimable when those are sent (or failed, or put back).
+    On SQLite the write transaction (``BEGIN IMMEDIATE``) admits one claimer at a time and
+    the same statements run without the lock clause.
     """
     if limit <= 0:
         return []
-    chosen = (
-        select(outbox.c.id)
-        .where(_due(now, wall), _first_of_its_chat())
-        .order_by(outbox.c.not_before, outbox.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    if skip_chats:
-        chosen = chosen.where(outbox.c.chat_id.not_in(list(skip_chats)))
-    heads = await _lease(conn, chosen, wall, owner)
+    heads: list[OutboxMessage] = []
+    # Leases expired first (few, and older), then pending rows oldest first: two statements
+    # so each walks its index in order and stops at ``limit`` (one with an OR sorted a
+    # national fan-out's whole queue on every claim).
+    for due in (
+        (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
+        (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
+    ):
+        if len(heads) >= limit:
+            break
+        chosen = (
+            select(outbox.c.id)
+            .where(due, _first_of_its_chat())
+            .order_by(outbox.c.status, outbox.c.not_before, outbox.c.id)
+            .limit(limit - len(heads))
+            .with_for_update(skip_locked=True)
+        )
+        if skip_chats:
+            chosen = chosen.where(outbox.c.chat_id.not_in(list(skip_chats)))
+        heads += await _lease(conn, chosen, wall, owner)
     if not heads:
         return []
     # The rest of those chats' due rows go with their first, in order (up to ``limit``):

@@ -288,7 +288,7 @@ outbox = Table(
     Column("telegram_message_id", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
-    Index("ix_outbox_due", "status", "not_before"),
+    Index("ix_outbox_due", "status", "not_before", "id"),  # claimed in this order
     # A chat's unsent rows in order: a row is claimed only when none comes before it.
     Index(
         "ix_outbox_chat_unsent",

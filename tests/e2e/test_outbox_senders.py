@@ -97,6 +97,7 @@ async def test_two_senders_send_every_row_once_in_order(db_url: str) -> None:
         got = delivered(double, chats)
     counts = Counter(text for texts in got.values() for text in texts)
     duplicates = sum(n - 1 for n in counts.values())
+    print(f"duplicates: {duplicates}, sent: {sum(sent)} of {chats * per_chat}")
     assert duplicates == 0, counts.most_common(5)
     assert len(counts) == chats * per_chat
     assert sum(sent) == chats * per_chat
@@ -168,6 +169,7 @@ async def test_two_senders_share_one_send_budget(db_url: str) -> None:
         got = delivered(double, chats)
         too_many = double.stats["429"]
         most = double.limiter.most_in_a_second
+    print(f"429: {too_many}, most in any second: {most}, sent: {sum(sent)}")
     assert (too_many, sum(sent)) == (0, chats), f"most in a second {most}"
     assert all(len(texts) == 1 for texts in got.values())
     assert most <= 30

@@ -2,7 +2,8 @@
 
 - ``outbox.lease_owner``: which process holds a claimed row, so a process starting releases
   only the rows of processes that are gone (not, as before, every row in flight), and an
-  index of each chat's unsent rows in order, so a row is claimed only when none comes first.
+  index of each chat's unsent rows in order, so a row is claimed only when none comes first;
+  the due-rows index gains ``id``, the claim's tie-break, so a claim reads only what it takes.
 - ``send_clock``: one row, the next moment the bot as a whole may send and until when
   Telegram said to wait, shared by every process on PostgreSQL (``bot/send_limits.py``).
 - 64-bit keys on PostgreSQL for the tables that grow with use (outbox, nudges, audit log,
@@ -55,6 +56,9 @@ def _key_types(kind: str) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("lease_owner", sa.String(36), nullable=True))
+    # Due rows are claimed oldest first, ties by id: the index gives that order outright.
+    op.drop_index("ix_outbox_due", table_name="outbox")
+    op.create_index("ix_outbox_due", "outbox", ["status", "not_before", "id"])
     op.create_index(
         "ix_outbox_chat_unsent",
         "outbox",
@@ -77,5 +81,7 @@ def downgrade() -> None:
     _key_types("INTEGER")
     op.drop_table("send_clock")
     op.drop_index("ix_outbox_chat_unsent", table_name="outbox")
+    op.drop_index("ix_outbox_due", table_name="outbox")
+    op.create_index("ix_outbox_due", "outbox", ["status", "not_before"])
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("lease_owner")
