@@ -14,10 +14,13 @@ button, polling, menus) are not counted, as Telegram does not count them.
 On PostgreSQL several processes may send at once, and Telegram counts them together: each
 message then also reserves a moment on the database's send clock (:class:`SharedBudget`,
 ``storage.send_clock``), moments :data:`PER_SECOND` a second apart for the bot as a whole,
-and a 429 pauses every process. Replies keep their priority across processes: an unprompted
-message reserves only while the clock is at most :data:`OUTBOX_AHEAD` seconds ahead, so when
-replies have booked the coming moments the outbox waits for them. Windows per group stay per
-process. On SQLite (one process) the in-memory windows are the whole budget.
+and a 429 pauses every process. Replies keep their priority across processes: a process
+reserves one moment at a time (under its turn, where its own replies already go first), so
+the clock is booked at most a moment per process ahead, and an unprompted message reserves
+only while the clock is at most :data:`OUTBOX_AHEAD` seconds ahead: when replies have booked
+the coming moments the outbox waits for them (and lets its process's replies go meanwhile).
+Windows per group stay per process. On SQLite (one process) the in-memory windows are the
+whole budget.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ RETRIES = 2
 UNPROMPTED_KEY = "unprompted"
 UNPROMPTED: dict[str, Any] = {UNPROMPTED_KEY: True}
 """``rate_limit_args`` of a message nobody is waiting for (the outbox): replies go first."""
-OUTBOX_AHEAD = 0.5  # seconds the shared clock may be booked ahead for the outbox to reserve
+OUTBOX_AHEAD = 0.25  # seconds the shared clock may be booked ahead for the outbox to reserve
 REFUSED_RETRY = 0.1  # seconds an unprompted message waits before asking the clock again
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
@@ -80,24 +83,24 @@ class SharedBudget:
         self.db = db
         self.spacing = 1.0 / per_second
 
-    async def wait_turn(self, unprompted: bool) -> None:
-        """Reserve this message's moment and wait for it. If the database cannot be reached
-        the message goes on this process's own limit (a send is not lost to a hiccup)."""
-        ahead = OUTBOX_AHEAD if unprompted else None
-        while True:
-            try:
-                async with self.db.engine.begin() as conn:
-                    wait = await send_clock.reserve(conn, self.spacing, ahead_at_most=ahead)
-            except Exception:
-                log.warning(
-                    "send clock unreachable; this process keeps its own pace", exc_info=True
+    async def take(self, unprompted: bool) -> bool:
+        """Reserve this message's moment and wait for it; False if an unprompted message was
+        refused (replies booked the coming moments: ask again a little later). If the
+        database cannot be reached the message goes on this process's own limit (a send is
+        not lost to a hiccup)."""
+        try:
+            async with self.db.engine.begin() as conn:
+                wait = await send_clock.reserve(
+                    conn, self.spacing, ahead_at_most=OUTBOX_AHEAD if unprompted else None
                 )
-                return
-            if wait is not None or ahead is None:
-                break
-            await asyncio.sleep(REFUSED_RETRY)  # replies booked the coming moments
-        if wait is not None and wait > 0:
+        except Exception:
+            log.warning("send clock unreachable; this process keeps its own pace", exc_info=True)
+            return True
+        if wait is None:
+            return not unprompted
+        if wait > 0:
             await asyncio.sleep(wait)
+        return True
 
     async def pause(self, seconds: float) -> None:
         """Telegram answered 429: every process waits."""
@@ -187,13 +190,15 @@ class SendLimiter(BaseRateLimiter[dict[str, Any]]):
                         if wait <= 0:
                             break
                         await asyncio.sleep(wait)
-                    if self._shared is not None:
-                        await self._shared.wait_turn(unprompted)
+                    admitted = self._shared is None or await self._shared.take(unprompted)
+                    if admitted:
                         now = time.monotonic()
-                    self._overall.take(now)
-                    if group is not None:
-                        group.take(now)
-                    return
+                        self._overall.take(now)
+                        if group is not None:
+                            group.take(now)
+                        return
+                # Refused by the shared clock: this process's replies may go meanwhile.
+                await asyncio.sleep(REFUSED_RETRY)
         finally:
             if not unprompted:
                 self._replies_waiting -= 1
