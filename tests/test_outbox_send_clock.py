@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from bot.send_limits import UNPROMPTED, SendLimiter, SharedBudget
 from storage import send_clock
 from storage.db import Database
 from tests import postgres
@@ -40,3 +43,25 @@ async def test_a_429_pauses_every_process(db: Database) -> None:
             assert await send_clock.reserve(conn, 0.1, ahead_at_most=0.5) is None
     finally:
         await other.dispose()
+
+
+async def test_replies_go_before_the_outbox_when_moments_are_booked(db: Database) -> None:
+    """Other processes' replies booked a second ahead: here the outbox message waits, and a
+    reply that came after it goes first (it does not wait behind the refused outbox)."""
+    limiter = SendLimiter(shared=SharedBudget(db))
+    order: list[str] = []
+
+    async def send(tag: str) -> bool:
+        order.append(tag)
+        return True
+
+    async with db.engine.begin() as conn:  # thirty replies of other processes
+        for _ in range(30):
+            await send_clock.reserve(conn, 1 / 29, ahead_at_most=None)
+    later = asyncio.create_task(
+        limiter.process_request(send, ("outbox",), {}, "sendMessage", {"chat_id": 1}, UNPROMPTED)
+    )
+    await asyncio.sleep(0.2)
+    await limiter.process_request(send, ("reply",), {}, "sendMessage", {"chat_id": 2}, None)
+    await later
+    assert order == ["reply", "outbox"]
