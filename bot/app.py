@@ -61,7 +61,7 @@ from bot.i18n import LANGUAGES, t
 from bot.inbox import Inbox, Poller
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
-from bot.send_limits import SendLimiter
+from bot.send_limits import PER_SECOND, SendLimiter, SharedBudget
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -111,22 +111,25 @@ async def operator_services(settings: Settings) -> AsyncIterator[Services]:
         await db.dispose()
 
 
-def rate_limiter() -> SendLimiter:
+def rate_limiter(db: Database | None = None, per_second: int = PER_SECOND) -> SendLimiter:
     """One limiter for replies and outbox messages alike: 29 in any second overall, 20 in
-    any minute per group, from a cold start too; a 429 pauses all sends (bot/send_limits.py)."""
-    return SendLimiter()
+    any minute per group, from a cold start too; a 429 pauses all sends (bot/send_limits.py).
+    On PostgreSQL the 29 a second and the pause are shared by every process on ``db``."""
+    shared = SharedBudget(db, per_second) if db is not None and not db.is_sqlite else None
+    return SendLimiter(per_second, shared=shared)
 
 
 def build_application(settings: Settings, token: str, *, clock: Clock | None = None) -> PembinaApp:
     """The Application with its services attached; nothing is contacted yet."""
-    services = services_for(settings, Database(settings.database_url), clock or SystemClock())
+    db = Database(settings.database_url)
+    services = services_for(settings, db, clock or SystemClock())
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(rate_limiter())
+        .rate_limiter(rate_limiter(db))
         .updater(None)  # our Poller stores each batch before confirming it (bot/inbox.py)
         .build()
     )

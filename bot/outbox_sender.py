@@ -30,7 +30,7 @@ from bot.flows.services import Services
 from bot.handlers.common import NO_PREVIEW, markup
 from bot.presenter import Part
 from bot.send_limits import UNPROMPTED
-from storage import outbox
+from storage import liveness, outbox
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ PRIVATE_INTERVAL = 1.0  # seconds per message to one private chat, after a small
 GROUP_INTERVAL = 3.0  # 20 a minute to one group
 CHAT_BURST = 5.0  # a reflection with evidence is a few messages at once
 IDLE_POLL_SECONDS = 1.0
+DEAD_CHECK_SECONDS = 10.0  # how often a sender looks for rows a dead process left claimed
 _UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "peer_id_invalid")
 
 
@@ -63,7 +64,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxSender:
-    """One sender per bot process; :meth:`drain` is also called directly by tests and CLI."""
+    """One sender per bot process; :meth:`drain` is also called directly by tests and CLI.
+
+    Several processes may each run one on a shared PostgreSQL database: each claims rows
+    under its own id (``storage.liveness``), and rows are released early only when their
+    owner is dead; a live owner's rows are left to it (or to their lease's expiry).
+    """
 
     def __init__(self, svc: Services, bot: Bot) -> None:
         self.svc = svc
@@ -76,6 +82,13 @@ class OutboxSender:
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, monotonic)
         self._cooling: dict[int, float] = {}  # chat -> monotonic time it may receive again
         self._stopping = False
+        self.life = liveness.ProcessLife(self.db)
+        self._dead_checked = 0.0  # monotonic time of the last look for dead senders' rows
+
+    @property
+    def owner(self) -> str:
+        """The id this sender's leases carry (this process's, see ``storage.liveness``)."""
+        return self.life.id
 
     def wake(self) -> None:
         self._wake.set()
@@ -84,11 +97,15 @@ class OutboxSender:
         self._task = asyncio.create_task(self._run(), name="pembina-outbox")
 
     async def recover(self) -> int:
-        """Rows claimed by a sender that crashed go out again now (see ``release_leases``)."""
+        """Say this process is alive, then send again now the rows claimed by senders that
+        are gone (a crash, or a process killed); rows of live senders are left alone."""
+        await self.life.hold()
         async with self.db.write() as conn:
-            released = await outbox.release_leases(conn, self.clock.now())
+            gone = await liveness.dead(conn, await outbox.lease_owners(conn), self.owner)
+            released = await outbox.release_leases(conn, gone, self.clock.now()) if gone else 0
+        self._dead_checked = time.monotonic()
         if released:
-            log.warning("outbox: %d message(s) claimed before a crash are due again", released)
+            log.warning("outbox: %d message(s) claimed by a dead sender are due again", released)
         return released
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
@@ -103,10 +120,20 @@ class OutboxSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.life.release()
+
+    def _time_to_look_for_the_dead(self) -> bool:
+        """On PostgreSQL, every :data:`DEAD_CHECK_SECONDS` (other processes may die while this
+        one runs); never on SQLite, where this is the only sender and a CLI run beside it
+        must keep what it claimed."""
+        due = time.monotonic() - self._dead_checked >= DEAD_CHECK_SECONDS
+        return due and not self.db.is_sqlite
 
     async def _run(self) -> None:
         while not self._stopping:
             try:
+                if self._time_to_look_for_the_dead():
+                    await self.recover()  # another process may have died meanwhile
                 await self.drain()
             except Exception:  # keep the sender alive; the row stays leased and returns
                 log.exception("outbox drain failed")
@@ -153,6 +180,7 @@ class OutboxSender:
         now = time.monotonic()
         for chat_id in [c for c, ready in self._cooling.items() if ready <= now]:
             del self._cooling[chat_id]
+        await self.life.hold()  # leases carry a live owner's id
         async with self.db.write() as conn:
             batch = await outbox.claim_due(
                 conn,
@@ -160,6 +188,7 @@ class OutboxSender:
                 room,
                 skip_chats=busy | set(self._cooling),
                 wall=self.wall.now(),
+                owner=self.owner,
             )
             return await outbox.fail_unreachable(conn, batch)
 

@@ -10,11 +10,23 @@ are admitted first come, first served. A 429 pauses every send for ``retry_after
 request is tried again (at most :data:`RETRIES` times). Replies to people who just wrote go
 before unprompted messages (``rate_limit_args=UNPROMPTED``). Calls without a chat (answering a
 button, polling, menus) are not counted, as Telegram does not count them.
+
+On PostgreSQL several processes may send at once, and Telegram counts them together: each
+message then also reserves a moment on the database's send clock (:class:`SharedBudget`,
+``storage.send_clock``), moments :data:`PER_SECOND` a second apart for the bot as a whole,
+and a 429 pauses every process. Replies keep their priority across processes: a process
+reserves one moment at a time (under its turn, where its own replies already go first), so
+the clock is booked at most a moment per process ahead, and an unprompted message reserves
+only while the clock is at most :data:`OUTBOX_AHEAD` seconds ahead: when replies have booked
+the coming moments the outbox waits for them (and lets its process's replies go meanwhile).
+Windows per group stay per process. On SQLite (one process) the in-memory windows are the
+whole budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -24,12 +36,19 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from storage import send_clock
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
 PER_SECOND = 29  # one under Telegram's 30: a request's trip to Telegram varies a little
 GROUP_PER_MINUTE = 20
 RETRIES = 2
 UNPROMPTED_KEY = "unprompted"
 UNPROMPTED: dict[str, Any] = {UNPROMPTED_KEY: True}
 """``rate_limit_args`` of a message nobody is waiting for (the outbox): replies go first."""
+OUTBOX_AHEAD = 0.25  # seconds the shared clock may be booked ahead for the outbox to reserve
+REFUSED_RETRY = 0.1  # seconds an unprompted message waits before asking the clock again
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -57,15 +76,54 @@ class SlidingWindow:
         self._times.append(now)
 
 
+class SharedBudget:
+    """The send clock every process on one PostgreSQL database keeps to."""
+
+    def __init__(self, db: Database, per_second: int = PER_SECOND) -> None:
+        self.db = db
+        self.spacing = 1.0 / per_second
+
+    async def take(self, unprompted: bool) -> bool:
+        """Reserve this message's moment and wait for it; False if an unprompted message was
+        refused (replies booked the coming moments: ask again a little later). If the
+        database cannot be reached the message goes on this process's own limit (a send is
+        not lost to a hiccup)."""
+        try:
+            async with self.db.engine.begin() as conn:
+                wait = await send_clock.reserve(
+                    conn, self.spacing, ahead_at_most=OUTBOX_AHEAD if unprompted else None
+                )
+        except Exception:
+            log.warning("send clock unreachable; this process keeps its own pace", exc_info=True)
+            return True
+        if wait is None:
+            return not unprompted
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return True
+
+    async def pause(self, seconds: float) -> None:
+        """Telegram answered 429: every process waits."""
+        try:
+            async with self.db.engine.begin() as conn:
+                await send_clock.pause(conn, seconds)
+        except Exception:
+            log.warning("send clock unreachable; only this process pauses", exc_info=True)
+
+
 class SendLimiter(BaseRateLimiter[dict[str, Any]]):
-    """Strict windows for the whole bot and per group; a 429 pauses everything."""
+    """Strict windows for the whole bot and per group; a 429 pauses everything.
+
+    ``shared``: the send clock of a PostgreSQL database, kept as well (several processes)."""
 
     def __init__(
         self,
         per_second: int = PER_SECOND,
         group_per_minute: int = GROUP_PER_MINUTE,
         retries: int = RETRIES,
+        shared: SharedBudget | None = None,
     ) -> None:
+        self._shared = shared
         self._overall = SlidingWindow(per_second, 1.0, paced=True)
         self._group_limit = group_per_minute
         self._groups: dict[int | str, SlidingWindow] = {}
@@ -103,6 +161,8 @@ class SendLimiter(BaseRateLimiter[dict[str, Any]]):
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+                if self._shared is not None:
+                    await self._shared.pause(seconds)
                 if attempt == self._retries:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -130,10 +190,15 @@ class SendLimiter(BaseRateLimiter[dict[str, Any]]):
                         if wait <= 0:
                             break
                         await asyncio.sleep(wait)
-                    self._overall.take(now)
-                    if group is not None:
-                        group.take(now)
-                    return
+                    admitted = self._shared is None or await self._shared.take(unprompted)
+                    if admitted:
+                        now = time.monotonic()
+                        self._overall.take(now)
+                        if group is not None:
+                            group.take(now)
+                        return
+                # Refused by the shared clock: this process's replies may go meanwhile.
+                await asyncio.sleep(REFUSED_RETRY)
         finally:
             if not unprompted:
                 self._replies_waiting -= 1

@@ -3,16 +3,19 @@
 A row is written in the same transaction as the fact that caused it, under a unique key, so
 enqueuing the same thing twice is a no-op. The sender *claims* a row before calling Telegram
 (attempt counted, row leased); a crash mid-call leaves the lease to expire and the row is
-sent again: at most one duplicate, never a loss.
+sent again: at most one duplicate, never a loss. Each lease names the process that holds it,
+so several bot processes can share the outbox (see :func:`claim_due`, :func:`release_leases`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NotRequired
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, case, delete, func, or_, select, update
+from sqlalchemy import exists as any_row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from typing_extensions import TypedDict, Unpack
 
@@ -108,6 +111,27 @@ async def exists(conn: AsyncConnection, dedup_key: str) -> bool:
     return found.first() is not None
 
 
+def _due(now: datetime, wall: datetime) -> ColumnElement[bool]:
+    """Pending and due on the bot's clock, or claimed under a lease expired on the wall's."""
+    return or_(
+        (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
+        (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
+    )
+
+
+def _first_of_its_chat() -> ColumnElement[bool]:
+    """No unsent row of the same chat comes before this one (by ``not_before``, then id)."""
+    earlier = outbox.alias("earlier")
+    return ~any_row().where(
+        earlier.c.chat_id == outbox.c.chat_id,
+        earlier.c.status.in_([PENDING, SENDING]),
+        or_(
+            earlier.c.not_before < outbox.c.not_before,
+            (earlier.c.not_before == outbox.c.not_before) & (earlier.c.id < outbox.c.id),
+        ),
+    )
+
+
 async def claim_due(
     conn: AsyncConnection,
     now: datetime,
@@ -115,30 +139,81 @@ async def claim_due(
     skip_chats: Collection[int] = (),
     *,
     wall: datetime,
+    owner: str | None = None,
 ) -> list[OutboxMessage]:
-    """Lease up to ``limit`` rows due at ``now`` (pending, or sending with a lease expired
-    at ``wall``), leaving out ``skip_chats`` (chats a sender is busy with or must not send
-    to yet). ``now`` is the bot's clock, which may be simulated; a lease is always taken
-    and judged on the wall clock, so two senders never hold one row at once."""
-    query = select(outbox).where(
-        or_(
-            (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
-            (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
+    """Lease, for ``owner``, the first due row of up to ``limit`` chats, and up to ``limit``
+    more due rows of those chats; due at ``now`` means pending, or sending under a lease
+    expired at ``wall``. ``skip_chats`` are left out (chats a sender is busy with or must not
+    send to yet). ``now`` is the bot's clock, which may be simulated; a lease is always taken
+    and judged on the wall clock.
+
+    Several senders may claim at once (bot processes on one PostgreSQL database). Rows are
+    picked and leased in one statement (for each of: expired, pending, following), and a
+    row another sender is claiming that moment is skipped (``FOR UPDATE SKIP LOCKED``),
+    never taken twice. Only a chat's first unsent row can be picked, and its next due rows
+    are claimed with it, so one sender holds a chat at a time and its rows go out in order;
+    the chat's later rows become claimable when those are sent (or failed, or put back).
+    On SQLite the write transaction (``BEGIN IMMEDIATE``) admits one claimer at a time and
+    the same statements run without the lock clause.
+    """
+    if limit <= 0:
+        return []
+    heads: list[OutboxMessage] = []
+    # Leases expired first (few, and older), then pending rows oldest first: two statements
+    # so each walks its index in order and stops at ``limit`` (one with an OR sorted a
+    # national fan-out's whole queue on every claim).
+    for due in (
+        (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
+        (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
+    ):
+        if len(heads) >= limit:
+            break
+        chosen = (
+            select(outbox.c.id)
+            .where(due, _first_of_its_chat())
+            .order_by(outbox.c.status, outbox.c.not_before, outbox.c.id)
+            .limit(limit - len(heads))
+            .with_for_update(skip_locked=True)
         )
+        if skip_chats:
+            chosen = chosen.where(outbox.c.chat_id.not_in(list(skip_chats)))
+        heads += await _lease(conn, chosen, wall, owner)
+    if not heads:
+        return []
+    # The rest of those chats' due rows go with their first, in order (up to ``limit``):
+    # nobody else can claim them while the first is unsent, so a plain lock is enough.
+    following = (
+        select(outbox.c.id)
+        .where(
+            outbox.c.chat_id.in_(sorted({m.chat_id for m in heads})),
+            outbox.c.id.not_in([m.id for m in heads]),
+            _due(now, wall),
+        )
+        .order_by(outbox.c.not_before, outbox.c.id)
+        .limit(limit)
+        .with_for_update()
     )
-    if skip_chats:
-        query = query.where(outbox.c.chat_id.not_in(list(skip_chats)))
-    due = (
-        await conn.execute(query.order_by(outbox.c.not_before, outbox.c.id).limit(limit))
-    ).mappings()
-    claimed = [_to_message(r) for r in due]
-    if claimed:
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([m.id for m in claimed]))
-            .values(status=SENDING, attempts=outbox.c.attempts + 1, lease_until=wall + LEASE)
+    messages = heads + await _lease(conn, following, wall, owner)
+    return sorted(messages, key=lambda m: (m.not_before, m.id))
+
+
+async def _lease(
+    conn: AsyncConnection, chosen: Select[tuple[int]], wall: datetime, owner: str | None
+) -> list[OutboxMessage]:
+    """Lease the rows ``chosen`` picks, in one statement; as they were before (the sender
+    counts this attempt itself)."""
+    claimed = await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(chosen.scalar_subquery()))
+        .values(
+            status=SENDING,
+            attempts=outbox.c.attempts + 1,
+            lease_until=wall + LEASE,
+            lease_owner=owner,
         )
-    return claimed
+        .returning(*outbox.c)
+    )
+    return [replace(_to_message(r), attempts=r["attempts"] - 1) for r in claimed.mappings()]
 
 
 async def mark_sent(
@@ -222,18 +297,38 @@ async def fail_unreachable(
     return [m for m in claimed if m.chat_id not in gone]
 
 
-async def release_leases(conn: AsyncConnection, now: datetime) -> int:
-    """At start-up: rows a crashed sender had claimed are due again at once.
+async def lease_owners(conn: AsyncConnection) -> set[str | None]:
+    """Who holds the rows being sent now (None: a lease taken before owners were recorded)."""
+    rows = await conn.execute(
+        select(outbox.c.lease_owner).where(outbox.c.status == SENDING).distinct()
+    )
+    return set(rows.scalars())
 
-    Only the row that was in flight can have reached Telegram (of a notice in several
-    parts, only the part after ``parts_sent``), so this costs at most one duplicate
-    message, and saves waiting out the lease. It assumes one sender per database (the
-    SQLite deployment); several bot workers on PostgreSQL would rely on the lease alone.
+
+async def release_leases(
+    conn: AsyncConnection, owners: Collection[str | None], now: datetime
+) -> int:
+    """Rows held by ``owners`` (processes that are gone) are due again at once.
+
+    Only the row a sender had in flight can have reached Telegram (of a notice in several
+    parts, only the part after ``parts_sent``), so this costs at most one duplicate message
+    per dead sender, and saves waiting out the lease. A row keeps its place in its chat's
+    order (``not_before`` is only brought back to ``now`` if it was later). Never called
+    with a live process's id: its rows may be with Telegram right now.
     """
+    named = [owner for owner in owners if owner is not None]
+    whose: ColumnElement[bool] = outbox.c.lease_owner.in_(named)
+    if None in owners:
+        whose = or_(whose, outbox.c.lease_owner.is_(None))
     result = await conn.execute(
         update(outbox)
-        .where(outbox.c.status == SENDING)
-        .values(status=PENDING, not_before=now, lease_until=None)
+        .where(outbox.c.status == SENDING, whose)
+        .values(
+            status=PENDING,
+            not_before=case((outbox.c.not_before > now, now), else_=outbox.c.not_before),
+            lease_until=None,
+            lease_owner=None,
+        )
     )
     return result.rowcount
 

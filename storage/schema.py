@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from storage.types import UTCDateTime
@@ -37,6 +38,11 @@ metadata = MetaData(
 )
 
 ROLES = ("mentee", "mentor", "supervisor", "coordinator")
+
+# Keys of the tables that grow with every message, nudge, answer and action: 64-bit on
+# PostgreSQL (a national rollout would exhaust 32 bits in a few years); on SQLite an INTEGER
+# PRIMARY KEY is already 64-bit and must stay exactly that type to be the rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 people = Table(
     "people",
@@ -145,7 +151,7 @@ pairings = Table(
 reflections = Table(
     "reflections",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), nullable=False),
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
     Column("week_start", Date, nullable=False),
@@ -167,7 +173,7 @@ reflections = Table(
 reflection_evidence = Table(
     "reflection_evidence",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("reflection_id", ForeignKey("reflections.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("telegram_file_id", String(200), nullable=False),
@@ -179,7 +185,7 @@ reflection_evidence = Table(
 reviews = Table(
     "reviews",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("reflection_id", ForeignKey("reflections.id", ondelete="CASCADE"), nullable=False),
     Column("reviewer_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
     Column("version", Integer, nullable=False),
@@ -192,7 +198,7 @@ reviews = Table(
 mentoring_sessions = Table(
     "mentoring_sessions",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), nullable=False),
     Column("mentor_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
     Column("mentee_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
@@ -261,7 +267,7 @@ conversations = Table(
 outbox = Table(
     "outbox",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("dedup_key", String(200), nullable=False, unique=True),
     Column("chat_id", BigInteger, nullable=False),
     Column("person_id", ForeignKey("people.id", ondelete="SET NULL")),
@@ -277,11 +283,31 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("not_before", UTCDateTime, nullable=False),
     Column("lease_until", UTCDateTime),  # while "sending": the sender's claim, in wall time
+    Column("lease_owner", String(36)),  # which process holds it (bot.outbox_sender)
     Column("last_error", Text),
     Column("telegram_message_id", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
-    Index("ix_outbox_due", "status", "not_before"),
+    Index("ix_outbox_due", "status", "not_before", "id"),  # claimed in this order
+    # A chat's unsent rows in order: a row is claimed only when none comes before it.
+    Index(
+        "ix_outbox_chat_unsent",
+        "chat_id",
+        "not_before",
+        "id",
+        sqlite_where=text("status IN ('pending', 'sending')"),
+        postgresql_where=text("status IN ('pending', 'sending')"),
+    ),
+)
+
+# One row: when the next message of the whole bot may go, on the database's clock, shared
+# by every process on PostgreSQL (bot/send_limits.py), and until when Telegram said to wait.
+send_clock = Table(
+    "send_clock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("next_at", UTCDateTime, nullable=False),
+    Column("paused_until", UTCDateTime, nullable=False),
 )
 
 # The durable inbox: every update Telegram delivered, stored before its offset is confirmed.
@@ -302,7 +328,7 @@ inbox = Table(
 nudges = Table(
     "nudges",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("period", String(64), nullable=False),  # e.g. programme and week it is about
@@ -318,7 +344,7 @@ nudges = Table(
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("at", UTCDateTime, nullable=False),
     Column("actor_person_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("actor_label", String(32), nullable=False),
