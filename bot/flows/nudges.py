@@ -54,7 +54,9 @@ class _Due:
 async def _deliver(svc: Services, due: list[_Due]) -> int:
     """Record and queue what the scan found, a batch per write transaction so people using
     the bot are not held up by a province's Friday. Inside each transaction the records
-    are checked again (one nudge a day, each nudge once), so a race cannot send twice."""
+    are checked again (one nudge a day, each nudge once), and the database refuses a
+    second record (``uq_nudges_once``, ``uq_nudges_daily``) when another process recorded
+    one meanwhile: only what was recorded here is queued, so a race cannot send twice."""
     now = svc.clock.now()
     sent = 0
     for start in range(0, len(due), WRITE_BATCH):
@@ -65,7 +67,8 @@ async def _deliver(svc: Services, due: list[_Due]) -> int:
         ]
         async with svc.db.write() as conn:
             free = [batch[i] for i in await nudges.not_yet(conn, wanted)]
-            await nudges.record_many(conn, [_record(d, now) for d in free])
+            recorded = await nudges.record_many(conn, [_record(d, now) for d in free])
+            free = [d for d in free if (d.person.id, d.kind, d.period) in recorded]
             await outbox.enqueue_many(conn, [_message(d, now) for d in free])
         sent += len(free)
         if free:
