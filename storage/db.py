@@ -162,7 +162,17 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction: committed on success, rolled back on any exception."""
+        """A write transaction: committed on success, rolled back on any exception.
+
+        The process lock is kept on PostgreSQL too, though correctness across processes no
+        longer rests on it (person locks, constraints, row locks and checked UPDATEs do):
+        some read-then-write paths are not constraints yet (the outbox claim is a SELECT
+        then an UPDATE, and the sender claims for 32 chats at once), and dropping the lock
+        would let one process race with itself on them; it also keeps each process to one
+        open write transaction, so several processes stay far below PostgreSQL's
+        connection limit and a writer never waits for a pool emptied by other writers.
+        Write transactions are short (no Telegram call inside one), so the cost is small.
+        """
         mark = _current_update.get()
         async with self._write_lock, self.engine.connect() as conn:
             conn = await conn.execution_options(**{_WRITE_OPTION: True})
