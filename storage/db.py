@@ -153,6 +153,7 @@ class Database:
         self._person_locks: dict[int, _LocalLock] = {}
         self._lock_conn: AsyncConnection | None = None
         self._lock_conn_guard = asyncio.Lock()
+        self._unlocking: set[asyncio.Future[bool]] = set()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -210,40 +211,60 @@ class Database:
                 if self.is_sqlite:
                     yield
                     return
-                await self._advisory(key, "pg_try_advisory_lock", wait=True)
+                await self._take_person_lock(key)
                 try:
                     yield
                 finally:
                     # Shielded: a handling cancelled at shutdown must still let go.
-                    await asyncio.shield(self._advisory(key, "pg_advisory_unlock", wait=False))
+                    await asyncio.shield(self._advisory(key, "pg_advisory_unlock"))
         finally:
             local.users -= 1
             if local.users == 0:
                 del self._person_locks[key]
 
-    async def _advisory(self, key: int, function: str, *, wait: bool) -> None:
-        """Run an advisory lock function on the person-lock connection (made on first use,
-        autocommit so it never sits in a transaction); with ``wait``, retry until taken."""
+    async def _take_person_lock(self, key: int) -> None:
+        """Try the advisory lock until it is ours, sleeping a little between tries.
+
+        Each try runs shielded: a handling cancelled (at shutdown) while its try is on the
+        wire must not leave a lock the server granted and nobody will release, which would
+        hold that person up in every other process until this one exits.
+        """
         attempt = 0
         while True:
-            async with self._lock_conn_guard:
-                if self._lock_conn is None:
-                    conn = await self.engine.connect()
-                    self._lock_conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                try:
-                    taken = (
-                        await self._lock_conn.exec_driver_sql(
-                            f"SELECT {function}({PERSON_LOCK_CLASS}, {key})"
-                        )
-                    ).scalar()
-                except Exception:
-                    # A broken connection released every lock it held; start a new one.
-                    await self._drop_lock_conn()
-                    raise
-            if taken or not wait:
+            call = asyncio.ensure_future(self._advisory(key, "pg_try_advisory_lock"))
+            try:
+                taken = await asyncio.shield(call)
+            except asyncio.CancelledError:
+                call.add_done_callback(lambda done: self._unlock_if_taken(key, done))
+                raise
+            if taken:
                 return
             await asyncio.sleep(PERSON_LOCK_RETRY[min(attempt, len(PERSON_LOCK_RETRY) - 1)])
             attempt += 1
+
+    def _unlock_if_taken(self, key: int, done: asyncio.Future[bool]) -> None:
+        if done.cancelled() or done.exception() is not None or not done.result():
+            return
+        task = asyncio.ensure_future(self._advisory(key, "pg_advisory_unlock"))
+        self._unlocking.add(task)
+        task.add_done_callback(self._unlocking.discard)
+
+    async def _advisory(self, key: int, function: str) -> bool:
+        """Run an advisory lock function on the person-lock connection (made on first use,
+        autocommit so it never sits in a transaction); its boolean answer."""
+        async with self._lock_conn_guard:
+            if self._lock_conn is None:
+                conn = await self.engine.connect()
+                self._lock_conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                result = await self._lock_conn.exec_driver_sql(
+                    f"SELECT {function}({PERSON_LOCK_CLASS}, {key})"
+                )
+            except Exception:
+                # A broken connection released every lock it held; start a new one.
+                await self._drop_lock_conn()
+                raise
+            return bool(result.scalar())
 
     async def _drop_lock_conn(self) -> None:
         conn, self._lock_conn = self._lock_conn, None

@@ -237,3 +237,22 @@ def test_person_lock_keys_fit_int4_and_differ_for_nearby_ids() -> None:
     keys = [person_lock_key(i) for i in ids]
     assert all(-(2**31) <= k < 2**31 for k in keys)
     assert len(set(keys)) == len(keys)
+
+
+async def test_a_cancelled_wait_leaves_no_person_lock_behind(db: Database, db_url: str) -> None:
+    """A handling cancelled (at shutdown) while waiting for a person must not end up
+    holding them: the other process takes the person as soon as the holder lets go."""
+    there = Database(db_url)
+    try:
+        for _ in range(20):
+            async with db.person_lock(605):
+                waiting = asyncio.create_task(_take(there, 605, []))
+                await asyncio.sleep(0.01)
+                waiting.cancel()
+                await asyncio.gather(waiting, return_exceptions=True)
+            await asyncio.sleep(0.05)  # an unlock sent after the cancel lands
+            await asyncio.wait_for(_take(db, 605, []), 1)
+            async with there.person_lock(605):
+                pass
+    finally:
+        await there.dispose()
