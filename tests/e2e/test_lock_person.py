@@ -60,6 +60,11 @@ def _text_update(user: DoubleUser, text: str) -> dict[str, Any]:
             "chat": {"id": user.user_id, "type": "private", "first_name": user.first_name},
             "from": {"id": user.user_id, "is_bot": False, "first_name": user.first_name},
             "text": text,
+            **(
+                {"entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}
+                if text.startswith("/")
+                else {}
+            ),
         },
     }
 
@@ -100,3 +105,22 @@ async def _person_id(bot: BotUnderTest, name: str) -> int:
         person = await people.get_person_by_telegram(conn, IDS[name])
     assert person is not None
     return person.id
+
+
+async def test_one_update_given_to_two_processes_is_handled_once(
+    bot: BotUnderTest, double: TelegramDouble, second: Inbox
+) -> None:
+    """Both processes have the update (a redelivery, or both recovering it after a crash):
+    the one that waited for the person finds it done and does nothing, not even reply."""
+    users = await everyone_joins(bot, double)
+    assert bot.running is not None
+    budi = users["Budi Santoso"]
+    for _ in range(5):
+        update = _text_update(budi, "/help")
+        await asyncio.gather(bot.running.inbox.accept([update]), second.accept([update]))
+        await bot.running.inbox.drained(10)
+        await second.drained(10)
+        await double.settle()
+        replies = budi.unread()
+        assert len(replies) == 1
+        assert "/refleksi" in replies[0].text  # the help, not "not understood"
