@@ -19,13 +19,14 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 from bot.clock import FixedClock
+from bot.flows import join_requests as join_flow
 from bot.flows import nudges as nudge_flows
 from bot.flows import pairing, programmes, reflection, review
 from bot.flows.identity import Viewer, who
 from bot.flows.programmes import NewProgramme
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.flows.services import Services
-from storage import nudges, pairings, people, reflections
+from storage import join_requests, nudges, pairings, people, reflections
 from storage import programmes as stored_programmes
 from storage.db import Database, person_lock_key
 from storage.models import Programme
@@ -256,3 +257,43 @@ async def test_a_cancelled_wait_leaves_no_person_lock_behind(db: Database, db_ur
                 pass
     finally:
         await there.dispose()
+
+
+async def test_two_coordinators_decide_one_join_request_once(
+    svc: Services, other: Services
+) -> None:
+    """One coordinator approves while another rejects, in two processes: the first
+    decision stands, the second hears it was decided, the applicant is told once."""
+    await _world(svc)
+    async with svc.db.write() as conn:
+        siti = await people.get_person_by_nip(conn, "197805122003122001")
+        assert siti is not None
+        await people.update_person(conn, siti.id, svc.clock.now(), telegram_id=601)
+    admin, siti_there = await who(svc, 900), await who(other, 601)
+    for number in range(ROUNDS):
+        applicant = 7000 + number
+        async with svc.db.write() as conn:
+            request = await join_requests.create_request(
+                conn,
+                telegram_id=applicant,
+                nip=f"19900101201501100{number}",
+                name=f"Pelamar {number}",
+                unit="Bidang Mutasi",
+                language="id",
+                now=svc.clock.now(),
+            )
+        decisions = await asyncio.gather(
+            join_flow.decide(svc, admin, request.id, approve=True, role="mentee"),
+            join_flow.decide(other, siti_there, request.id, approve=False),
+        )
+        outcomes = sorted(d.outcome for d in decisions)
+        assert join_flow.Decided.ALREADY_DECIDED in outcomes, outcomes
+        assert len(set(outcomes)) == 2, outcomes
+        async with svc.db.read() as conn:
+            told = (
+                await conn.execute(select(func.count()).where(outbox_table.c.chat_id == applicant))
+            ).scalar()
+            joined = await people.get_person_by_nip(conn, f"19900101201501100{number}")
+        assert told == 1
+        approved = join_flow.Decided.APPROVED in outcomes
+        assert (joined is not None) == approved
