@@ -187,6 +187,22 @@ class Inbox:
         """Run the handlers; the row is done with their first write, or right after them."""
         if update is None:
             update = self._received(row.payload)[1]
+        person = row.chat_id
+        if person is None:
+            await self._handle_locked(row, update)
+            return
+        # One person's updates never run at once, in this process (the lane) or in another
+        # sharing the database (the person lock): see ``Database.person_lock``.
+        try:
+            async with self._db.person_lock(person):
+                await self._handle_locked(row, update)
+        except Exception:  # the database is unreachable: the row waits for the next start
+            log.exception("update %s not handled: its person lock failed", row.update_id)
+
+    async def _handle_locked(self, row: Received, update: Update | None) -> None:
+        async with self._db.read() as conn:
+            if await rows.is_done(conn, row.update_id):
+                return  # another process handled it while this one waited for the person
         with handling(row.update_id, self._clock.now()) as mark:
             if update is not None:
                 try:

@@ -7,13 +7,26 @@ transaction would interleave their statements. Every write therefore goes throug
 ``BEGIN IMMEDIATE`` (the write lock is taken up front, so a concurrent writer in another
 process waits on ``busy_timeout`` instead of failing half-way). On PostgreSQL the same calls
 are plain transactions.
+
+Across processes (several bots on one PostgreSQL database) the process lock is no help:
+each update's handling runs under :meth:`Database.person_lock` (one person's updates never
+run at once anywhere), and the invariants two *people* can race on are constraints or row
+locks in the write transaction (``storage/schema.py``: one current pairing per programme
+and mentee, one nudge a day; ``storage/people.py`` ``lock_mentors``; every status change a
+conditional UPDATE whose row count says whether it happened).
+
+Advisory lock keys (PostgreSQL): person locks use the two-int form
+``pg_advisory_lock(int4, int4)`` with class :data:`PERSON_LOCK_CLASS` and the Telegram id
+folded to 32 bits (:func:`person_lock_key`). The two-int key space does not overlap the
+one-bigint key space, so single-key locks (the leader, migrations) cannot collide with
+them; other two-int users must pick another class.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +47,19 @@ POOL_SIZE = 8
 POOL_OVERFLOW = 120
 _WRITE_OPTION = "pembina_write"
 
+PERSON_LOCK_CLASS = 0x50424E01  # "PBN" + 1: advisory locks on one person (two-int form)
+PERSON_LOCK_RETRY = (0.005, 0.01, 0.02, 0.05, 0.1)  # seconds between tries, then the last
+
+
+def person_lock_key(telegram_id: int) -> int:
+    """A Telegram id (up to 52 bits; groups are negative) folded into a signed int4.
+
+    Two people sharing a key only wait for each other now and then; one person always
+    has the same key, which is all the lock needs.
+    """
+    folded = (telegram_id ^ (telegram_id >> 32)) & 0xFFFFFFFF
+    return folded - (1 << 32) if folded >= 1 << 31 else folded
+
 
 class AlreadyHandled(Exception):
     """The update being handled was handled before (Telegram redelivered it after a crash)."""
@@ -44,6 +70,16 @@ class _UpdateMark:
     update_id: int
     at: datetime
     recorded: bool = False
+
+
+class _LocalLock:
+    """One person's lock within this process, and how many tasks hold or wait for it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
 
 
 _current_update: ContextVar[_UpdateMark | None] = ContextVar("pembina_update", default=None)
@@ -114,6 +150,10 @@ class Database:
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine)
         self._write_lock = asyncio.Lock()
+        self._person_locks: dict[int, _LocalLock] = {}
+        self._lock_conn: AsyncConnection | None = None
+        self._lock_conn_guard = asyncio.Lock()
+        self._unlocking: set[asyncio.Future[bool]] = set()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -123,7 +163,17 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction: committed on success, rolled back on any exception."""
+        """A write transaction: committed on success, rolled back on any exception.
+
+        The process lock is kept on PostgreSQL too, though correctness across processes no
+        longer rests on it (person locks, constraints, row locks and checked UPDATEs do):
+        some read-then-write paths are not constraints yet (the outbox claim is a SELECT
+        then an UPDATE, and the sender claims for 32 chats at once), and dropping the lock
+        would let one process race with itself on them; it also keeps each process to one
+        open write transaction, so several processes stay far below PostgreSQL's
+        connection limit and a writer never waits for a pool emptied by other writers.
+        Write transactions are short (no Telegram call inside one), so the cost is small.
+        """
         mark = _current_update.get()
         async with self._write_lock, self.engine.connect() as conn:
             conn = await conn.execution_options(**{_WRITE_OPTION: True})
@@ -133,6 +183,94 @@ class Database:
                 yield conn
         if mark is not None:
             mark.recorded = True
+
+    @asynccontextmanager
+    async def person_lock(self, telegram_id: int) -> AsyncIterator[None]:
+        """Hold one person's lock across every process using this database.
+
+        An update's handling (``bot/inbox.py``) reads, asks, then writes in several
+        transactions; two updates of one person handled at once in two processes (two
+        answers, a double press) would each read the step before the other's write and one
+        answer would be lost. Within a process the inbox's lanes already keep a person's
+        updates in order, so on SQLite (one process) this is a lock in memory only.
+
+        On PostgreSQL it is also a session-level advisory lock, held until the handling
+        ends. All of a process's person locks live on one connection of their own, taken
+        with ``pg_try_advisory_lock`` and retried after a short sleep when another process
+        holds it: a blocking ``pg_advisory_lock`` would pin one pooled connection per
+        waiting person (up to 256 lanes against a pool of 128, each handler needing a
+        second connection for its own transactions: the pool would deadlock). Person
+        locks are never taken inside a transaction, so waiting for one never holds a row
+        lock or the write lock anyone else waits for.
+        """
+        key = person_lock_key(telegram_id)
+        local = self._person_locks.setdefault(key, _LocalLock())
+        local.users += 1
+        try:
+            async with local.lock:
+                if self.is_sqlite:
+                    yield
+                    return
+                await self._take_person_lock(key)
+                try:
+                    yield
+                finally:
+                    # Shielded: a handling cancelled at shutdown must still let go.
+                    await asyncio.shield(self._advisory(key, "pg_advisory_unlock"))
+        finally:
+            local.users -= 1
+            if local.users == 0:
+                del self._person_locks[key]
+
+    async def _take_person_lock(self, key: int) -> None:
+        """Try the advisory lock until it is ours, sleeping a little between tries.
+
+        Each try runs shielded: a handling cancelled (at shutdown) while its try is on the
+        wire must not leave a lock the server granted and nobody will release, which would
+        hold that person up in every other process until this one exits.
+        """
+        attempt = 0
+        while True:
+            call = asyncio.ensure_future(self._advisory(key, "pg_try_advisory_lock"))
+            try:
+                taken = await asyncio.shield(call)
+            except asyncio.CancelledError:
+                call.add_done_callback(lambda done: self._unlock_if_taken(key, done))
+                raise
+            if taken:
+                return
+            await asyncio.sleep(PERSON_LOCK_RETRY[min(attempt, len(PERSON_LOCK_RETRY) - 1)])
+            attempt += 1
+
+    def _unlock_if_taken(self, key: int, done: asyncio.Future[bool]) -> None:
+        if done.cancelled() or done.exception() is not None or not done.result():
+            return
+        task = asyncio.ensure_future(self._advisory(key, "pg_advisory_unlock"))
+        self._unlocking.add(task)
+        task.add_done_callback(self._unlocking.discard)
+
+    async def _advisory(self, key: int, function: str) -> bool:
+        """Run an advisory lock function on the person-lock connection (made on first use,
+        autocommit so it never sits in a transaction); its boolean answer."""
+        async with self._lock_conn_guard:
+            if self._lock_conn is None:
+                conn = await self.engine.connect()
+                self._lock_conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                result = await self._lock_conn.exec_driver_sql(
+                    f"SELECT {function}({PERSON_LOCK_CLASS}, {key})"
+                )
+            except Exception:
+                # A broken connection released every lock it held; start a new one.
+                await self._drop_lock_conn()
+                raise
+            return bool(result.scalar())
+
+    async def _drop_lock_conn(self) -> None:
+        conn, self._lock_conn = self._lock_conn, None
+        if conn is not None:
+            with suppress(Exception):  # already broken: nothing more to release
+                await conn.close()
 
     async def scrub(self) -> None:
         """After an erasure: leave no old copy of erased rows in the SQLite files.
@@ -158,6 +296,8 @@ class Database:
                 await asyncio.sleep(0.1)
 
     async def dispose(self) -> None:
+        async with self._lock_conn_guard:
+            await self._drop_lock_conn()
         await self.engine.dispose()
 
 

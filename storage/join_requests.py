@@ -44,12 +44,13 @@ async def create_request(
     return found
 
 
-async def get_request(conn: AsyncConnection, request_id: int) -> JoinRequest | None:
-    row = (
-        (await conn.execute(select(join_requests).where(join_requests.c.id == request_id)))
-        .mappings()
-        .first()
-    )
+async def get_request(
+    conn: AsyncConnection, request_id: int, *, lock: bool = False
+) -> JoinRequest | None:
+    """A request; ``lock`` holds its row (``FOR UPDATE``) until the write transaction
+    ends, so a coordinator deciding it in another process waits, then sees the decision."""
+    query = select(join_requests).where(join_requests.c.id == request_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).mappings().first()
     return _to_request(row) if row else None
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.portable import insert_many_or_ignore, insert_or_ignore
+from storage.portable import insert_many_new
 from storage.schema import nudges, people, programme_members, reflections
 
 NOT_A_NUDGE = ("digest",)  # recorded for once-only, but a digest is no reminder
@@ -57,9 +57,15 @@ async def not_yet(conn: AsyncConnection, wanted: list[tuple[int, str, str, date]
     return free
 
 
-async def record_many(conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
-    """Record nudges (person_id, kind, period, local_date, created_at) in one statement."""
-    await insert_many_or_ignore(conn, nudges, rows, keys=["person_id", "kind", "period"])
+async def record_many(
+    conn: AsyncConnection, rows: list[dict[str, object]]
+) -> set[tuple[int, str, str]]:
+    """Record nudges (person_id, kind, period, local_date, created_at) in one statement;
+    returns the (person, kind, period) recorded. One that was sent before, or a second
+    nudge that day (``uq_nudges_daily``: another process may have recorded one since
+    :func:`not_yet` looked), is skipped: that person was already nudged."""
+    recorded = await insert_many_new(conn, nudges, rows, ["person_id", "kind", "period"])
+    return {(int(person_id), kind, period) for person_id, kind, period in recorded}
 
 
 async def recorded(conn: AsyncConnection, kind: str, periods: set[str]) -> set[tuple[int, str]]:
@@ -83,19 +89,16 @@ async def record(
     local_date: date,
     now: datetime,
 ) -> bool:
-    """Record a nudge; False if that kind was already sent for that period."""
-    return await insert_or_ignore(
-        conn,
-        nudges,
-        {
-            "person_id": person_id,
-            "kind": kind,
-            "period": period,
-            "local_date": local_date,
-            "created_at": now,
-        },
-        keys=["person_id", "kind", "period"],
-    )
+    """Record a nudge; False if that kind was already sent for that period (or, for a
+    nudge that is no digest, another was recorded for that day)."""
+    row = {
+        "person_id": person_id,
+        "kind": kind,
+        "period": period,
+        "local_date": local_date,
+        "created_at": now,
+    }
+    return bool(await insert_many_new(conn, nudges, [row], ["id"]))
 
 
 async def candidates(

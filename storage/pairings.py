@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Pairing
-from storage.rows import Row, inserted_id
+from storage.portable import insert_many_new
+from storage.rows import Row
 from storage.schema import pairings
 
 OFFERED, ACTIVE, DECLINED, EXPIRED, ENDED = "offered", "active", "declined", "expired", "ended"
@@ -42,22 +43,34 @@ async def create_pairing(
     reason: str,
     now: datetime,
     clock_started: bool = True,
-) -> Pairing:
+) -> Pairing | None:
     """A new pairing; an offer whose mentor cannot be reached yet has no ``offered_at``,
-    so its answer window (and expiry) starts only when it reaches them."""
-    result = await conn.execute(
-        insert(pairings).values(
-            programme_id=programme_id,
-            mentor_id=mentor_id,
-            mentee_id=mentee_id,
-            status=status,
-            reason=reason,
-            offered_at=now if clock_started else None,
-            responded_at=now if status == ACTIVE else None,
-            created_at=now,
-        )
+    so its answer window (and expiry) starts only when it reaches them.
+
+    None if the mentee already has a current (offered or active) pairing in the programme:
+    ``uq_pairings_current`` refuses a second, also when another process made the first
+    after this transaction looked.
+    """
+    made = await insert_many_new(
+        conn,
+        pairings,
+        [
+            {
+                "programme_id": programme_id,
+                "mentor_id": mentor_id,
+                "mentee_id": mentee_id,
+                "status": status,
+                "reason": reason,
+                "offered_at": now if clock_started else None,
+                "responded_at": now if status == ACTIVE else None,
+                "created_at": now,
+            }
+        ],
+        ["id"],
     )
-    found = await get_pairing(conn, inserted_id(result))
+    if not made:
+        return None
+    found = await get_pairing(conn, int(made[0][0]))
     assert found is not None
     return found
 

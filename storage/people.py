@@ -186,3 +186,22 @@ async def bound_with_roles(conn: AsyncConnection, roles: Iterable[str]) -> list[
 async def unreachable(conn: AsyncConnection) -> list[Person]:
     """People Telegram refused to deliver to (blocked the bot, account gone)."""
     return await _fetch(conn, people.c.status == "unreachable")
+
+
+async def lock_mentors(conn: AsyncConnection, ids: Iterable[int]) -> None:
+    """Lock these people's rows (``SELECT ... FOR UPDATE``, in id order) until the write
+    transaction ends, before counting their mentees and offering them more.
+
+    Two processes offering one mentor a mentee each would both count the load before
+    the other's offer and both fit under the capacity; with the row locked the second
+    waits, then counts the first's offer. SQLite ignores ``FOR UPDATE``: ``BEGIN
+    IMMEDIATE`` already lets one writer in at a time.
+    """
+    wanted = sorted(set(ids))
+    if wanted:
+        await conn.execute(
+            select(people.c.id)
+            .where(people.c.id.in_(wanted))
+            .order_by(people.c.id)
+            .with_for_update()
+        )

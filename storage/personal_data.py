@@ -399,8 +399,13 @@ async def open_request(conn: AsyncConnection, person_id: int) -> ErasureRequest 
     return _to_request(dict(found)) if found else None
 
 
-async def get_request(conn: AsyncConnection, request_id: int) -> ErasureRequest | None:
-    rows = await conn.execute(select(erasure_requests).where(erasure_requests.c.id == request_id))
+async def get_request(
+    conn: AsyncConnection, request_id: int, *, lock: bool = False
+) -> ErasureRequest | None:
+    """A request; ``lock`` holds its row (``FOR UPDATE``) until the write transaction ends,
+    so a second coordinator's decision in another process waits, then sees the first."""
+    query = select(erasure_requests).where(erasure_requests.c.id == request_id)
+    rows = await conn.execute(query.with_for_update() if lock else query)
     found = rows.mappings().first()
     return _to_request(dict(found)) if found else None
 
@@ -420,12 +425,14 @@ async def create_request(conn: AsyncConnection, person_id: int, now: datetime) -
 
 async def decide_request(
     conn: AsyncConnection, request_id: int, status: str, decided_by: int, now: datetime
-) -> None:
-    await conn.execute(
+) -> bool:
+    """Record the decision; False if the request was decided already (first one wins)."""
+    result = await conn.execute(
         update(erasure_requests)
-        .where(erasure_requests.c.id == request_id)
+        .where(erasure_requests.c.id == request_id, erasure_requests.c.status == PENDING)
         .values(status=status, decided_at=now, decided_by_telegram_id=decided_by)
     )
+    return result.rowcount == 1
 
 
 async def request_cards(conn: AsyncConnection, request_id: int) -> list[tuple[int, int]]:

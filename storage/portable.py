@@ -38,6 +38,19 @@ async def insert_many_or_ignore(
         await conn.execute(_insert(conn, table).on_conflict_do_nothing(index_elements=keys), rows)
 
 
+async def insert_many_new(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], returning: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Insert many rows, skipping each that would break *any* unique index; returns the
+    ``returning`` columns of the rows really inserted (a row another process inserted
+    first, even uncommitted then, is skipped once that one commits)."""
+    if not rows:
+        return []
+    columns = [table.c[name] for name in returning]
+    stmt = _insert(conn, table).on_conflict_do_nothing().returning(*columns)
+    return [tuple(row) for row in await conn.execute(stmt, rows)]
+
+
 async def upsert(
     conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
 ) -> None:

@@ -27,6 +27,9 @@ from sqlalchemy import (
 
 from storage.types import UTCDateTime
 
+PAIRING_CURRENT = "status IN ('offered', 'active')"
+NUDGE_COUNTS = "kind <> 'digest'"  # a digest is recorded once-only but is no reminder
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -146,6 +149,16 @@ pairings = Table(
     CheckConstraint("mentor_id <> mentee_id", name="not_self"),
     Index("ix_pairings_programme_mentee", "programme_id", "mentee_id"),
     Index("ix_pairings_mentor", "mentor_id", "status"),
+    # One current (offered or active) pairing per programme and mentee, whatever process
+    # writes it (0020); ``storage.pairings.create_pairing`` treats a conflict as "paired".
+    Index(
+        "uq_pairings_current",
+        "programme_id",
+        "mentee_id",
+        unique=True,
+        sqlite_where=text(PAIRING_CURRENT),
+        postgresql_where=text(PAIRING_CURRENT),
+    ),
 )
 
 reflections = Table(
@@ -336,6 +349,16 @@ nudges = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("person_id", "kind", "period", name="uq_nudges_once"),
     Index("ix_nudges_person_day", "person_id", "local_date"),
+    # At most one nudge (a digest is none) per person and local day (0020): two ticks at
+    # once cannot both send; ``storage.nudges.record_many`` skips the second.
+    Index(
+        "uq_nudges_daily",
+        "person_id",
+        "local_date",
+        unique=True,
+        sqlite_where=text(NUDGE_COUNTS),
+        postgresql_where=text(NUDGE_COUNTS),
+    ),
     Index("ix_nudges_kind_period", "kind", "period"),
 )
 

@@ -79,17 +79,44 @@ async def decide(
         return Decision(Decided.NOT_ALLOWED)
     if approve and role not in ROLES_ON_APPROVAL:
         return Decision(Decided.NOT_FOUND)
+    try:
+        return await _decide(svc, viewer, request_id, approve=approve, role=role, force=force)
+    except _DecidedMeanwhile as raced:
+        async with svc.db.read() as conn:
+            request = await join_requests.get_request(conn, raced.request.id)
+        return Decision(Decided.ALREADY_DECIDED, request or raced.request)
+
+
+class _DecidedMeanwhile(Exception):
+    """The request's UPDATE changed no row: another decision came first."""
+
+    def __init__(self, request: JoinRequest) -> None:
+        super().__init__(request.id)
+        self.request = request
+
+
+async def _decide(
+    svc: Services,
+    viewer: Viewer,
+    request_id: int,
+    *,
+    approve: bool,
+    role: str | None,
+    force: bool,
+) -> Decision:
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        request = await join_requests.get_request(conn, request_id)
+        # Locked: a coordinator deciding it in another process waits, then sees this one.
+        request = await join_requests.get_request(conn, request_id, lock=True)
         if request is None:
             return Decision(Decided.NOT_FOUND)
         if request.status != join_requests.PENDING:
             return Decision(Decided.ALREADY_DECIDED, request)
         if not approve:
-            await join_requests.decide(
+            if not await join_requests.decide(
                 conn, request.id, status="rejected", decided_by=viewer.telegram_id, now=now
-            )
+            ):
+                return Decision(Decided.ALREADY_DECIDED, request)
             await _tell_applicant(conn, request, "join.rejected", now)
             await audit.note(
                 conn,
@@ -108,14 +135,15 @@ async def decide(
         person = await _person_for(svc, conn, request, role, now)
         if person is None:
             return Decision(Decided.NIP_TAKEN, request)
-        await join_requests.decide(
+        if not await join_requests.decide(
             conn,
             request.id,
             status="approved",
             decided_by=viewer.telegram_id,
             now=now,
             person_id=person.id,
-        )
+        ):
+            raise _DecidedMeanwhile(request)  # undoes the person made or bound above
         offers = len(await pairings.waiting_offers(conn, person.id))
         await _tell_applicant(conn, request, "join.approved", now, person, offers)
         await deliver_waiting_offers(conn, person, now)  # after the welcome that names them

@@ -66,7 +66,9 @@ async def _deliver(
 ) -> int:
     """Record and queue what the scan found, a batch per write transaction so people using
     the bot are not held up by a province's Friday. Inside each transaction the records
-    are checked again (one nudge a day, each nudge once), so a race cannot send twice.
+    are checked again (one nudge a day, each nudge once), and the database refuses a
+    second record (``uq_nudges_once``, ``uq_nudges_daily``) when another process recorded
+    one meanwhile: only what was recorded here is queued, so a race cannot send twice.
 
     ``planned`` (a population's reflection or milestone nudges): each gets its own send
     time over the rest of its window (``bot.flows.planning``); what does not fit is added
@@ -84,7 +86,10 @@ async def _deliver(
         ]
         async with svc.db.write() as conn:
             free = await nudges.not_yet(conn, wanted)
-            await nudges.record_many(conn, [_record(batch[i], now) for i in free])
+            recorded = await nudges.record_many(conn, [_record(batch[i], now) for i in free])
+            free = [
+                i for i in free if (batch[i].person.id, batch[i].kind, batch[i].period) in recorded
+            ]
             await outbox.enqueue_many(
                 conn, [_message(batch[i], now, slots[start + i]) for i in free]
             )

@@ -105,7 +105,9 @@ async def _offer(
     mentee: Person,
     reasons: tuple[str, ...],
     now: datetime,
-) -> Pairing:
+) -> Pairing | None:
+    """Offer ``mentee`` to ``mentor``; None if the mentee has a current pairing already
+    (another process paired them since this transaction looked)."""
     pairing = await pairings.create_pairing(
         conn,
         programme_id=programme.id,
@@ -116,7 +118,8 @@ async def _offer(
         now=now,
         clock_started=reachable(mentor),
     )
-    await _send_offer(conn, pairing, programme, mentor, mentee, now)
+    if pairing is not None:
+        await _send_offer(conn, pairing, programme, mentor, mentee, now)
     return pairing
 
 
@@ -174,10 +177,11 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
         stored = await programmes.get_programme(conn, programme.id)
         if stored is None or stored.status != "active":
             return Plan(programme)  # ended since the proposal was shown: nothing is offered
+        await _lock_mentors(conn, programme)
         plan = await _plan(conn, programme)
-        plan.waiting = [p for p in plan.proposals if not plan.reachable(p)]
+        made = []
         for proposal in plan.proposals:
-            await _offer(
+            offered = await _offer(
                 conn,
                 programme,
                 plan.people[proposal.mentor_id],
@@ -185,6 +189,10 @@ async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> P
                 proposal.reasons,
                 now,
             )
+            if offered is not None:
+                made.append(proposal)
+        plan.proposals = made
+        plan.waiting = [p for p in made if not plan.reachable(p)]
         await audit.note(
             conn,
             viewer,
@@ -271,15 +279,23 @@ def _next_key(key: str, nxt: Person | None) -> str:
     return f"{key}_waiting" if nxt is not None and not reachable(nxt) else key
 
 
+async def _lock_mentors(conn: AsyncConnection, programme: Programme) -> None:
+    """Lock the programme's mentors' rows before their loads are counted and offers made
+    (``storage.people.lock_mentors``): capacity holds whatever process offers."""
+    await people.lock_mentors(conn, await programmes.members(conn, programme.id, "mentor"))
+
+
 async def _reoffer(
     conn: AsyncConnection, programme: Programme, mentee: Person, now: datetime
 ) -> Person | None:
+    await _lock_mentors(conn, programme)
     plan = await _plan(conn, programme, only={mentee.id})
     if not plan.proposals:
         return None
     proposal = plan.proposals[0]
     mentor = plan.people[proposal.mentor_id]
-    await _offer(conn, programme, mentor, mentee, proposal.reasons, now)
+    if await _offer(conn, programme, mentor, mentee, proposal.reasons, now) is None:
+        return None
     return mentor
 
 
@@ -296,9 +312,10 @@ async def expire_offers(svc: Services) -> int:
                 or pairing.offered_at + timedelta(hours=programme.offer_hours) > now
             ):
                 continue
-            await pairings.set_status(
+            if not await pairings.set_status(
                 conn, pairing.id, status=pairings.EXPIRED, now=now, expect=(pairings.OFFERED,)
-            )
+            ):
+                continue  # answered meanwhile (or expired by another process)
             mentee = await people.get_person(conn, pairing.mentee_id)
             mentor = await people.get_person(conn, pairing.mentor_id)
             assert mentee is not None
@@ -493,11 +510,13 @@ async def pair_by_hand(
             or mentor.id not in await programmes.members(conn, programme.id, "mentor")
         ):
             return ByHand.NOT_MEMBERS
+        await people.lock_mentors(conn, [mentor.id])
         if await pairings.current_for_mentee(conn, programme.id, mentee.id):
             return ByHand.ALREADY_PAIRED
         if (await pairings.loads(conn)).get(mentor.id, 0) >= mentor.mentor_capacity:
             return ByHand.AT_CAPACITY
-        await _offer(conn, programme, mentor, mentee, ("manual",), now)
+        if await _offer(conn, programme, mentor, mentee, ("manual",), now) is None:
+            return ByHand.ALREADY_PAIRED
         await audit.note(
             conn,
             viewer,
@@ -645,7 +664,26 @@ class Change:
 CHANGE_REASON = "reassigned"  # the end reason of the pairing a coordinator replaced
 
 
+class _Raced(Exception):
+    """Another process changed the mentee's pairing after this transaction looked."""
+
+
 async def change_mentor(
+    svc: Services,
+    viewer: Viewer,
+    mentee_nip: str,
+    mentor_nip: str,
+    programme: Programme | None = None,
+) -> Change:
+    """:func:`_change_mentor`; when another process changed the same pairing meanwhile,
+    nothing of this attempt stays and it is judged again against what that one did."""
+    try:
+        return await _change_mentor(svc, viewer, mentee_nip, mentor_nip, programme)
+    except _Raced:
+        return await _change_mentor(svc, viewer, mentee_nip, mentor_nip, programme)
+
+
+async def _change_mentor(
     svc: Services,
     viewer: Viewer,
     mentee_nip: str,
@@ -687,21 +725,22 @@ async def change_mentor(
             return Change(Changed.NOT_MENTOR, programme, mentee, mentor)
         if mentor.status == "inactive":
             return Change(Changed.INACTIVE, programme, mentee, mentor)
+        await people.lock_mentors(conn, [mentor.id])
         current = await pairings.current_for_mentee(conn, programme.id, mentee.id)
         if current is not None and current.mentor_id == mentor.id:
             return Change(Changed.SAME_MENTOR, programme, mentee, mentor)
         if (await pairings.loads(conn)).get(mentor.id, 0) >= mentor.mentor_capacity:
             return Change(Changed.AT_CAPACITY, programme, mentee, mentor)
         old = await people.get_person(conn, current.mentor_id) if current else None
-        if current is not None:
-            await pairings.set_status(
-                conn,
-                current.id,
-                status=pairings.ENDED,
-                now=now,
-                expect=pairings.CURRENT,
-                end_reason=CHANGE_REASON,
-            )
+        if current is not None and not await pairings.set_status(
+            conn,
+            current.id,
+            status=pairings.ENDED,
+            now=now,
+            expect=pairings.CURRENT,
+            end_reason=CHANGE_REASON,
+        ):
+            raise _Raced  # rolls this transaction back
         pairing = await pairings.create_pairing(
             conn,
             programme_id=programme.id,
@@ -712,6 +751,8 @@ async def change_mentor(
             now=now,
             clock_started=reachable(mentor),
         )
+        if pairing is None:
+            raise _Raced
         key, where = f"pair:{pairing.id}:changed", programme.name
         await _tell(
             conn, mentee, "pair.changed_mentee", f"{key}:mentee", now,

@@ -110,7 +110,7 @@ async def decide(svc: Services, viewer: Viewer, request_id: int, *, erase: bool)
         return Decision(Decided.NOT_ALLOWED)
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        request = await stored.get_request(conn, request_id)
+        request = await stored.get_request(conn, request_id, lock=True)
         if request is None:
             return Decision(Decided.NOT_FOUND)
         if request.status != stored.PENDING:
@@ -119,14 +119,17 @@ async def decide(svc: Services, viewer: Viewer, request_id: int, *, erase: bool)
             return Decision(Decided.NOT_ALLOWED)
         person = await people.get_person(conn, request.person_id)
         assert person is not None  # people rows are never deleted, only erased
+        status = stored.ERASED if erase else stored.REFUSED
+        # The decision first: if another coordinator's came first, nothing else changes.
+        if not await stored.decide_request(conn, request.id, status, viewer.telegram_id, now):
+            now_stored = await stored.get_request(conn, request.id)
+            return Decision(Decided.ALREADY_DECIDED, now_stored.status if now_stored else None)
         if not erase:
-            await stored.decide_request(conn, request.id, stored.REFUSED, viewer.telegram_id, now)
             await _tell_refused(conn, person, request.id, now)
             result = Decision(Decided.REFUSED)
         else:
             cards = tuple(await stored.request_cards(conn, request.id))
             await stored.erase(conn, person, now, svc.admin_ids)
-            await stored.decide_request(conn, request.id, stored.ERASED, viewer.telegram_id, now)
             told = (person.telegram_id, person.language) if person.telegram_id else None
             result = Decision(Decided.ERASED, told=told, cards=cards)
     if result.outcome is Decided.ERASED:

@@ -391,14 +391,14 @@ async def edit(svc: Services, viewer: Viewer, reflection_id: int, index: int) ->
             return Screen(Show.APPROVED, reflection, programme)
         if not 0 <= index < len(programme.questions):
             return Screen(Show.INVALID_BUTTON)
-        if reflection.status == reflections.SUBMITTED:
-            await reflections.set_state(
-                conn,
-                reflection.id,
-                status=reflections.DRAFT,
-                now=now,
-                expect=(reflections.SUBMITTED,),
-            )
+        if reflection.status == reflections.SUBMITTED and not await reflections.set_state(
+            conn,
+            reflection.id,
+            status=reflections.DRAFT,
+            now=now,
+            expect=(reflections.SUBMITTED,),
+        ):
+            return await _changed_meanwhile(conn, reflection, programme)
         await _save_step(svc, conn, viewer, reflection, Mode.EDIT, index)
         return Screen(Show.QUESTION, reflection, programme, index)
 
@@ -473,7 +473,7 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
                 reflection.week_start, programme.reflection_weekday, viewer.person.timezone
             )
         )
-        await reflections.set_state(
+        if not await reflections.set_state(
             conn,
             reflection.id,
             status=reflections.SUBMITTED,
@@ -482,7 +482,8 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
             version=version,
             late=late,
             submitted_at=now,
-        )
+        ):
+            return await _changed_meanwhile(conn, reflection, programme)
         await conversations.clear_conversation(conn, viewer.telegram_id)
         sent = await reflections.get_reflection(conn, reflection.id)
         assert sent is not None
@@ -494,6 +495,19 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
                 await send_to_mentor(conn, mentor, viewer.person, programme, sent)
     svc.outbox_wake()
     return Screen(Show.SUBMITTED, sent, programme, has_mentor=has_mentor)
+
+
+async def _changed_meanwhile(
+    conn: AsyncConnection, reflection: Reflection, programme: Programme
+) -> Screen:
+    """The status UPDATE changed no row: it was sent, approved or sent back in the
+    meantime (another press, another process). Nothing else changes; show where it is."""
+    now_stored = await reflections.get_reflection(conn, reflection.id) or reflection
+    if now_stored.status == reflections.APPROVED:
+        return Screen(Show.APPROVED, now_stored, programme)
+    if now_stored.status == reflections.SUBMITTED:
+        return Screen(Show.SUBMITTED, now_stored, programme)
+    return Screen(Show.SUMMARY, now_stored, programme)
 
 
 async def send_to_mentor(

@@ -91,7 +91,7 @@ async def decide(
         if reflection.status != reflections.SUBMITTED or reflection.version != version:
             return Outcome(Reviewed.STALE, reflection, mentee)
         if decision == "ok":
-            await reflections.set_state(
+            if not await reflections.set_state(
                 conn,
                 reflection.id,
                 status=reflections.APPROVED,
@@ -99,7 +99,8 @@ async def decide(
                 expect=(reflections.SUBMITTED,),
                 expect_version=version,
                 reviewed_at=now,
-            )
+            ):
+                return await _changed_meanwhile(conn, reflection, mentee)
             assert viewer.person is not None
             await reflections.add_review(
                 conn,
@@ -132,6 +133,17 @@ async def decide(
             return Outcome(Reviewed.ASK_TEXT, reflection, mentee, decision)
     svc.outbox_wake()
     return result
+
+
+async def _changed_meanwhile(
+    conn: AsyncConnection, reflection: Reflection, mentee: Person
+) -> Outcome:
+    """The status UPDATE changed no row: another press (here or in another process)
+    approved it or sent it back first. Nothing else is written; the mentor hears which."""
+    now_stored = await reflections.get_reflection(conn, reflection.id) or reflection
+    if now_stored.status == reflections.APPROVED:
+        return Outcome(Reviewed.ALREADY_APPROVED, now_stored, mentee)
+    return Outcome(Reviewed.STALE, now_stored, mentee)
 
 
 async def active(svc: Services, viewer: Viewer) -> bool:
@@ -229,15 +241,15 @@ async def _deliver(
         return Outcome(Reviewed.STALE, reflection, mentee)
     assert viewer.person is not None
     revise = conv.step == "rev"
-    if revise:
-        await reflections.set_state(
-            conn,
-            reflection.id,
-            status=reflections.REVISION,
-            now=now,
-            expect=(reflections.SUBMITTED,),
-            expect_version=version,
-        )
+    if revise and not await reflections.set_state(
+        conn,
+        reflection.id,
+        status=reflections.REVISION,
+        now=now,
+        expect=(reflections.SUBMITTED,),
+        expect_version=version,
+    ):
+        return await _changed_meanwhile(conn, reflection, mentee)
     await reflections.add_review(
         conn,
         reflection_id=reflection.id,
