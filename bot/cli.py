@@ -92,7 +92,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--version", action="version", version=f"pembina {_version()}", help=h("version")
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar=h("command_metavar"))
-    sub.add_parser("run", help=h("run"), description=h("run"))
+    run = sub.add_parser("run", help=h("run"), description=h("run"))
+    run.add_argument("--no-migrate", action="store_true", help=h("no_migrate"))
     sub.add_parser("migrate", help=h("migrate"), description=h("migrate"))
     roster = sub.add_parser("roster", help=h("roster"), description=h("roster"))
     roster_sub = roster.add_subparsers(
@@ -231,7 +232,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "run":
-        return asyncio.run(_run(settings))
+        migrate = settings.pembina_migrate_on_start and not args.no_migrate
+        return asyncio.run(_run(settings, migrate=migrate))
     if args.command == "roster":
         return asyncio.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
@@ -309,14 +311,31 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
-async def _run(settings: Settings) -> int:
+async def _schema_behind(settings: Settings) -> int:
+    """How many migrations the database lacks (``run`` told not to migrate asks first)."""
+    from storage.db import Database
+    from storage.migrate import pending
+
+    db = Database(settings.database_url)
+    try:
+        return len(await pending(db))
+    finally:
+        await db.dispose()
+
+
+async def _run(settings: Settings, *, migrate: bool = True) -> int:
+    """Migrate (unless told not to: then a schema that is behind is refused), then run."""
     from bot.app import build_application, run_until_stopped
 
     lang = settings.pembina_language
     if settings.token is None:
         print(plain(lang, "cli.no_token"), file=sys.stderr)
         return 2
-    await _migrate(settings)
+    if migrate:
+        await _migrate(settings)
+    elif missing := await _schema_behind(settings):
+        print(plain(lang, "cli.schema_behind", count=missing), file=sys.stderr)
+        return 2
     app = build_application(settings, settings.token)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

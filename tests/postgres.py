@@ -99,8 +99,17 @@ def new_database() -> str:
     return url_of(name)
 
 
+def empty_database() -> str:
+    """Create a database with no schema at all and return its URL (the caller drops it):
+    what an operator's ``pembina migrate`` meets on a first deploy."""
+    name = f"e_{_WORKER}_{uuid.uuid4().hex[:12]}"
+    _run(_admin(f'CREATE DATABASE "{name}"'))
+    return url_of(name)
+
+
 def drop_database(url: str) -> None:
-    """Drop a database made by :func:`new_database`, closing whatever still uses it."""
+    """Drop a database made by :func:`new_database` or :func:`empty_database`, closing
+    whatever still uses it."""
     name = make_url(url).database
     _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -112,6 +121,13 @@ def fresh_database() -> Iterator[str]:
         yield url
     finally:
         drop_database(url)
+
+
+def postgres_only(reason: str) -> pytest.MarkDecorator:
+    """Skip a test of several processes sharing one server when no server is given."""
+    return pytest.mark.skipif(
+        SERVER is None, reason=f"PostgreSQL only (PEMBINA_TEST_POSTGRES unset): {reason}"
+    )
 
 
 def sqlite_only(reason: str) -> pytest.MarkDecorator:
