@@ -353,7 +353,11 @@ async def _run(settings: Settings, *, migrate: bool = True) -> int:
         )
         return 2
     print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
-    await run_until_stopped(app, stop)
+
+    def announce(key: str) -> None:  # leadership changes, for the operator watching
+        print(plain(lang, key), flush=True)
+
+    await run_until_stopped(app, stop, announce=announce)
     return 0
 
 

@@ -1,0 +1,163 @@
+"""The leader lock and the leadership around it, on a real database.
+
+Two :class:`Leadership` objects with locks of their own stand for two processes (each lock
+holds its own PostgreSQL session, as two processes would). ``lead`` and ``step_down`` here
+only record what happened: the scheduler and the sender they start in the bot are tested
+end to end in ``tests/e2e/test_leader_processes.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import asyncpg
+import pytest
+
+from bot.leadership import BECAME, STOPPED, WAITING, Leadership
+from storage import advisory
+from storage.leader import APPLICATION_NAME, LeaderLock
+from tests import postgres
+
+
+class Recorder:
+    """Stands in for the leader's work: a list of what was started and stopped, and when."""
+
+    def __init__(self, name: str, events: list[str]) -> None:
+        self.name, self.events = name, events
+        self.announced: list[str] = []
+
+    async def lead(self) -> None:
+        self.events.append(f"{self.name} leads")
+
+    async def step_down(self) -> None:
+        self.events.append(f"{self.name} steps down")
+
+    def leadership(self, url: str) -> Leadership:
+        return Leadership(
+            LeaderLock(url),
+            self.lead,
+            self.step_down,
+            announce=self.announced.append,
+            retry=0.2,
+            check_every=0.2,
+        )
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def _admin_connect() -> asyncpg.Connection:
+    server = postgres.SERVER
+    assert server is not None
+    return await asyncpg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.username,
+        password=server.password,
+        database=server.database or "postgres",
+    )
+
+
+async def _holder(url: str) -> int | None:
+    """The server process holding the leader lock in ``url``'s database, if any."""
+    from sqlalchemy.engine import make_url
+
+    conn = await _admin_connect()
+    try:
+        return await conn.fetchval(
+            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+            "AND l.classid = $1 AND l.objid = $2 AND d.datname = $3",
+            advisory.CLASS,
+            advisory.LEADER,
+            make_url(url).database,
+        )
+    finally:
+        await conn.close()
+
+
+async def test_the_only_process_on_sqlite_leads_at_once(tmp_path: object) -> None:
+    events: list[str] = []
+    one = Recorder("one", events)
+    leadership = one.leadership(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    leadership.start()
+    try:
+        await _until(lambda: leadership.leading)
+        assert one.announced == [BECAME]
+    finally:
+        await leadership.stop()
+    assert events == ["one leads", "one steps down"]
+    assert one.announced == [BECAME, STOPPED]
+
+
+@postgres.postgres_only("an advisory lock shared by several sessions")
+async def test_one_leader_and_a_takeover_when_its_session_ends(db_url: str) -> None:
+    events: list[str] = []
+    first, second = Recorder("first", events), Recorder("second", events)
+    a = first.leadership(db_url)
+    a.start()
+    await _until(lambda: a.leading)
+    b = second.leadership(db_url)
+    b.start()
+    try:
+        await _until(lambda: WAITING in second.announced)
+        await asyncio.sleep(0.6)  # several tries: still one leader
+        assert (a.leading, b.leading) == (True, False)
+        assert events == ["first leads"]
+        holder = await _holder(db_url)
+        assert holder is not None
+
+        # The server ends the leader's lock session (as when its process dies, or an
+        # operator terminates it): the leader steps down, the other takes over.
+        conn = await _admin_connect()
+        try:
+            assert (
+                await conn.fetchval(
+                    "SELECT application_name FROM pg_stat_activity WHERE pid = $1", holder
+                )
+                == APPLICATION_NAME
+            )
+            await conn.execute("SELECT pg_terminate_backend($1)", holder)
+        finally:
+            await conn.close()
+        await _until(lambda: "first steps down" in events, timeout=10)
+        await _until(lambda: b.leading or a.leading, timeout=10)
+        # Whoever tries first wins (the first process reconnects and tries too): one leader.
+        assert events[:2] == ["first leads", "first steps down"]
+        assert events[2] in ("first leads", "second leads")
+        assert first.announced[:2] == [BECAME, STOPPED]
+        await asyncio.sleep(0.6)
+        assert [a.leading, b.leading].count(True) == 1
+        assert len(events) == 3
+    finally:
+        await b.stop()
+        await a.stop()
+    assert await _holder(db_url) is None  # a stopping leader frees the lock at once
+
+
+@postgres.postgres_only("an advisory lock shared by several sessions")
+async def test_a_stopping_leader_hands_over_at_once(db_url: str) -> None:
+    events: list[str] = []
+    first, second = Recorder("first", events), Recorder("second", events)
+    a, b = first.leadership(db_url), second.leadership(db_url)
+    a.start()
+    await _until(lambda: a.leading)
+    b.start()
+    await _until(lambda: WAITING in second.announced)
+    await a.stop()
+    try:
+        await _until(lambda: b.leading, timeout=5)
+    finally:
+        await b.stop()
+    assert events == ["first leads", "first steps down", "second leads", "second steps down"]
+
+
+@pytest.mark.parametrize("objid", [advisory.LEADER, advisory.MIGRATE])
+def test_keys_fit_the_two_int4_form(objid: int) -> None:
+    key = advisory.key(objid)
+    assert all(-(2**31) <= value < 2**31 for value in key.values())
