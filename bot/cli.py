@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
+from bot.clock import Clock
 from bot.config import Settings, SettingsError, cli_language, load_settings
 from bot.i18n import DEFAULT_LANGUAGE, plain
 
@@ -189,11 +190,12 @@ def _program_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], la
     unpair.add_argument("--mentee", required=True, help=h("mentee_nip"))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """The ``pembina`` command. A reader that stops early (``pembina ... | head -1``) closes
-    the pipe: that ends the command quietly, as for any Unix tool, not with a traceback."""
+    the pipe: that ends the command quietly, as for any Unix tool, not with a traceback.
+    ``clock`` is for tests that run real ``pembina run`` processes at a chosen instant."""
     try:
-        code = _main(argv)
+        code = _main(argv, clock)
         sys.stdout.flush()
     except BrokenPipeError:
         # Python would flush stdout again at exit and complain; point it at nothing instead.
@@ -203,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _main(argv: Sequence[str] | None, clock: Clock | None = None) -> int:
     args = _parser(cli_language()).parse_args(argv)
     try:
         settings = load_settings()
@@ -233,7 +235,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "run":
         migrate = settings.pembina_migrate_on_start and not args.no_migrate
-        return asyncio.run(_run(settings, migrate=migrate))
+        return asyncio.run(_run(settings, migrate=migrate, clock=clock))
     if args.command == "roster":
         return asyncio.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
@@ -323,7 +325,7 @@ async def _schema_behind(settings: Settings) -> int:
         await db.dispose()
 
 
-async def _run(settings: Settings, *, migrate: bool = True) -> int:
+async def _run(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> int:
     """Migrate (unless told not to: then a schema that is behind is refused), then run."""
     from bot.app import build_application, run_until_stopped
 
@@ -336,7 +338,7 @@ async def _run(settings: Settings, *, migrate: bool = True) -> int:
     elif missing := await _schema_behind(settings):
         print(plain(lang, "cli.schema_behind", count=missing), file=sys.stderr)
         return 2
-    app = build_application(settings, settings.token)
+    app = build_application(settings, settings.token, clock=clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
