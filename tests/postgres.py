@@ -58,6 +58,38 @@ async def _admin(*statements: str) -> None:
         await conn.close()
 
 
+async def admin_value(query: str, *args: object) -> object:
+    """One value from the server's admin database (``pg_locks``, ``pg_stat_activity``,
+    ``pg_terminate_backend``), for tests that watch or end other processes' sessions."""
+    server = _server()
+    conn = await asyncpg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.username,
+        password=server.password,
+        database=server.database or "postgres",
+    )
+    try:
+        return await conn.fetchval(query, *args)
+    finally:
+        await conn.close()
+
+
+async def leader_session(url: str) -> int | None:
+    """The server process (pid) holding Pembina's leader lock in ``url``'s database."""
+    from storage import advisory
+
+    pid = await admin_value(
+        "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+        "AND l.classid = $1 AND l.objid = $2 AND d.datname = $3",
+        advisory.CLASS,
+        advisory.LEADER,
+        make_url(url).database,
+    )
+    return pid if isinstance(pid, int) else None
+
+
 async def _make_template() -> None:
     await _admin(
         f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)', f'CREATE DATABASE "{_TEMPLATE}"'

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bot.leadership import BECAME, STOPPED, WAITING, Leadership
@@ -51,37 +51,7 @@ async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _admin_connect() -> asyncpg.Connection:
-    server = postgres.SERVER
-    assert server is not None
-    return await asyncpg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.username,
-        password=server.password,
-        database=server.database or "postgres",
-    )
-
-
-async def _holder(url: str) -> int | None:
-    """The server process holding the leader lock in ``url``'s database, if any."""
-    from sqlalchemy.engine import make_url
-
-    conn = await _admin_connect()
-    try:
-        return await conn.fetchval(
-            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
-            "AND l.classid = $1 AND l.objid = $2 AND d.datname = $3",
-            advisory.CLASS,
-            advisory.LEADER,
-            make_url(url).database,
-        )
-    finally:
-        await conn.close()
-
-
-async def test_the_only_process_on_sqlite_leads_at_once(tmp_path: object) -> None:
+async def test_the_only_process_on_sqlite_leads_at_once(tmp_path: Path) -> None:
     events: list[str] = []
     one = Recorder("one", events)
     leadership = one.leadership(f"sqlite+aiosqlite:///{tmp_path}/x.db")
@@ -109,22 +79,14 @@ async def test_one_leader_and_a_takeover_when_its_session_ends(db_url: str) -> N
         await asyncio.sleep(0.6)  # several tries: still one leader
         assert (a.leading, b.leading) == (True, False)
         assert events == ["first leads"]
-        holder = await _holder(db_url)
+        holder = await postgres.leader_session(db_url)
         assert holder is not None
+        shown = "SELECT application_name FROM pg_stat_activity WHERE pid = $1"
+        assert await postgres.admin_value(shown, holder) == APPLICATION_NAME
 
         # The server ends the leader's lock session (as when its process dies, or an
         # operator terminates it): the leader steps down, the other takes over.
-        conn = await _admin_connect()
-        try:
-            assert (
-                await conn.fetchval(
-                    "SELECT application_name FROM pg_stat_activity WHERE pid = $1", holder
-                )
-                == APPLICATION_NAME
-            )
-            await conn.execute("SELECT pg_terminate_backend($1)", holder)
-        finally:
-            await conn.close()
+        assert await postgres.admin_value("SELECT pg_terminate_backend($1)", holder)
         await _until(lambda: "first steps down" in events, timeout=10)
         await _until(lambda: b.leading or a.leading, timeout=10)
         # Whoever tries first wins (the first process reconnects and tries too): one leader.
@@ -137,7 +99,9 @@ async def test_one_leader_and_a_takeover_when_its_session_ends(db_url: str) -> N
     finally:
         await b.stop()
         await a.stop()
-    assert await _holder(db_url) is None  # a stopping leader frees the lock at once
+    assert (
+        await postgres.leader_session(db_url) is None
+    )  # a stopping leader frees the lock at once
 
 
 @postgres.postgres_only("an advisory lock shared by several sessions")

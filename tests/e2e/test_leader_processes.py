@@ -203,3 +203,38 @@ async def test_two_processes_one_leader_and_a_takeover_after_kill_9(
     assert second.process is not None
     assert second.process.returncode == 0
     assert "This process is no longer the leader" in second.text()
+
+
+@postgres.postgres_only("the leader lock's session is ended on the server")
+async def test_a_leader_whose_lock_session_ends_stops_at_once_and_leads_again(
+    double: TelegramDouble, db: Database, db_url: str, tmp_path: Path
+) -> None:
+    """The server ends the lock's session (an operator, a restart of a pooler, a network
+    cut): the lock may be someone else's now, so the process stops its scheduler and
+    sender at once; alone, it takes the free lock again and sends on."""
+    user = double.user(850, first_name="Rudi")
+    only = Process("only", tmp_path)
+    try:
+        await only.start(double, db_url)
+        await only.said(BECAME)
+        holder = await postgres.leader_session(db_url)
+        assert holder is not None
+        assert await postgres.admin_value("SELECT pg_terminate_backend($1)", holder)
+        stopped_at = await only.said("This process is no longer the leader", timeout=15)
+        await _until(lambda: only.text().count(BECAME) == 2, 15, "leading again")
+        assert stopped_at < asyncio.get_running_loop().time()
+        assert await postgres.leader_session(db_url) not in (None, holder)
+
+        await user.send_text("/start")  # the bot may write to Rudi from now on
+        await user.next_messages(2, timeout=30)
+        async with db.write() as conn:
+            await outbox.enqueue(
+                conn,
+                dedup_key="leader-test:after-reconnect",
+                chat_id=850,
+                text="Sent after leading again",
+                now=MONDAY_0745_WIB,
+            )
+        assert (await user.next_message(timeout=30)).text == "Sent after leading again"
+    finally:
+        await only.stop()
