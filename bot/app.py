@@ -276,7 +276,7 @@ async def start_bot(
     leadership = Leadership(
         LeaderLock(services.db.url), work.lead, work.step_down, announce=announce
     )
-    leadership.start()
+    await leadership.start()
     return Running(app, sender, scheduler, inbox, poller, leadership)
 
 

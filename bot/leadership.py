@@ -5,13 +5,16 @@ run only in the one holding the leader lock (``storage/leader.py``), so N proces
 digest once, not N times. The others try again every :data:`RETRY_SECONDS`; when the
 leader dies its session ends, the lock is free and one of them takes over within seconds.
 
-The leader checks its lock's connection every :data:`CHECK_SECONDS`. If the check fails or
-does not answer within :data:`CHECK_TIMEOUT`, the lock may already be someone else's
-(the server ended the session): the leader steps down at once (no new tick, no new claim;
-sends already in flight finish, each under its own lease) and goes back to trying. Until a
-broken connection is noticed two processes may both believe they lead, for at most about
-``CHECK_SECONDS + CHECK_TIMEOUT``; the scheduler's writes check again inside their
-transactions and the sender claims rows, so that overlap repeats no message by itself.
+The leader steps down as soon as the driver reports its lock connection closed, and checks
+the connection every :data:`CHECK_SECONDS` for what no close reports (a cut network). If it
+closed, or the check fails or does not answer within :data:`CHECK_TIMEOUT`, the lock may
+already be someone else's (the server ended the session): the leader steps down at once
+(no new tick, no new claim; sends already in flight finish, each under its own lease) and
+goes back to trying. Until a broken connection is noticed two processes may both believe
+they lead: for moments when the server closed it, at most about ``CHECK_SECONDS +
+CHECK_TIMEOUT`` when the network went silent. The scheduler's writes check again inside
+their transactions and the sender claims rows, so that overlap repeats no message by
+itself.
 """
 
 from __future__ import annotations
@@ -61,9 +64,13 @@ class Leadership:
         self.retry, self.check_every = retry, check_every
         self.leading = False
         self.terms = 0  # how many times this process became the leader
+        self._told_waiting = False
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Try once now, so a lone process (always on SQLite) leads before the bot's start
+        returns, as it did before there was a lock; then keep trying in the background."""
+        await self._turn()
         self._task = asyncio.create_task(self._run(), name="pembina-leadership")
 
     async def stop(self) -> None:
@@ -78,29 +85,35 @@ class Leadership:
         await self.lock.dispose()
 
     async def _run(self) -> None:
-        told_waiting = False
         while True:
-            if not await self._try():
-                if not told_waiting:
-                    log.info("another process is the leader; trying every %.0f s", self.retry)
-                    self._announce(WAITING)
-                    told_waiting = True
+            if not self.leading:
                 await asyncio.sleep(self.retry)
-                continue
-            told_waiting = False
-            self.leading = True
-            self.terms += 1
-            log.info("this process is now the leader: it runs the scheduler and the sender")
-            self._announce(BECAME)
-            try:
-                await self._lead()
-            except Exception:  # e.g. the database failed meanwhile: give the lock back
-                log.exception("the leader's work did not start")
-                await self._resign()
-                await self.lock.let_go()
-                await asyncio.sleep(self.retry)
-                continue
+            await self._turn()
+
+    async def _turn(self) -> None:
+        """The leader holds on until its lock connection fails and then steps down; any
+        other process tries to take the lock once."""
+        if self.leading:
             await self._hold()
+            await self._resign()
+            await self.lock.let_go()
+        elif await self._try():
+            await self._begin()
+        elif not self._told_waiting:
+            log.info("another process is the leader; trying every %.0f s", self.retry)
+            self._announce(WAITING)
+            self._told_waiting = True
+
+    async def _begin(self) -> None:
+        self._told_waiting = False
+        self.leading = True
+        self.terms += 1
+        log.info("this process is now the leader: it runs the scheduler and the sender")
+        self._announce(BECAME)
+        try:
+            await self._lead()
+        except Exception:  # e.g. the database failed meanwhile: give the lock back
+            log.exception("the leader's work did not start")
             await self._resign()
             await self.lock.let_go()
 
@@ -114,9 +127,13 @@ class Leadership:
             return False
 
     async def _hold(self) -> None:
-        """Return as soon as the lock's connection fails a check."""
+        """Return as soon as the lock's connection closes or fails a check."""
         while True:
-            await asyncio.sleep(self.check_every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.lock.lost.wait(), self.check_every)
+            if self.lock.lost.is_set():
+                log.warning("leader lock connection closed: stepping down")
+                return
             try:
                 async with asyncio.timeout(CHECK_TIMEOUT):
                     await self.lock.check()

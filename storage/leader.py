@@ -13,7 +13,10 @@ On SQLite there is one process per database file: it is always the leader.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -41,6 +44,7 @@ class LeaderLock:
                 connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
             )
         self._conn: AsyncConnection | None = None
+        self.lost = asyncio.Event()  # set when the lock's connection closes
 
     async def try_take(self) -> bool:
         """Take the lock if nobody holds it; never waits for it. Connects when needed and
@@ -51,6 +55,13 @@ class LeaderLock:
             assert self._engine is not None
             conn = await self._engine.connect()
             self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            self.lost = asyncio.Event()
+            raw = await self._conn.get_raw_connection()
+            # asyncpg calls this as soon as the socket closes (the server ended the
+            # session, or the connection broke), without waiting for the next check.
+            driver = raw.driver_connection
+            assert driver is not None
+            driver.add_termination_listener(_set_on_call(self.lost))
         result = await self._conn.execute(advisory.TRY_SESSION_LOCK, advisory.key(advisory.LEADER))
         return bool(result.scalar_one())
 
@@ -78,3 +89,10 @@ class LeaderLock:
         await self.let_go()
         if self._engine is not None:
             await self._engine.dispose()
+
+
+def _set_on_call(event: asyncio.Event) -> Callable[..., None]:
+    def listener(*_args: Any) -> None:
+        event.set()
+
+    return listener

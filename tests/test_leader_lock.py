@@ -55,7 +55,7 @@ async def test_the_only_process_on_sqlite_leads_at_once(tmp_path: Path) -> None:
     events: list[str] = []
     one = Recorder("one", events)
     leadership = one.leadership(f"sqlite+aiosqlite:///{tmp_path}/x.db")
-    leadership.start()
+    await leadership.start()
     try:
         await _until(lambda: leadership.leading)
         assert one.announced == [BECAME]
@@ -70,10 +70,10 @@ async def test_one_leader_and_a_takeover_when_its_session_ends(db_url: str) -> N
     events: list[str] = []
     first, second = Recorder("first", events), Recorder("second", events)
     a = first.leadership(db_url)
-    a.start()
+    await a.start()
     await _until(lambda: a.leading)
     b = second.leadership(db_url)
-    b.start()
+    await b.start()
     try:
         await _until(lambda: WAITING in second.announced)
         await asyncio.sleep(0.6)  # several tries: still one leader
@@ -90,8 +90,10 @@ async def test_one_leader_and_a_takeover_when_its_session_ends(db_url: str) -> N
         await _until(lambda: "first steps down" in events, timeout=10)
         await _until(lambda: b.leading or a.leading, timeout=10)
         # Whoever tries first wins (the first process reconnects and tries too): one leader.
-        assert events[:2] == ["first leads", "first steps down"]
-        assert events[2] in ("first leads", "second leads")
+        # The first one hears of the closed session at once; another may only just have
+        # taken the free lock before that (the order of the two events is not fixed).
+        assert events[0] == "first leads"
+        assert sorted(events[1:3])[0] == "first steps down"
         assert first.announced[:2] == [BECAME, STOPPED]
         await asyncio.sleep(0.6)
         assert [a.leading, b.leading].count(True) == 1
@@ -109,9 +111,9 @@ async def test_a_stopping_leader_hands_over_at_once(db_url: str) -> None:
     events: list[str] = []
     first, second = Recorder("first", events), Recorder("second", events)
     a, b = first.leadership(db_url), second.leadership(db_url)
-    a.start()
+    await a.start()
     await _until(lambda: a.leading)
-    b.start()
+    await b.start()
     await _until(lambda: WAITING in second.announced)
     await a.stop()
     try:
