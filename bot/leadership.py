@@ -65,6 +65,7 @@ class Leadership:
         self.leading = False
         self.terms = 0  # how many times this process became the leader
         self._told_waiting = False
+        self._unreachable = False
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -99,7 +100,7 @@ class Leadership:
             await self.lock.let_go()
         elif await self._try():
             await self._begin()
-        elif not self._told_waiting:
+        elif not (self._told_waiting or self._unreachable):
             log.info("another process is the leader; trying every %.0f s", self.retry)
             self._announce(WAITING)
             self._told_waiting = True
@@ -120,11 +121,17 @@ class Leadership:
     async def _try(self) -> bool:
         try:
             async with asyncio.timeout(CHECK_TIMEOUT):
-                return await self.lock.try_take()
+                taken = await self.lock.try_take()
         except Exception as exc:  # unreachable server: not the leader, try again later
-            log.warning("leader lock: cannot ask the database (%s); retrying", exc)
+            if not self._unreachable:  # once per outage, not every few seconds
+                log.warning("leader lock: cannot ask the database (%s); retrying", exc)
+            self._unreachable = True
             await self.lock.let_go()
             return False
+        if self._unreachable:
+            log.info("leader lock: the database answers again")
+            self._unreachable = False
+        return taken
 
     async def _hold(self) -> None:
         """Return as soon as the lock's connection closes or fails a check."""

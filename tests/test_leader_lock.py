@@ -123,6 +123,26 @@ async def test_a_stopping_leader_hands_over_at_once(db_url: str) -> None:
     assert events == ["first leads", "first steps down", "second leads", "second steps down"]
 
 
+async def test_an_unreachable_database_makes_no_leader_and_no_noise(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing listens on port 1: the process is not the leader, says it cannot ask (once),
+    does not claim another process leads, and stops cleanly."""
+    events: list[str] = []
+    lone = Recorder("lone", events)
+    leadership = lone.leadership("postgresql+asyncpg://pembina@127.0.0.1:1/pembina")
+    await leadership.start()
+    try:
+        await asyncio.sleep(0.7)  # a few more tries
+        assert not leadership.leading
+    finally:
+        await leadership.stop()
+    assert events == []
+    assert lone.announced == []
+    warnings = [r for r in caplog.records if "cannot ask the database" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 @pytest.mark.parametrize("objid", [advisory.LEADER, advisory.MIGRATE])
 def test_keys_fit_the_two_int4_form(objid: int) -> None:
     key = advisory.key(objid)
