@@ -59,10 +59,12 @@ from bot.handlers import ratings as rating_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
 from bot.inbox import Inbox, Poller
+from bot.leadership import Announce, Leadership
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.send_limits import PER_SECOND, SendLimiter, SharedBudget
 from storage.db import Database
+from storage.leader import LeaderLock
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,24 @@ class Running:
     scheduler: Scheduler
     inbox: Inbox
     poller: Poller
+    leadership: Leadership
+
+
+class LeaderWork:
+    """What only the leader process runs: the outbox sender and the minute scheduler."""
+
+    def __init__(self, sender: OutboxSender, scheduler: Scheduler) -> None:
+        self.sender, self.scheduler = sender, scheduler
+
+    async def lead(self) -> None:
+        """Rows a dead leader had claimed go out again, then send and tick."""
+        await self.sender.recover()
+        self.sender.start()
+        self.scheduler.start()
+
+    async def step_down(self) -> None:
+        self.scheduler.stop()
+        await self.sender.stop()
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -238,8 +258,12 @@ async def set_default_menus(app: PembinaApp) -> None:
         )
 
 
-async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
-    """Initialise, start the outbox sender, handle what was stored before a restart, poll."""
+async def start_bot(
+    app: PembinaApp, *, poll_timeout: int = 10, announce: Announce | None = None
+) -> Running:
+    """Initialise, handle what was stored before a restart, poll; the outbox sender and
+    the scheduler start when this process becomes the leader (at once on SQLite).
+    ``announce`` is told the catalogue key of each change of leadership."""
     await app.initialize()
     services = services_of(app)
     services.bot_username = app.bot.username
@@ -247,25 +271,27 @@ async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
     services.outbox_wake = sender.wake
     await set_default_menus(app)
     await app.start()
-    await sender.recover()
     inbox = Inbox(services.db, services.clock, app.bot, app.process_update)
     await inbox.recover()  # undone rows are scheduled before anything newly fetched
     poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
     await poller.start()
-    sender.start()
     scheduler = Scheduler(services)
-    scheduler.start()
-    return Running(app, sender, scheduler, inbox, poller)
+    work = LeaderWork(sender, scheduler)
+    leadership = Leadership(
+        LeaderLock(services.db.url), work.lead, work.step_down, announce=announce
+    )
+    await leadership.start()
+    return Running(app, sender, scheduler, inbox, poller, leadership)
 
 
 async def stop_bot(running: Running) -> None:
-    """Stop polling first (no new work), finish the updates in hand, then the sender and
-    the Application. Updates stored but not begun wait in the inbox for the next start."""
+    """Stop polling first (no new work), finish the updates in hand, then give up the
+    leadership (scheduler and sender stop, the lock is freed) and stop the Application.
+    Updates stored but not begun wait in the inbox for the next start."""
     app = running.app
-    running.scheduler.stop()
     await running.poller.stop()
     await running.inbox.stop()
-    await running.sender.stop()
+    await running.leadership.stop()
     await app.bot_data.exports.stop()  # Application.stop would wait for them to finish
     if app.running:
         await app.stop()
@@ -273,8 +299,10 @@ async def stop_bot(running: Running) -> None:
     await services_of(app).db.dispose()
 
 
-async def run_until_stopped(app: PembinaApp, stop: asyncio.Event) -> None:
-    running = await start_bot(app)
+async def run_until_stopped(
+    app: PembinaApp, stop: asyncio.Event, *, announce: Announce | None = None
+) -> None:
+    running = await start_bot(app, announce=announce)
     try:
         await stop.wait()
     finally:

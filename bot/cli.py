@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
+from bot.clock import Clock
 from bot.config import Settings, SettingsError, cli_language, load_settings
 from bot.i18n import DEFAULT_LANGUAGE, plain
 
@@ -92,7 +93,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--version", action="version", version=f"pembina {_version()}", help=h("version")
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar=h("command_metavar"))
-    sub.add_parser("run", help=h("run"), description=h("run"))
+    run = sub.add_parser("run", help=h("run"), description=h("run"))
+    run.add_argument("--no-migrate", action="store_true", help=h("no_migrate"))
     sub.add_parser("migrate", help=h("migrate"), description=h("migrate"))
     roster = sub.add_parser("roster", help=h("roster"), description=h("roster"))
     roster_sub = roster.add_subparsers(
@@ -188,11 +190,12 @@ def _program_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], la
     unpair.add_argument("--mentee", required=True, help=h("mentee_nip"))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """The ``pembina`` command. A reader that stops early (``pembina ... | head -1``) closes
-    the pipe: that ends the command quietly, as for any Unix tool, not with a traceback."""
+    the pipe: that ends the command quietly, as for any Unix tool, not with a traceback.
+    ``clock`` is for tests that run real ``pembina run`` processes at a chosen instant."""
     try:
-        code = _main(argv)
+        code = _main(argv, clock)
         sys.stdout.flush()
     except BrokenPipeError:
         # Python would flush stdout again at exit and complain; point it at nothing instead.
@@ -202,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _main(argv: Sequence[str] | None, clock: Clock | None = None) -> int:
     args = _parser(cli_language()).parse_args(argv)
     try:
         settings = load_settings()
@@ -231,7 +234,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "run":
-        return asyncio.run(_run(settings))
+        migrate = settings.pembina_migrate_on_start and not args.no_migrate
+        return asyncio.run(_run(settings, migrate=migrate, clock=clock))
     if args.command == "roster":
         return asyncio.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
@@ -309,15 +313,32 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
-async def _run(settings: Settings) -> int:
+async def _schema_behind(settings: Settings) -> int:
+    """How many migrations the database lacks (``run`` told not to migrate asks first)."""
+    from storage.db import Database
+    from storage.migrate import pending
+
+    db = Database(settings.database_url)
+    try:
+        return len(await pending(db))
+    finally:
+        await db.dispose()
+
+
+async def _run(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> int:
+    """Migrate (unless told not to: then a schema that is behind is refused), then run."""
     from bot.app import build_application, run_until_stopped
 
     lang = settings.pembina_language
     if settings.token is None:
         print(plain(lang, "cli.no_token"), file=sys.stderr)
         return 2
-    await _migrate(settings)
-    app = build_application(settings, settings.token)
+    if migrate:
+        await _migrate(settings)
+    elif missing := await _schema_behind(settings):
+        print(plain(lang, "cli.schema_behind", count=missing), file=sys.stderr)
+        return 2
+    app = build_application(settings, settings.token, clock=clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -334,7 +355,11 @@ async def _run(settings: Settings) -> int:
         )
         return 2
     print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
-    await run_until_stopped(app, stop)
+
+    def announce(key: str) -> None:  # leadership changes, for the operator watching
+        print(plain(lang, key), flush=True)
+
+    await run_until_stopped(app, stop, announce=announce)
     return 0
 
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     pembina_nudge_rate: float = Field(default=PLANNED_RATE, gt=0, le=SEND_CEILING)
     # Telegram takes documents up to 50 MB from a bot; a local Bot API server takes 2000 MB.
     pembina_max_upload_mb: int = Field(default=50, ge=1, le=2000)
+    # False when migrations are a deploy step of their own (``pembina migrate``) and the bot
+    # processes must not race to apply them; ``pembina run --no-migrate`` says the same.
+    pembina_migrate_on_start: bool = True
 
     @field_validator("pembina_admin_ids", mode="before")
     @classmethod

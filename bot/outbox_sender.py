@@ -94,6 +94,8 @@ class OutboxSender:
         self._wake.set()
 
     def start(self) -> None:
+        """Start sending (again, after :meth:`stop`: a process that leads a second time)."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="pembina-outbox")
 
     async def recover(self) -> int:

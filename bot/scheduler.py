@@ -8,6 +8,7 @@ answered, reflection and review nudges, and the supervisors' Monday digests.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -56,20 +57,33 @@ async def _prune_history(svc: Services) -> int:
 
 
 class Scheduler:
+    """Runs :func:`run_due_work` every minute while started; the leader process starts it
+    each time it becomes the leader and stops it when it no longer is (bot/leadership.py)."""
+
     def __init__(self, svc: Services) -> None:
         self.svc = svc
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._ticking: asyncio.Task[object] | None = None
 
     async def _tick(self) -> None:
+        self._ticking = asyncio.current_task()
         try:
             done = await run_due_work(self.svc)
+        except asyncio.CancelledError:  # stopped mid-tick: each write committed or not
+            log.info("scheduled work stopped mid-tick; the next leader's tick goes on")
+            return
         except Exception:  # a failed tick is retried by the next one; nothing is lost
             log.exception("scheduled work failed")
             return
+        finally:
+            self._ticking = None
         if any(done.values()):
             log.info("scheduled work: %s", done)
 
     def start(self) -> None:
+        if self._scheduler.running:
+            return
+        self._scheduler = AsyncIOScheduler(timezone=UTC)  # a stopped one does not restart
         self._scheduler.add_job(
             self._tick,
             IntervalTrigger(minutes=1),
@@ -85,5 +99,9 @@ class Scheduler:
         self._scheduler.start()
 
     def stop(self) -> None:
+        """No more ticks, and the one running now (if any) is cancelled: a process that is
+        no longer the leader must not go on queueing what the new leader queues."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._ticking is not None:
+            self._ticking.cancel()

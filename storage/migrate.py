@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from storage import advisory
 from storage.db import Database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -24,7 +25,8 @@ def alembic_config(url: str) -> Config:
 
 
 async def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision`` (idempotent)."""
+    """Bring the database schema up to ``revision`` (idempotent, and safe to run from
+    several processes at once: they take turns)."""
     cfg = alembic_config(db.url)
 
     def _upgrade(connection: Connection) -> None:
@@ -32,6 +34,11 @@ async def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
     async with db.write() as conn:
+        if not db.is_sqlite:
+            # Before Alembic reads the current version: a second migrator (another
+            # ``pembina migrate``, a second ``pembina run``) waits here until the first
+            # commits, then finds nothing to do. SQLite's BEGIN IMMEDIATE already does this.
+            await conn.execute(advisory.XACT_LOCK, advisory.key(advisory.MIGRATE))
         await conn.run_sync(_upgrade)
 
 
@@ -48,3 +55,8 @@ async def pending(db: Database) -> list[str]:
         return []
     lower = current[0] if current else "base"
     return [rev.revision for rev in reversed(list(script.iterate_revisions("heads", lower)))]
+
+
+async def schema_current(db: Database) -> bool:
+    """Whether every migration is applied (a readiness probe asks this before traffic)."""
+    return not await pending(db)

@@ -59,6 +59,38 @@ async def _admin(*statements: str) -> None:
         await conn.close()
 
 
+async def admin_value(query: str, *args: object) -> object:
+    """One value from the server's admin database (``pg_locks``, ``pg_stat_activity``,
+    ``pg_terminate_backend``), for tests that watch or end other processes' sessions."""
+    server = _server()
+    conn = await asyncpg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.username,
+        password=server.password,
+        database=server.database or "postgres",
+    )
+    try:
+        return await conn.fetchval(query, *args)
+    finally:
+        await conn.close()
+
+
+async def leader_session(url: str) -> int | None:
+    """The server process (pid) holding Pembina's leader lock in ``url``'s database."""
+    from storage import advisory
+
+    pid = await admin_value(
+        "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+        "AND l.classid = $1 AND l.objid = $2 AND d.datname = $3",
+        advisory.CLASS,
+        advisory.LEADER,
+        make_url(url).database,
+    )
+    return pid if isinstance(pid, int) else None
+
+
 async def _make_template() -> None:
     await _admin(
         f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)', f'CREATE DATABASE "{_TEMPLATE}"'
@@ -100,8 +132,17 @@ def new_database() -> str:
     return url_of(name)
 
 
+def empty_database() -> str:
+    """Create a database with no schema at all and return its URL (the caller drops it):
+    what an operator's ``pembina migrate`` meets on a first deploy."""
+    name = f"e_{_WORKER}_{uuid.uuid4().hex[:12]}"
+    _run(_admin(f'CREATE DATABASE "{name}"'))
+    return url_of(name)
+
+
 def drop_database(url: str) -> None:
-    """Drop a database made by :func:`new_database`, closing whatever still uses it."""
+    """Drop a database made by :func:`new_database` or :func:`empty_database`, closing
+    whatever still uses it."""
     name = make_url(url).database
     _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -113,6 +154,13 @@ def fresh_database() -> Iterator[str]:
         yield url
     finally:
         drop_database(url)
+
+
+def postgres_only(reason: str) -> pytest.MarkDecorator:
+    """Skip a test of several processes sharing one server when no server is given."""
+    return pytest.mark.skipif(
+        SERVER is None, reason=f"PostgreSQL only (PEMBINA_TEST_POSTGRES unset): {reason}"
+    )
 
 
 def sqlite_only(reason: str) -> pytest.MarkDecorator:
