@@ -3,7 +3,8 @@
 Every handler is registered here, in one place, in the order that matters: group -1 keeps
 people inside a registration, group 0 does the work. Updates reach the handlers through the
 durable inbox (``bot/inbox.py``), which stores each one before Telegram is told it arrived
-and marks it done with the handler's first write; PTB's ``Updater`` is not used.
+and marks it done with the handler's first write; PTB's ``Updater`` is not used. They arrive
+by long polling, or in webhook mode by our own endpoint (``bot/webhook.py``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from bot.inbox import Inbox, Poller
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.send_limits import SendLimiter
+from bot.webhook import WebhookConfig, WebhookServer
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -79,7 +81,8 @@ class Running:
     sender: OutboxSender
     scheduler: Scheduler
     inbox: Inbox
-    poller: Poller
+    poller: Poller | None  # long polling, or
+    webhook: WebhookServer | None = None  # webhook mode
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -234,8 +237,11 @@ async def set_default_menus(app: PembinaApp) -> None:
         )
 
 
-async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
-    """Initialise, start the outbox sender, handle what was stored before a restart, poll."""
+async def start_bot(
+    app: PembinaApp, *, poll_timeout: int = 10, webhook: WebhookConfig | None = None
+) -> Running:
+    """Initialise, start the outbox sender, handle what was stored before a restart, then
+    poll, or (``webhook``) listen and tell Telegram where to send updates."""
     await app.initialize()
     services = services_of(app)
     services.bot_username = app.bot.username
@@ -246,20 +252,30 @@ async def start_bot(app: PembinaApp, *, poll_timeout: int = 10) -> Running:
     await sender.recover()
     inbox = Inbox(services.db, services.clock, app.bot, app.process_update)
     await inbox.recover()  # undone rows are scheduled before anything newly fetched
-    poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
-    await poller.start()
+    poller, server = None, None
+    if webhook is None:
+        poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+        await poller.start()
+    else:
+        server = WebhookServer(webhook, inbox, services.db)
+        await server.start()
+        await server.register(app.bot, list(Update.ALL_TYPES))
     sender.start()
     scheduler = Scheduler(services)
     scheduler.start()
-    return Running(app, sender, scheduler, inbox, poller)
+    return Running(app, sender, scheduler, inbox, poller, server)
 
 
 async def stop_bot(running: Running) -> None:
     """Stop polling first (no new work), finish the updates in hand, then the sender and
-    the Application. Updates stored but not begun wait in the inbox for the next start."""
+    the Application. Updates stored but not begun wait in the inbox for the next start.
+    A webhook stops listening and lets its open requests finish; it stays set."""
     app = running.app
     running.scheduler.stop()
-    await running.poller.stop()
+    if running.poller is not None:
+        await running.poller.stop()
+    if running.webhook is not None:
+        await running.webhook.stop()
     await running.inbox.stop()
     await running.sender.stop()
     await app.bot_data.exports.stop()  # Application.stop would wait for them to finish
@@ -269,8 +285,10 @@ async def stop_bot(running: Running) -> None:
     await services_of(app).db.dispose()
 
 
-async def run_until_stopped(app: PembinaApp, stop: asyncio.Event) -> None:
-    running = await start_bot(app)
+async def run_until_stopped(
+    app: PembinaApp, stop: asyncio.Event, webhook: WebhookConfig | None = None
+) -> None:
+    running = await start_bot(app, webhook=webhook)
     try:
         await stop.wait()
     finally:

@@ -16,7 +16,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from telegram import Bot
@@ -24,6 +25,9 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.config import Settings, SettingsError, cli_language, load_settings
 from bot.i18n import DEFAULT_LANGUAGE, plain
+
+if TYPE_CHECKING:
+    from bot.webhook import WebhookConfig
 
 log = logging.getLogger("pembina")
 
@@ -92,7 +96,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--version", action="version", version=f"pembina {_version()}", help=h("version")
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar=h("command_metavar"))
-    sub.add_parser("run", help=h("run"), description=h("run"))
+    run = sub.add_parser("run", help=h("run"), description=h("run"))
+    run.add_argument("--webhook", metavar="URL", default=None, help=h("webhook"))
     sub.add_parser("migrate", help=h("migrate"), description=h("migrate"))
     roster = sub.add_parser("roster", help=h("roster"), description=h("roster"))
     roster_sub = roster.add_subparsers(
@@ -231,7 +236,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "run":
-        return asyncio.run(_run(settings))
+        return asyncio.run(_run(settings, args.webhook))
     if args.command == "roster":
         return asyncio.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
@@ -309,13 +314,38 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
-async def _run(settings: Settings) -> int:
+def _webhook_config(settings: Settings, url: str) -> WebhookConfig | str:
+    """The webhook's settings, or the catalogue key of why webhook mode cannot start."""
+    from bot.webhook import WebhookConfig
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "cli.webhook_url"
+    if settings.webhook_secret is None:
+        return "cli.webhook_no_secret"
+    return WebhookConfig(
+        url=url,
+        secret_token=settings.webhook_secret,
+        listen=settings.pembina_webhook_listen,
+        port=settings.pembina_webhook_port,
+        max_connections=settings.pembina_webhook_max_connections,
+    )
+
+
+async def _run(settings: Settings, webhook_url: str | None = None) -> int:
     from bot.app import build_application, run_until_stopped
 
     lang = settings.pembina_language
     if settings.token is None:
         print(plain(lang, "cli.no_token"), file=sys.stderr)
         return 2
+    webhook: WebhookConfig | None = None
+    if webhook_url is not None:
+        config = _webhook_config(settings, webhook_url)
+        if isinstance(config, str):
+            print(plain(lang, config, url=webhook_url), file=sys.stderr)
+            return 2
+        webhook = config
     await _migrate(settings)
     app = build_application(settings, settings.token)
     stop = asyncio.Event()
@@ -333,8 +363,21 @@ async def _run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
-    await run_until_stopped(app, stop)
+    if webhook is None:
+        print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
+    else:
+        print(
+            plain(
+                lang,
+                "cli.webhook_starting",
+                username=app.bot.username,
+                url=webhook.url,
+                listen=webhook.listen,
+                port=webhook.port,
+            ),
+            flush=True,
+        )
+    await run_until_stopped(app, stop, webhook)
     return 0
 
 
