@@ -39,6 +39,7 @@ class Worker:
         self.double, self.db_url, self.workdir = double, db_url, workdir
         self.port = port or free_port()
         self.max_connections = max_connections
+        self.public_url: str | None = None  # what Telegram is told, when not ``url`` itself
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -77,7 +78,7 @@ class Worker:
                 "bot",
                 "run",
                 "--webhook",
-                self.url,
+                self.public_url or self.url,
                 cwd=self.workdir,
                 env=self.env(),
                 stdout=log,
