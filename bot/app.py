@@ -63,7 +63,7 @@ from bot.inbox import Inbox, Poller
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.send_limits import SendLimiter
-from bot.webhook import WebhookConfig, WebhookServer
+from bot.webhook import WebhookConfig, WebhookRefused, WebhookServer
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -258,8 +258,16 @@ async def start_bot(
         await poller.start()
     else:
         server = WebhookServer(webhook, inbox, services.db)
-        await server.start()
-        await server.register(app.bot, list(Update.ALL_TYPES))
+        try:
+            await server.start()
+            await server.register(app.bot, list(Update.ALL_TYPES))
+        except WebhookRefused:  # nothing runs yet but what is stopped here
+            await server.stop()
+            await inbox.stop()
+            await app.stop()
+            await app.shutdown()
+            await services.db.dispose()
+            raise
     sender.start()
     scheduler = Scheduler(services)
     scheduler.start()

@@ -334,6 +334,7 @@ def _webhook_config(settings: Settings, url: str) -> WebhookConfig | str:
 
 async def _run(settings: Settings, webhook_url: str | None = None) -> int:
     from bot.app import build_application, run_until_stopped
+    from bot.webhook import WebhookRefused
 
     lang = settings.pembina_language
     if settings.token is None:
@@ -377,7 +378,22 @@ async def _run(settings: Settings, webhook_url: str | None = None) -> int:
             ),
             flush=True,
         )
-    await run_until_stopped(app, stop, webhook)
+    try:
+        await run_until_stopped(app, stop, webhook)
+    except WebhookRefused as exc:
+        assert webhook is not None
+        print(
+            plain(
+                lang,
+                exc.key,
+                url=webhook.url,
+                listen=webhook.listen,
+                port=webhook.port,
+                reason=exc.reason,
+            ),
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

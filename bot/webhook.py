@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.inbox import Inbox
 from storage.db import Database
@@ -36,6 +37,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 READY_SECONDS = 5.0  # a readiness probe that takes longer counts as not ready
 # How long a stopping server lets open requests finish (they wait for their handling).
 SHUTDOWN_SECONDS = 10.0
+
+
+class WebhookRefused(Exception):
+    """Webhook mode cannot start: the catalogue key of why (``cli.webhook_*``), the reason."""
+
+    def __init__(self, key: str, reason: object) -> None:
+        super().__init__(key, reason)
+        self.key, self.reason = key, str(reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +80,11 @@ class WebhookServer:
         app.router.add_get("/readyz", self._ready)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._config.listen, self._config.port).start()
+        try:
+            await web.TCPSite(self._runner, self._config.listen, self._config.port).start()
+        except OSError as exc:  # the port is taken, the address is not ours, ...
+            await self.stop()
+            raise WebhookRefused("cli.webhook_listen", exc.strerror or exc) from exc
         log.info(
             "webhook listening on %s:%s%s",
             self._config.listen,
@@ -82,13 +95,16 @@ class WebhookServer:
     async def register(self, bot: Bot, allowed_updates: list[str]) -> None:
         """Tell Telegram where to send updates (every worker does; the settings agree).
         Pending updates are kept: they are delivered here."""
-        await bot.set_webhook(
-            self._config.url,
-            secret_token=self._config.secret_token,
-            max_connections=self._config.max_connections,
-            allowed_updates=allowed_updates,
-            drop_pending_updates=False,
-        )
+        try:
+            await bot.set_webhook(
+                self._config.url,
+                secret_token=self._config.secret_token,
+                max_connections=self._config.max_connections,
+                allowed_updates=allowed_updates,
+                drop_pending_updates=False,
+            )
+        except TelegramError as exc:  # e.g. not HTTPS, or a port Telegram does not post to
+            raise WebhookRefused("cli.webhook_refused", exc.message) from exc
 
     async def stop(self) -> None:
         """Stop listening; open requests get up to :data:`SHUTDOWN_SECONDS` to be handled.

@@ -8,6 +8,7 @@ the secret are refused and change nothing; ``/healthz`` and ``/readyz`` answer, 
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -154,3 +155,39 @@ async def _stamp(db_url: str, revision: str) -> None:
             )
     finally:
         await database.dispose()
+
+
+async def _refused_start(worker: Worker) -> str:
+    """Start the worker, expect it to end with 2 by itself; its output."""
+    await worker.start(ready=False)
+    assert worker.process is not None
+    await asyncio.wait_for(worker.process.wait(), 60)
+    assert worker.process.returncode == 2, worker.log()
+    return worker.log()
+
+
+async def test_a_taken_port_is_one_clear_line(
+    double: TelegramDouble, db_url: str, tmp_path: Path
+) -> None:
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    try:
+        worker = Worker(double, db_url, tmp_path, port=squatter.getsockname()[1])
+        output = await _refused_start(worker)
+    finally:
+        squatter.close()
+    assert "Tidak dapat mendengarkan webhook di 127.0.0.1:" in output
+    assert "Traceback" not in output
+    assert double.webhook is None  # Telegram was not pointed at a worker that is not there
+
+
+async def test_a_webhook_telegram_refuses_is_one_clear_line(
+    double: TelegramDouble, db_url: str, tmp_path: Path
+) -> None:
+    worker = Worker(double, db_url, tmp_path)
+    worker.public_url = "http://bot.example.go.id/telegram"  # not HTTPS: Telegram says no
+    output = await _refused_start(worker)
+    assert "Telegram menolak webhook http://bot.example.go.id/telegram" in output
+    assert "https url must be provided" in output.lower()
+    assert "Traceback" not in output
