@@ -294,9 +294,15 @@ async def stop_bot(running: Running) -> None:
 
 
 async def run_until_stopped(
-    app: PembinaApp, stop: asyncio.Event, webhook: WebhookConfig | None = None
+    app: PembinaApp,
+    stop: asyncio.Event,
+    webhook: WebhookConfig | None = None,
+    started: Callable[[], None] | None = None,
 ) -> None:
+    """Run until ``stop`` is set; ``started`` is called once updates can arrive."""
     running = await start_bot(app, webhook=webhook)
+    if started is not None:
+        started()
     try:
         await stop.wait()
     finally:

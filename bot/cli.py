@@ -364,9 +364,12 @@ async def _run(settings: Settings, webhook_url: str | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if webhook is None:
-        print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
-    else:
+
+    def started() -> None:
+        """Said once updates can arrive (a webhook that cannot start says why instead)."""
+        if webhook is None:
+            print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
+            return
         print(
             plain(
                 lang,
@@ -378,8 +381,9 @@ async def _run(settings: Settings, webhook_url: str | None = None) -> int:
             ),
             flush=True,
         )
+
     try:
-        await run_until_stopped(app, stop, webhook)
+        await run_until_stopped(app, stop, webhook, started)
     except WebhookRefused as exc:
         assert webhook is not None
         print(

@@ -163,6 +163,7 @@ async def _refused_start(worker: Worker) -> str:
     assert worker.process is not None
     await asyncio.wait_for(worker.process.wait(), 60)
     assert worker.process.returncode == 2, worker.log()
+    assert "berjalan sebagai" not in worker.log()  # never claimed to be running
     return worker.log()
 
 
