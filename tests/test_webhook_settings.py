@@ -65,8 +65,10 @@ def test_a_secret_telegram_would_refuse_is_a_setting_error(
     assert "A-Z, a-z, 0-9, _ and -" in caught.value.text("en")
 
 
-async def test_readiness_names_an_unreachable_database(tmp_path: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+async def test_readiness_names_an_unreachable_database() -> None:
+    # A server that is not there (port 1 refuses at once). Not an SQLite file in a missing
+    # folder: aiosqlite's thread for the failed connection can outlive the test's loop.
+    database = Database("postgresql+asyncpg://pembina:x@127.0.0.1:1/pembina")
     try:
         problem = await readiness_problem(database)
     finally:
