@@ -3,7 +3,8 @@
 Every handler is registered here, in one place, in the order that matters: group -1 keeps
 people inside a registration, group 0 does the work. Updates reach the handlers through the
 durable inbox (``bot/inbox.py``), which stores each one before Telegram is told it arrived
-and marks it done with the handler's first write; PTB's ``Updater`` is not used.
+and marks it done with the handler's first write; PTB's ``Updater`` is not used. They arrive
+by long polling, or in webhook mode by our own endpoint (``bot/webhook.py``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from bot.leadership import Announce, Leadership
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.send_limits import PER_SECOND, SendLimiter, SharedBudget
+from bot.webhook import WebhookConfig, WebhookRefused, WebhookServer
 from storage.db import Database
 from storage.leader import LeaderLock
 from storage.migrate import upgrade
@@ -81,8 +83,9 @@ class Running:
     sender: OutboxSender
     scheduler: Scheduler
     inbox: Inbox
-    poller: Poller
+    poller: Poller | None  # long polling, or
     leadership: Leadership
+    webhook: WebhookServer | None = None  # webhook mode
 
 
 class LeaderWork:
@@ -259,11 +262,16 @@ async def set_default_menus(app: PembinaApp) -> None:
 
 
 async def start_bot(
-    app: PembinaApp, *, poll_timeout: int = 10, announce: Announce | None = None
+    app: PembinaApp,
+    *,
+    poll_timeout: int = 10,
+    announce: Announce | None = None,
+    webhook: WebhookConfig | None = None,
 ) -> Running:
-    """Initialise, handle what was stored before a restart, poll; the outbox sender and
-    the scheduler start when this process becomes the leader (at once on SQLite).
-    ``announce`` is told the catalogue key of each change of leadership."""
+    """Initialise, handle what was stored before a restart, then poll, or (``webhook``)
+    listen and tell Telegram where to send updates; the outbox sender and the scheduler
+    start when this process becomes the leader (at once on SQLite). ``announce`` is told
+    the catalogue key of each change of leadership."""
     await app.initialize()
     services = services_of(app)
     services.bot_username = app.bot.username
@@ -273,23 +281,41 @@ async def start_bot(
     await app.start()
     inbox = Inbox(services.db, services.clock, app.bot, app.process_update)
     await inbox.recover()  # undone rows are scheduled before anything newly fetched
-    poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
-    await poller.start()
+    poller, server = None, None
+    if webhook is None:
+        poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+        await poller.start()
+    else:
+        server = WebhookServer(webhook, inbox, services.db)
+        try:
+            await server.start()
+            await server.register(app.bot, list(Update.ALL_TYPES))
+        except WebhookRefused:  # nothing runs yet but what is stopped here
+            await server.stop()
+            await inbox.stop()
+            await app.stop()
+            await app.shutdown()
+            await services.db.dispose()
+            raise
     scheduler = Scheduler(services)
     work = LeaderWork(sender, scheduler)
     leadership = Leadership(
         LeaderLock(services.db.url), work.lead, work.step_down, announce=announce
     )
     await leadership.start()
-    return Running(app, sender, scheduler, inbox, poller, leadership)
+    return Running(app, sender, scheduler, inbox, poller, leadership, server)
 
 
 async def stop_bot(running: Running) -> None:
-    """Stop polling first (no new work), finish the updates in hand, then give up the
-    leadership (scheduler and sender stop, the lock is freed) and stop the Application.
-    Updates stored but not begun wait in the inbox for the next start."""
+    """Stop polling or listening first (no new work; a webhook lets its open requests
+    finish and stays set), finish the updates in hand, then give up the leadership
+    (scheduler and sender stop, the lock is freed) and stop the Application. Updates
+    stored but not begun wait in the inbox for the next start."""
     app = running.app
-    await running.poller.stop()
+    if running.poller is not None:
+        await running.poller.stop()
+    if running.webhook is not None:
+        await running.webhook.stop()
     await running.inbox.stop()
     await running.leadership.stop()
     await app.bot_data.exports.stop()  # Application.stop would wait for them to finish
@@ -300,9 +326,17 @@ async def stop_bot(running: Running) -> None:
 
 
 async def run_until_stopped(
-    app: PembinaApp, stop: asyncio.Event, *, announce: Announce | None = None
+    app: PembinaApp,
+    stop: asyncio.Event,
+    *,
+    announce: Announce | None = None,
+    webhook: WebhookConfig | None = None,
+    started: Callable[[], None] | None = None,
 ) -> None:
-    running = await start_bot(app, announce=announce)
+    """Run until ``stop`` is set; ``started`` is called once updates can arrive."""
+    running = await start_bot(app, announce=announce, webhook=webhook)
+    if started is not None:
+        started()
     try:
         await stop.wait()
     finally:

@@ -16,7 +16,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from telegram import Bot
@@ -25,6 +26,9 @@ from telegram.error import InvalidToken, NetworkError
 from bot.clock import Clock
 from bot.config import Settings, SettingsError, cli_language, load_settings
 from bot.i18n import DEFAULT_LANGUAGE, plain
+
+if TYPE_CHECKING:
+    from bot.webhook import WebhookConfig
 
 log = logging.getLogger("pembina")
 
@@ -95,6 +99,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar=h("command_metavar"))
     run = sub.add_parser("run", help=h("run"), description=h("run"))
     run.add_argument("--no-migrate", action="store_true", help=h("no_migrate"))
+    run.add_argument("--webhook", metavar="URL", default=None, help=h("webhook"))
     sub.add_parser("migrate", help=h("migrate"), description=h("migrate"))
     roster = sub.add_parser("roster", help=h("roster"), description=h("roster"))
     roster_sub = roster.add_subparsers(
@@ -235,7 +240,7 @@ def _main(argv: Sequence[str] | None, clock: Clock | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "run":
         migrate = settings.pembina_migrate_on_start and not args.no_migrate
-        return asyncio.run(_run(settings, migrate=migrate, clock=clock))
+        return asyncio.run(_run(settings, args.webhook, migrate=migrate, clock=clock))
     if args.command == "roster":
         return asyncio.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
@@ -325,14 +330,47 @@ async def _schema_behind(settings: Settings) -> int:
         await db.dispose()
 
 
-async def _run(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> int:
-    """Migrate (unless told not to: then a schema that is behind is refused), then run."""
+def _webhook_config(settings: Settings, url: str) -> WebhookConfig | str:
+    """The webhook's settings, or the catalogue key of why webhook mode cannot start."""
+    from bot.webhook import WebhookConfig
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "cli.webhook_url"
+    if settings.webhook_secret is None:
+        return "cli.webhook_no_secret"
+    return WebhookConfig(
+        url=url,
+        secret_token=settings.webhook_secret,
+        listen=settings.pembina_webhook_listen,
+        port=settings.pembina_webhook_port,
+        max_connections=settings.pembina_webhook_max_connections,
+    )
+
+
+async def _run(
+    settings: Settings,
+    webhook_url: str | None = None,
+    *,
+    migrate: bool = True,
+    clock: Clock | None = None,
+) -> int:
+    """Migrate (unless told not to: then a schema that is behind is refused), then run by
+    long polling or, given ``webhook_url``, as a webhook worker."""
     from bot.app import build_application, run_until_stopped
+    from bot.webhook import WebhookRefused
 
     lang = settings.pembina_language
     if settings.token is None:
         print(plain(lang, "cli.no_token"), file=sys.stderr)
         return 2
+    webhook: WebhookConfig | None = None
+    if webhook_url is not None:
+        config = _webhook_config(settings, webhook_url)
+        if isinstance(config, str):
+            print(plain(lang, config, url=webhook_url), file=sys.stderr)
+            return 2
+        webhook = config
     if migrate:
         await _migrate(settings)
     elif missing := await _schema_behind(settings):
@@ -354,12 +392,43 @@ async def _run(settings: Settings, *, migrate: bool = True, clock: Clock | None 
             file=sys.stderr,
         )
         return 2
-    print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
 
     def announce(key: str) -> None:  # leadership changes, for the operator watching
         print(plain(lang, key), flush=True)
 
-    await run_until_stopped(app, stop, announce=announce)
+    def started() -> None:
+        """Said once updates can arrive (a webhook that cannot start says why instead)."""
+        if webhook is None:
+            print(plain(lang, "cli.starting", username=app.bot.username), flush=True)
+            return
+        print(
+            plain(
+                lang,
+                "cli.webhook_starting",
+                username=app.bot.username,
+                url=webhook.url,
+                listen=webhook.listen,
+                port=webhook.port,
+            ),
+            flush=True,
+        )
+
+    try:
+        await run_until_stopped(app, stop, announce=announce, webhook=webhook, started=started)
+    except WebhookRefused as exc:
+        assert webhook is not None
+        print(
+            plain(
+                lang,
+                exc.key,
+                url=webhook.url,
+                listen=webhook.listen,
+                port=webhook.port,
+                reason=exc.reason,
+            ),
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

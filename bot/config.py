@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import string
 from datetime import time
 from typing import Annotated, Any, Literal, get_args
 
@@ -18,6 +19,7 @@ from bot.i18n import plain
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 # The URL prefixes we support -> the Python module of their async driver.
+_SECRET_CHARS = frozenset(string.ascii_letters + string.digits + "_-")
 DATABASE_DRIVERS = {"sqlite+aiosqlite://": "aiosqlite", "postgresql+asyncpg://": "asyncpg"}
 
 
@@ -55,6 +57,12 @@ class Settings(BaseSettings):
     # False when migrations are a deploy step of their own (``pembina migrate``) and the bot
     # processes must not race to apply them; ``pembina run --no-migrate`` says the same.
     pembina_migrate_on_start: bool = True
+    # Webhook mode (``pembina run --webhook URL``): where this process listens, the secret
+    # Telegram sends with each update, and how many requests Telegram may open at once.
+    pembina_webhook_listen: str = "127.0.0.1"
+    pembina_webhook_port: int = Field(default=8080, ge=1, le=65535)
+    pembina_webhook_secret: SecretStr | None = None
+    pembina_webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @field_validator("pembina_admin_ids", mode="before")
     @classmethod
@@ -107,6 +115,17 @@ class Settings(BaseSettings):
             raise SettingProblem("http_url")
         return value.rstrip("/")
 
+    @field_validator("pembina_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram's rule for ``secret_token``: setWebhook would refuse anything else."""
+        if value is None or value.get_secret_value() == "":
+            return None
+        secret = value.get_secret_value()
+        if len(secret) > 256 or not set(secret) <= _SECRET_CHARS:
+            raise SettingProblem("webhook_secret")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -126,6 +145,11 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def webhook_secret(self) -> str | None:
+        secret = self.pembina_webhook_secret
+        return secret.get_secret_value() if secret else None
 
     @property
     def file_base_url(self) -> str:

@@ -6,8 +6,9 @@ memory, before any handler ran: a crash in between lost those updates. Here:
 
 1. :class:`Poller` fetches a batch and hands it to :meth:`Inbox.accept`, which stores every
    update as a row (``storage/inbox.py``) and returns only once the rows are committed; only
-   then does the poller ask for the next offset. :meth:`Inbox.accept` is also what a webhook
-   will call before answering 200.
+   then does the poller ask for the next offset. A webhook (``bot/webhook.py``) calls
+   :meth:`Inbox.deliver`, which stores the same way and returns only once the update's
+   handling committed: the webhook answers 200 only then.
 2. The inbox hands each stored update to ``Application.process_update``. The first write of
    the handling marks the row done in the same transaction (``storage.db.handling``); an
    update whose handlers wrote nothing is marked done after them.
@@ -82,6 +83,8 @@ class Inbox:
         self._has_room = asyncio.Event()
         self._has_room.set()
         self._stopping = False
+        # update id -> resolved when its lane is past it (handled, or given up at stop)
+        self._finished: dict[int, asyncio.Future[None]] = {}
 
     @property
     def waiting(self) -> int:
@@ -97,6 +100,32 @@ class Inbox:
         for row, update in received:
             if row.update_id in new:
                 self._schedule(row, update)
+
+    async def deliver(self, payload: dict[str, Any]) -> bool:
+        """One update from a webhook: stored as :meth:`accept` stores it, then handled; True
+        once its handling committed (now or before), False when it could not be (stopping).
+
+        The webhook answers Telegram's request with this, so Telegram forgets an update only
+        after its change is committed, and redelivers one a crash interrupted. A redelivered
+        update already done is not handled again; one stored but not done (its process died
+        before the handling committed) is handled here.
+        """
+        update_id = int(payload["update_id"])
+        await self.accept([payload])
+        finished = self._finished.get(update_id)  # new, recovered at start, or in hand
+        if finished is None:
+            if await self._is_done(update_id):
+                return True
+            self._schedule(*self._received(payload))
+            finished = self._finished.get(update_id)
+            if finished is None:
+                return False  # stopping: stored, handled after the restart or redelivery
+        await asyncio.shield(finished)
+        return await self._is_done(update_id)
+
+    async def _is_done(self, update_id: int) -> bool:
+        async with self._db.read() as conn:
+            return await rows.is_done(conn, update_id)
 
     def _received(self, payload: dict[str, Any]) -> tuple[Received, Update | None]:
         """The row for one update; one python-telegram-bot cannot read is stored all the
@@ -147,6 +176,7 @@ class Inbox:
         if self._stopping:
             return  # stored: handled after the restart
         self._waiting += 1
+        self._finished.setdefault(row.update_id, asyncio.get_running_loop().create_future())
         self._drained.clear()
         if self._waiting > self._backlog:
             self._has_room.clear()
@@ -169,12 +199,20 @@ class Inbox:
                 async with self._slots:
                     await self._handle(row, update)
                 lane.popleft()
+                self._finish(row.update_id)
                 self._left(1)
         finally:
             # No await between the last check of ``lane`` and this: a row scheduled for this
             # chat meanwhile was appended to the lane and handled above.
             del self._lanes[chat_id]
+            for row, _ in lane:
+                self._finish(row.update_id)
             self._left(len(lane))
+
+    def _finish(self, update_id: int) -> None:
+        finished = self._finished.pop(update_id, None)
+        if finished is not None and not finished.done():
+            finished.set_result(None)
 
     def _left(self, count: int) -> None:
         self._waiting -= count

@@ -36,6 +36,7 @@ from bot.telegram_double.models import (
 )
 from bot.telegram_double.spec import ApiSpec, decode_field
 from bot.telegram_double.users import DoubleUser
+from bot.telegram_double.webhook import RETRY_DELAYS, Pusher, webhook_from
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 # A test's hook on every call: (stage, method, params, result). ``stage`` is "request" (before
@@ -43,6 +44,14 @@ Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 # "response" (after it acted, before the bot reads the answer; ``result`` is what it gets).
 CallHook = Callable[[str, str, dict[str, Any], Any], bool | None]
 QUERY_TTL = 15.0  # seconds Telegram waits for answerCallbackQuery ("query is too old")
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+OTHER_POLLER = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
 SEND_METHODS = frozenset(
     {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
 )
@@ -87,6 +96,14 @@ class TelegramDouble:
         self._update_ids = itertools.count(1)
         self._enqueued_upto = 0
         self._delivered_upto = 0
+        self._update_chats: dict[int, int] = {}  # update id -> chat (a webhook keeps its order)
+        # Each getUpdates takes the next number; a long poll whose number is no longer the
+        # newest was overtaken by another poller and ends with 409, as on Telegram.
+        self._polls = itertools.count(1)
+        self._newest_poll = 0
+        self.webhook: Pusher | None = None
+        self.webhook_retry_delays: tuple[float, ...] = RETRY_DELAYS
+        self.webhook_timeout = 60.0  # seconds a webhook delivery may take
         self._messages: dict[int, list[SentMessage]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._users: dict[int, DoubleUser] = {}
@@ -134,6 +151,9 @@ class TelegramDouble:
 
     async def stop(self) -> None:
         self._closing = True
+        if self.webhook is not None:
+            await self.webhook.stop()
+            self.webhook = None
         await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -275,7 +295,9 @@ class TelegramDouble:
         """Call ``hook`` around every Bot API call (a crash test kills the bot from here)."""
         self.hooks.append(hook)
 
-    def _run_hooks(self, stage: str, method: str, params: dict[str, Any], result: Any) -> bool:
+    def run_hooks(self, stage: str, method: str, params: dict[str, Any], result: Any) -> bool:
+        """Run the tests' hooks (a webhook delivery is method ``webhook``, its update the
+        params and, in the response stage, the HTTP status the result)."""
         dropped = False
         for hook in list(self.hooks):
             dropped = bool(hook(stage, method, params, result)) or dropped
@@ -295,10 +317,34 @@ class TelegramDouble:
         self._known_chats.add(chat_id)
         self.limiter.credit(chat_id)
         self._updates.append(update)
+        self._update_chats[update["update_id"]] = chat_id
         self._enqueued_upto = update["update_id"]
         self._last_activity = time.monotonic()
+        if self.webhook is not None:
+            self.webhook.wake()
         await self._notify()
         return update
+
+    @property
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Updates not confirmed yet, oldest first (a webhook's queue, or getUpdates')."""
+        return self._updates
+
+    def chat_of_update(self, update_id: int) -> int | None:
+        return self._update_chats.get(update_id)
+
+    async def acknowledge(self, update_id: int) -> None:
+        """The webhook answered 2xx: Telegram forgets the update. ``confirmed_upto`` stays
+        the highest id below which every update is confirmed (a webhook acknowledges out of
+        order across chats)."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self._delivered_upto = max(self._delivered_upto, update_id)
+        upto = self._updates[0]["update_id"] - 1 if self._updates else self._enqueued_upto
+        if upto > self.confirmed_upto:
+            self.confirmed_upto = upto
+            self.offset_confirmations.append((time.monotonic(), upto))
+        self._last_activity = time.monotonic()
+        await self._notify()
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:
         assert self._changed is not None, "start() the double first"
@@ -380,7 +426,7 @@ class TelegramDouble:
         self.stats[method] += 1
         try:
             self._check_spec(name, params)
-            if self._run_hooks("request", method, params, None):
+            if self.run_hooks("request", method, params, None):
                 raise ApiError(502, "Bad Gateway")
             self._apply_fail_rules(method, params)
             handler = self._methods.get(method)
@@ -400,7 +446,7 @@ class TelegramDouble:
             self.calls.append(CallRecord(name, params, exc.code, exc.description))
             return self._error(exc.code, exc.description, exc.retry_after)
         self.calls.append(CallRecord(name, params, 200))
-        self._run_hooks("response", method, params, result)
+        self.run_hooks("response", method, params, result)
         await self._stall(method)
         return web.json_response({"ok": True, "result": result})
 
@@ -585,6 +631,10 @@ class TelegramDouble:
         }
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_ACTIVE)
+        poll = self._newest_poll = next(self._polls)
+        await self._notify()  # a long poll still waiting is overtaken: it ends with 409
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = max(float(params.get("timeout") or 0), 0.0)
@@ -596,32 +646,63 @@ class TelegramDouble:
                 self._last_activity = time.monotonic()
                 await self._notify()
         deadline = time.monotonic() + timeout
-        while not self._updates and not self._closing:
+        overtaken = lambda: self._newest_poll != poll  # noqa: E731
+        while not self._updates and not self._closing and not overtaken():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             try:
-                await self.wait_until(lambda: bool(self._updates) or self._closing, remaining)
+                await self.wait_until(
+                    lambda: bool(self._updates) or self._closing or overtaken(), remaining
+                )
             except TimeoutError:
                 break
+        if overtaken():
+            raise ApiError(409, OTHER_POLLER)
         batch = self._updates[:limit]
         if batch:
             self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])
             self._last_activity = time.monotonic()
         return batch
 
-    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+    async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        if not params.get("url"):
+            return await self._m_deleteWebhook(params)
+        webhook = webhook_from(params)
         if params.get("drop_pending_updates"):
-            self._updates.clear()
-            self._delivered_upto = self.confirmed_upto = self._enqueued_upto
+            await self._drop_pending()
+        if self.webhook is not None:  # set again (every worker does at start): same queue
+            self.webhook.webhook = webhook
+            self.webhook.wake()
+        else:
+            self.webhook = Pusher(
+                self, webhook, retry_delays=self.webhook_retry_delays, timeout=self.webhook_timeout
+            )
+            self.webhook.start()
         return True
 
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            await self.webhook.stop()
+            self.webhook = None
+        if params.get("drop_pending_updates"):
+            await self._drop_pending()
+        return True
+
+    async def _drop_pending(self) -> None:
+        self._updates.clear()
+        self._delivered_upto = self.confirmed_upto = self._enqueued_upto
+        await self._notify()
+
     async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
-        return {
+        info: dict[str, Any] = {
             "url": "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook is not None:
+            info.update(self.webhook.info())
+        return info
 
     async def _m_close(self, params: dict[str, Any]) -> Any:
         return True
