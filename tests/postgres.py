@@ -10,6 +10,7 @@ dropped afterwards.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import uuid
 from collections.abc import Iterator
@@ -29,7 +30,9 @@ SERVER: URL | None = (
     else None
 )
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-_TEMPLATE = f"pembina_template_{_WORKER}"
+# Unique per test process: two test runs sharing one server (two checkouts, two sessions)
+# must not copy each other's template, which may be at another migration.
+_TEMPLATE = f"pembina_template_{_WORKER}_{os.getpid()}"
 _template_ready = False
 
 
@@ -126,6 +129,8 @@ def new_database() -> str:
     global _template_ready
     if not _template_ready:
         _run(_make_template())
+        drop = f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'
+        atexit.register(lambda: _run(_admin(drop)))
         _template_ready = True
     name = f"t_{_WORKER}_{uuid.uuid4().hex[:12]}"
     _run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"'))

@@ -6,6 +6,8 @@ larger id could not even be stored. On SQLite an INTEGER PRIMARY KEY is 64-bit a
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import insert, select, text
 
 from bot.telegram_double import TelegramDouble
@@ -49,8 +51,14 @@ async def test_a_message_with_a_key_past_32_bits_is_sent(
             )
         )
         # The next key handed out follows on (a 64-bit sequence on PostgreSQL).
+        # (the next day: one nudge per person per local day is a constraint)
         assert await nudges.record(
-            conn, person_id=person, kind="reflection", period="q", local_date=now.date(), now=now
+            conn,
+            person_id=person,
+            kind="reflection",
+            period="q",
+            local_date=now.date() + timedelta(days=1),
+            now=now,
         )
     bot.svc.outbox_wake()
     await bot.drained()
