@@ -188,7 +188,7 @@ async def table_text(url: str) -> bytes:
         tables = await conn.fetch(
             "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'"
         )
-        parts = []
+        parts: list[bytes] = []
         for table in tables:
             rows = await conn.fetch(f"SELECT CAST(t AS text) AS row FROM {table['name']} t")
             parts.extend(row["row"].encode() for row in rows)

@@ -11,72 +11,15 @@ import asyncio
 import os
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-
-import aiohttp
-from aiohttp import web
 
 from bot.telegram_double import TelegramDouble
 from storage import inbox
 from storage.db import Database
-from tests.e2e.webhook_worker import HOOK_PATH, Worker, free_port
+from tests.e2e.webhook_worker import RoundRobin, Worker
 
 FIRST_USER = 860
-
-
-class RoundRobin:
-    """Forwards each POST to the next worker; a worker that refuses the connection is
-    skipped; 502 when none answers. Remembers which worker got each update."""
-
-    def __init__(self, workers: list[Worker]) -> None:
-        self.workers = workers
-        self.port = free_port()
-        self.sent_to: dict[int, list[int]] = {}  # update id -> ports it was forwarded to
-        self.chats: dict[int, int] = {}  # update id -> its chat
-        self._next = 0
-        self._session: aiohttp.ClientSession | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{HOOK_PATH}"
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        update = await request.json()
-        update_id = int(update["update_id"])
-        self.chats[update_id] = int(update["message"]["chat"]["id"])
-        assert self._session is not None
-        for _ in self.workers:
-            worker = self.workers[self._next % len(self.workers)]
-            self._next += 1
-            self.sent_to.setdefault(update_id, []).append(worker.port)
-            try:
-                async with self._session.post(
-                    worker.url, data=body, headers=dict(request.headers)
-                ) as answer:
-                    return web.Response(status=answer.status, body=await answer.read())
-            except aiohttp.ClientConnectorError:
-                continue  # that worker is down: the next one
-            except aiohttp.ClientError:
-                return web.Response(status=502)  # it died mid-request
-        return web.Response(status=502)
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        app = web.Application()
-        app.router.add_post(HOOK_PATH, self._forward)
-        runner = web.AppRunner(app, shutdown_timeout=0.5)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        self._session = aiohttp.ClientSession()
-        try:
-            yield
-        finally:
-            await self._session.close()
-            await runner.cleanup()
 
 
 async def test_two_workers_share_updates_and_the_survivor_takes_a_dead_ones(
