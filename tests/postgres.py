@@ -3,8 +3,8 @@
 ``PEMBINA_TEST_POSTGRES`` is a server's URL (``postgresql+asyncpg://user@host:port/db``);
 unset, every test runs on SQLite. Migrating a database takes about a second, copying a
 template a few tens of milliseconds, so each test process (one per pytest-xdist worker)
-migrates its own template once and every test gets ``CREATE DATABASE ... TEMPLATE`` of it,
-dropped afterwards.
+migrates its own template once (named by its pid, dropped at exit) and every test gets
+``CREATE DATABASE ... TEMPLATE`` of it, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ SERVER: URL | None = (
     else None
 )
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-# Unique per test process: two test runs sharing one server (two checkouts, two sessions)
-# must not copy each other's template, which may be at another migration.
+# One template per test process, not per worker name: several checkouts (other branches,
+# with other migrations) share one server, and a ``gw0`` of another run would otherwise
+# drop and remake this run's template with its own schema. Dropped when the process ends.
 _TEMPLATE = f"pembina_template_{_WORKER}_{os.getpid()}"
 _template_ready = False
 
@@ -94,6 +95,10 @@ async def leader_session(url: str) -> int | None:
     return pid if isinstance(pid, int) else None
 
 
+def _drop_template() -> None:
+    _run(_admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'))
+
+
 async def _make_template() -> None:
     await _admin(
         f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)', f'CREATE DATABASE "{_TEMPLATE}"'
@@ -129,9 +134,8 @@ def new_database() -> str:
     global _template_ready
     if not _template_ready:
         _run(_make_template())
-        drop = f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'
-        atexit.register(lambda: _run(_admin(drop)))
         _template_ready = True
+        atexit.register(_drop_template)
     name = f"t_{_WORKER}_{uuid.uuid4().hex[:12]}"
     _run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"'))
     return url_of(name)
