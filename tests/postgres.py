@@ -47,15 +47,19 @@ def url_of(name: str) -> str:
     return _server().set(database=name).render_as_string(hide_password=False)
 
 
-async def _admin(*statements: str) -> None:
-    server = _server()
-    conn = await asyncpg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.username,
-        password=server.password,
-        database=server.database or "postgres",
+async def _connect(url: URL) -> asyncpg.Connection:
+    """A plain asyncpg connection to ``url`` (SQLAlchemy's form), outside any pool."""
+    return await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database or "postgres",
     )
+
+
+async def _admin(*statements: str) -> None:
+    conn = await _connect(_server())
     try:
         for statement in statements:
             await conn.execute(statement)
@@ -66,14 +70,7 @@ async def _admin(*statements: str) -> None:
 async def admin_value(query: str, *args: object) -> object:
     """One value from the server's admin database (``pg_locks``, ``pg_stat_activity``,
     ``pg_terminate_backend``), for tests that watch or end other processes' sessions."""
-    server = _server()
-    conn = await asyncpg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.username,
-        password=server.password,
-        database=server.database or "postgres",
-    )
+    conn = await _connect(_server())
     try:
         return await conn.fetchval(query, *args)
     finally:
@@ -184,10 +181,7 @@ async def table_text(url: str) -> bytes:
     covers what SQL can reach; old row versions in the heap until VACUUM, and the WAL,
     are the server's (docs/architecture.md, Personal data).
     """
-    server = make_url(url)
-    conn = await asyncpg.connect(
-        host=server.host, port=server.port, user=server.username, database=server.database
-    )
+    conn = await _connect(make_url(url))
     try:
         tables = await conn.fetch(
             "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'"

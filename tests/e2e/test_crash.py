@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.telegram_double import TelegramDouble
 from tests.conftest import REPO
+from tests.e2e.processes import stop_gently
 
 NIP = "199001012015031002"
 
@@ -59,11 +60,5 @@ async def test_kill_9_mid_registration_resumes(
         await double.settle(quiet=0.5)
         assert user.unread() == []  # the replayed NIP update was not answered twice
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stop_gently(process)
     assert process.returncode == 0

@@ -30,6 +30,7 @@ from bot.telegram_double import TelegramDouble
 from storage import inbox
 from storage.db import Database
 from tests.conftest import REPO
+from tests.e2e.processes import stop_gently
 
 NIP = "199001012015031002"
 USER = 850
@@ -51,16 +52,6 @@ async def start_pembina(
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=workdir, env=env, stdout=log, stderr=log
         )
-
-
-async def stop_pembina(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 20)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 class KillAt:
@@ -146,7 +137,7 @@ async def test_kill_9_around_an_update_loses_nothing(
         await double.settle(quiet=0.5)
         after += [m.text for m in user.unread()]
     finally:
-        await stop_pembina(process)
+        await stop_gently(process)
 
     step_two = sum("Langkah 2 dari 3" in text for text in before_restart + after)
     # The NIP was applied once: one "step 2" reply (none when its reply died with the bot),
@@ -185,7 +176,7 @@ async def test_kill_9_around_a_button_press_loses_nothing(
         texts = await _texts_until(user, "you are not registered yet", timeout=30)
         await double.settle(quiet=0.5)
     finally:
-        await stop_pembina(process)
+        await stop_gently(process)
     assert not any("belum terdaftar" in text for text in texts), texts
     changed = [a for a in double.callback_answers if a["user_id"] == USER]
     # Answered and edited once, except when the bot died on its answer (its write stands).

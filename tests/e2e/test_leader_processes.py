@@ -29,6 +29,7 @@ from storage.schema import outbox as outbox_table
 from tests import postgres
 from tests.conftest import REPO
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
+from tests.e2e.processes import stop_gently
 from tests.e2e.world import IDS, paired
 
 MONDAY_0745_WIB = datetime.fromisoformat("2026-12-14T00:45:00+00:00")
@@ -80,15 +81,8 @@ class Process:
         return asyncio.get_running_loop().time()
 
     async def stop(self) -> None:
-        process = self.process
-        if process is None or process.returncode is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 20)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        if self.process is not None:
+            await stop_gently(self.process)
 
 
 async def _until(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ from aiohttp import web
 
 from bot.telegram_double import TelegramDouble
 from tests.conftest import REPO
+from tests.e2e.processes import stop_gently
 
 SECRET = "pembina-e2e_secret"
 HOOK_PATH = "/telegram/hook"
@@ -120,14 +120,8 @@ class Worker:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
     async def stop(self) -> None:
-        process = self.process
-        if process is not None and process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        if self.process is not None:
+            await stop_gently(self.process)
 
 
 class RoundRobin:
