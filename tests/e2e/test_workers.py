@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows.templates import TEMPLATES
 from bot.telegram_double import TelegramDouble
@@ -53,9 +54,25 @@ STEPPED_DOWN = "Proses ini tidak lagi menjadi pemimpin"
 ANSWER = "Minggu ini saya menyusun SOP layanan, peserta {n}."
 
 
+SEEDED = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB, the programme's start
+
+
+async def _person(conn: AsyncConnection, name: str, unit: int, role: str, telegram_id: int) -> int:
+    return await people.insert_person(
+        conn,
+        nip=None,
+        name=name,
+        unit=f"Unit {unit}",
+        timezone="Asia/Jakarta",
+        language="id",
+        roles=[role],
+        now=SEEDED,
+        telegram_id=telegram_id,
+    )
+
+
 async def _seed(db_url: str) -> None:
     """A programme begun this Monday, its mentees bound to Telegram and paired."""
-    now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
     database = Database(db_url)
     try:
         async with database.write() as conn:
@@ -63,57 +80,28 @@ async def _seed(db_url: str) -> None:
                 conn,
                 name="Pembinaan 2026",
                 kind="umum",
-                starts_on=date(2026, 12, 7),
+                starts_on=SEEDED.date(),
                 ends_on=date(2027, 3, 26),
                 reflection_weekday=4,
                 questions=list(TEMPLATES["umum"].questions),
                 unit_rule="any",
-                now=now,
+                now=SEEDED,
             )
             supervisors = [
-                await people.insert_person(
-                    conn,
-                    nip=None,
-                    name=f"Atasan {s}",
-                    unit=f"Unit {s}",
-                    timezone="Asia/Jakarta",
-                    language="id",
-                    roles=["supervisor"],
-                    now=now,
-                    telegram_id=2_900_000 + s,
-                )
+                await _person(conn, f"Atasan {s}", s, "supervisor", 2_900_000 + s)
                 for s in range(SUPERVISORS)
             ]
             mentors = []
             for m in range(MENTORS):
-                mentor = await people.insert_person(
-                    conn,
-                    nip=None,
-                    name=f"Mentor {m}",
-                    unit=f"Unit {m % SUPERVISORS}",
-                    timezone="Asia/Jakarta",
-                    language="id",
-                    roles=["mentor"],
-                    now=now,
-                    telegram_id=2_800_000 + m,
+                mentor = await _person(
+                    conn, f"Mentor {m}", m % SUPERVISORS, "mentor", 2_800_000 + m
                 )
                 await programmes.add_member(conn, programme, mentor, "mentor")
                 mentors.append(mentor)
             for n in range(PEOPLE):
-                mentee = await people.insert_person(
-                    conn,
-                    nip=None,
-                    name=f"Peserta {n}",
-                    unit=f"Unit {n % SUPERVISORS}",
-                    timezone="Asia/Jakarta",
-                    language="id",
-                    roles=["mentee"],
-                    now=now,
-                    telegram_id=FIRST_MENTEE + n,
-                )
-                await people.update_person(
-                    conn, mentee, now, supervisor_id=supervisors[n % SUPERVISORS]
-                )
+                unit = n % SUPERVISORS
+                mentee = await _person(conn, f"Peserta {n}", unit, "mentee", FIRST_MENTEE + n)
+                await people.update_person(conn, mentee, SEEDED, supervisor_id=supervisors[unit])
                 await programmes.add_member(conn, programme, mentee, "mentee")
                 await create_pairing(
                     conn,
@@ -122,7 +110,7 @@ async def _seed(db_url: str) -> None:
                     mentee_id=mentee,
                     status=ACTIVE,
                     reason="seed",
-                    now=now,
+                    now=SEEDED,
                 )
     finally:
         await database.dispose()
