@@ -26,6 +26,12 @@ DEMO_ROSTER = REPO / "bot" / "demo" / "roster.csv"
 START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # a Monday, 09:00 WIB
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``long`` first: pytest-xdist hands tests out in this order, so a
+    minute-long test starts early beside the short ones instead of ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.telegram_double import TelegramDouble
 from tests.conftest import DEMO_ROSTER, REPO
 
@@ -42,7 +44,7 @@ def _pembina(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
         env=_env(tmp_path, **env),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,  # a guard against a hang, not a speed check: the month script alone takes ~55 s on a loaded machine
         check=False,
     )
 
@@ -203,6 +205,7 @@ def test_playground_walkthrough_of_the_mentoring_loop(tmp_path: Path) -> None:
         assert expected in out, expected
 
 
+@pytest.mark.long
 def test_playground_week_with_ticks(tmp_path: Path) -> None:
     """A programme week driven by :tick: nudges on Friday, digests on Monday. Without
     ``--db`` the database goes to a scratch folder removed at the end (the temp folder is
@@ -236,6 +239,7 @@ def test_playground_week_with_ticks(tmp_path: Path) -> None:
     assert picture.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.long
 def test_playground_month_of_evidence(tmp_path: Path) -> None:
     """Issue 10's "done when", as a coordinator and a mentee type it: the roster uploaded in
     chat, a month run with :tick, then the JP ledger (XLSX), a consultation record (PDF)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
@@ -87,6 +88,7 @@ def _documents(double: TelegramDouble, user: DoubleUser) -> list[SentMessage]:
     return [m for m in _chat(double, user) if m.kind == "document"]
 
 
+@pytest.mark.long
 async def test_large_ledger_is_built_beside_the_chat_with_progress(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:

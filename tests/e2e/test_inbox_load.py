@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot.telegram_double import TelegramDouble
 from tests.e2e.conftest import BotUnderTest
 
@@ -18,6 +20,7 @@ FIRST = 70_000
 ENGLISH = "🇬🇧 English"
 
 
+@pytest.mark.long
 async def test_300_presses_at_once_all_answered_in_time_and_in_order(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.telegram_double import TelegramDouble
@@ -119,6 +120,7 @@ async def _digest_rows(db: Database) -> list[str]:
         return [row.dedup_key for row in rows]
 
 
+@pytest.mark.long
 @postgres.postgres_only("several bot processes share one database server")
 async def test_two_processes_one_leader_and_a_takeover_after_kill_9(
     bot: BotUnderTest, double: TelegramDouble, db_url: str, tmp_path: Path

@@ -82,6 +82,7 @@ def delivered(double: TelegramDouble, chats: int) -> dict[int, list[str]]:
     }
 
 
+@pytest.mark.long
 async def test_two_senders_send_every_row_once_in_order(db_url: str) -> None:
     """2 000 rows to 200 chats drained by two senders at once: each exactly once, in order.
     (Before: the claim was a SELECT then an UPDATE, so both senders took the same rows.)"""

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -158,6 +159,7 @@ async def _until(
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.long
 @postgres.postgres_only("several processes share one database only on PostgreSQL")
 async def test_three_workers_lose_nothing_and_send_everything_once(
     db_url: str, tmp_path: Path
