@@ -17,9 +17,7 @@ conditional UPDATE whose row count says whether it happened).
 
 Advisory lock keys (PostgreSQL): person locks use the two-int form
 ``pg_advisory_lock(int4, int4)`` with class :data:`PERSON_LOCK_CLASS` and the Telegram id
-folded to 32 bits (:func:`person_lock_key`). The two-int key space does not overlap the
-one-bigint key space, so single-key locks (the leader, migrations) cannot collide with
-them; other two-int users must pick another class.
+folded to 32 bits (:func:`person_lock_key`); ``storage/advisory.py`` lists every key.
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage import advisory
 from storage.inbox import mark_done
 
 BUSY_TIMEOUT_MS = 10_000
@@ -47,7 +46,7 @@ POOL_SIZE = 8
 POOL_OVERFLOW = 120
 _WRITE_OPTION = "pembina_write"
 
-PERSON_LOCK_CLASS = 0x50424E01  # "PBN" + 1: advisory locks on one person (two-int form)
+PERSON_LOCK_CLASS = advisory.PERSON
 PERSON_LOCK_RETRY = (0.005, 0.01, 0.02, 0.05, 0.1)  # seconds between tries, then the last
 
 

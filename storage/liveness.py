@@ -6,7 +6,7 @@ the process dies, even by SIGKILL, its connection closes and PostgreSQL frees th
 once. Another process asks ``pg_locks`` which of those locks are held: an id whose lock is
 not held is a dead process. (No heartbeat table to write every few seconds, and no guess
 about how long is too long.) The locks use the two-key form with :data:`NAMESPACE` as the
-first key, a key space apart from the one-key advisory locks used elsewhere.
+first key (``storage/advisory.py`` lists every key).
 
 On SQLite only one process uses a database file, so any other id is a dead process.
 """
@@ -19,9 +19,10 @@ from collections.abc import Collection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import advisory
 from storage.db import Database
 
-NAMESPACE = 0x504D  # "PM": the first key of every liveness lock
+NAMESPACE = advisory.LIVENESS
 _MAX_TRIES = 8
 
 
