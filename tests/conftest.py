@@ -26,10 +26,34 @@ DEMO_ROSTER = REPO / "bot" / "demo" / "roster.csv"
 START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # a Monday, 09:00 WIB
 
 
+BACK_END_FIXTURES = frozenset({"db_url", "empty_db_url"})
+
+
+def _back_end_free(item: pytest.Item) -> bool:
+    """A test that never reaches the database under test: no fixture of the back end (the
+    ``bot`` fixture and every ``db`` use ``db_url``) and not a PostgreSQL-only test."""
+    if BACK_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return False
+    return not any(
+        "PostgreSQL only" in str(mark.kwargs.get("reason", ""))
+        for mark in item.iter_markers("skipif")
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``long`` first: pytest-xdist hands tests out in this order, so a
-    minute-long test starts early beside the short ones instead of ending the run alone."""
+    minute-long test starts early beside the short ones instead of ending the run alone.
+
+    On the PostgreSQL leg, a test that never touches the database under test (text
+    splitting, catalogues, the command line on its own SQLite file, the playground) would
+    run exactly as on the SQLite leg: it is skipped there, saying so."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    if postgres.SERVER is None:
+        return
+    same = pytest.mark.skip(reason="does not use the database under test: the SQLite leg runs it")
+    for item in items:
+        if _back_end_free(item):
+            item.add_marker(same)
 
 
 @pytest.fixture
