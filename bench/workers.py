@@ -132,6 +132,8 @@ async def fan_out(messages: int, workdir: Path) -> None:
                 double.open_chat(FIRST + n)
             workers = await _workers(double, url, workdir, 3)
             proxy = RoundRobin(workers)
+            sends = Replies()
+            double.on_call(sends)
             async with proxy.running():
                 for worker in workers:
                     worker.public_url = proxy.url
@@ -165,9 +167,12 @@ async def fan_out(messages: int, workdir: Path) -> None:
                     for worker in workers:
                         await worker.stop()
             rate = messages / took
+            first, last = min(sends.at.values()), max(sends.at.values())
+            paced = (messages - 1) / (last - first)
             print(
-                f"fan-out: {messages} messages with 3 workers in {took:.1f} s = {rate:.1f}/s "
-                f"({100 * rate / CEILING:.0f} % of {CEILING:.0f}/s), "
+                f"fan-out: {messages} messages with 3 workers in {took:.1f} s from queueing "
+                f"= {rate:.1f}/s ({100 * rate / CEILING:.0f} % of {CEILING:.0f}/s); first to "
+                f"last send {paced:.1f}/s ({100 * paced / CEILING:.0f} %); "
                 f"429s {double.stats['429']}",
                 flush=True,
             )
