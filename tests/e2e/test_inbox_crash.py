@@ -31,6 +31,7 @@ from storage import inbox
 from storage.db import Database
 from tests.conftest import REPO
 from tests.e2e.processes import stop_gently
+from tests.e2e.world import texts_until
 
 NIP = "199001012015031002"
 USER = 850
@@ -97,17 +98,6 @@ class KillAt:
         return point == "written"  # the call dies with the bot: the double drops it
 
 
-async def _texts_until(user: Any, wanted: str, timeout: float) -> list[str]:
-    texts: list[str] = []
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not any(wanted in text for text in texts):
-        left = deadline - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise AssertionError(f"no {wanted!r} in {texts}")
-        texts.append((await user.next_message(timeout=left)).text)
-    return texts
-
-
 @pytest.mark.parametrize("point", ["fetched", "confirmed", "written", "replied"])
 async def test_kill_9_around_an_update_loses_nothing(
     point: str, double: TelegramDouble, db_url: str, tmp_path: Path
@@ -133,7 +123,7 @@ async def test_kill_9_around_an_update_loses_nothing(
 
         process = await start_pembina(double, db_url, tmp_path)
         await user.send_text("Rudi Hartono")
-        after = await _texts_until(user, "Langkah 3 dari 3", timeout=30)
+        after = await texts_until(user, "Langkah 3 dari 3", timeout=30)
         await double.settle(quiet=0.5)
         after += [m.text for m in user.unread()]
     finally:
@@ -173,7 +163,7 @@ async def test_kill_9_around_a_button_press_loses_nothing(
 
         process = await start_pembina(double, db_url, tmp_path)
         await user.send_text("/help")
-        texts = await _texts_until(user, "you are not registered yet", timeout=30)
+        texts = await texts_until(user, "you are not registered yet", timeout=30)
         await double.settle(quiet=0.5)
     finally:
         await stop_gently(process)

@@ -29,10 +29,11 @@ from typing import Any
 
 import pytest
 
-from bot.telegram_double import DoubleUser, TelegramDouble
+from bot.telegram_double import TelegramDouble
 from storage import inbox
 from storage.db import Database
 from tests.e2e.webhook_worker import Worker
+from tests.e2e.world import texts_until
 
 NIP = "199001012015031002"
 USER = 850
@@ -71,17 +72,6 @@ class KillAt:
         if self.point == "replied" and stage == "response":
             self._kill()
         return False
-
-
-async def _texts_until(user: DoubleUser, wanted: str, timeout: float) -> list[str]:
-    texts: list[str] = []
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not any(wanted in text for text in texts):
-        left = deadline - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise AssertionError(f"no {wanted!r} in {texts}")
-        texts.append((await user.next_message(timeout=left)).text)
-    return texts
 
 
 async def _row_state(db_url: str, update_id: int) -> str:
@@ -123,7 +113,7 @@ async def test_kill_9_around_a_webhook_update_handles_it_once(
         await worker.start()
         await double.settle(quiet=0.5, timeout=30)  # redelivered and acknowledged
         await user.send_text("Rudi Hartono")
-        after = await _texts_until(user, "Langkah 3 dari 3", timeout=30)
+        after = await texts_until(user, "Langkah 3 dari 3", timeout=30)
         await double.settle(quiet=0.5)
         after += [m.text for m in user.unread()]
     finally:
@@ -155,7 +145,7 @@ async def test_kill_9_while_an_update_is_stored_but_not_done(
         assert user.unread() == []  # its reply died with the worker
 
         await worker.start()
-        texts = await _texts_until(user, "belum terdaftar", timeout=30)
+        texts = await texts_until(user, "belum terdaftar", timeout=30)
         await double.settle(quiet=0.5, timeout=30)
         texts += [m.text for m in user.unread()]
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from bot.flows import programmes
@@ -81,3 +82,16 @@ async def submit_reflection(bot: BotUnderTest, user: DoubleUser, answers: tuple[
     await user.press(with_buttons(user.unread()), "📤 Kirim ke mentor")
     await bot.drained()
     user.unread()
+
+
+async def texts_until(user: DoubleUser, wanted: str, timeout: float) -> list[str]:
+    """The texts ``user`` receives until one contains ``wanted`` (a restarted bot may say
+    other things first); fails after ``timeout`` seconds, listing what came."""
+    texts: list[str] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not any(wanted in text for text in texts):
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise AssertionError(f"no {wanted!r} in {texts}")
+        texts.append((await user.next_message(timeout=left)).text)
+    return texts
