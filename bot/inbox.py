@@ -238,9 +238,10 @@ class Inbox:
             log.exception("update %s not handled: its person lock failed", row.update_id)
 
     async def _handle_locked(self, row: Received, update: Update | None) -> None:
-        async with self._db.read() as conn:
-            if await rows.is_done(conn, row.update_id):
-                return  # another process handled it while this one waited for the person
+        if not self._db.is_sqlite:  # one process on SQLite: only this lane marks it done
+            async with self._db.read() as conn:
+                if await rows.is_done(conn, row.update_id):
+                    return  # another process handled it while this one waited for the person
         with handling(row.update_id, self._clock.now()) as mark:
             if update is not None:
                 try:
