@@ -292,6 +292,9 @@ async def _database_problem(url: str, lang: str) -> str | None:
 
     from storage.db import Database
 
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return await asyncio.to_thread(_sqlite_problem, parsed.database)
     db = Database(url)
     try:
         async with asyncio.timeout(PROBE_SECONDS), db.read() as conn:
@@ -302,6 +305,22 @@ async def _database_problem(url: str, lang: str) -> str | None:
         return _one_line(exc)
     finally:
         await db.dispose()
+    return None
+
+
+def _sqlite_problem(path: str) -> str | None:
+    """Why an SQLite file cannot be opened, asked with the plain sqlite3 module.
+
+    Not through aiosqlite: a failed aiosqlite connect leaves its worker thread to finish
+    after ``asyncio.run`` has closed the loop, and that thread then prints a traceback
+    under the one clear line (seen in CI).
+    """
+    import sqlite3
+
+    try:
+        sqlite3.connect(path).close()
+    except sqlite3.Error as exc:
+        return _one_line(exc)
     return None
 
 
