@@ -1,4 +1,9 @@
-"""The command line as an operator uses it: real processes, real files, exit codes."""
+"""The command line as an operator uses it: real files, exit codes, stdout and stderr.
+
+Each command runs ``bot.cli.main`` in this process (``tests/cli_runner.py``: its own
+environment, folder and streams); tests/e2e/test_input_cli.py starts real processes where
+the process itself is the point (the entry points, a closed pipe, a missing driver).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ import asyncio
 import csv
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.telegram_double import TelegramDouble
+from tests import cli_runner
 from tests.conftest import DEMO_ROSTER, REPO
 
 ENV_NAMES = (
@@ -38,15 +43,8 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def _pembina(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=_env(tmp_path, **env),
-        capture_output=True,
-        text=True,
-        timeout=240,  # a guard against a hang, not a speed check: the month script alone takes ~55 s on a loaded machine
-        check=False,
-    )
+    """``pembina ARGS`` run in ``tmp_path`` with the test's environment (in this process)."""
+    return cli_runner.run(args, cwd=tmp_path, env=_env(tmp_path, **env))
 
 
 def test_roster_import_good_bad_and_again(tmp_path: Path) -> None:
@@ -122,22 +120,14 @@ def test_help_of_every_command(tmp_path: Path) -> None:
 
 async def test_roster_import_asks_telegram_for_the_username(tmp_path: Path) -> None:
     async with TelegramDouble(bot_username="bkpsdm_bogor_bot") as double:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "roster",
-            "import",
-            str(DEMO_ROSTER),
-            cwd=tmp_path,
-            env=_env(
-                tmp_path, TELEGRAM_BOT_TOKEN=double.token, TELEGRAM_API_BASE_URL=double.base_url
+        result = await asyncio.wait_for(
+            asyncio.to_thread(
+                _pembina, tmp_path, "roster", "import", str(DEMO_ROSTER),
+                TELEGRAM_BOT_TOKEN=double.token, TELEGRAM_API_BASE_URL=double.base_url,
             ),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err
+            60,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
     links = [r["link"] for r in _csv(tmp_path / "invites.csv")]
     assert all(link.startswith("https://t.me/bkpsdm_bogor_bot?start=") for link in links)
 
