@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from bot.flows.roster import hints, parse_roster_file
 from bot.flows.roster_file import Table, cell_text, decode_text, read_table, sniff_delimiter
-from tests.test_cli import _env
+from tests.test_cli import _pembina
 
 ID_HEADER = "NIP;Nama;Peran;Unit Kerja;NIP Atasan;NIP Mentor;Zona Waktu;Bahasa;Kapasitas"
 SUPERVISOR = "197102031998031002;Dr. Agus Salim;atasan;Bidang SDM;;;WIB;id;"
@@ -145,28 +143,12 @@ def test_cli_imports_the_same_excel_files(tmp_path: Path) -> None:
     sheet.write_bytes(
         _xlsx([["NIP", "Nama", "Peran"], ["197805122003122001", "Siti Rahmawati", "koordinator"]])
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "roster", "import", str(sheet)],
-        cwd=tmp_path,
-        env=_env(tmp_path, PEMBINA_LANGUAGE="en"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _pembina(tmp_path, "roster", "import", str(sheet), PEMBINA_LANGUAGE="en")
     assert result.returncode == 0, result.stderr
     assert "Roster imported: 1 new" in result.stdout
     broken = tmp_path / "rusak.csv"
     broken.write_bytes(b"NIP;Nama;Peran\r\n1.99503E+17;Budi;peserta\r\n")
-    refused = subprocess.run(
-        [sys.executable, "-m", "bot", "roster", "import", str(broken)],
-        cwd=tmp_path,
-        env=_env(tmp_path, PEMBINA_LANGUAGE="en"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    refused = _pembina(tmp_path, "roster", "import", str(broken), PEMBINA_LANGUAGE="en")
     assert refused.returncode == 1
     assert "line 2: NIP reads 1.99503E+17" in refused.stderr
     assert "Format the NIP column as Text" in refused.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from bot.config import SettingsError, load_settings
 from bot.webhook import readiness_problem
 from storage.db import Database
+from tests import cli_runner
 from tests.conftest import REPO
 
 
@@ -27,15 +27,7 @@ def _run_webhook(tmp_path: Path, url: str, **extra: str) -> subprocess.Completed
             **extra,
         }
     )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--webhook", url],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return cli_runner.run(["run", "--webhook", url], cwd=tmp_path, env=env)
 
 
 def test_webhook_mode_without_a_secret_does_not_start(tmp_path: Path) -> None:

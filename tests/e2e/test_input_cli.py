@@ -1,5 +1,9 @@
 """The command line as an operator meets it: a bad DATABASE_URL, --help in the bot's
-language, --version, a closed pipe, and plain words from ``jobs tick``."""
+language, --version, a closed pipe, and plain words from ``jobs tick``.
+
+Most commands run ``main`` in this process (``tests/cli_runner.py``); real processes where
+the process is the point: the installed ``pembina`` script, ``python -m bot`` writing into
+a closed pipe, and asyncpg hidden from ``sys.modules`` before anything imports it."""
 
 from __future__ import annotations
 
@@ -124,9 +128,20 @@ def test_help_speaks_the_language_of_the_output(tmp_path: Path) -> None:
     assert "pembina program: kesalahan:" in missing.stderr
 
 
-def test_version(tmp_path: Path) -> None:
-    result = _pembina(tmp_path, "--version")
-    assert result.returncode == 0
+def test_version_from_the_installed_pembina_command(tmp_path: Path) -> None:
+    """The ``pembina`` script the install puts beside Python is the command line (the other
+    tests call its ``main`` in this process; ``python -m bot`` is started below)."""
+    script = Path(sys.executable).parent / "pembina"
+    result = subprocess.run(
+        [str(script), "--version"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"pembina {metadata.version('pembina')}"
 
 
