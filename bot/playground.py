@@ -12,6 +12,7 @@ import csv
 import io
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from bot.i18n import plain
 from bot.playground_text import to_terminal
 from bot.scheduler import run_due_work
 from bot.telegram_double import DoubleUser, TelegramDouble
+from storage import outbox
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_ROSTER = DEMO_DIR / "roster.csv"
@@ -40,7 +42,11 @@ SAMPLE_ROSTER = DEMO_DIR / "roster-excel.xlsx"  # what :roster sends when given 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_ID = 1001
 GUEST_ID = 2001
-QUIET = 0.4
+# The bot is idle by exact checks (Playground.settle); this much silence on top is a margin,
+# not the wait itself (0.4 s of silence after every line was most of a script's time).
+QUIET = 0.02
+SETTLE_SECONDS = 30.0  # a bot still busy after this is stuck: said, not waited on forever
+OUTBOX_LOOK = 0.02  # seconds between looks at the outbox while a notice is on its way
 
 
 @dataclass
@@ -74,6 +80,31 @@ class Playground:
         self._answers_seen = 0
         self.clock: ShiftedClock | None = None
         self.services: Services | None = None
+
+    async def settle(self) -> None:
+        """Wait until the bot is done with what was just typed (or ticked), so its replies
+        and the notices it sends other people are all shown before the prompt returns.
+
+        Done means: every update is confirmed and none waits in the inbox or is being
+        handled, no file is being built (the double's ``settle`` with the ``busy_checks``
+        set in :func:`_play`), and the outbox holds no message due and unsent (notices to
+        others go from there, a chat's paced about one a second). Rows planned for later,
+        like nudges spread over the day, are not waited for."""
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            left = max(deadline - time.monotonic(), 0.1)
+            await self.double.settle(quiet=QUIET, timeout=left)
+            if not await self._outbox_busy():
+                return
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the outbox still sends after {SETTLE_SECONDS}s")
+            await asyncio.sleep(OUTBOX_LOOK)
+
+    async def _outbox_busy(self) -> bool:
+        if self.services is None:
+            return False
+        async with self.services.db.read() as conn:
+            return await outbox.unsent_due(conn, self.services.clock.now()) > 0
 
     def say(self, key: str, **values: object) -> None:
         print(plain(self.lang, f"playground.{key}", **values), flush=True)
@@ -202,7 +233,7 @@ class Playground:
             return True
         if not await self._send(persona, line):
             return True
-        await self.double.settle(quiet=QUIET, timeout=30)
+        await self.settle()
         self.show_new(persona)
         self.notify_others()
         return True
@@ -218,9 +249,8 @@ class Playground:
             return
         self.clock.jump_to(at)
         done = await run_due_work(self.services)
-        await self.double.settle(quiet=QUIET, timeout=30)
-        await asyncio.sleep(QUIET)
-        await self.double.settle(quiet=QUIET, timeout=30)
+        self.services.outbox_wake()  # what it queued goes now, not at the sender's next look
+        await self.settle()
         self.say("ticked", at=at.isoformat(), count=sum(done.values()))
         if self.current is not None:
             self.show_new(self.current)
@@ -231,7 +261,7 @@ class Playground:
         for persona in self.personas:
             if persona.code and not persona.user.messages:
                 await persona.user.send_text(f"/start {persona.code}")
-        await self.double.settle(quiet=QUIET, timeout=30)
+        await self.settle()
         for persona in self.personas:
             for message in persona.user.messages:
                 persona.seen.setdefault(message.message_id, self._state(message))
@@ -259,7 +289,7 @@ class Playground:
         elif line.startswith(":edit"):
             return await self._edit(persona, line[len(":edit") :].strip())
         elif line == ":menu":
-            await self.double.settle(quiet=0.1, timeout=10)
+            await self.settle()
             for name, description in user.menu_descriptions().items():
                 self.say("menu_line", name=name, description=description)
             return False

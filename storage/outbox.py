@@ -341,6 +341,21 @@ async def forget_sent_before(conn: AsyncConnection, cutoff: datetime) -> int:
     return result.rowcount
 
 
+async def unsent_due(conn: AsyncConnection, now: datetime) -> int:
+    """Rows a running sender has still to send at ``now`` (the bot's clock): pending and
+    due, or claimed and in flight. Rows planned for later are not counted. The playground
+    waits for none to be left before it shows the prompt again."""
+    found = await conn.execute(
+        select(func.count())
+        .select_from(outbox)
+        .where(
+            ((outbox.c.status == PENDING) & (outbox.c.not_before <= now))
+            | (outbox.c.status == SENDING)
+        )
+    )
+    return int(found.scalar_one())
+
+
 async def counts(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
     return {status: int(n) for status, n in rows}

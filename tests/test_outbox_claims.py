@@ -84,3 +84,32 @@ async def test_a_process_is_alive_while_it_holds_its_lock(db: Database) -> None:
         await other.release()
         await other.db.dispose()
         await life.release()
+
+
+async def test_unsent_due_counts_what_a_sender_still_has_to_send_now(
+    db: Database, clock: FixedClock
+) -> None:
+    """Pending and due, or in flight; not a row planned for later, nor one sent or failed
+    (the playground waits on this count before it shows the prompt)."""
+    await _queue(db, clock, ("due", 1), ("flight", 2), ("sent", 3), ("failed", 4))
+    async with db.write() as conn:
+        await outbox.enqueue(
+            conn, dedup_key="later", chat_id=5, text="later", now=clock.now() + timedelta(hours=1)
+        )
+        keys = dict(
+            (await conn.execute(select(schema.outbox.c.dedup_key, schema.outbox.c.id))).all()
+        )
+        await outbox.mark_sent(conn, keys["sent"], 1, clock.now())
+        await outbox.mark_failed(conn, keys["failed"], "blocked")
+        await conn.execute(
+            schema.outbox.update()
+            .where(schema.outbox.c.dedup_key == "flight")
+            .values(status=outbox.SENDING, not_before=clock.now() + timedelta(hours=2))
+        )
+    async with db.read() as conn:
+        assert await outbox.unsent_due(conn, clock.now()) == 2  # "due" and "flight"
+        assert await outbox.unsent_due(conn, clock.now() + timedelta(hours=1)) == 3
+    clock.advance(timedelta(seconds=1))
+    assert await _claim(db, clock) == ["due"]
+    async with db.read() as conn:
+        assert await outbox.unsent_due(conn, clock.now()) == 2  # both in flight now
