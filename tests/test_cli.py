@@ -195,7 +195,6 @@ def test_playground_walkthrough_of_the_mentoring_loop(tmp_path: Path) -> None:
         assert expected in out, expected
 
 
-@pytest.mark.long
 def test_playground_week_with_ticks(tmp_path: Path) -> None:
     """A programme week driven by :tick: nudges on Friday, digests on Monday. Without
     ``--db`` the database goes to a scratch folder removed at the end (the temp folder is
