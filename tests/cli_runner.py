@@ -39,8 +39,18 @@ _ONE_AT_A_TIME = threading.Lock()
 _TOUCHED_LOGGERS = ("httpx", "alembic", "apscheduler", "fontTools", "telegram", "aiohttp", "bot")
 
 
+# A guard against a hang, not a speed check (the month's playground script takes ~15 s on
+# a loaded machine).
+HANG_SECONDS = 240.0
+
+
 def run(
-    args: Sequence[str], *, cwd: Path, env: Mapping[str, str], stdin: str = ""
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stdin: str = "",
+    timeout: float = HANG_SECONDS,
 ) -> subprocess.CompletedProcess[str]:
     """``pembina ARGS`` in ``cwd`` with exactly ``env`` as its environment and ``stdin`` as
     its input: the exit code and the text written to stdout and stderr, as
@@ -62,10 +72,26 @@ def run(
         _fresh_logging(),
         _streams(stdin) as (out, err),
     ):
-        code = _exit_code(list(args))
+        code = _within(list(args), timeout)
     return subprocess.CompletedProcess(
         ["pembina", *args], code, _text(out.getvalue()), _text(err.getvalue())
     )
+
+
+def _within(argv: list[str], timeout: float) -> int:
+    """The exit code, from a thread of its own so that a command that hangs fails the test
+    after ``timeout`` s (as ``subprocess.run(timeout=...)`` did) instead of the whole run."""
+    codes: list[int] = []
+    worker = threading.Thread(
+        target=lambda: codes.append(_exit_code(argv)), name="pembina-main", daemon=True
+    )
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError(f"pembina {' '.join(argv)} still runs after {timeout} s")
+    if not codes:
+        raise RuntimeError(f"pembina {' '.join(argv)} ended without an exit code")
+    return codes[0]
 
 
 def _exit_code(argv: list[str]) -> int:

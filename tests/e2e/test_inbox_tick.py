@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from datetime import datetime
+from pathlib import Path
 
 from bot.telegram_double import TelegramDouble
 from storage import outbox
+from tests import cli_runner
 from tests.conftest import REPO
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.world import paired
@@ -24,7 +25,7 @@ MENTEES = ("Budi Santoso", "Dewi Lestari", "Made Wirawan", "Maria Kogoya")
 
 
 async def test_jobs_tick_queues_and_the_running_bot_sends_once(
-    bot: BotUnderTest, double: TelegramDouble
+    bot: BotUnderTest, double: TelegramDouble, tmp_path: Path
 ) -> None:
     users = await paired(bot, double)
     # The running bot is a few minutes ahead of the instant the operator ticks.
@@ -37,22 +38,15 @@ async def test_jobs_tick_queues_and_the_running_bot_sends_once(
         "PYTHONPATH": str(REPO),
         "PEMBINA_LANGUAGE": "en",
     }
-    tick = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "jobs",
-        "tick",
-        "--at",
-        "2026-12-11T02:30:00+00:00",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    # The operator's command (its main, in a thread of this process: tests/cli_runner.py)
+    # on the database the running bot uses, with its own connections and clock.
+    args = ["jobs", "tick", "--at", "2026-12-11T02:30:00+00:00"]
+    tick = await asyncio.wait_for(
+        asyncio.to_thread(cli_runner.run, args, cwd=tmp_path, env=env), 60
     )
-    out, err = await asyncio.wait_for(tick.communicate(), 60)
-    assert tick.returncode == 0, err.decode()
-    assert "Reflection reminders queued: 4" in out.decode()
-    assert "the running bot (pembina run) sends queued messages" in out.decode()
+    assert tick.returncode == 0, tick.stderr
+    assert "Reflection reminders queued: 4" in tick.stdout
+    assert "the running bot (pembina run) sends queued messages" in tick.stdout
 
     await bot.drained(timeout=30)
     await asyncio.sleep(1.5)  # a sender that took the rows again would have sent by now
