@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -142,6 +143,24 @@ def test_playground_script_walks_a_join(tmp_path: Path) -> None:
     assert "Halo, Budi Santoso!" in result.stdout
     assert "All right, I will speak English." in result.stdout
     assert "What you can do as mentee" in result.stdout
+
+
+def test_playground_typed_at_the_keyboard_answers_each_line_before_the_next_prompt(
+    tmp_path: Path,
+) -> None:
+    """Lines typed (stdin, no ``--script``, not echoed): each prompt comes only after the
+    bot's whole answer to the line before, and end of input says goodbye."""
+    result = cli_runner.run(
+        ["playground"], cwd=tmp_path, env=_env(tmp_path), stdin=":as 5\n:open\n/help\n"
+    )
+    assert result.returncode == 0, result.stderr
+    welcome, as_budi, opened, helped, bye = re.split(r"(?m)^> ", result.stdout)
+    assert "Taman bermain Pembina" in welcome
+    assert "Budi Santoso" in as_budi
+    assert "Halo, Budi Santoso!" in opened
+    assert "Yang bisa Anda lakukan sebagai peserta" in helped
+    assert "/refleksi" in helped
+    assert "Sampai jumpa" in bye
 
 
 def test_playground_monday_revision_edit_and_excel_rosters(tmp_path: Path) -> None:
