@@ -48,13 +48,23 @@ def _may_nudge(person: Person, now: datetime) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Due:
-    """A nudge found due by a read-only scan, to be recorded and queued."""
+    """A nudge found due by a read-only scan, to be recorded and queued. Plain ids, not a
+    :class:`Person`: a province's Friday is tens of thousands of these."""
 
-    person: Person
+    person_id: int
+    chat_id: int  # the person's Telegram id
+    zone: str  # the person's time zone (their window and their local day)
     kind: str
     period: str
     notice: str  # the outbox notice kind (bot.presenter.nudges words it when sent)
     params: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, person: Person, kind: str, period: str, notice: str, params: dict[str, Any]
+    ) -> _Due:
+        assert person.telegram_id is not None  # _may_nudge checked it
+        return cls(person.id, person.telegram_id, person.timezone, kind, period, notice, params)
 
 
 async def _deliver(
@@ -76,25 +86,19 @@ async def _deliver(
     they list (reflections waiting, an open offer) is best read fresh."""
     now = svc.clock.now()
     slots = await _plan(svc, due, now) if planned and due else [now] * len(due)
+    days = {zone: weeks.local_date(now, zone) for zone in {d.zone for d in due}}
     sent = 0
     queued: list[tuple[str, datetime]] = []
     for start in range(0, len(due), WRITE_BATCH):
         batch = due[start : start + WRITE_BATCH]
-        wanted = [
-            (d.person.id, d.kind, d.period, weeks.local_date(now, d.person.timezone))
-            for d in batch
-        ]
         async with svc.db.write() as conn:
-            free = await nudges.not_yet(conn, wanted)
-            recorded = await nudges.record_many(conn, [_record(batch[i], now) for i in free])
-            free = [
-                i for i in free if (batch[i].person.id, batch[i].kind, batch[i].period) in recorded
-            ]
+            recorded = await nudges.record_many(conn, [_record(d, now, days) for d in batch])
+            free = [i for i, d in enumerate(batch) if (d.person_id, d.kind, d.period) in recorded]
             await outbox.enqueue_many(
                 conn, [_message(batch[i], now, slots[start + i]) for i in free]
             )
         sent += len(free)
-        queued += [(batch[i].person.timezone, slots[start + i]) for i in free]
+        queued += [(batch[i].zone, slots[start + i]) for i in free]
         if free:
             svc.outbox_wake()  # the sender starts on the first batch while the rest is queued
     if planned and queued:
@@ -117,26 +121,25 @@ async def _plan(svc: Services, due: list[_Due], now: datetime) -> list[datetime]
     """A send time per nudge, around what the outbox already holds for the window."""
     async with svc.db.read() as conn:
         backlog, load = await send_plan.waiting_load(conn, now, now + planning.HORIZON)
-    zones = [d.person.timezone for d in due]
+    zones = [d.zone for d in due]
     return planning.plan(now, zones, rate=svc.nudge_rate, backlog=backlog, load=load)
 
 
-def _record(due: _Due, now: datetime) -> dict[str, object]:
+def _record(due: _Due, now: datetime, days: dict[str, date]) -> dict[str, object]:
     return {
-        "person_id": due.person.id,
+        "person_id": due.person_id,
         "kind": due.kind,
         "period": due.period,
-        "local_date": weeks.local_date(now, due.person.timezone),
+        "local_date": days[due.zone],
         "created_at": now,
     }
 
 
 def _message(due: _Due, now: datetime, at: datetime) -> dict[str, object]:
-    assert due.person.telegram_id is not None
     message = outbox.row(
-        dedup_key=f"nudge:{due.person.id}:{due.kind}:{due.period}",
-        chat_id=due.person.telegram_id,
-        person_id=due.person.id,
+        dedup_key=f"nudge:{due.person_id}:{due.kind}:{due.period}",
+        chat_id=due.chat_id,
+        person_id=due.person_id,
         now=now,
         kind=due.notice,
         params=due.params,
@@ -191,27 +194,39 @@ async def reflection_nudges(svc: Services, late: list[planning.Late] | None = No
     gets those that do not fit, see ``bot.flows.planning``)."""
     now = svc.clock.now()
     due: list[_Due] = []
+    zones = _open_zones(now)
     async with svc.db.read() as conn:
-        for programme in await _active_programmes(conn):
-            for zone in _open_zones(now):
-                due += await _reflections_due(conn, programme, zone, now, svc.nudge_grace)
+        for programme in await _active_programmes(conn) if zones else []:
+            due += await _reflections_due(conn, programme, zones, now, svc.nudge_grace)
     return await _deliver(svc, due, planned=True, late=late)
 
 
 async def _reflections_due(
-    conn: AsyncConnection, programme: Programme, zone: str, now: datetime, grace: timedelta
+    conn: AsyncConnection,
+    programme: Programme,
+    zones: list[str],
+    now: datetime,
+    grace: timedelta,
 ) -> list[_Due]:
-    """The reflection nudges due now to a programme's mentees in one zone."""
+    """The reflection nudges due now to a programme's mentees in the open ``zones``: one
+    query per window (kind, week, local day) for all the zones it is open in, usually
+    one a minute, not one per zone. The nearer week goes first: someone due for this
+    week hears nothing of last week's in the same run."""
+    windows: dict[tuple[str, date, date], list[str]] = {}
+    for zone in zones:
+        for kind, week in _reflection_windows(programme, zone, now, grace):
+            windows.setdefault((kind, week, weeks.local_date(now, zone)), []).append(zone)
     found: list[_Due] = []
     stopped: set[int] = set()  # told of a nearer week in this run
-    for kind, week in _reflection_windows(programme, zone, now, grace):
+    nearest_first = sorted(windows.items(), key=lambda window: window[0][1], reverse=True)
+    for (kind, week, today), shared in nearest_first:
         period = f"p{programme.id}:{week}"
-        ids = await nudges.candidates(
+        rows = await nudges.due_chats(
             conn,
             programme_id=programme.id,
-            zone=zone,
+            zones=shared,
             now=now,
-            today=weeks.local_date(now, zone),
+            today=today,
             kind=f"reflection_{kind}",
             period=period,
             unreflected_week=week,
@@ -221,10 +236,13 @@ async def _reflections_due(
             "programme": programme.name,
             "week_start": week.isoformat(),
         }
-        for person in await people.get_people(conn, [i for i in ids if i not in stopped]):
-            notice = f"nudge.reflection_{kind}"
-            found.append(_Due(person, f"reflection_{kind}", period, notice, params))
-        stopped.update(ids)
+        nudge, notice = f"reflection_{kind}", f"nudge.reflection_{kind}"
+        found += [
+            _Due(person_id, chat_id, zone, nudge, period, notice, params)
+            for person_id, chat_id, zone in rows
+            if person_id not in stopped
+        ]
+        stopped.update(person_id for person_id, _, _ in rows)
     return found
 
 
@@ -259,7 +277,7 @@ async def review_nudges(svc: Services) -> int:
                 ],
             }
             day = weeks.local_date(now, mentor.timezone).isoformat()
-            due.append(_Due(mentor, "review", day, "nudge.review", params))
+            due.append(_Due.of(mentor, "review", day, "nudge.review", params))
     return await _deliver(svc, due)
 
 
@@ -303,7 +321,7 @@ async def offer_nudges(svc: Services) -> int:
             if mentor is None or mentee is None or not _may_nudge(mentor, now):
                 continue
             params = {"pairing_id": pairing.id, "mentee": mentee.name}
-            due.append(_Due(mentor, "offer", f"pairing{pairing.id}", "nudge.offer", params))
+            due.append(_Due.of(mentor, "offer", f"pairing{pairing.id}", "nudge.offer", params))
     return await _deliver(svc, due)
 
 
@@ -336,10 +354,10 @@ async def _milestones_due(
         if not 0 <= (milestone.due_on - today).days <= MILESTONE_NOTICE_DAYS:
             continue
         period = f"m{milestone.id}"
-        ids = await nudges.candidates(
+        rows = await nudges.due_chats(
             conn,
             programme_id=programme.id,
-            zone=zone,
+            zones=[zone],
             now=now,
             today=today,
             kind="milestone",
@@ -350,9 +368,12 @@ async def _milestones_due(
             "programme": programme.name,
             "due": milestone.due_on.isoformat(),
         }
-        for person in await people.get_people(conn, [i for i in ids if i not in chosen]):
-            found.append(_Due(person, "milestone", period, "nudge.milestone", params))
-        chosen.update(ids)
+        found += [
+            _Due(person_id, chat_id, zone, "milestone", period, "nudge.milestone", params)
+            for person_id, chat_id, zone in rows
+            if person_id not in chosen
+        ]
+        chosen.update(person_id for person_id, _, _ in rows)
     return found
 
 
