@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, literal, or_, select, text
+from sqlalchemy import String, cast, delete, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.portable import insert_many_new
+from storage.portable import insert_many_new, insert_new_from_select
 from storage.schema import (
     NUDGE_COUNTS,
     REFLECTION_SENT,
     nudges,
+    outbox,
     people,
     programme_members,
     reflections,
 )
+
+OUTBOX_PENDING = "pending"  # storage.outbox.PENDING (that module is the sender's)
 
 RETENTION = timedelta(days=60)  # far beyond any catch-up window (three days at most)
 
@@ -36,6 +40,88 @@ async def record_many(
     the tick's read looked), is skipped: that person was already nudged."""
     recorded = await insert_many_new(conn, nudges, rows, ["person_id", "kind", "period"])
     return {(int(person_id), kind, period) for person_id, kind, period in recorded}
+
+
+def dedup_key(person_id: int, kind: str, period: str) -> str:
+    """The outbox key of a nudge: each nudge is queued once (:func:`queue_each` builds the
+    same text in SQL)."""
+    return f"nudge:{person_id}:{kind}:{period}"
+
+
+async def record_each(
+    conn: AsyncConnection,
+    person_ids: Sequence[int],
+    *,
+    kind: str,
+    period: str,
+    local_date: date,
+    now: datetime,
+) -> set[int]:
+    """Record the nudge ``kind``/``period`` for each person, in one ``INSERT ... SELECT``
+    (a province's Friday is tens of thousands; no row is built in Python); returns who
+    was recorded. Like :func:`record_many`, the unique indexes skip whoever had this nudge
+    or another one that day, recorded by anyone, even by this same statement."""
+    if not person_ids:
+        return set()
+    n, p = nudges.c, people.c
+    rows = (
+        select(
+            p.id,
+            literal(kind, n.kind.type),
+            literal(period, n.period.type),
+            literal(local_date, n.local_date.type),
+            literal(now, n.created_at.type),
+        )
+        .where(p.id.in_(list(person_ids)))
+        .order_by(p.id)
+    )
+    columns = ["person_id", "kind", "period", "local_date", "created_at"]
+    recorded = await insert_new_from_select(conn, nudges, columns, rows, ["person_id"])
+    return {int(person_id) for (person_id,) in recorded}
+
+
+async def queue_each(
+    conn: AsyncConnection,
+    person_ids: Sequence[int],
+    *,
+    kind: str,
+    period: str,
+    notice: str,
+    params: dict[str, Any],
+    at: datetime,
+    now: datetime,
+) -> None:
+    """Queue the notice of a recorded nudge to each person's chat, all planned for ``at``,
+    in one ``INSERT ... SELECT``: the key (:func:`dedup_key`), the chat (the person's
+    Telegram id now; someone unbound since the scan gets nothing) and the same parameters
+    for all, encoded once."""
+    if not person_ids:
+        return
+    p, o = people.c, outbox.c
+    key = literal("nudge:", String) + cast(p.id, String) + literal(f":{kind}:{period}", String)
+    rows = select(
+        key,
+        p.telegram_id,
+        p.id,
+        literal("", o.text.type),
+        literal(notice, o.kind.type),
+        literal(params, o.params.type),
+        literal(OUTBOX_PENDING, o.status.type),
+        literal(at, o.not_before.type),
+        literal(now, o.created_at.type),
+    ).where(p.id.in_(list(person_ids)), p.telegram_id.is_not(None))
+    columns = [
+        "dedup_key",
+        "chat_id",
+        "person_id",
+        "text",
+        "kind",
+        "params",
+        "status",
+        "not_before",
+        "created_at",
+    ]
+    await insert_new_from_select(conn, outbox, columns, rows)
 
 
 async def recorded(conn: AsyncConnection, kind: str, periods: set[str]) -> set[tuple[int, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Table, extract, func, type_coerce
+from sqlalchemy import ColumnElement, Float, Select, Table, extract, func, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,6 +49,24 @@ async def insert_many_new(
     columns = [table.c[name] for name in returning]
     stmt = _insert(conn, table).on_conflict_do_nothing().returning(*columns)
     return [tuple(row) for row in await conn.execute(stmt, rows)]
+
+
+async def insert_new_from_select(
+    conn: AsyncConnection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Select[Any],
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """``INSERT INTO table (columns) SELECT ...``, skipping each row that would break any
+    unique index (like :func:`insert_many_new`), with no Python object per row; returns
+    the ``returning`` columns of the rows really inserted."""
+    stmt = _insert(conn, table).from_select(list(columns), rows).on_conflict_do_nothing()
+    if not returning:
+        await conn.execute(stmt)
+        return []
+    result = await conn.execute(stmt.returning(*[table.c[name] for name in returning]))
+    return [tuple(row) for row in result]
 
 
 async def upsert(

@@ -92,11 +92,16 @@ async def _deliver(
     for start in range(0, len(due), WRITE_BATCH):
         batch = due[start : start + WRITE_BATCH]
         async with svc.db.write() as conn:
-            recorded = await nudges.record_many(conn, [_record(d, now, days) for d in batch])
-            free = [i for i, d in enumerate(batch) if (d.person_id, d.kind, d.period) in recorded]
-            await outbox.enqueue_many(
-                conn, [_message(batch[i], now, slots[start + i]) for i in free]
-            )
+            if planned:
+                free = await _record_and_queue(conn, batch, slots[start:], now, days)
+            else:
+                recorded = await nudges.record_many(conn, [_record(d, now, days) for d in batch])
+                free = [
+                    i for i, d in enumerate(batch) if (d.person_id, d.kind, d.period) in recorded
+                ]
+                await outbox.enqueue_many(
+                    conn, [_message(batch[i], now, slots[start + i]) for i in free]
+                )
         sent += len(free)
         queued += [(batch[i].zone, slots[start + i]) for i in free]
         if free:
@@ -115,6 +120,52 @@ async def _deliver(
         if late is not None:
             late += overflow
     return sent
+
+
+async def _record_and_queue(
+    conn: AsyncConnection,
+    batch: list[_Due],
+    slots: list[datetime],
+    now: datetime,
+    days: dict[str, date],
+) -> list[int]:
+    """Record and queue a batch of a population's nudges set-wise; returns the indexes
+    recorded (and queued). A population shares its nudge, notice and parameters, and a
+    batch spans a minute or two of the plan, so a batch is a few ``INSERT ... SELECT``
+    statements, not a Python row per person: one per nudge and local day to record, then
+    one per planned minute to queue who was recorded. Groups go in the batch's order, so
+    of two nudges to one person (two programmes) the first is the one recorded."""
+    groups: dict[tuple[str, str, int, date], list[int]] = {}
+    for i, due in enumerate(batch):
+        groups.setdefault((due.kind, due.period, id(due.params), days[due.zone]), []).append(i)
+    free: list[int] = []
+    for (kind, period, _, day), members in groups.items():
+        first = batch[members[0]]
+        recorded = await nudges.record_each(
+            conn,
+            [batch[i].person_id for i in members],
+            kind=kind,
+            period=period,
+            local_date=day,
+            now=now,
+        )
+        mine = [i for i in members if batch[i].person_id in recorded]
+        by_slot: dict[datetime, list[int]] = {}
+        for i in mine:
+            by_slot.setdefault(slots[i], []).append(batch[i].person_id)
+        for at, person_ids in by_slot.items():
+            await nudges.queue_each(
+                conn,
+                person_ids,
+                kind=kind,
+                period=period,
+                notice=first.notice,
+                params=first.params,
+                at=at,
+                now=now,
+            )
+        free += mine
+    return sorted(free)
 
 
 async def _plan(svc: Services, due: list[_Due], now: datetime) -> list[datetime]:
@@ -137,7 +188,7 @@ def _record(due: _Due, now: datetime, days: dict[str, date]) -> dict[str, object
 
 def _message(due: _Due, now: datetime, at: datetime) -> dict[str, object]:
     message = outbox.row(
-        dedup_key=f"nudge:{due.person_id}:{due.kind}:{due.period}",
+        dedup_key=nudges.dedup_key(due.person_id, due.kind, due.period),
         chat_id=due.chat_id,
         person_id=due.person_id,
         now=now,
