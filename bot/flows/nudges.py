@@ -75,10 +75,11 @@ async def _deliver(
     late: list[planning.Late] | None = None,
 ) -> int:
     """Record and queue what the scan found, a batch per write transaction so people using
-    the bot are not held up by a province's Friday. Inside each transaction the records
-    are checked again (one nudge a day, each nudge once), and the database refuses a
-    second record (``uq_nudges_once``, ``uq_nudges_daily``) when another process recorded
-    one meanwhile: only what was recorded here is queued, so a race cannot send twice.
+    the bot are not held up by a province's Friday. The database is the check: it refuses
+    a second record (``uq_nudges_once``: each nudge once; ``uq_nudges_daily``: one a day)
+    whether an earlier run, this batch or another process meanwhile recorded the first,
+    and only what was recorded here is queued, so a race cannot send twice. A planned
+    population is written set-wise (:func:`_record_and_queue`), the others row by row.
 
     ``planned`` (a population's reflection or milestone nudges): each gets its own send
     time over the rest of its window (``bot.flows.planning``); what does not fit is added
