@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, delete, literal, or_, select, text
+from sqlalchemy import JSON, String, cast, delete, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.portable import insert_many_new, insert_new_from_select
+from storage.portable import id_table, insert_many_new, insert_new_from_select
 from storage.schema import (
     NUDGE_COUNTS,
     REFLECTION_SENT,
@@ -21,6 +21,8 @@ from storage.schema import (
 )
 
 OUTBOX_PENDING = "pending"  # storage.outbox.PENDING (that module is the sender's)
+
+_JSON_NULL = literal(None, JSON)  # binds JSON null, what a JSON column stores for Python None
 
 RETENTION = timedelta(days=60)  # far beyond any catch-up window (three days at most)
 
@@ -58,23 +60,22 @@ async def record_each(
     now: datetime,
 ) -> set[int]:
     """Record the nudge ``kind``/``period`` for each person, in one ``INSERT ... SELECT``
-    (a province's Friday is tens of thousands; no row is built in Python); returns who
-    was recorded. Like :func:`record_many`, the unique indexes skip whoever had this nudge
-    or another one that day, recorded by anyone, even by this same statement."""
+    with the ids as one parameter (:func:`storage.portable.id_table`; a province's
+    Friday is tens of thousands, and no row is built in Python); returns who was
+    recorded (someone erased since the scan is left out). Like :func:`record_many`, the
+    unique indexes skip whoever had this nudge or another one that day, recorded by
+    anyone, even by this same statement."""
     if not person_ids:
         return set()
     n, p = nudges.c, people.c
-    rows = (
-        select(
-            p.id,
-            literal(kind, n.kind.type),
-            literal(period, n.period.type),
-            literal(local_date, n.local_date.type),
-            literal(now, n.created_at.type),
-        )
-        .where(p.id.in_(list(person_ids)))
-        .order_by(p.id)
-    )
+    ids = id_table(conn, person_ids)
+    rows = select(
+        p.id,
+        literal(kind, n.kind.type),
+        literal(period, n.period.type),
+        literal(local_date, n.local_date.type),
+        literal(now, n.created_at.type),
+    ).select_from(ids.join(people, p.id == ids.c.value))
     columns = ["person_id", "kind", "period", "local_date", "created_at"]
     recorded = await insert_new_from_select(conn, nudges, columns, rows, ["person_id"])
     return {int(person_id) for (person_id,) in recorded}
@@ -94,22 +95,30 @@ async def queue_each(
     """Queue the notice of a recorded nudge to each person's chat, all planned for ``at``,
     in one ``INSERT ... SELECT``: the key (:func:`dedup_key`), the chat (the person's
     Telegram id now; someone unbound since the scan gets nothing) and the same parameters
-    for all, encoded once."""
+    for all, encoded once. ``reply_markup`` and ``media_data`` are JSON ``null`` like a
+    row queued by :func:`storage.outbox.enqueue_many`, not SQL ``NULL``."""
     if not person_ids:
         return
     p, o = people.c, outbox.c
+    ids = id_table(conn, person_ids)
     key = literal("nudge:", String) + cast(p.id, String) + literal(f":{kind}:{period}", String)
-    rows = select(
-        key,
-        p.telegram_id,
-        p.id,
-        literal("", o.text.type),
-        literal(notice, o.kind.type),
-        literal(params, o.params.type),
-        literal(OUTBOX_PENDING, o.status.type),
-        literal(at, o.not_before.type),
-        literal(now, o.created_at.type),
-    ).where(p.id.in_(list(person_ids)), p.telegram_id.is_not(None))
+    rows = (
+        select(
+            key,
+            p.telegram_id,
+            p.id,
+            literal("", o.text.type),
+            literal(notice, o.kind.type),
+            literal(params, o.params.type),
+            literal(OUTBOX_PENDING, o.status.type),
+            literal(at, o.not_before.type),
+            literal(now, o.created_at.type),
+            _JSON_NULL,
+            _JSON_NULL,
+        )
+        .select_from(ids.join(people, p.id == ids.c.value))
+        .where(p.telegram_id.is_not(None))
+    )
     columns = [
         "dedup_key",
         "chat_id",
@@ -120,6 +129,8 @@ async def queue_each(
         "status",
         "not_before",
         "created_at",
+        "reply_markup",
+        "media_data",
     ]
     await insert_new_from_select(conn, outbox, columns, rows)
 

@@ -7,10 +7,24 @@ dialect's own ``insert``; this picks the right one from the live connection.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, Table, extract, func, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    Table,
+    TableValuedAlias,
+    column,
+    extract,
+    func,
+    literal,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -67,6 +81,18 @@ async def insert_new_from_select(
         return []
     result = await conn.execute(stmt.returning(*[table.c[name] for name in returning]))
     return [tuple(row) for row in result]
+
+
+def id_table(conn: AsyncConnection, ids: Sequence[int]) -> TableValuedAlias:
+    """A one-column table (``value``) of ``ids`` from ONE bound parameter: SQLite's
+    ``json_each`` of a JSON array, PostgreSQL's ``unnest`` of an array. A statement over a
+    thousand people then has one parameter, not a thousand, so SQLAlchemy compiles it once
+    and caches it, and SQLite parses no list of ``?``."""
+    value = column("value", BigInteger)
+    if conn.dialect.name == "postgresql":
+        ids_array = literal(list(ids), postgresql.ARRAY(BigInteger))
+        return func.unnest(ids_array).table_valued(value).render_derived()
+    return func.json_each(literal(json.dumps(list(ids)), String)).table_valued(value)
 
 
 async def upsert(
