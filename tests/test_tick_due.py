@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.flows import nudges as nudge_flow
 from bot.flows import weeks
 from bot.flows.services import Services
-from storage import nudges, people, programmes, reflections
+from storage import nudges, outbox, people, programmes, reflections
 from storage.db import Database
 from storage.schema import nudges as nudges_table
 from storage.schema import outbox as outbox_table
@@ -227,3 +228,73 @@ async def test_a_friday_minute_queues_the_plan_and_the_next_minute_nothing(
     }
     svc.clock.set(NINE_WIB + timedelta(minutes=1))  # type: ignore[attr-defined]
     assert await nudge_flow.reflection_nudges(svc) == 0
+
+
+async def test_queued_set_wise_like_row_by_row(svc: Services) -> None:
+    """A nudge queued by queue_each stores what storage.outbox.enqueue_many stores for the
+    columns it leaves empty: JSON null in reply_markup and media_data, not SQL NULL (the
+    two read back alike in Python, but a query on the column told them apart)."""
+    db = svc.db
+    prog = await programme(db, "Coaching ASN", NINE_WIB)
+    set_wise, row_wise = await person(db, prog), await person(db, prog)
+    async with db.write() as conn:
+        await nudges.queue_each(
+            conn,
+            [set_wise],
+            kind="reflection_due",
+            period=PERIOD.format(prog),
+            notice="nudge.reflection_due",
+            params={"programme_id": prog},
+            at=NINE_WIB,
+            now=NINE_WIB,
+        )
+        message = outbox.row(
+            dedup_key="nudge:row",
+            chat_id=8_000_000 + row_wise,
+            person_id=row_wise,
+            now=NINE_WIB,
+            kind="nudge.review",
+            params={"programme_id": prog},
+        )
+        await outbox.enqueue_many(conn, [message])
+        o = outbox_table.c
+        stored = await conn.execute(
+            select(
+                o.person_id,
+                o.reply_markup.is_(None),
+                o.media_data.is_(None),
+                o.media_kind,
+                o.media_file_id,
+            )
+        )
+        found = {row[0]: tuple(row[1:]) for row in stored}
+    assert found[set_wise] == found[row_wise] == (False, False, None, None)
+
+
+async def test_batches_keep_the_plan_and_the_first_programme(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written two at a time (a batch is one nudge in planned order), a population spread
+    over several minutes is queued at the same minutes as in one batch, and someone in
+    two programmes is recorded and told once, of the first."""
+    monkeypatch.setattr(nudge_flow, "WRITE_BATCH", 2)
+    db = svc.db
+    first = await programme(db, "Coaching ASN", NINE_WIB)
+    second = await programme(db, "Mentoring", NINE_WIB)
+    wib = [await person(db, first) for _ in range(4)]
+    wita = [await person(db, first, WITA) for _ in range(3)]
+    both = wib[0]
+    only_second = await person(db, second)
+    async with db.write() as conn:
+        await programmes.add_member(conn, second, both, "mentee")
+    svc.clock.set(NINE_WIB)  # type: ignore[attr-defined]
+    svc.nudge_rate = 1 / 60
+    assert await nudge_flow.reflection_nudges(svc) == 8
+    async with db.read() as conn:
+        rows = (await conn.execute(select(outbox_table))).all()
+    planned = {row.person_id: row.not_before - NINE_WIB for row in rows}
+    # minute 7 was planned for the second programme's nudge to ``both``, refused
+    order = [*wita, *wib, None, only_second]
+    assert planned == {i: timedelta(minutes=m) for m, i in enumerate(order) if i is not None}
+    assert {row.person_id: row.params["programme_id"] for row in rows}[both] == first
+    assert len(rows) == len({row.person_id for row in rows}) == 8
