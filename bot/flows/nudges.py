@@ -49,8 +49,8 @@ def _may_nudge(person: Person, now: datetime) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Due:
-    """A nudge found due by a read-only scan, to be recorded and queued. Plain ids, not a
-    :class:`Person`: a province's Friday is tens of thousands of these."""
+    """A mentor's review or offer nudge found due by a read-only scan, to be recorded and
+    queued (a population's nudges are a :class:`_Population`)."""
 
     person_id: int
     chat_id: int  # the person's Telegram id
@@ -68,51 +68,101 @@ class _Due:
         return cls(person.id, person.telegram_id, person.timezone, kind, period, notice, params)
 
 
-async def _deliver(
-    svc: Services,
-    due: list[_Due],
-    *,
-    planned: bool = False,
-    late: list[planning.Late] | None = None,
-) -> int:
-    """Record and queue what the scan found, a batch per write transaction so people using
-    the bot are not held up by a province's Friday. The database is the check: it refuses
-    a second record (``uq_nudges_once``: each nudge once; ``uq_nudges_daily``: one a day)
-    whether an earlier run, this batch or another process meanwhile recorded the first,
-    and only what was recorded here is queued, so a race cannot send twice. A planned
-    population is written set-wise (:func:`_record_and_queue`), the others row by row.
+@dataclass(frozen=True, slots=True)
+class _Population:
+    """One nudge found due to many people by a read-only scan (a programme's week or
+    milestone): the people as plain parallel lists, not an object each, since a
+    province's Friday is tens of thousands and every object a minute allocates brings
+    Python's full garbage collection nearer."""
 
-    ``planned`` (a population's reflection or milestone nudges): each gets its own send
-    time over the rest of its window (``bot.flows.planning``); what does not fit is added
-    to ``late`` and logged. Review and offer nudges go at once: one per mentor, and what
-    they list (reflections waiting, an open offer) is best read fresh."""
+    kind: str
+    period: str
+    notice: str  # the outbox notice kind (bot.presenter.nudges words it when sent)
+    params: dict[str, Any]
+    person_ids: list[int]
+    zones: list[str]  # each person's time zone (their window and their local day)
+
+    @classmethod
+    def of(
+        cls,
+        rows: list[tuple[int, int, str]],
+        nudge: tuple[str, str, str, dict[str, Any]],
+        told: set[int],
+    ) -> _Population:
+        """The people of ``rows`` (:func:`storage.nudges.due_chats`) not ``told`` of
+        something nearer in this run; adds them to ``told``."""
+        person_ids, zones = [], []
+        for person_id, _, zone in rows:
+            if person_id not in told:
+                person_ids.append(person_id)
+                zones.append(zone)
+        told.update(person_ids)
+        kind, period, notice, params = nudge
+        return cls(kind, period, notice, params, person_ids, zones)
+
+
+async def _deliver(svc: Services, due: list[_Due]) -> int:
+    """Record and queue a mentor's review or offer nudges, a row each, a batch per write
+    transaction. The database is the check: it refuses a second record
+    (``uq_nudges_once``: each nudge once; ``uq_nudges_daily``: one a day) whether an
+    earlier run, this batch or another process meanwhile recorded the first, and only
+    what was recorded here is queued, so a race cannot send twice. They go at once: one
+    per mentor, and what they list (reflections waiting, an open offer) is best read
+    fresh."""
     now = svc.clock.now()
-    slots = await _plan(svc, due, now) if planned and due else [now] * len(due)
     days = {zone: weeks.local_date(now, zone) for zone in {d.zone for d in due}}
-    recorded: list[int] = []  # indexes into ``due``
-    for batch in _batches(due, slots, days) if planned else _chunks(range(len(due))):
+    sent = 0
+    for batch in _chunks(range(len(due))):
+        found = [due[i] for i in batch]
         async with svc.db.write() as conn:
-            if planned:
-                free = await _record_and_queue(conn, due, batch, slots, now, days)
-            else:
-                free = await _record_and_queue_rows(conn, due, batch, slots, now, days)
-        recorded += free
+            recorded = await nudges.record_many(conn, [_record(d, now, days) for d in found])
+            free = [d for d in found if (d.person_id, d.kind, d.period) in recorded]
+            await outbox.enqueue_many(conn, [_message(d, now) for d in free])
+        sent += len(free)
         if free:
-            svc.outbox_wake()  # the sender starts on the first batch while the rest is queued
-    queued = [(due[i].zone, slots[i]) for i in sorted(recorded)]
-    if planned and queued:
-        overflow = planning.late(now, [z for z, _ in queued], [at for _, at in queued])
-        for item in overflow:
-            log.warning(
-                "%d nudge(s) to %s do not fit before %s at %.1f/s; the last goes at %s",
-                item.count,
-                item.zone,
-                item.window_end.isoformat(),
-                svc.nudge_rate,
-                item.last.isoformat(),
-            )
-        if late is not None:
-            late += overflow
+            svc.outbox_wake()
+    return sent
+
+
+async def _deliver_planned(
+    svc: Services, populations: list[_Population], late: list[planning.Late] | None
+) -> int:
+    """Record and queue a population's reflection or milestone nudges, like
+    :func:`_deliver` (the unique indexes decide; only what was recorded is queued), but
+    each with its own send time over the rest of its window (``bot.flows.planning``;
+    what does not fit is added to ``late`` and logged), and set-wise: a write
+    transaction records and queues up to :data:`WRITE_BATCH` of one nudge in a few
+    statements (:func:`_record_and_queue`), so people using the bot wait at most one
+    such transaction, not a province's Friday."""
+    now = svc.clock.now()
+    zones = [zone for population in populations for zone in population.zones]
+    if not zones:
+        return 0
+    slots = await _plan(svc, zones, now)
+    days = {zone: weeks.local_date(now, zone) for zone in set(zones)}
+    recorded: list[int] = []  # indexes into ``zones`` and ``slots``
+    start = 0
+    for population in populations:
+        for batch in _batches(range(start, start + len(population.zones)), zones, slots, days):
+            async with svc.db.write() as conn:
+                free = await _record_and_queue(conn, population, start, batch, slots, now, days)
+            recorded += free
+            if free:
+                svc.outbox_wake()  # the sender starts on the first batch while the rest waits
+        start += len(population.zones)
+    recorded.sort()
+    overflow = planning.late(now, [zones[i] for i in recorded], [slots[i] for i in recorded])
+    for item in overflow:
+        log.warning(
+            "%d nudge(s) to %s do not fit before %s at %.1f/s; the last goes at %s",
+            item.count,
+            item.zone,
+            item.window_end.isoformat(),
+            svc.nudge_rate,
+            item.last.isoformat(),
+        )
+    if late is not None:
+        late += overflow
     return len(recorded)
 
 
@@ -120,84 +170,70 @@ def _chunks(indexes: Sequence[int]) -> list[list[int]]:
     return [list(indexes[i : i + WRITE_BATCH]) for i in range(0, len(indexes), WRITE_BATCH)]
 
 
-def _batches(due: list[_Due], slots: list[datetime], days: dict[str, date]) -> list[list[int]]:
-    """A population's nudges (indexes into ``due``) in write batches of one nudge, local
-    day and parameters each, in planned order: a batch then spans a minute or two of the
-    plan, so it is queued in a statement or two (one per planned minute). Nudges go in
-    the order they were found, so of two to one person (two programmes) the first is the
-    one recorded; within one nudge everyone is someone else, and order does not matter."""
-    groups: dict[tuple[str, str, int, date], list[int]] = {}
-    for i, found in enumerate(due):
-        key = (found.kind, found.period, id(found.params), days[found.zone])
-        groups.setdefault(key, []).append(i)
+def _batches(
+    indexes: range, zones: list[str], slots: list[datetime], days: dict[str, date]
+) -> list[list[int]]:
+    """One population's nudges in write batches of one local day each, in planned order:
+    a batch then spans a minute or two of the plan and is queued in a statement or two
+    (one per planned minute). Within one nudge everyone is someone else, so the order
+    decides nothing about who is recorded; populations go in the order they were found,
+    so of two nudges to one person (two programmes) the first is the one recorded."""
+    by_day: dict[date, list[int]] = {}
+    for i in indexes:
+        by_day.setdefault(days[zones[i]], []).append(i)
     return [
         batch
-        for members in groups.values()
+        for members in by_day.values()
         for batch in _chunks(sorted(members, key=slots.__getitem__))
     ]
 
 
-async def _record_and_queue_rows(
-    conn: AsyncConnection,
-    due: list[_Due],
-    batch: list[int],
-    slots: list[datetime],
-    now: datetime,
-    days: dict[str, date],
-) -> list[int]:
-    """Record and queue nudges of different kinds (a mentor's review or offer nudge), a
-    row each; returns the indexes recorded (and queued)."""
-    found = [due[i] for i in batch]
-    recorded = await nudges.record_many(conn, [_record(d, now, days) for d in found])
-    free = [i for i in batch if (due[i].person_id, due[i].kind, due[i].period) in recorded]
-    await outbox.enqueue_many(conn, [_message(due[i], now, slots[i]) for i in free])
-    return free
-
-
 async def _record_and_queue(
     conn: AsyncConnection,
-    due: list[_Due],
+    population: _Population,
+    start: int,
     batch: list[int],
     slots: list[datetime],
     now: datetime,
     days: dict[str, date],
 ) -> list[int]:
-    """Record and queue a batch of one nudge (see :func:`_batches`) set-wise; returns the
-    indexes recorded (and queued). One ``INSERT ... SELECT`` records it, then one per
-    planned minute queues who was recorded; the ids go as one parameter each, so no row
-    is built in Python and each statement is compiled once."""
-    first = due[batch[0]]
+    """Record and queue a batch (see :func:`_batches`; ``start`` is where the population
+    begins in ``slots``) set-wise; returns the indexes recorded (and queued). One
+    ``INSERT ... SELECT`` records it, then one per planned minute queues who was
+    recorded; the ids go as one parameter each, so no row is built in Python and each
+    statement is compiled once."""
+    ids = population.person_ids
     recorded = await nudges.record_each(
         conn,
-        [due[i].person_id for i in batch],
-        kind=first.kind,
-        period=first.period,
-        local_date=days[first.zone],
+        [ids[i - start] for i in batch],
+        kind=population.kind,
+        period=population.period,
+        local_date=days[population.zones[batch[0] - start]],
         now=now,
     )
-    free = [i for i in batch if due[i].person_id in recorded]
+    free = [i for i in batch if ids[i - start] in recorded]
     by_slot: dict[datetime, list[int]] = {}
     for i in free:
-        by_slot.setdefault(slots[i], []).append(due[i].person_id)
+        by_slot.setdefault(slots[i], []).append(ids[i - start])
     for at, person_ids in by_slot.items():
         await nudges.queue_each(
             conn,
             person_ids,
-            kind=first.kind,
-            period=first.period,
-            notice=first.notice,
-            params=first.params,
+            kind=population.kind,
+            period=population.period,
+            notice=population.notice,
+            params=population.params,
             at=at,
             now=now,
         )
     return free
 
 
-async def _plan(svc: Services, due: list[_Due], now: datetime) -> list[datetime]:
-    """A send time per nudge, around what the outbox already holds for the window."""
+async def _plan(svc: Services, zones: list[str], now: datetime) -> list[datetime]:
+    """A send time per nudge (to someone in each of ``zones``), around what the outbox
+    already holds for the window."""
     async with svc.db.read() as conn:
         backlog, load = await send_plan.waiting_load(conn, now, now + planning.HORIZON)
-    zones = [d.zone for d in due]
     return planning.plan(now, zones, rate=svc.nudge_rate, backlog=backlog, load=load)
 
 
@@ -211,8 +247,8 @@ def _record(due: _Due, now: datetime, days: dict[str, date]) -> dict[str, object
     }
 
 
-def _message(due: _Due, now: datetime, at: datetime) -> dict[str, object]:
-    message = outbox.row(
+def _message(due: _Due, now: datetime) -> dict[str, object]:
+    return outbox.row(
         dedup_key=nudges.dedup_key(due.person_id, due.kind, due.period),
         chat_id=due.chat_id,
         person_id=due.person_id,
@@ -220,8 +256,6 @@ def _message(due: _Due, now: datetime, at: datetime) -> dict[str, object]:
         kind=due.notice,
         params=due.params,
     )
-    message["not_before"] = at  # the planned send time (``now`` unless planned)
-    return message
 
 
 def _open_zones(now: datetime) -> list[str]:
@@ -269,12 +303,12 @@ async def reflection_nudges(svc: Services, late: list[planning.Late] | None = No
     their zone (one week a run: the nearest); spread over the rest of the day (``late``
     gets those that do not fit, see ``bot.flows.planning``)."""
     now = svc.clock.now()
-    due: list[_Due] = []
+    due: list[_Population] = []
     zones = _open_zones(now)
     async with svc.db.read() as conn:
         for programme in await _active_programmes(conn) if zones else []:
             due += await _reflections_due(conn, programme, zones, now, svc.nudge_grace)
-    return await _deliver(svc, due, planned=True, late=late)
+    return await _deliver_planned(svc, due, late)
 
 
 async def _reflections_due(
@@ -283,7 +317,7 @@ async def _reflections_due(
     zones: list[str],
     now: datetime,
     grace: timedelta,
-) -> list[_Due]:
+) -> list[_Population]:
     """The reflection nudges due now to a programme's mentees in the open ``zones``: one
     query per window (kind, week, local day) for all the zones it is open in, usually
     one a minute, not one per zone. The nearer week goes first: someone due for this
@@ -292,7 +326,7 @@ async def _reflections_due(
     for zone in zones:
         for kind, week in _reflection_windows(programme, zone, now, grace):
             windows.setdefault((kind, week, weeks.local_date(now, zone)), []).append(zone)
-    found: list[_Due] = []
+    found: list[_Population] = []
     stopped: set[int] = set()  # told of a nearer week in this run
     nearest_first = sorted(windows.items(), key=lambda window: window[0][1], reverse=True)
     for (kind, week, today), shared in nearest_first:
@@ -312,13 +346,8 @@ async def _reflections_due(
             "programme": programme.name,
             "week_start": week.isoformat(),
         }
-        nudge, notice = f"reflection_{kind}", f"nudge.reflection_{kind}"
-        found += [
-            _Due(person_id, chat_id, zone, nudge, period, notice, params)
-            for person_id, chat_id, zone in rows
-            if person_id not in stopped
-        ]
-        stopped.update(person_id for person_id, _, _ in rows)
+        nudge = (f"reflection_{kind}", period, f"nudge.reflection_{kind}", params)
+        found.append(_Population.of(rows, nudge, stopped))
     return found
 
 
@@ -405,13 +434,13 @@ async def milestone_nudges(svc: Services, late: list[planning.Late] | None = Non
     """Mentees hear of a milestone three days before it is due (once per milestone; at
     most one a day, the nearest first), spread over the day like reflection nudges."""
     now = svc.clock.now()
-    due: list[_Due] = []
+    due: list[_Population] = []
     async with svc.db.read() as conn:
         for programme in await _active_programmes(conn):
             dated = [m for m in await programmes.milestones_of(conn, programme.id) if m.due_on]
             for zone in _open_zones(now) if dated else []:
                 due += await _milestones_due(conn, programme, dated, zone, now)
-    return await _deliver(svc, due, planned=True, late=late)
+    return await _deliver_planned(svc, due, late)
 
 
 async def _milestones_due(
@@ -420,10 +449,10 @@ async def _milestones_due(
     dated: list[Milestone],
     zone: str,
     now: datetime,
-) -> list[_Due]:
+) -> list[_Population]:
     """The milestone notices due now to a programme's mentees in one zone."""
     today = weeks.local_date(now, zone)
-    found: list[_Due] = []
+    found: list[_Population] = []
     chosen: set[int] = set()  # told of a nearer milestone in this run
     for milestone in dated:
         assert milestone.due_on is not None
@@ -444,12 +473,9 @@ async def _milestones_due(
             "programme": programme.name,
             "due": milestone.due_on.isoformat(),
         }
-        found += [
-            _Due(person_id, chat_id, zone, "milestone", period, "nudge.milestone", params)
-            for person_id, chat_id, zone in rows
-            if person_id not in chosen
-        ]
-        chosen.update(person_id for person_id, _, _ in rows)
+        found.append(
+            _Population.of(rows, ("milestone", period, "nudge.milestone", params), chosen)
+        )
     return found
 
 
