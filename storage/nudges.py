@@ -75,7 +75,11 @@ async def record_each(
         literal(period, n.period.type),
         literal(local_date, n.local_date.type),
         literal(now, n.created_at.type),
-    ).select_from(ids.join(people, p.id == ids.c.value))
+    )
+    # In person order, whatever order the batch came in: two processes recording
+    # overlapping people on PostgreSQL then wait for each other in one direction only (a
+    # second waits for the first's commit, then skips), never in a cycle (a deadlock).
+    rows = rows.select_from(ids.join(people, p.id == ids.c.value)).order_by(p.id)
     columns = ["person_id", "kind", "period", "local_date", "created_at"]
     recorded = await insert_new_from_select(conn, nudges, columns, rows, ["person_id"])
     return {int(person_id) for (person_id,) in recorded}
