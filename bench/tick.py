@@ -14,6 +14,11 @@ nothing.
 
     python bench/tick.py --sizes 10000 100000
     python bench/tick.py --sizes 100000 --seed-cache /tmp/pembina-seeds  # seed once, reuse
+    PEMBINA_TEST_POSTGRES=postgresql+asyncpg://... python bench/tick.py --db postgres --sizes 10000
+
+``--db postgres`` runs on a database made for the run on that server (as the tests do,
+``tests/postgres.py``) and drops it after; its CPU column is the bot's process only, not
+the server's.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import asyncio
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -30,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 
 from province import seed  # bench/province.py (scripts run from bench/)
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import FixedClock
@@ -99,10 +105,17 @@ async def _planned_until(db: Database) -> str:
     return f"  (nudges planned until {local(last, 'Asia/Jakarta'):%H:%M} WIB)" if last else ""
 
 
-async def run(size: int, cache: Path | None) -> None:
+async def run(size: int, cache: Path | None, postgres: str | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pembina-tick-"))
-    db = await _seeded(workdir / "tick.db", size, cache)
-    print(f"mentees: {size}")
+    if postgres:
+        db = _TimedDatabase(postgres)
+        await seed(db, size, on_telegram=True)
+        async with db.engine.connect() as conn:  # what autovacuum does after a bulk load
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+    else:
+        db = await _seeded(workdir / "tick.db", size, cache)
+    print(f"mentees: {size} ({db.engine.dialect.name})")
     print(f"  {'minute':40} {'wall':>7}   {'CPU':>5}    writes  longest   queued")
     for label, at in MINUTES:
         svc = Services(db=db, clock=FixedClock(datetime.fromisoformat(at)))
@@ -128,9 +141,20 @@ def main() -> None:
     parser.add_argument(
         "--seed-cache", type=Path, help="keep each seeded province here and reuse it"
     )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     for size in args.sizes:
-        asyncio.run(run(size, args.seed_cache))
+        if args.db == "sqlite":
+            asyncio.run(run(size, args.seed_cache))
+            continue
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.postgres import drop_database, new_database
+
+        url = new_database()  # migrated, from PEMBINA_TEST_POSTGRES's server
+        try:
+            asyncio.run(run(size, None, url))
+        finally:
+            drop_database(url)
 
 
 if __name__ == "__main__":
