@@ -298,3 +298,17 @@ async def test_batches_keep_the_plan_and_the_first_programme(
     assert planned == {i: timedelta(minutes=m) for m, i in enumerate(order) if i is not None}
     assert {row.person_id: row.params["programme_id"] for row in rows}[both] == first
     assert len(rows) == len({row.person_id for row in rows}) == 8
+
+
+def test_write_batches_are_whole_planned_minutes_while_they_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch packs whole planned minutes up to WRITE_BATCH (one queue statement per
+    minute), cuts only a minute larger than a batch, and never mixes local days."""
+    monkeypatch.setattr(nudge_flow, "WRITE_BATCH", 4)
+    minute = [NINE_WIB + timedelta(minutes=m) for m in range(4)]
+    slots = [minute[0]] * 2 + [minute[1]] * 3 + [minute[2]] * 6 + [minute[3]] + [minute[0]]
+    zones = [WIB] * 12 + [WIT]
+    days = {WIB: FRIDAY, WIT: FRIDAY + timedelta(days=1)}  # not so in Indonesia: a test
+    batches = nudge_flow._batches(range(len(slots)), zones, slots, days)
+    assert batches == [[0, 1], [2, 3, 4], [5, 6, 7, 8], [9, 10, 11], [12]]
