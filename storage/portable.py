@@ -7,10 +7,24 @@ dialect's own ``insert``; this picks the right one from the live connection.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Table, extract, func, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    Table,
+    TableValuedAlias,
+    column,
+    extract,
+    func,
+    literal,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,6 +63,36 @@ async def insert_many_new(
     columns = [table.c[name] for name in returning]
     stmt = _insert(conn, table).on_conflict_do_nothing().returning(*columns)
     return [tuple(row) for row in await conn.execute(stmt, rows)]
+
+
+async def insert_new_from_select(
+    conn: AsyncConnection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Select[Any],
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """``INSERT INTO table (columns) SELECT ...``, skipping each row that would break any
+    unique index (like :func:`insert_many_new`), with no Python object per row; returns
+    the ``returning`` columns of the rows really inserted."""
+    stmt = _insert(conn, table).from_select(list(columns), rows).on_conflict_do_nothing()
+    if not returning:
+        await conn.execute(stmt)
+        return []
+    result = await conn.execute(stmt.returning(*[table.c[name] for name in returning]))
+    return [tuple(row) for row in result]
+
+
+def id_table(conn: AsyncConnection, ids: Sequence[int]) -> TableValuedAlias:
+    """A one-column table (``value``) of ``ids`` from ONE bound parameter: SQLite's
+    ``json_each`` of a JSON array, PostgreSQL's ``unnest`` of an array. A statement over a
+    thousand people then has one parameter, not a thousand, so SQLAlchemy compiles it once
+    and caches it, and SQLite parses no list of ``?``."""
+    value = column("value", BigInteger)
+    if conn.dialect.name == "postgresql":
+        ids_array = literal(list(ids), postgresql.ARRAY(BigInteger))
+        return func.unnest(ids_array).table_valued(value).render_derived()
+    return func.json_each(literal(json.dumps(list(ids)), String)).table_valued(value)
 
 
 async def upsert(

@@ -29,6 +29,7 @@ from storage.types import UTCDateTime
 
 PAIRING_CURRENT = "status IN ('offered', 'active')"
 NUDGE_COUNTS = "kind <> 'digest'"  # a digest is recorded once-only but is no reminder
+REFLECTION_SENT = "status <> 'draft'"  # past draft: the week's reflection was sent
 
 metadata = MetaData(
     naming_convention={
@@ -181,6 +182,15 @@ reflections = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("programme_id", "person_id", "week_start", name="uq_reflections_week"),
     Index("ix_reflections_person_week", "person_id", "week_start"),
+    # A week's sent reflections in one range scan: who still owes one (0022, the tick).
+    Index(
+        "ix_reflections_sent",
+        "programme_id",
+        "week_start",
+        "person_id",
+        sqlite_where=text(REFLECTION_SENT),
+        postgresql_where=text(REFLECTION_SENT),
+    ),
 )
 
 reflection_evidence = Table(

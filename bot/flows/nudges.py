@@ -16,7 +16,9 @@ period) before it is queued.
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -34,7 +36,9 @@ log = logging.getLogger(__name__)
 NUDGE_AT = time(9, 0)
 REVIEW_AFTER = timedelta(hours=48)
 SNOOZE_DAYS = (1, 7)
-WRITE_BATCH = 200  # nudges recorded and queued per write transaction (a few hundred ms)
+# Nudges recorded and queued per write transaction at most: whole planned minutes (1 392
+# at the default rate), about 25 ms of SQLite work for a province's Friday.
+WRITE_BATCH = 1500
 
 
 def _may_nudge(person: Person, now: datetime) -> bool:
@@ -48,101 +52,227 @@ def _may_nudge(person: Person, now: datetime) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Due:
-    """A nudge found due by a read-only scan, to be recorded and queued."""
+    """A mentor's review or offer nudge found due by a read-only scan, to be recorded and
+    queued (a population's nudges are a :class:`_Population`)."""
 
-    person: Person
+    person_id: int
+    chat_id: int  # the person's Telegram id
+    zone: str  # the person's time zone (their window and their local day)
     kind: str
     period: str
     notice: str  # the outbox notice kind (bot.presenter.nudges words it when sent)
     params: dict[str, Any]
 
+    @classmethod
+    def of(
+        cls, person: Person, kind: str, period: str, notice: str, params: dict[str, Any]
+    ) -> _Due:
+        assert person.telegram_id is not None  # _may_nudge checked it
+        return cls(person.id, person.telegram_id, person.timezone, kind, period, notice, params)
 
-async def _deliver(
-    svc: Services,
-    due: list[_Due],
-    *,
-    planned: bool = False,
-    late: list[planning.Late] | None = None,
-) -> int:
-    """Record and queue what the scan found, a batch per write transaction so people using
-    the bot are not held up by a province's Friday. Inside each transaction the records
-    are checked again (one nudge a day, each nudge once), and the database refuses a
-    second record (``uq_nudges_once``, ``uq_nudges_daily``) when another process recorded
-    one meanwhile: only what was recorded here is queued, so a race cannot send twice.
 
-    ``planned`` (a population's reflection or milestone nudges): each gets its own send
-    time over the rest of its window (``bot.flows.planning``); what does not fit is added
-    to ``late`` and logged. Review and offer nudges go at once: one per mentor, and what
-    they list (reflections waiting, an open offer) is best read fresh."""
+@dataclass(frozen=True, slots=True)
+class _Population:
+    """One nudge found due to many people by a read-only scan (a programme's week or
+    milestone): the people as plain parallel lists, not an object each, since a
+    province's Friday is tens of thousands and every object a minute allocates brings
+    Python's full garbage collection nearer."""
+
+    kind: str
+    period: str
+    notice: str  # the outbox notice kind (bot.presenter.nudges words it when sent)
+    params: dict[str, Any]
+    person_ids: list[int]
+    zones: list[str]  # each person's time zone (their window and their local day)
+
+    @classmethod
+    def of(
+        cls,
+        rows: list[tuple[int, int, str]],
+        nudge: tuple[str, str, str, dict[str, Any]],
+        told: set[int],
+    ) -> _Population:
+        """The people of ``rows`` (:func:`storage.nudges.due_chats`) not ``told`` of
+        something nearer in this run; adds them to ``told``."""
+        person_ids, zones = [], []
+        for person_id, _, zone in rows:
+            if person_id not in told:
+                person_ids.append(person_id)
+                zones.append(zone)
+        told.update(person_ids)
+        kind, period, notice, params = nudge
+        return cls(kind, period, notice, params, person_ids, zones)
+
+
+async def _deliver(svc: Services, due: list[_Due]) -> int:
+    """Record and queue a mentor's review or offer nudges, a row each, a batch per write
+    transaction. The database is the check: it refuses a second record
+    (``uq_nudges_once``: each nudge once; ``uq_nudges_daily``: one a day) whether an
+    earlier run, this batch or another process meanwhile recorded the first, and only
+    what was recorded here is queued, so a race cannot send twice. They go at once: one
+    per mentor, and what they list (reflections waiting, an open offer) is best read
+    fresh."""
     now = svc.clock.now()
-    slots = await _plan(svc, due, now) if planned and due else [now] * len(due)
+    days = {zone: weeks.local_date(now, zone) for zone in {d.zone for d in due}}
     sent = 0
-    queued: list[tuple[str, datetime]] = []
-    for start in range(0, len(due), WRITE_BATCH):
-        batch = due[start : start + WRITE_BATCH]
-        wanted = [
-            (d.person.id, d.kind, d.period, weeks.local_date(now, d.person.timezone))
-            for d in batch
-        ]
+    for batch in _chunks(range(len(due))):
+        found = [due[i] for i in batch]
         async with svc.db.write() as conn:
-            free = await nudges.not_yet(conn, wanted)
-            recorded = await nudges.record_many(conn, [_record(batch[i], now) for i in free])
-            free = [
-                i for i in free if (batch[i].person.id, batch[i].kind, batch[i].period) in recorded
-            ]
-            await outbox.enqueue_many(
-                conn, [_message(batch[i], now, slots[start + i]) for i in free]
-            )
+            recorded = await nudges.record_many(conn, [_record(d, now, days) for d in found])
+            free = [d for d in found if (d.person_id, d.kind, d.period) in recorded]
+            await outbox.enqueue_many(conn, [_message(d, now) for d in free])
         sent += len(free)
-        queued += [(batch[i].person.timezone, slots[start + i]) for i in free]
         if free:
-            svc.outbox_wake()  # the sender starts on the first batch while the rest is queued
-    if planned and queued:
-        overflow = planning.late(now, [z for z, _ in queued], [at for _, at in queued])
-        for item in overflow:
-            log.warning(
-                "%d nudge(s) to %s do not fit before %s at %.1f/s; the last goes at %s",
-                item.count,
-                item.zone,
-                item.window_end.isoformat(),
-                svc.nudge_rate,
-                item.last.isoformat(),
-            )
-        if late is not None:
-            late += overflow
+            svc.outbox_wake()
     return sent
 
 
-async def _plan(svc: Services, due: list[_Due], now: datetime) -> list[datetime]:
-    """A send time per nudge, around what the outbox already holds for the window."""
+async def _deliver_planned(
+    svc: Services, populations: list[_Population], late: list[planning.Late] | None
+) -> int:
+    """Record and queue a population's reflection or milestone nudges, like
+    :func:`_deliver` (the unique indexes decide; only what was recorded is queued), but
+    each with its own send time over the rest of its window (``bot.flows.planning``;
+    what does not fit is added to ``late`` and logged), and set-wise: a write
+    transaction records and queues up to :data:`WRITE_BATCH` of one nudge in a few
+    statements (:func:`_record_and_queue`), so people using the bot wait at most one
+    such transaction, not a province's Friday."""
+    now = svc.clock.now()
+    zones = [zone for population in populations for zone in population.zones]
+    if not zones:
+        return 0
+    slots = await _plan(svc, zones, now)
+    days = {zone: weeks.local_date(now, zone) for zone in set(zones)}
+    recorded: list[int] = []  # indexes into ``zones`` and ``slots``
+    start = 0
+    for population in populations:
+        for batch in _batches(range(start, start + len(population.zones)), zones, slots, days):
+            async with svc.db.write() as conn:
+                free = await _record_and_queue(conn, population, start, batch, slots, now, days)
+            recorded += free
+            if free:
+                svc.outbox_wake()  # the sender starts on the first batch while the rest waits
+        start += len(population.zones)
+    recorded.sort()
+    overflow = planning.late(now, [zones[i] for i in recorded], [slots[i] for i in recorded])
+    for item in overflow:
+        log.warning(
+            "%d nudge(s) to %s do not fit before %s at %.1f/s; the last goes at %s",
+            item.count,
+            item.zone,
+            item.window_end.isoformat(),
+            svc.nudge_rate,
+            item.last.isoformat(),
+        )
+    if late is not None:
+        late += overflow
+    return len(recorded)
+
+
+def _chunks(indexes: Sequence[int]) -> list[list[int]]:
+    return [list(indexes[i : i + WRITE_BATCH]) for i in range(0, len(indexes), WRITE_BATCH)]
+
+
+def _batches(
+    indexes: range, zones: list[str], slots: list[datetime], days: dict[str, date]
+) -> list[list[int]]:
+    """One population's nudges in write batches of one local day each, in planned order
+    and made of whole planned minutes while they fit in :data:`WRITE_BATCH` (a minute
+    larger than that is cut): a batch is then recorded in one statement and queued in
+    one per minute, one at the default rate. Within one nudge everyone is someone else,
+    so the order decides nothing about who is recorded; populations go in the order they
+    were found, so of two nudges to one person (two programmes) the first is recorded."""
+    by_day: dict[date, list[int]] = {}
+    for i in indexes:
+        by_day.setdefault(days[zones[i]], []).append(i)
+    batches: list[list[int]] = []
+    for members in by_day.values():
+        batch: list[int] = []
+        for _, planned in itertools.groupby(
+            sorted(members, key=slots.__getitem__), slots.__getitem__
+        ):
+            minute = list(planned)
+            if batch and len(batch) + len(minute) > WRITE_BATCH:
+                batches.append(batch)
+                batch = []
+            while len(batch) + len(minute) > WRITE_BATCH:
+                cut = WRITE_BATCH - len(batch)
+                batches.append(batch + minute[:cut])
+                batch, minute = [], minute[cut:]
+            batch += minute
+        if batch:
+            batches.append(batch)
+    return batches
+
+
+async def _record_and_queue(
+    conn: AsyncConnection,
+    population: _Population,
+    start: int,
+    batch: list[int],
+    slots: list[datetime],
+    now: datetime,
+    days: dict[str, date],
+) -> list[int]:
+    """Record and queue a batch (see :func:`_batches`; ``start`` is where the population
+    begins in ``slots``) set-wise; returns the indexes recorded (and queued). One
+    ``INSERT ... SELECT`` records it, then one per planned minute queues who was
+    recorded; the ids go as one parameter each, so no row is built in Python and each
+    statement is compiled once."""
+    ids = population.person_ids
+    recorded = await nudges.record_each(
+        conn,
+        [ids[i - start] for i in batch],
+        kind=population.kind,
+        period=population.period,
+        local_date=days[population.zones[batch[0] - start]],
+        now=now,
+    )
+    free = [i for i in batch if ids[i - start] in recorded]
+    by_slot: dict[datetime, list[int]] = {}
+    for i in free:
+        by_slot.setdefault(slots[i], []).append(ids[i - start])
+    for at, person_ids in by_slot.items():
+        await nudges.queue_each(
+            conn,
+            person_ids,
+            kind=population.kind,
+            period=population.period,
+            notice=population.notice,
+            params=population.params,
+            at=at,
+            now=now,
+        )
+    return free
+
+
+async def _plan(svc: Services, zones: list[str], now: datetime) -> list[datetime]:
+    """A send time per nudge (to someone in each of ``zones``), around what the outbox
+    already holds for the window."""
     async with svc.db.read() as conn:
         backlog, load = await send_plan.waiting_load(conn, now, now + planning.HORIZON)
-    zones = [d.person.timezone for d in due]
     return planning.plan(now, zones, rate=svc.nudge_rate, backlog=backlog, load=load)
 
 
-def _record(due: _Due, now: datetime) -> dict[str, object]:
+def _record(due: _Due, now: datetime, days: dict[str, date]) -> dict[str, object]:
     return {
-        "person_id": due.person.id,
+        "person_id": due.person_id,
         "kind": due.kind,
         "period": due.period,
-        "local_date": weeks.local_date(now, due.person.timezone),
+        "local_date": days[due.zone],
         "created_at": now,
     }
 
 
-def _message(due: _Due, now: datetime, at: datetime) -> dict[str, object]:
-    assert due.person.telegram_id is not None
-    message = outbox.row(
-        dedup_key=f"nudge:{due.person.id}:{due.kind}:{due.period}",
-        chat_id=due.person.telegram_id,
-        person_id=due.person.id,
+def _message(due: _Due, now: datetime) -> dict[str, object]:
+    return outbox.row(
+        dedup_key=nudges.dedup_key(due.person_id, due.kind, due.period),
+        chat_id=due.chat_id,
+        person_id=due.person_id,
         now=now,
         kind=due.notice,
         params=due.params,
     )
-    message["not_before"] = at  # the planned send time (``now`` unless planned)
-    return message
 
 
 def _open_zones(now: datetime) -> list[str]:
@@ -190,28 +320,40 @@ async def reflection_nudges(svc: Services, late: list[planning.Late] | None = No
     their zone (one week a run: the nearest); spread over the rest of the day (``late``
     gets those that do not fit, see ``bot.flows.planning``)."""
     now = svc.clock.now()
-    due: list[_Due] = []
+    due: list[_Population] = []
+    zones = _open_zones(now)
     async with svc.db.read() as conn:
-        for programme in await _active_programmes(conn):
-            for zone in _open_zones(now):
-                due += await _reflections_due(conn, programme, zone, now, svc.nudge_grace)
-    return await _deliver(svc, due, planned=True, late=late)
+        for programme in await _active_programmes(conn) if zones else []:
+            due += await _reflections_due(conn, programme, zones, now, svc.nudge_grace)
+    return await _deliver_planned(svc, due, late)
 
 
 async def _reflections_due(
-    conn: AsyncConnection, programme: Programme, zone: str, now: datetime, grace: timedelta
-) -> list[_Due]:
-    """The reflection nudges due now to a programme's mentees in one zone."""
-    found: list[_Due] = []
+    conn: AsyncConnection,
+    programme: Programme,
+    zones: list[str],
+    now: datetime,
+    grace: timedelta,
+) -> list[_Population]:
+    """The reflection nudges due now to a programme's mentees in the open ``zones``: one
+    query per window (kind, week, local day) for all the zones it is open in, usually
+    one a minute, not one per zone. The nearer week goes first: someone due for this
+    week hears nothing of last week's in the same run."""
+    windows: dict[tuple[str, date, date], list[str]] = {}
+    for zone in zones:
+        for kind, week in _reflection_windows(programme, zone, now, grace):
+            windows.setdefault((kind, week, weeks.local_date(now, zone)), []).append(zone)
+    found: list[_Population] = []
     stopped: set[int] = set()  # told of a nearer week in this run
-    for kind, week in _reflection_windows(programme, zone, now, grace):
+    nearest_first = sorted(windows.items(), key=lambda window: window[0][1], reverse=True)
+    for (kind, week, today), shared in nearest_first:
         period = f"p{programme.id}:{week}"
-        ids = await nudges.candidates(
+        rows = await nudges.due_chats(
             conn,
             programme_id=programme.id,
-            zone=zone,
+            zones=shared,
             now=now,
-            today=weeks.local_date(now, zone),
+            today=today,
             kind=f"reflection_{kind}",
             period=period,
             unreflected_week=week,
@@ -221,10 +363,8 @@ async def _reflections_due(
             "programme": programme.name,
             "week_start": week.isoformat(),
         }
-        for person in await people.get_people(conn, [i for i in ids if i not in stopped]):
-            notice = f"nudge.reflection_{kind}"
-            found.append(_Due(person, f"reflection_{kind}", period, notice, params))
-        stopped.update(ids)
+        nudge = (f"reflection_{kind}", period, f"nudge.reflection_{kind}", params)
+        found.append(_Population.of(rows, nudge, stopped))
     return found
 
 
@@ -259,7 +399,7 @@ async def review_nudges(svc: Services) -> int:
                 ],
             }
             day = weeks.local_date(now, mentor.timezone).isoformat()
-            due.append(_Due(mentor, "review", day, "nudge.review", params))
+            due.append(_Due.of(mentor, "review", day, "nudge.review", params))
     return await _deliver(svc, due)
 
 
@@ -303,7 +443,7 @@ async def offer_nudges(svc: Services) -> int:
             if mentor is None or mentee is None or not _may_nudge(mentor, now):
                 continue
             params = {"pairing_id": pairing.id, "mentee": mentee.name}
-            due.append(_Due(mentor, "offer", f"pairing{pairing.id}", "nudge.offer", params))
+            due.append(_Due.of(mentor, "offer", f"pairing{pairing.id}", "nudge.offer", params))
     return await _deliver(svc, due)
 
 
@@ -311,13 +451,13 @@ async def milestone_nudges(svc: Services, late: list[planning.Late] | None = Non
     """Mentees hear of a milestone three days before it is due (once per milestone; at
     most one a day, the nearest first), spread over the day like reflection nudges."""
     now = svc.clock.now()
-    due: list[_Due] = []
+    due: list[_Population] = []
     async with svc.db.read() as conn:
         for programme in await _active_programmes(conn):
             dated = [m for m in await programmes.milestones_of(conn, programme.id) if m.due_on]
             for zone in _open_zones(now) if dated else []:
                 due += await _milestones_due(conn, programme, dated, zone, now)
-    return await _deliver(svc, due, planned=True, late=late)
+    return await _deliver_planned(svc, due, late)
 
 
 async def _milestones_due(
@@ -326,20 +466,20 @@ async def _milestones_due(
     dated: list[Milestone],
     zone: str,
     now: datetime,
-) -> list[_Due]:
+) -> list[_Population]:
     """The milestone notices due now to a programme's mentees in one zone."""
     today = weeks.local_date(now, zone)
-    found: list[_Due] = []
+    found: list[_Population] = []
     chosen: set[int] = set()  # told of a nearer milestone in this run
     for milestone in dated:
         assert milestone.due_on is not None
         if not 0 <= (milestone.due_on - today).days <= MILESTONE_NOTICE_DAYS:
             continue
         period = f"m{milestone.id}"
-        ids = await nudges.candidates(
+        rows = await nudges.due_chats(
             conn,
             programme_id=programme.id,
-            zone=zone,
+            zones=[zone],
             now=now,
             today=today,
             kind="milestone",
@@ -350,9 +490,9 @@ async def _milestones_due(
             "programme": programme.name,
             "due": milestone.due_on.isoformat(),
         }
-        for person in await people.get_people(conn, [i for i in ids if i not in chosen]):
-            found.append(_Due(person, "milestone", period, "nudge.milestone", params))
-        chosen.update(ids)
+        found.append(
+            _Population.of(rows, ("milestone", period, "nudge.milestone", params), chosen)
+        )
     return found
 
 
