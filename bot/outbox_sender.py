@@ -82,6 +82,7 @@ class OutboxSender:
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, monotonic)
         self._cooling: dict[int, float] = {}  # chat -> monotonic time it may receive again
         self._stopping = False
+        self._draining = False
         self.life = liveness.ProcessLife(self.db)
         self._dead_checked = 0.0  # monotonic time of the last look for dead senders' rows
 
@@ -93,9 +94,25 @@ class OutboxSender:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def busy(self) -> bool:
+        """Whether this sender is at work now or woken to look: a drain running (claiming,
+        sends in flight, a 429 pause) or a wake not yet taken. Idle, it has sent everything
+        it can claim now except rows of chats still cooling down (see :attr:`cooling`)."""
+        running = self._task is not None and not self._task.done()
+        return running and (self._draining or self._wake.is_set())
+
+    @property
+    def cooling(self) -> frozenset[int]:
+        """Chats left out of claims until their pace allows; the sender looks again when
+        the first is ready, unwoken."""
+        now = time.monotonic()
+        return frozenset(chat for chat, ready in self._cooling.items() if ready > now)
+
     def start(self) -> None:
         """Start sending (again, after :meth:`stop`: a process that leads a second time)."""
         self._stopping = False
+        self._draining = True  # its first drain is on the way (busy from now, not from then)
         self._task = asyncio.create_task(self._run(), name="pembina-outbox")
 
     async def recover(self) -> int:
@@ -133,15 +150,25 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._draining = True
             try:
                 if self._time_to_look_for_the_dead():
                     await self.recover()  # another process may have died meanwhile
                 await self.drain()
             except Exception:  # keep the sender alive; the row stays leased and returns
                 log.exception("outbox drain failed")
+            finally:
+                self._draining = False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), self._idle_seconds())
             self._wake.clear()
+
+    def _idle_seconds(self) -> float:
+        """How long to wait for a wake: until the first cooling chat may receive again (its
+        next row goes then, not up to a whole idle poll later), at most an idle poll (rows
+        queued by another process wake nobody here)."""
+        now = time.monotonic()
+        return max(0.0, min([IDLE_POLL_SECONDS, *(r - now for r in self._cooling.values())]))
 
     async def drain(self) -> int:
         """Send every message that is due now; returns how many were sent.
