@@ -134,6 +134,7 @@ class TelegramDouble:
         self._answering = 0  # Bot API calls being answered (a stalled one too)
         self._fail_rules: list[FailRule] = []
         self._stall_rules: list[StallRule] = []
+        self._holds: list[tuple[str, int | None, asyncio.Event]] = []
         self._last_activity = time.monotonic()
         self._retry_due = 0.0  # when a bot told to wait (429) will try again
         self._changed: asyncio.Condition | None = None
@@ -220,6 +221,25 @@ class TelegramDouble:
     def stall_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Carry out the next calls of ``method`` but answer late (delivered, then timed out)."""
         self._stall_rules.append(StallRule(method.lower(), seconds, times))
+
+    def hold_next(self, method: str, chat_id: int | None = None) -> asyncio.Event:
+        """Hold the next call of ``method`` (to ``chat_id``) before the double acts on it,
+        until the returned event is set: nothing of it is stored or answered meanwhile, so
+        a test sees what the bot does while that call is on its way. Release it within the
+        bot's read timeout (5 s), or the bot gives the call up."""
+        released = asyncio.Event()
+        self._holds.append((method.lower(), chat_id, released))
+        return released
+
+    async def _hold(self, method: str, params: dict[str, Any]) -> None:
+        for hold in self._holds:
+            wanted, chat_id, released = hold
+            if wanted == method and (
+                chat_id is None or str(chat_id) == str(params.get("chat_id"))
+            ):
+                self._holds.remove(hold)
+                await released.wait()
+                return
 
     def open_chat(self, user_id: int) -> None:
         """Test set-up: this user talked to the bot some time ago (so it may write to them)."""
@@ -457,6 +477,7 @@ class TelegramDouble:
         self.stats[method] += 1
         try:
             self._check_spec(name, params)
+            await self._hold(method, params)
             if self.run_hooks("request", method, params, None):
                 raise ApiError(502, "Bad Gateway")
             self._apply_fail_rules(method, params)
