@@ -59,8 +59,8 @@ def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
     return grouped
 
 
-def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
+    return min(base * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
 class OutboxSender:
@@ -386,7 +386,7 @@ class OutboxSender:
                 await outbox.mark_failed(conn, message.id, f"gave up: {error}")
                 log.error("outbox message %s failed %d times: %s", message.id, MAX_ATTEMPTS, error)
             else:
-                later = self.clock.now() + backoff(message.attempts + 1)
+                later = self.clock.now() + backoff(message.attempts + 1, self.svc.retry_base)
                 await outbox.reschedule(conn, message.id, later, error)
 
     async def _unreachable(self, message: OutboxMessage, error: str) -> None:

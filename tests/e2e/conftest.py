@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +21,8 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.flows.services import Services
-from bot.telegram_double import TelegramDouble
+from bot.send_limits import PER_SECOND
+from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade
@@ -31,10 +32,29 @@ from tests.conftest import DEMO_ROSTER, SPEC_PATH
 ADMIN_ID = 900
 
 
+def scaled(factor: int, limits: RateLimits | None = None) -> RateLimits:
+    """Telegram's overall limit ``factor`` times over (per chat and per group unchanged),
+    for a load test whose bot sends ``factor`` times :data:`PER_SECOND`: the same pacing
+    (never over the ceiling, no 429, in order) proven in a ``factor``-th of the time."""
+    base = limits or RateLimits()
+    return replace(
+        base,
+        global_per_second=base.global_per_second * factor,
+        global_burst=base.global_burst * factor,
+    )
+
+
+def ceiling(request: pytest.FixtureRequest) -> int:
+    """The test's ``@pytest.mark.ceiling(factor)``: how many times Telegram's overall limit
+    its bot sends at and its double allows (1 unless marked)."""
+    marker = request.node.get_closest_marker("ceiling")
+    return int(marker.args[0]) if marker is not None else 1
+
+
 @pytest_asyncio.fixture
-async def double() -> AsyncIterator[TelegramDouble]:
+async def double(request: pytest.FixtureRequest) -> AsyncIterator[TelegramDouble]:
     spec = SPEC_PATH if SPEC_PATH.exists() else None
-    async with TelegramDouble(spec_path=spec) as tg:
+    async with TelegramDouble(spec_path=spec, rate_limits=scaled(ceiling(request))) as tg:
         yield tg
         assert tg.spec_violations == [], tg.spec_violations
         assert tg.unimplemented_calls == []
@@ -58,6 +78,8 @@ class BotUnderTest:
     db_url: str
     clock: FixedClock
     running: Running | None = None
+    # The bot's send ceiling: a load test raises it with its double's limits (``scaled``).
+    send_per_second: int = PER_SECOND
 
     @property
     def svc(self) -> Services:
@@ -69,7 +91,10 @@ class BotUnderTest:
         await upgrade(database)
         await database.dispose()
         app = build_application(
-            settings_for(self.double, self.db_url), self.double.token, clock=self.clock
+            settings_for(self.double, self.db_url),
+            self.double.token,
+            clock=self.clock,
+            send_per_second=self.send_per_second,
         )
         self.running = await start_bot(app, poll_timeout=1)
 
@@ -154,9 +179,9 @@ class BotUnderTest:
 
 @pytest_asyncio.fixture
 async def bot(
-    double: TelegramDouble, db_url: str, clock: FixedClock
+    double: TelegramDouble, db_url: str, clock: FixedClock, request: pytest.FixtureRequest
 ) -> AsyncIterator[BotUnderTest]:
-    under_test = BotUnderTest(double, db_url, clock)
+    under_test = BotUnderTest(double, db_url, clock, send_per_second=PER_SECOND * ceiling(request))
     double.busy_checks.append(under_test.busy)
     double.exact_checks = True  # settle() then waits for the bot's work, not for silence
     await under_test.start()
