@@ -6,11 +6,11 @@ Before the inbox, updates were handled one at a time, so the last presses were a
 after the 15 s were over.
 
 The bot sends at twice Telegram's ceiling into a double allowing twice its limit
-(``ceiling(2)``), and a press must be answered within 12 s instead of 15: one-at-a-time
-handling would answer the last press only after the 599 paced messages before it (10.3 s
-at 58 a second) and the 599 updates' own handling (about 10 ms each: 6 s), 16 s in all,
-while the bot answers every press in about 5 s (6 s on a loaded machine). The 900
-messages then take half the 31 s they take at 29 a second.
+(``ceiling(2)``): the 900 messages take half the 31 s they take at 29 a second. Presses are
+still answered within Telegram's 15 s (about 5 s here, 9 s on a loaded PostgreSQL leg, which
+leaves no room for a shorter limit). One-at-a-time handling would still miss it, by less
+than at 29 a second: its last press would come after the 599 paced messages before it
+(10.3 s at 58 a second) and the 599 updates' own handling (about 10 ms each), 16 s or more.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from tests.e2e.conftest import BotUnderTest
 PEOPLE = 300
 FIRST = 70_000
 ENGLISH = "🇬🇧 English"
-QUERY_TTL = 12.0  # seconds (Telegram's 15, shortened as the ceiling is raised: see above)
 
 
 @pytest.mark.long
@@ -33,7 +32,6 @@ QUERY_TTL = 12.0  # seconds (Telegram's 15, shortened as the ceiling is raised: 
 async def test_300_presses_at_once_all_answered_in_time_and_in_order(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:
-    double.query_ttl = QUERY_TTL
     users = [double.user(FIRST + n, first_name=f"P{n}") for n in range(PEOPLE)]
     for user in users:
         await user.send_text("/language")
@@ -50,7 +48,7 @@ async def test_300_presses_at_once_all_answered_in_time_and_in_order(
 
     print(f"answered within {answered_in:.1f} s")
     assert double.stats["query_too_old"] == 0, answered_in
-    assert answered_in < QUERY_TTL, answered_in
+    assert answered_in < 15, answered_in
     assert len({a["id"] for a in double.callback_answers}) == PEOPLE
     for user, menu in zip(users, menus, strict=True):
         assert user.current(menu).text == "All right, I will speak English."
