@@ -48,10 +48,6 @@ DEAD_CHECK_SECONDS = 10.0  # how often a sender looks for rows a dead process le
 _UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "peer_id_invalid")
 
 
-def _interval(chat_id: int) -> float:
-    return GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL
-
-
 def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
     grouped: dict[int, list[OutboxMessage]] = {}
     for message in messages:
@@ -236,17 +232,21 @@ class OutboxSender:
             sent += result == "sent"
         return sent
 
+    def _interval(self, chat_id: int) -> float:
+        """Seconds per message to this chat once its burst is spent."""
+        return GROUP_INTERVAL if chat_id < 0 else self.svc.chat_interval
+
     def _tokens(self, chat_id: int) -> float:
         """This chat's allowance now: a small burst, refilled at the chat's rate."""
         tokens, stamp = self._chat_tokens.get(chat_id, (CHAT_BURST, time.monotonic()))
         now = time.monotonic()
-        tokens = min(CHAT_BURST, tokens + (now - stamp) / _interval(chat_id))
+        tokens = min(CHAT_BURST, tokens + (now - stamp) / self._interval(chat_id))
         self._chat_tokens[chat_id] = (tokens, now)
         return tokens
 
     def _ready_in(self, chat_id: int) -> float:
         """Seconds until this chat may receive the next message."""
-        return max(0.0, (1 - self._tokens(chat_id)) * _interval(chat_id))
+        return max(0.0, (1 - self._tokens(chat_id)) * self._interval(chat_id))
 
     def _take(self, chat_id: int) -> None:
         tokens = self._tokens(chat_id)

@@ -21,6 +21,7 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.flows.services import Services
+from bot.outbox_sender import PRIVATE_INTERVAL
 from bot.send_limits import PER_SECOND
 from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
@@ -33,20 +34,23 @@ ADMIN_ID = 900
 
 
 def scaled(factor: int, limits: RateLimits | None = None) -> RateLimits:
-    """Telegram's overall limit ``factor`` times over (per chat and per group unchanged),
-    for a load test whose bot sends ``factor`` times :data:`PER_SECOND`: the same pacing
-    (never over the ceiling, no 429, in order) proven in a ``factor``-th of the time."""
+    """Telegram's limits, overall and per private chat, ``factor`` times over (per group
+    unchanged), for a test whose bot sends ``factor`` times as fast (``BotUnderTest.factor``):
+    the same pacing (never over a limit, no 429, in order) proven in a ``factor``-th of the
+    time."""
     base = limits or RateLimits()
     return replace(
         base,
         global_per_second=base.global_per_second * factor,
         global_burst=base.global_burst * factor,
+        per_chat_per_second=base.per_chat_per_second * factor,
     )
 
 
 def ceiling(request: pytest.FixtureRequest) -> int:
-    """The test's ``@pytest.mark.ceiling(factor)``: how many times Telegram's overall limit
-    its bot sends at and its double allows (1 unless marked)."""
+    """The test's ``@pytest.mark.ceiling(factor)``: how many times Telegram's limits (the
+    overall one, and one a second per person) its bot keeps and its double allows (1
+    unless marked)."""
     marker = request.node.get_closest_marker("ceiling")
     return int(marker.args[0]) if marker is not None else 1
 
@@ -78,8 +82,9 @@ class BotUnderTest:
     db_url: str
     clock: FixedClock
     running: Running | None = None
-    # The bot's send ceiling: a load test raises it with its double's limits (``scaled``).
-    send_per_second: int = PER_SECOND
+    # How many times Telegram's pace the bot sends at (overall ceiling, and the outbox's
+    # pace per person): a test raises it together with its double's limits (``scaled``).
+    factor: int = 1
 
     @property
     def svc(self) -> Services:
@@ -94,8 +99,9 @@ class BotUnderTest:
             settings_for(self.double, self.db_url),
             self.double.token,
             clock=self.clock,
-            send_per_second=self.send_per_second,
+            send_per_second=PER_SECOND * self.factor,
         )
+        services_of(app).chat_interval = PRIVATE_INTERVAL / self.factor
         self.running = await start_bot(app, poll_timeout=1)
 
     async def stop(self) -> None:
@@ -181,7 +187,7 @@ class BotUnderTest:
 async def bot(
     double: TelegramDouble, db_url: str, clock: FixedClock, request: pytest.FixtureRequest
 ) -> AsyncIterator[BotUnderTest]:
-    under_test = BotUnderTest(double, db_url, clock, send_per_second=PER_SECOND * ceiling(request))
+    under_test = BotUnderTest(double, db_url, clock, factor=ceiling(request))
     double.busy_checks.append(under_test.busy)
     double.exact_checks = True  # settle() then waits for the bot's work, not for silence
     await under_test.start()

@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Any
 
 from bot.clock import FixedClock, SystemClock
-from bot.send_limits import PER_SECOND
 from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
 from tests.e2e.conftest import BotUnderTest, scaled
@@ -34,7 +33,7 @@ async def test_cold_start_burst_never_oversteps_a_strict_window(
 ) -> None:
     strict = scaled(FACTOR, RateLimits(sliding_window=True))
     async with TelegramDouble(rate_limits=strict) as double:
-        bot = BotUnderTest(double, db_url, clock, send_per_second=PER_SECOND * FACTOR)
+        bot = BotUnderTest(double, db_url, clock, factor=FACTOR)
         await bot.start()
         try:
             await asyncio.sleep(1.5)  # idle: any limiter has refilled
@@ -106,7 +105,7 @@ async def test_fanout_through_faults_cold_start_strict_window(db_url: str) -> No
             double,
             db_url,
             SystemClock(),  # type: ignore[arg-type]
-            send_per_second=PER_SECOND * FACTOR,
+            factor=FACTOR,
         )
         await bot.start()
         bot.svc.retry_base = timedelta(seconds=0.5)
