@@ -48,10 +48,6 @@ DEAD_CHECK_SECONDS = 10.0  # how often a sender looks for rows a dead process le
 _UNREACHABLE_400 = ("chat not found", "user not found", "chat_id is empty", "peer_id_invalid")
 
 
-def _interval(chat_id: int) -> float:
-    return GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL
-
-
 def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
     grouped: dict[int, list[OutboxMessage]] = {}
     for message in messages:
@@ -59,8 +55,8 @@ def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
     return grouped
 
 
-def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
+    return min(base * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
 class OutboxSender:
@@ -82,6 +78,7 @@ class OutboxSender:
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, monotonic)
         self._cooling: dict[int, float] = {}  # chat -> monotonic time it may receive again
         self._stopping = False
+        self._draining = False
         self.life = liveness.ProcessLife(self.db)
         self._dead_checked = 0.0  # monotonic time of the last look for dead senders' rows
 
@@ -93,9 +90,25 @@ class OutboxSender:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def busy(self) -> bool:
+        """Whether this sender is at work now or woken to look: a drain running (claiming,
+        sends in flight, a 429 pause) or a wake not yet taken. Idle, it has sent everything
+        it can claim now except rows of chats still cooling down (see :attr:`cooling`)."""
+        running = self._task is not None and not self._task.done()
+        return running and (self._draining or self._wake.is_set())
+
+    @property
+    def cooling(self) -> frozenset[int]:
+        """Chats left out of claims until their pace allows; the sender looks again when
+        the first is ready, unwoken."""
+        now = time.monotonic()
+        return frozenset(chat for chat, ready in self._cooling.items() if ready > now)
+
     def start(self) -> None:
         """Start sending (again, after :meth:`stop`: a process that leads a second time)."""
         self._stopping = False
+        self._draining = True  # its first drain is on the way (busy from now, not from then)
         self._task = asyncio.create_task(self._run(), name="pembina-outbox")
 
     async def recover(self) -> int:
@@ -133,15 +146,25 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._draining = True
             try:
                 if self._time_to_look_for_the_dead():
                     await self.recover()  # another process may have died meanwhile
                 await self.drain()
             except Exception:  # keep the sender alive; the row stays leased and returns
                 log.exception("outbox drain failed")
+            finally:
+                self._draining = False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), self._idle_seconds())
             self._wake.clear()
+
+    def _idle_seconds(self) -> float:
+        """How long to wait for a wake: until the first cooling chat may receive again (its
+        next row goes then, not up to a whole idle poll later), at most an idle poll (rows
+        queued by another process wake nobody here)."""
+        now = time.monotonic()
+        return max(0.0, min([IDLE_POLL_SECONDS, *(r - now for r in self._cooling.values())]))
 
     async def drain(self) -> int:
         """Send every message that is due now; returns how many were sent.
@@ -209,17 +232,21 @@ class OutboxSender:
             sent += result == "sent"
         return sent
 
+    def _interval(self, chat_id: int) -> float:
+        """Seconds per message to this chat once its burst is spent."""
+        return GROUP_INTERVAL if chat_id < 0 else self.svc.chat_interval
+
     def _tokens(self, chat_id: int) -> float:
         """This chat's allowance now: a small burst, refilled at the chat's rate."""
         tokens, stamp = self._chat_tokens.get(chat_id, (CHAT_BURST, time.monotonic()))
         now = time.monotonic()
-        tokens = min(CHAT_BURST, tokens + (now - stamp) / _interval(chat_id))
+        tokens = min(CHAT_BURST, tokens + (now - stamp) / self._interval(chat_id))
         self._chat_tokens[chat_id] = (tokens, now)
         return tokens
 
     def _ready_in(self, chat_id: int) -> float:
         """Seconds until this chat may receive the next message."""
-        return max(0.0, (1 - self._tokens(chat_id)) * _interval(chat_id))
+        return max(0.0, (1 - self._tokens(chat_id)) * self._interval(chat_id))
 
     def _take(self, chat_id: int) -> None:
         tokens = self._tokens(chat_id)
@@ -359,7 +386,7 @@ class OutboxSender:
                 await outbox.mark_failed(conn, message.id, f"gave up: {error}")
                 log.error("outbox message %s failed %d times: %s", message.id, MAX_ATTEMPTS, error)
             else:
-                later = self.clock.now() + backoff(message.attempts + 1)
+                later = self.clock.now() + backoff(message.attempts + 1, self.svc.retry_base)
                 await outbox.reschedule(conn, message.id, later, error)
 
     async def _unreachable(self, message: OutboxMessage, error: str) -> None:

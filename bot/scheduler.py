@@ -12,6 +12,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -22,6 +23,7 @@ from storage import inbox, outbox
 from storage import nudges as nudge_records
 
 log = logging.getLogger(__name__)
+JOB_ID = "due-work"
 
 
 async def run_due_work(svc: Services, late: list[Late] | None = None) -> dict[str, int]:
@@ -64,9 +66,24 @@ class Scheduler:
         self.svc = svc
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._ticking: asyncio.Task[object] | None = None
+        self._submitted = False  # a tick handed to the event loop, not begun yet
+
+    @property
+    def busy(self) -> bool:
+        """Whether a tick runs, is about to (submitted, or due by the wall clock), so what
+        it queues is still to come."""
+        if self._ticking is not None or self._submitted:
+            return True
+        job = self._scheduler.get_job(JOB_ID) if self._scheduler.running else None
+        due: datetime | None = job.next_run_time if job is not None else None
+        return due is not None and due <= datetime.now(UTC)
+
+    def _on_submitted(self, _event: JobSubmissionEvent) -> None:
+        self._submitted = True
 
     async def _tick(self) -> None:
         self._ticking = asyncio.current_task()
+        self._submitted = False
         try:
             done = await run_due_work(self.svc)
         except asyncio.CancelledError:  # stopped mid-tick: each write committed or not
@@ -84,10 +101,11 @@ class Scheduler:
         if self._scheduler.running:
             return
         self._scheduler = AsyncIOScheduler(timezone=UTC)  # a stopped one does not restart
+        self._scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self._scheduler.add_job(
             self._tick,
             IntervalTrigger(minutes=1),
-            id="due-work",
+            id=JOB_ID,
             coalesce=True,
             max_instances=1,
             replace_existing=True,
@@ -103,5 +121,6 @@ class Scheduler:
         no longer the leader must not go on queueing what the new leader queues."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        self._submitted = False  # a submitted tick is cancelled with the scheduler
         if self._ticking is not None:
             self._ticking.cancel()

@@ -1,13 +1,19 @@
 """Shared fixtures: a migrated database and the flows' services with a controllable clock.
 
 The database is a SQLite file per test, or, when ``PEMBINA_TEST_POSTGRES`` names a
-PostgreSQL server (``.ci/postgres start`` prints one), a fresh PostgreSQL database per test
-copied from a template migrated once per test process (``tests/postgres.py``).
+PostgreSQL server (``.ci/postgres start`` prints one), a fresh PostgreSQL database per test.
+Either way it is a copy of a template migrated once per test process (``tests/postgres.py``
+for PostgreSQL): running twenty migrations costs about 0.2 s, a copy a millisecond.
 """
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,11 +67,45 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+async def _migrate(url: str) -> None:
+    database = Database(url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per test process, every change in the file itself (the
+    WAL checkpointed into it), so a plain copy is a migrated database."""
+    path = tmp_path_factory.mktemp("template") / "pembina.db"
+    failed: list[BaseException] = []
+
+    def migrate() -> None:  # on a loop of its own: a test's loop may be running
+        try:
+            asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        except BaseException as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=migrate)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """Where this test's data lives: a new, migrated database on the back end under test."""
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where this test's data lives: a new, migrated database on the back end under test
+    (a copy of this process's migrated template)."""
     if postgres.SERVER is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'pembina.db'}"
+        path = tmp_path / "pembina.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     with postgres.fresh_database() as url:
         yield url

@@ -268,6 +268,35 @@ async def test_settle_waits_for_quiet(double: TelegramDouble, bot: Bot) -> None:
     await double.settle(quiet=0.1, timeout=2)
 
 
+async def test_settle_waits_for_a_call_being_answered_and_for_awaited_checks(
+    double: TelegramDouble, bot: Bot
+) -> None:
+    """A stalled call is work in progress however long the silence; a check may be a
+    coroutine (one that reads the bot's database); with exact checks no silence is asked."""
+    double.open_chat(42)
+    double.stall_next("sendMessage", 0.6)
+    sending = asyncio.create_task(bot.send_message(42, "lambat"))
+    await double.wait_until(lambda: bool(double.messages_in(42)), timeout=5)
+    with pytest.raises(TimeoutError):
+        await double.settle(quiet=0.1, timeout=0.3)  # stored, but not answered yet
+    await sending
+    await double.settle(quiet=0.1, timeout=2)
+
+    working = [True]
+
+    async def busy() -> bool:
+        await asyncio.sleep(0)
+        return working[0]
+
+    double.busy_checks.append(busy)
+    with pytest.raises(TimeoutError):
+        await double.settle(quiet=0.1, timeout=0.3)
+    working[0] = False
+    double.exact_checks = True
+    await bot.get_me()  # a call just now: without exact checks, 0.3 s of silence is asked
+    await double.settle(timeout=0.25)
+
+
 async def test_answering_a_chatty_user_is_not_rate_limited() -> None:
     """Replies earn credit: six quick questions, six quick answers, no 429; a flood is limited."""
     async with TelegramDouble() as tg, Bot(tg.token, base_url=tg.base_url) as b:

@@ -38,5 +38,10 @@ class Services:
     max_upload_bytes: int = 50 * 1024 * 1024
     # Seconds between two edits of an export's progress message (Telegram limits edits).
     progress_every: float = 2.0
+    # The outbox's first wait after a failed send (5xx, network); doubled each attempt.
+    retry_base: timedelta = timedelta(seconds=5)
+    # Seconds between two outbox messages to one person once a small burst is spent
+    # (Telegram allows about one a second; a test may scale it with its double's limit).
+    chat_interval: float = 1.0
     # Called after a flow queued outbox messages, so the sender wakes at once.
     outbox_wake: Callable[[], None] = field(default=_nothing)

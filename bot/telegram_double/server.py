@@ -39,6 +39,11 @@ from bot.telegram_double.users import DoubleUser
 from bot.telegram_double.webhook import RETRY_DELAYS, Pusher, webhook_from
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+# Whether the bot is still at work on something the wire does not show (a handler that has
+# not called Telegram yet, a message queued but not sent): plain or awaited.
+BusyCheck = Callable[[], bool | Awaitable[bool]]
+QUIET = 0.3  # seconds of silence that pass for "done" when no check sees all the bot's work
+EXACT_QUIET = 0.005  # when the checks do: only a moment, for a response on its way back
 # A test's hook on every call: (stage, method, params, result). ``stage`` is "request" (before
 # the double acts; returning True drops the call: nothing happens, an error is answered) or
 # "response" (after it acted, before the bot reads the answer; ``result`` is what it gets).
@@ -122,9 +127,14 @@ class TelegramDouble:
         self.offset_confirmations: list[tuple[float, int]] = []  # (monotonic time, up to id)
         # A test may tell the double how to see that the bot is still at work on what it
         # fetched (a handler that has not called Telegram yet looks the same as silence).
-        self.busy_checks: list[Callable[[], bool]] = []
+        # ``exact_checks`` says they see all of it (every update in hand, every message due,
+        # every send, tick and export): then :meth:`settle` needs no silence timer.
+        self.busy_checks: list[BusyCheck] = []
+        self.exact_checks = False
+        self._answering = 0  # Bot API calls being answered (a stalled one too)
         self._fail_rules: list[FailRule] = []
         self._stall_rules: list[StallRule] = []
+        self._holds: list[tuple[str, int | None, asyncio.Event]] = []
         self._last_activity = time.monotonic()
         self._retry_due = 0.0  # when a bot told to wait (429) will try again
         self._changed: asyncio.Condition | None = None
@@ -212,6 +222,25 @@ class TelegramDouble:
         """Carry out the next calls of ``method`` but answer late (delivered, then timed out)."""
         self._stall_rules.append(StallRule(method.lower(), seconds, times))
 
+    def hold_next(self, method: str, chat_id: int | None = None) -> asyncio.Event:
+        """Hold the next call of ``method`` (to ``chat_id``) before the double acts on it,
+        until the returned event is set: nothing of it is stored or answered meanwhile, so
+        a test sees what the bot does while that call is on its way. Release it within the
+        bot's read timeout (5 s), or the bot gives the call up."""
+        released = asyncio.Event()
+        self._holds.append((method.lower(), chat_id, released))
+        return released
+
+    async def _hold(self, method: str, params: dict[str, Any]) -> None:
+        for hold in self._holds:
+            wanted, chat_id, released = hold
+            if wanted == method and (
+                chat_id is None or str(chat_id) == str(params.get("chat_id"))
+            ):
+                self._holds.remove(hold)
+                await released.wait()
+                return
+
     def open_chat(self, user_id: int) -> None:
         """Test set-up: this user talked to the bot some time ago (so it may write to them)."""
         self._known_chats.add(user_id)
@@ -241,25 +270,44 @@ class TelegramDouble:
                 return found
         return []
 
-    async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
-        """Wait until every update was fetched and confirmed, the bot has been silent for
-        ``quiet`` s, and no :attr:`busy_checks` says it is still working."""
+    async def settle(self, quiet: float | None = None, timeout: float = 10.0) -> None:
+        """Wait until every update was fetched and confirmed, no call is being answered,
+        the bot has been silent for ``quiet`` s, and no :attr:`busy_checks` says it is still
+        working.
+
+        ``quiet`` defaults to :data:`QUIET`, or to :data:`EXACT_QUIET` when
+        :attr:`exact_checks` says the checks see everything the bot does; then a bot told
+        to wait (429) is not waited for either: its pause is work a check sees.
+        """
+        if quiet is None:
+            quiet = EXACT_QUIET if self.exact_checks else QUIET
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
             # Confirmed, not only fetched: a bot stores a batch before it confirms it, and
             # starts handling it then (as a bot without an inbox did on fetching).
             fetched = self.confirmed_upto >= self._enqueued_upto
-            retried = now >= self._retry_due
-            quiet_enough = now - self._last_activity >= quiet
-            if fetched and retried and quiet_enough and not any(c() for c in self.busy_checks):
+            retried = self.exact_checks or now >= self._retry_due
+            quiet_enough = now - self._last_activity >= quiet and not self._answering
+            if fetched and retried and quiet_enough and not await self._busy():
                 return
             if now >= deadline:
                 raise TimeoutError(
                     f"the bot did not settle within {timeout}s "
                     f"(updates fetched: {fetched}, last call: {self.calls[-1:]})"
                 )
-            await asyncio.sleep(min(quiet / 3, 0.05))
+            await asyncio.sleep(max(0.001, min(quiet / 3, 0.05)))
+
+    async def _busy(self) -> bool:
+        """Whether any busy check says the bot is at work (the checks in order, the first
+        that says so ends it: cheap ones go first)."""
+        for check in self.busy_checks:
+            answer = check()
+            if not isinstance(answer, bool):
+                answer = await answer
+            if answer:
+                return True
+        return False
 
     # ------------------------------------------------------- used by DoubleUser
 
@@ -414,18 +462,22 @@ class TelegramDouble:
             return self._error(401, "Unauthorized")
         name = request.match_info["method"]
         method = name.lower()
-        params = await self._params(request, method)
-        if method != "getupdates":
+        if method == "getupdates":  # a long poll waiting is not work in progress
+            return await self._answer(name, method, await self._params(request, method))
+        self._answering += 1
+        self._last_activity = time.monotonic()
+        try:
+            params = await self._params(request, method)
+            return await self._answer(name, method, params)
+        finally:
+            self._answering -= 1
             self._last_activity = time.monotonic()
-        response = await self._answer(name, method, params)
-        if method != "getupdates":
-            self._last_activity = time.monotonic()
-        return response
 
     async def _answer(self, name: str, method: str, params: dict[str, Any]) -> web.Response:
         self.stats[method] += 1
         try:
             self._check_spec(name, params)
+            await self._hold(method, params)
             if self.run_hooks("request", method, params, None):
                 raise ApiError(502, "Bad Gateway")
             self._apply_fail_rules(method, params)

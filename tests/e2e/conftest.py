@@ -9,29 +9,56 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import or_, select
 
 from bot.app import Running, build_application, services_of, start_bot, stop_bot
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
 from bot.flows.services import Services
-from bot.telegram_double import TelegramDouble
+from bot.outbox_sender import PRIVATE_INTERVAL
+from bot.send_limits import PER_SECOND
+from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.schema import outbox as outbox_rows
 from tests.conftest import DEMO_ROSTER, SPEC_PATH
 
 ADMIN_ID = 900
 
 
+def scaled(factor: int, limits: RateLimits | None = None) -> RateLimits:
+    """Telegram's limits, overall and per private chat, ``factor`` times over (per group
+    unchanged), for a test whose bot sends ``factor`` times as fast (``BotUnderTest.factor``):
+    the same pacing (never over a limit, no 429, in order) proven in a ``factor``-th of the
+    time."""
+    base = limits or RateLimits()
+    return replace(
+        base,
+        global_per_second=base.global_per_second * factor,
+        global_burst=base.global_burst * factor,
+        per_chat_per_second=base.per_chat_per_second * factor,
+    )
+
+
+def ceiling(request: pytest.FixtureRequest) -> int:
+    """The test's ``@pytest.mark.ceiling(factor)``: how many times Telegram's limits (the
+    overall one, and one a second per person) its bot keeps and its double allows (1
+    unless marked)."""
+    marker = request.node.get_closest_marker("ceiling")
+    return int(marker.args[0]) if marker is not None else 1
+
+
 @pytest_asyncio.fixture
-async def double() -> AsyncIterator[TelegramDouble]:
+async def double(request: pytest.FixtureRequest) -> AsyncIterator[TelegramDouble]:
     spec = SPEC_PATH if SPEC_PATH.exists() else None
-    async with TelegramDouble(spec_path=spec) as tg:
+    async with TelegramDouble(spec_path=spec, rate_limits=scaled(ceiling(request))) as tg:
         yield tg
         assert tg.spec_violations == [], tg.spec_violations
         assert tg.unimplemented_calls == []
@@ -55,6 +82,9 @@ class BotUnderTest:
     db_url: str
     clock: FixedClock
     running: Running | None = None
+    # How many times Telegram's pace the bot sends at (overall ceiling, and the outbox's
+    # pace per person): a test raises it together with its double's limits (``scaled``).
+    factor: int = 1
 
     @property
     def svc(self) -> Services:
@@ -66,8 +96,12 @@ class BotUnderTest:
         await upgrade(database)
         await database.dispose()
         app = build_application(
-            settings_for(self.double, self.db_url), self.double.token, clock=self.clock
+            settings_for(self.double, self.db_url),
+            self.double.token,
+            clock=self.clock,
+            send_per_second=PER_SECOND * self.factor,
         )
+        services_of(app).chat_interval = PRIVATE_INTERVAL / self.factor
         self.running = await start_bot(app, poll_timeout=1)
 
     async def stop(self) -> None:
@@ -75,13 +109,50 @@ class BotUnderTest:
             await stop_bot(self.running)
             self.running = None
 
-    def busy(self) -> bool:
-        """Updates stored but not handled yet, or an export still being built: silence on
-        the wire is not enough (a slow handler under load has not called Telegram yet)."""
+    def at_work(self) -> bool:
+        """What the bot has in hand, from memory: updates stored but not handled yet, an
+        export being built, the outbox sender draining (sends in flight, a 429 pause) or
+        woken, a scheduler tick running or due."""
         running = self.running
         return running is not None and (
-            running.inbox.waiting > 0 or running.app.bot_data.exports.busy
+            running.inbox.waiting > 0
+            or running.app.bot_data.exports.busy
+            or running.sender.busy
+            or running.scheduler.busy
         )
+
+    async def busy(self) -> bool:
+        """Whether the bot still has work now, exactly, so :meth:`TelegramDouble.settle`
+        needs no silence timer: :meth:`at_work`, or outbox rows the sender can claim now
+        (due on the bot's clock, or leased under an expired lease) and has not claimed yet.
+        Rows planned for later are not work now. Those of a chat still cooling down go
+        when it is ready (the sender wakes itself then); any other is a row queued without
+        a wake (by a flow a test called, or another process): the sender is woken."""
+        if self.at_work():
+            return True
+        running = self.running
+        if running is None:
+            return False
+        async with self.svc.db.read() as conn:
+            due = set(
+                (
+                    await conn.execute(
+                        select(outbox_rows.c.chat_id)
+                        .where(
+                            or_(
+                                (outbox_rows.c.status == outbox.PENDING)
+                                & (outbox_rows.c.not_before <= self.svc.clock.now()),
+                                (outbox_rows.c.status == outbox.SENDING)
+                                & (outbox_rows.c.lease_until <= datetime.now(UTC)),
+                            )
+                        )
+                        .distinct()
+                    )
+                ).scalars()
+            )
+        if due - running.sender.cooling:
+            running.sender.wake()
+        return bool(due)
 
     async def restart(self) -> None:
         await self.stop()
@@ -114,10 +185,11 @@ class BotUnderTest:
 
 @pytest_asyncio.fixture
 async def bot(
-    double: TelegramDouble, db_url: str, clock: FixedClock
+    double: TelegramDouble, db_url: str, clock: FixedClock, request: pytest.FixtureRequest
 ) -> AsyncIterator[BotUnderTest]:
-    under_test = BotUnderTest(double, db_url, clock)
+    under_test = BotUnderTest(double, db_url, clock, factor=ceiling(request))
     double.busy_checks.append(under_test.busy)
+    double.exact_checks = True  # settle() then waits for the bot's work, not for silence
     await under_test.start()
     yield under_test
     await under_test.stop()

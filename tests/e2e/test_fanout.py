@@ -1,12 +1,18 @@
 """A fan-out of 500 outbox messages through Telegram trouble: every message arrives exactly
 once, except the blocked user's, which are marked failed (and the person unreachable, which
-the coordinator is told at once)."""
+the coordinator is told at once).
+
+The bot sends at four times Telegram's ceiling into a double that allows four times its
+limit (``ceiling(4)``): the same 500 messages through the same faults, paced the same way
+against the limit, in a quarter of the 17 s that 29 a second takes."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 from datetime import timedelta
+
+import pytest
 
 from bot.telegram_double import TelegramDouble
 from storage import outbox, people
@@ -16,6 +22,7 @@ COUNT = 500
 FIRST = 10_000
 
 
+@pytest.mark.ceiling(4)
 async def test_fanout_with_429_502_stall_and_blocked(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:

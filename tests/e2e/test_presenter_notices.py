@@ -79,6 +79,8 @@ async def test_a_copy_in_parts_resumes_after_the_parts_already_sent(
         assert (await outbox.counts(conn)).get("failed", 0) == 0
 
 
+# parts go at four times Telegram's pace per person, into a double allowing as much
+@pytest.mark.ceiling(4)
 async def test_a_long_revision_request_reaches_the_mentee_in_parts(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:

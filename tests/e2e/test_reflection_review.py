@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.telegram_double import TelegramDouble
 from bot.telegram_double.html import utf16_len
 from storage import reflections
@@ -13,6 +15,8 @@ from tests.e2e.world import paired, submit_reflection, with_buttons
 LONG = ("Saya mewawancarai pegawai tentang alur layanan mutasi. " * 110).strip()  # ~6 000 chars
 
 
+# notices go at four times Telegram's pace per person, into a double allowing as much
+@pytest.mark.ceiling(4)
 async def test_reflect_revise_approve(bot: BotUnderTest, double: TelegramDouble) -> None:
     users = await paired(bot, double)
     budi, rina, yohanes = users["Budi Santoso"], users["Rina Kartika"], users["Yohanes Wenda"]
