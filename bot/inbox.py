@@ -31,6 +31,8 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.clock import Clock
+from bot.flows import identity
+from storage import identity as accounts
 from storage import inbox as rows
 from storage.db import AlreadyHandled, Database, handling
 from storage.inbox import Received
@@ -238,11 +240,9 @@ class Inbox:
             log.exception("update %s not handled: its person lock failed", row.update_id)
 
     async def _handle_locked(self, row: Received, update: Update | None) -> None:
-        if not self._db.is_sqlite:  # one process on SQLite: only this lane marks it done
-            async with self._db.read() as conn:
-                if await rows.is_done(conn, row.update_id):
-                    return  # another process handled it while this one waited for the person
         with handling(row.update_id, self._clock.now()) as mark:
+            if not self._db.is_sqlite and await self._done_elsewhere(row):
+                return  # another process handled it while this one waited for the person
             if update is not None:
                 try:
                     await self._process(update)
@@ -257,6 +257,18 @@ class Inbox:
                 pass
             except Exception:
                 log.exception("update %s handled but not marked done", row.update_id)
+
+    async def _done_elsewhere(self, row: Received) -> bool:
+        """Whether another process marked the update done (several processes share a
+        PostgreSQL database; on SQLite only this lane marks it). The same transaction
+        reads the sender's account for the handlers (``identity.account``), so asking
+        costs no round trip of its own."""
+        async with self._db.read() as conn:
+            if await rows.is_done(conn, row.update_id):
+                return True
+            if row.chat_id is not None and row.chat_id > 0:  # a private chat: its person
+                identity.remember(await accounts.account(conn, row.chat_id))
+        return False
 
 
 class Poller:

@@ -26,7 +26,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +69,8 @@ class _UpdateMark:
     update_id: int
     at: datetime
     recorded: bool = False
+    # What this update has read so far and may read again (see :func:`update_memo`).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class _LocalLock:
@@ -108,6 +110,19 @@ def handling(update_id: int, at: datetime) -> Iterator[_UpdateMark]:
         yield mark
     finally:
         _current_update.reset(token)
+
+
+def update_memo() -> dict[Any, Any] | None:
+    """A scratch memo for the update the current task is handling (None outside one).
+
+    Reads an update repeats (who sent it, which dialogue is open) are kept here so they run
+    once per update. It lives and dies with the one update, so nothing in it is older than
+    the update's start, and it is emptied by every write transaction of the update: a read
+    after the update's own change is always fresh. It is never shared between updates,
+    tasks or processes, so no other process's change can be hidden beyond this update.
+    """
+    mark = _current_update.get()
+    return None if mark is None else mark.memo
 
 
 def _is_sqlite(url: str) -> bool:
@@ -174,12 +189,18 @@ class Database:
         Write transactions are short (no Telegram call inside one), so the cost is small.
         """
         mark = _current_update.get()
-        async with self._write_lock, self.engine.connect() as conn:
-            conn = await conn.execution_options(**{_WRITE_OPTION: True})
-            async with conn.begin():
-                if mark is not None and not mark.recorded:
-                    await _record_update(conn, mark)
-                yield conn
+        if mark is not None:
+            mark.memo.clear()
+        try:
+            async with self._write_lock, self.engine.connect() as conn:
+                conn = await conn.execution_options(**{_WRITE_OPTION: True})
+                async with conn.begin():
+                    if mark is not None and not mark.recorded:
+                        await _record_update(conn, mark)
+                    yield conn
+        finally:
+            if mark is not None:
+                mark.memo.clear()  # what was read before this write may be changed by it
         if mark is not None:
             mark.recorded = True
 
