@@ -9,8 +9,9 @@ threads) is its own, each polling its own Telegram double (flood control off):
   imported, everyone joined by invite, a programme, each mentee paired with a mentor who
   accepted, and a reflection written up to its summary through the chat).
 
-Then, per kind, ``--rounds`` rounds of ``--people`` updates (one per mentee) alternate
-between the two bots (echo, pembina, echo, ...) to even out the noise of a shared machine:
+Then ``--rounds`` rounds of ``--people`` updates (one per mentee, ``--in-flight`` at once)
+of each kind alternate between the two bots (echo, pembina, echo, ...) to even out the
+noise of a shared machine:
 
 - ``/help``;
 - a reflection button press (``rf:edit:<id>:0``: answer question 1 again; a write);
@@ -287,12 +288,16 @@ async def wait_for(bot: Bot, before: dict[int, int], users: list[Any], done: Any
 
 
 async def one_round(
-    bot: Bot, kind: str, users: list[Any], data: dict[int, str], done: Any
+    bot: Bot, kind: str, users: list[Any], data: dict[int, str], done: Any, in_flight: int
 ) -> None:
-    before = dict(bot.replies)
+    """Every user sends one update of ``kind``, ``in_flight`` at a time (a wave waits for
+    the replies of the one before)."""
     start = cpu_seconds(bot.pid)
-    await asyncio.gather(*(SENDERS[kind](u, data) for u in users))
-    await wait_for(bot, before, users, done)
+    for first in range(0, len(users), in_flight):
+        wave = users[first : first + in_flight]
+        before = dict(bot.replies)
+        await asyncio.gather(*(SENDERS[kind](u, data) for u in wave))
+        await wait_for(bot, before, wave, done)
     bot.cpu[kind] = bot.cpu.get(kind, 0.0) + cpu_seconds(bot.pid) - start
     bot.updates[kind] += len(users)
 
@@ -419,7 +424,7 @@ async def run(args: argparse.Namespace) -> None:
             # warm up: one of each kind, both bots (imports, caches, connections)
             for kind in KINDS:
                 for bot, check in ((echo, echo_done), (pembina, done)):
-                    await one_round(bot, kind, users[bot.name][:20], data, check)
+                    await one_round(bot, kind, users[bot.name][:20], data, check, 20)
             for bot in (echo, pembina):
                 bot.cpu.clear()
                 bot.updates.clear()
@@ -428,9 +433,9 @@ async def run(args: argparse.Namespace) -> None:
             counted: dict[str, Counter[str]] = {}
             for _round in range(args.rounds):  # a press, then its answer: both write
                 for kind in KINDS:
-                    await one_round(echo, kind, users["echo"], data, echo_done)
+                    await one_round(echo, kind, users["echo"], data, echo_done, args.in_flight)
                     first = read_counts(pembina, counts_file)
-                    await one_round(pembina, kind, users["pembina"], data, done)
+                    await one_round(pembina, kind, users["pembina"], data, done, args.in_flight)
                     second = read_counts(pembina, counts_file)
                     tally = counted.setdefault(kind, Counter())
                     for key in ("statements", "transactions"):
@@ -445,7 +450,10 @@ async def run(args: argparse.Namespace) -> None:
             await stop_process(echo)
             await stop_process(pembina)
             await done.db.dispose()  # type: ignore[attr-defined]
-    print(f"database: {args.db}; {args.people} updates a round, {args.rounds} rounds a bot")
+    print(
+        f"database: {args.db}; {args.people} updates a round, {args.in_flight} at once, "
+        f"{args.rounds} rounds a bot"
+    )
     print(f"{'kind':8} {'echo ms':>8} {'pembina ms':>11} {'ratio':>6} {'stmts':>6} {'txns':>5}")
     for kind in KINDS:
         e = 1000 * echo.cpu[kind] / echo.updates[kind]
@@ -465,6 +473,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=200, help="updates a round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--in-flight", type=int, default=20, help="updates sent at once (a wave), default 20"
+    )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--statements", action="store_true", help="list Pembina's statements")
     parser.add_argument("--profile", help="write a cProfile of the Pembina rounds here")

@@ -22,6 +22,7 @@ one slow person does not hold everybody's button presses past Telegram's 15 s.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,7 +35,7 @@ from bot.clock import Clock
 from bot.flows import identity
 from storage import identity as accounts
 from storage import inbox as rows
-from storage.db import AlreadyHandled, Database, handling
+from storage.db import Database, handling
 from storage.inbox import Received
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class Inbox:
         self._stopping = False
         # update id -> resolved when its lane is past it (handled, or given up at stop)
         self._finished: dict[int, asyncio.Future[None]] = {}
+        self._done = DoneMarks(db, clock)
 
     @property
     def waiting(self) -> int:
@@ -250,13 +252,10 @@ class Inbox:
                     log.exception("update %s failed", row.update_id)
             if mark.recorded:
                 return
-            try:
-                async with self._db.write():
-                    pass  # the write transaction marks the row done
-            except AlreadyHandled:
-                pass
-            except Exception:
-                log.exception("update %s handled but not marked done", row.update_id)
+        try:
+            await self._done.mark(row.update_id)
+        except Exception:
+            log.exception("update %s handled but not marked done", row.update_id)
 
     async def _done_elsewhere(self, row: Received) -> bool:
         """Whether another process marked the update done (several processes share a
@@ -269,6 +268,50 @@ class Inbox:
             if row.chat_id is not None and row.chat_id > 0:  # a private chat: its person
                 identity.remember(await accounts.account(conn, row.chat_id))
         return False
+
+
+class DoneMarks:
+    """Marks updates whose handlers wrote nothing done, several in one write transaction.
+
+    Such an update's row is marked after its handlers finished, in a transaction of its
+    own; lanes finishing at about the same time share that transaction (a group commit):
+    one waits while a batch is being written, and the next batch takes every update that
+    finished meanwhile. Each lane goes on only once its own mark is committed, so the
+    order and the crash guarantee are those of a transaction per update: an update is
+    done only after its handling, and one whose mark was not committed is handled again
+    after a restart.
+    """
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+        self._writing: asyncio.Task[None] | None = None
+
+    async def mark(self, update_id: int) -> None:
+        """Return once ``update_id`` is marked done (committed)."""
+        loop = asyncio.get_running_loop()
+        done = self._waiting.setdefault(update_id, loop.create_future())
+        if self._writing is None:
+            # A context of its own: the batch is no update's first write (storage.db).
+            self._writing = loop.create_task(self._write(), context=contextvars.Context())
+        await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                try:
+                    async with self._db.write() as conn:
+                        await rows.mark_all_done(conn, list(batch), self._clock.now())
+                except Exception as exc:
+                    for waiting in batch.values():
+                        waiting.set_exception(exc)
+                else:
+                    for waiting in batch.values():
+                        waiting.set_result(None)
+        finally:
+            self._writing = None
 
 
 class Poller:
