@@ -95,10 +95,21 @@ class Inbox:
         """Updates stored and scheduled but not handled yet (in this process)."""
         return self._waiting
 
-    async def accept(self, payloads: Sequence[dict[str, Any]]) -> None:
+    async def accept(
+        self, payloads: Sequence[dict[str, Any]], updates: Sequence[Update] | None = None
+    ) -> None:
         """Store these updates, then schedule the new ones. Once this returns, and not
-        before, Telegram may be told they arrived (the next offset, or a webhook's 200)."""
-        received = [self._received(payload) for payload in payloads]
+        before, Telegram may be told they arrived (the next offset, or a webhook's 200).
+        ``updates`` are the same already read by python-telegram-bot (polling), so they
+        are not read from JSON a second time."""
+        received: list[tuple[Received, Update | None]]
+        if updates is not None and len(updates) == len(payloads):
+            received = [
+                (Received(u.update_id, chat_of(u), p), u)
+                for p, u in zip(payloads, updates, strict=True)
+            ]
+        else:
+            received = [self._received(payload) for payload in payloads]
         async with self._db.write() as conn:
             new = await rows.store(conn, [r for r, _ in received], self._clock.now())
         for row, update in received:
@@ -376,7 +387,7 @@ class Poller:
         )
         if not updates:
             return
-        await self._inbox.accept([update.to_dict() for update in updates])
+        await self._inbox.accept([update.to_dict() for update in updates], updates)
         # Only now: the next getUpdates with this offset tells Telegram the batch arrived.
         self._offset = updates[-1].update_id + 1
 
