@@ -432,7 +432,7 @@ async def run(args: argparse.Namespace) -> None:
                 pembina.process.send_signal(signal.SIGUSR2)  # type: ignore[union-attr]
             counted: dict[str, Counter[str]] = {}
             for _round in range(args.rounds):  # a press, then its answer: both write
-                for kind in KINDS:
+                for kind in args.kinds:
                     await one_round(echo, kind, users["echo"], data, echo_done, args.in_flight)
                     first = read_counts(pembina, counts_file)
                     await one_round(pembina, kind, users["pembina"], data, done, args.in_flight)
@@ -455,7 +455,7 @@ async def run(args: argparse.Namespace) -> None:
         f"{args.rounds} rounds a bot"
     )
     print(f"{'kind':8} {'echo ms':>8} {'pembina ms':>11} {'ratio':>6} {'stmts':>6} {'txns':>5}")
-    for kind in KINDS:
+    for kind in args.kinds:
         e = 1000 * echo.cpu[kind] / echo.updates[kind]
         p = 1000 * pembina.cpu[kind] / pembina.updates[kind]
         n = pembina.updates[kind]
@@ -477,6 +477,13 @@ def main() -> None:
         "--in-flight", type=int, default=20, help="updates sent at once (a wave), default 20"
     )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--kinds",
+        nargs="+",
+        choices=KINDS,
+        default=list(KINDS),
+        help="(press and answer go together)",
+    )
     parser.add_argument("--statements", action="store_true", help="list Pembina's statements")
     parser.add_argument("--profile", help="write a cProfile of the Pembina rounds here")
     parser.add_argument("--serve-echo", action="store_true", help=argparse.SUPPRESS)

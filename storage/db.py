@@ -165,8 +165,12 @@ class Database:
         self.url = url
         self.is_sqlite = _is_sqlite(url)
         kept = SQLITE_POOL_SIZE if self.is_sqlite else POOL_SIZE
+        # Every transaction here ends with its COMMIT or ROLLBACK (``read``/``write`` and
+        # SQLAlchemy's own close), so the pool's second ROLLBACK on return is work for
+        # nothing; on SQLite it is one more round trip to aiosqlite's thread a transaction.
+        reset = {"pool_reset_on_return": None} if self.is_sqlite else {}
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=kept, max_overflow=POOL_SIZE + POOL_OVERFLOW - kept
+            url, pool_size=kept, max_overflow=POOL_SIZE + POOL_OVERFLOW - kept, **reset
         )
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine)
