@@ -32,7 +32,7 @@ def _labelled() -> list[object]:
     person = [c.label(f"p_{c.name}") for c in people.c]
     prefs = [
         telegram_users.c[name].label(f"u_{name}")
-        for name in ("telegram_id", "language", "timezone")
+        for name in ("telegram_id", "language", "timezone", "menu")
     ]
     conv = [c.label(f"c_{c.name}") for c in conversations.c]
     return [*person, person_roles.c.role.label("r_role"), *prefs, *conv]
@@ -58,7 +58,7 @@ async def account(conn: AsyncConnection, telegram_id: int) -> Account:
         person = to_person(fields, roles)
     prefs = None
     if first["u_telegram_id"] is not None:
-        prefs = UserPrefs(telegram_id, first["u_language"], first["u_timezone"])
+        prefs = UserPrefs(telegram_id, first["u_language"], first["u_timezone"], first["u_menu"])
     conv = None
     if first["c_telegram_id"] is not None:
         conv = Conversation(

@@ -24,6 +24,7 @@ class Viewer:
     language: str
     timezone: str
     language_from_telegram: bool = False  # not chosen yet: guessed from Telegram's setting
+    menu: str | None = None  # fingerprint of the command menu last set in their chat
 
     @property
     def roles(self) -> frozenset[str]:
@@ -97,4 +98,5 @@ async def who(svc: Services, telegram_id: int, telegram_language: str | None = N
         language=language,
         timezone=zone,
         language_from_telegram=from_telegram,
+        menu=saved.menu if saved else None,
     )

@@ -9,6 +9,7 @@ statements is not timing: the figure is exact on both back ends.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 from sqlalchemy import event
 
 from bot.telegram_double import TelegramDouble
+from storage import people
+from storage.db import Database
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.world import IDS, everyone_joins
 
@@ -59,3 +62,46 @@ async def test_help_and_a_stray_text_read_their_sender_once(
         await budi.next_message()
         await bot.drained()
     assert len(seen) == 1, seen
+
+
+def _menus_set(double: TelegramDouble, chat_id: int) -> int:
+    """How many times the bot set this chat's own menu."""
+    return sum(
+        1
+        for call in double.calls
+        if call.method.lower() == "setmycommands"
+        and str(chat_id) in json.dumps(call.params.get("scope", ""))
+    )
+
+
+async def test_help_sets_the_menu_only_when_it_changed(
+    bot: BotUnderTest, double: TelegramDouble
+) -> None:
+    """A second /help with nothing changed makes no setMyCommands (it used to make one
+    every time); a role given meanwhile, even by another connection, is caught up."""
+    users = await everyone_joins(bot, double)
+    budi, budi_id = users["Budi Santoso"], IDS["Budi Santoso"]
+    await bot.drained()
+    before = _menus_set(double, budi_id)
+    for _ in range(2):
+        await budi.send_text("/help")
+        await budi.next_message()
+        await bot.drained()
+    assert _menus_set(double, budi_id) <= before + 1
+    assert "sesi" in budi.menu()
+    assert "tinjau" not in budi.menu()  # /review, a mentor's
+
+    elsewhere = Database(bot.db_url)
+    try:
+        async with elsewhere.write() as conn:
+            person = await people.get_person_by_telegram(conn, budi_id)
+            assert person is not None
+            await people.set_roles(conn, person.id, ("mentee", "mentor"))
+    finally:
+        await elsewhere.dispose()
+    settled = _menus_set(double, budi_id)
+    await budi.send_text("/help")
+    await budi.next_message()
+    await bot.drained()
+    assert _menus_set(double, budi_id) == settled + 1
+    assert "tinjau" in budi.menu()
