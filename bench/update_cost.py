@@ -21,9 +21,12 @@ A round ends when every reply arrived, and (Pembina) every inbox row is done, an
 process's CPU stopped moving. Printed per kind: CPU ms per update for both, the ratio,
 and for Pembina the SQL statements and transactions per update (counted by a SQLAlchemy
 ``before_cursor_execute`` / ``begin`` listener that this script installs in the Pembina
-process; production code has none).
+process; production code has none. It runs during the timed rounds: a counter increment
+per statement, microseconds against milliseconds). The first ``/help`` of each person sets
+and stores their menu; later ones find it set (a few per cent of the help rounds' figure).
 
-    python bench/update_cost.py [--people 200] [--rounds 3] [--db sqlite|postgres]
+    python bench/update_cost.py [--people 200] [--rounds 3] [--in-flight 20]
+                                [--db sqlite|postgres] [--statements] [--kinds help ...]
 
 ``--db postgres`` needs ``PEMBINA_TEST_POSTGRES`` (a server URL; a fresh database is made
 and dropped). ``--profile FILE`` writes a cProfile of the Pembina process (``.prof``).
