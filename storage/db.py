@@ -46,8 +46,8 @@ POOL_SIZE = 8
 POOL_OVERFLOW = 120
 # On SQLite a connection is a thread of aiosqlite's and six statements to open (pragmas,
 # functions): a connection returned above the pool's size is closed and the next burst
-# opens it again. Measured with bench/update_cost.py (20 updates in flight), that churn
-# was about 3 connections opened per update. SQLite keeps more of them (the limit stays
+# opens it again. Profiled with bench/update_cost.py (100 updates in flight), that churn
+# was about 3 connections opened and closed per update. SQLite keeps more of them (the limit stays
 # 128); PostgreSQL keeps 8, as several processes share the server's connection limit.
 SQLITE_POOL_SIZE = 32
 _WRITE_OPTION = "pembina_write"
