@@ -22,6 +22,7 @@ one slow person does not hold everybody's button presses past Telegram's 15 s.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,8 +32,10 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.clock import Clock
+from bot.flows import identity
+from storage import identity as accounts
 from storage import inbox as rows
-from storage.db import AlreadyHandled, Database, handling
+from storage.db import Database, handling
 from storage.inbox import Received
 
 log = logging.getLogger(__name__)
@@ -85,16 +88,28 @@ class Inbox:
         self._stopping = False
         # update id -> resolved when its lane is past it (handled, or given up at stop)
         self._finished: dict[int, asyncio.Future[None]] = {}
+        self._done = DoneMarks(db, clock)
 
     @property
     def waiting(self) -> int:
         """Updates stored and scheduled but not handled yet (in this process)."""
         return self._waiting
 
-    async def accept(self, payloads: Sequence[dict[str, Any]]) -> None:
+    async def accept(
+        self, payloads: Sequence[dict[str, Any]], updates: Sequence[Update] | None = None
+    ) -> None:
         """Store these updates, then schedule the new ones. Once this returns, and not
-        before, Telegram may be told they arrived (the next offset, or a webhook's 200)."""
-        received = [self._received(payload) for payload in payloads]
+        before, Telegram may be told they arrived (the next offset, or a webhook's 200).
+        ``updates`` are the same already read by python-telegram-bot (polling), so they
+        are not read from JSON a second time."""
+        received: list[tuple[Received, Update | None]]
+        if updates is not None and len(updates) == len(payloads):
+            received = [
+                (Received(u.update_id, chat_of(u), p), u)
+                for p, u in zip(payloads, updates, strict=True)
+            ]
+        else:
+            received = [self._received(payload) for payload in payloads]
         async with self._db.write() as conn:
             new = await rows.store(conn, [r for r, _ in received], self._clock.now())
         for row, update in received:
@@ -238,11 +253,9 @@ class Inbox:
             log.exception("update %s not handled: its person lock failed", row.update_id)
 
     async def _handle_locked(self, row: Received, update: Update | None) -> None:
-        if not self._db.is_sqlite:  # one process on SQLite: only this lane marks it done
-            async with self._db.read() as conn:
-                if await rows.is_done(conn, row.update_id):
-                    return  # another process handled it while this one waited for the person
         with handling(row.update_id, self._clock.now()) as mark:
+            if not self._db.is_sqlite and await self._done_elsewhere(row):
+                return  # another process handled it while this one waited for the person
             if update is not None:
                 try:
                     await self._process(update)
@@ -250,13 +263,66 @@ class Inbox:
                     log.exception("update %s failed", row.update_id)
             if mark.recorded:
                 return
-            try:
-                async with self._db.write():
-                    pass  # the write transaction marks the row done
-            except AlreadyHandled:
-                pass
-            except Exception:
-                log.exception("update %s handled but not marked done", row.update_id)
+        try:
+            await self._done.mark(row.update_id)
+        except Exception:
+            log.exception("update %s handled but not marked done", row.update_id)
+
+    async def _done_elsewhere(self, row: Received) -> bool:
+        """Whether another process marked the update done (several processes share a
+        PostgreSQL database; on SQLite only this lane marks it). The same transaction
+        reads the sender's account for the handlers (``identity.account``), so asking
+        costs no round trip of its own."""
+        async with self._db.read() as conn:
+            if await rows.is_done(conn, row.update_id):
+                return True
+            if row.chat_id is not None and row.chat_id > 0:  # a private chat: its person
+                identity.remember(await accounts.account(conn, row.chat_id))
+        return False
+
+
+class DoneMarks:
+    """Marks updates whose handlers wrote nothing done, several in one write transaction.
+
+    Such an update's row is marked after its handlers finished, in a transaction of its
+    own; lanes finishing at about the same time share that transaction (a group commit):
+    one waits while a batch is being written, and the next batch takes every update that
+    finished meanwhile. Each lane goes on only once its own mark is committed, so the
+    order and the crash guarantee are those of a transaction per update: an update is
+    done only after its handling, and one whose mark was not committed is handled again
+    after a restart.
+    """
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+        self._writing: asyncio.Task[None] | None = None
+
+    async def mark(self, update_id: int) -> None:
+        """Return once ``update_id`` is marked done (committed)."""
+        loop = asyncio.get_running_loop()
+        done = self._waiting.setdefault(update_id, loop.create_future())
+        if self._writing is None:
+            # A context of its own: the batch is no update's first write (storage.db).
+            self._writing = loop.create_task(self._write(), context=contextvars.Context())
+        await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                try:
+                    async with self._db.write() as conn:
+                        await rows.mark_all_done(conn, list(batch), self._clock.now())
+                except Exception as exc:
+                    for waiting in batch.values():
+                        waiting.set_exception(exc)
+                else:
+                    for waiting in batch.values():
+                        waiting.set_result(None)
+        finally:
+            self._writing = None
 
 
 class Poller:
@@ -321,7 +387,7 @@ class Poller:
         )
         if not updates:
             return
-        await self._inbox.accept([update.to_dict() for update in updates])
+        await self._inbox.accept([update.to_dict() for update in updates], updates)
         # Only now: the next getUpdates with this offset tells Telegram the batch arrived.
         self._offset = updates[-1].update_id + 1
 

@@ -26,7 +26,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,12 @@ BUSY_TIMEOUT_MS = 10_000
 # writer never waits for a connection held by someone waiting for the write lock.
 POOL_SIZE = 8
 POOL_OVERFLOW = 120
+# On SQLite a connection is a thread of aiosqlite's and six statements to open (pragmas,
+# functions): a connection returned above the pool's size is closed and the next burst
+# opens it again. Profiled with bench/update_cost.py (100 updates in flight), that churn
+# was about 3 connections opened and closed per update. SQLite keeps more of them (the limit stays
+# 128); PostgreSQL keeps 8, as several processes share the server's connection limit.
+SQLITE_POOL_SIZE = 32
 _WRITE_OPTION = "pembina_write"
 
 PERSON_LOCK_CLASS = advisory.PERSON
@@ -69,6 +75,8 @@ class _UpdateMark:
     update_id: int
     at: datetime
     recorded: bool = False
+    # What this update has read so far and may read again (see :func:`update_memo`).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class _LocalLock:
@@ -110,6 +118,19 @@ def handling(update_id: int, at: datetime) -> Iterator[_UpdateMark]:
         _current_update.reset(token)
 
 
+def update_memo() -> dict[Any, Any] | None:
+    """A scratch memo for the update the current task is handling (None outside one).
+
+    Reads an update repeats (who sent it, which dialogue is open) are kept here so they run
+    once per update. It lives and dies with the one update, so nothing in it is older than
+    the update's start, and it is emptied by every write transaction of the update: a read
+    after the update's own change is always fresh. It is never shared between updates,
+    tasks or processes, so no other process's change can be hidden beyond this update.
+    """
+    mark = _current_update.get()
+    return None if mark is None else mark.memo
+
+
 def _is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -143,8 +164,13 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = _is_sqlite(url)
+        kept = SQLITE_POOL_SIZE if self.is_sqlite else POOL_SIZE
+        # Every transaction here ends with its COMMIT or ROLLBACK (``read``/``write`` and
+        # SQLAlchemy's own close), so the pool's second ROLLBACK on return is work for
+        # nothing; on SQLite it is one more round trip to aiosqlite's thread a transaction.
+        reset = {"pool_reset_on_return": None} if self.is_sqlite else {}
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            url, pool_size=kept, max_overflow=POOL_SIZE + POOL_OVERFLOW - kept, **reset
         )
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine)
@@ -174,12 +200,18 @@ class Database:
         Write transactions are short (no Telegram call inside one), so the cost is small.
         """
         mark = _current_update.get()
-        async with self._write_lock, self.engine.connect() as conn:
-            conn = await conn.execution_options(**{_WRITE_OPTION: True})
-            async with conn.begin():
-                if mark is not None and not mark.recorded:
-                    await _record_update(conn, mark)
-                yield conn
+        if mark is not None:
+            mark.memo.clear()
+        try:
+            async with self._write_lock, self.engine.connect() as conn:
+                conn = await conn.execution_options(**{_WRITE_OPTION: True})
+                async with conn.begin():
+                    if mark is not None and not mark.recorded:
+                        await _record_update(conn, mark)
+                    yield conn
+        finally:
+            if mark is not None:
+                mark.memo.clear()  # what was read before this write may be changed by it
         if mark is not None:
             mark.recorded = True
 

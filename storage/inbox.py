@@ -95,6 +95,17 @@ async def mark_done(conn: AsyncConnection, update_id: int, now: datetime) -> boo
     )
 
 
+async def mark_all_done(conn: AsyncConnection, update_ids: Sequence[int], now: datetime) -> None:
+    """Mark stored updates handled, several in one statement (those whose handlers wrote
+    nothing: their mark needs no change of theirs beside it). One another process marked
+    already keeps its time."""
+    await conn.execute(
+        update(inbox)
+        .where(inbox.c.update_id.in_(list(update_ids)), inbox.c.done_at.is_(None))
+        .values(done_at=now)
+    )
+
+
 async def is_done(conn: AsyncConnection, update_id: int) -> bool:
     row = await conn.execute(select(inbox.c.done_at).where(inbox.c.update_id == update_id))
     found = row.first()

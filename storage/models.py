@@ -92,6 +92,7 @@ class UserPrefs:
     telegram_id: int
     language: str | None
     timezone: str | None
+    menu: str | None = None  # fingerprint of the menu last set in the chat
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,3 +44,13 @@ async def save_prefs(
         "updated_at": now,
     }
     await upsert(conn, telegram_users, values, keys=["telegram_id"])
+
+
+async def save_menu(conn: AsyncConnection, telegram_id: int, menu: str, now: datetime) -> None:
+    """Remember the fingerprint of the menu just set in this chat (settings kept)."""
+    await upsert(
+        conn,
+        telegram_users,
+        {"telegram_id": telegram_id, "menu": menu, "updated_at": now},
+        keys=["telegram_id"],
+    )

@@ -275,6 +275,9 @@ telegram_users = Table(
     Column("language", String(8)),
     Column("timezone", String(64)),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Fingerprint of the command menu last set in this chat (bot/handlers/common.py
+    # apply_menu): /help sets the menu again only when it changed (migration 0023).
+    Column("menu", String(32)),
 )
 
 conversations = Table(

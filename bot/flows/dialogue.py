@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.flows import identity
 from bot.flows.services import Services
 from storage import conversations
 from storage.models import Conversation
@@ -30,9 +31,9 @@ DEFAULT_STALE_AFTER = timedelta(minutes=30)
 
 
 async def current(svc: Services, telegram_id: int) -> Conversation | None:
-    """The open dialogue as it is stored now (flow, step, answers so far, age)."""
-    async with svc.db.read() as conn:
-        return await conversations.get_conversation(conn, telegram_id)
+    """The open dialogue as it is stored now (flow, step, answers so far, age): read with
+    the account, once per update until the update writes (``identity.account``)."""
+    return (await identity.account(svc, telegram_id)).conversation
 
 
 def is_stale(svc: Services, conv: Conversation) -> bool:

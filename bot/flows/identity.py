@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.flows.services import Services
-from storage import people, prefs
+from storage import identity
+from storage.db import update_memo
+from storage.identity import Account
 from storage.models import Person
 
 
@@ -22,6 +24,7 @@ class Viewer:
     language: str
     timezone: str
     language_from_telegram: bool = False  # not chosen yet: guessed from Telegram's setting
+    menu: str | None = None  # fingerprint of the command menu last set in their chat
 
     @property
     def roles(self) -> frozenset[str]:
@@ -44,11 +47,41 @@ class Viewer:
         return self.person.name if self.person else None
 
 
+def _key(telegram_id: int) -> tuple[str, int]:
+    return ("account", telegram_id)
+
+
+async def account(svc: Services, telegram_id: int) -> Account:
+    """The account as stored: person, roles, settings, open dialogue (one statement).
+
+    Read once per update: the handlers of one update ask several times (the registration
+    guard, who is asking, which dialogue is open), and the update's memo
+    (``storage.db.update_memo``) answers the repeats until the update's first write.
+    """
+    memo = update_memo()
+    key = _key(telegram_id)
+    if memo is not None and key in memo:
+        found: Account = memo[key]
+        return found
+    async with svc.db.read() as conn:
+        found = await identity.account(conn, telegram_id)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
+def remember(found: Account) -> None:
+    """Keep an account read elsewhere in this update's transaction (the inbox's check on
+    PostgreSQL) for :func:`account`, as if it had read it."""
+    memo = update_memo()
+    if memo is not None:
+        memo[_key(found.telegram_id)] = found
+
+
 async def who(svc: Services, telegram_id: int, telegram_language: str | None = None) -> Viewer:
     """Look the account up; a stranger's language follows Telegram's until they choose one."""
-    async with svc.db.read() as conn:
-        person = await people.get_person_by_telegram(conn, telegram_id)
-        saved = await prefs.get_prefs(conn, telegram_id)
+    found = await account(svc, telegram_id)
+    person, saved = found.person, found.prefs
     hinted = "en" if (telegram_language or "").startswith("en") else None
     from_telegram = False
     if person is not None:
@@ -65,4 +98,5 @@ async def who(svc: Services, telegram_id: int, telegram_language: str | None = N
         language=language,
         timezone=zone,
         language_from_telegram=from_telegram,
+        menu=saved.menu if saved else None,
     )

@@ -41,3 +41,9 @@ async def remember_guessed_language(svc: Services, viewer: Viewer) -> None:
     no update to guess from) use it too."""
     if viewer.person is None and viewer.language_from_telegram:
         await _remember(svc, viewer, language=viewer.language)
+
+
+async def remember_menu(svc: Services, telegram_id: int, menu: str) -> None:
+    """The menu with this fingerprint was just set in the person's chat."""
+    async with svc.db.write() as conn:
+        await prefs.save_menu(conn, telegram_id, menu, svc.clock.now())

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows import recipients
+from bot.flows import identity, recipients
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip, nip_problem
 from bot.flows.services import Services
@@ -60,8 +60,7 @@ class Result:
 
 async def active_step(svc: Services, telegram_id: int) -> Result | None:
     """The step this account is at, if it is registering."""
-    async with svc.db.read() as conn:
-        conv = await conversations.get_conversation(conn, telegram_id)
+    conv = (await identity.account(svc, telegram_id)).conversation
     if conv is None or conv.flow != FLOW:
         return None
     return Result(Outcome.ASK, Step(conv.step), data=conv.data)

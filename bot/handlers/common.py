@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ExtBot
 
 from bot import callbacks, menus
 from bot.flows import dialogue, join_requests, preferences, reachability
@@ -143,17 +143,37 @@ async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None
     )
 
 
-async def apply_menu(bot: ExtBot[None], viewer: Viewer) -> None:
-    """Show this person the commands of their roles, in their language."""
+def menu_fingerprint(commands: Sequence[BotCommand]) -> str:
+    """A short digest of a menu (names and descriptions, in order)."""
+    text = "\n".join(f"{c.command} {c.description}" for c in commands)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True) -> None:
+    """Show this person the commands of their roles, in their language.
+
+    Skipped when the menu last set in their chat (``viewer.menu``, stored as a fingerprint
+    when set) is this one: ``/help`` calls this every time so that a menu set before a
+    role or language change catches up, and a ``setMyCommands`` for nothing was the
+    dearest part of a ``/help``. The fingerprint is stored after Telegram took the menu,
+    so a failed call is tried again next time. ``remember=False`` stores nothing (an
+    erased person's chat).
+    """
     lang = viewer.language
     commands = [
         BotCommand(c.name(lang), t(lang, f"command.{c.key}"))
         for c in menus.commands_for(viewer.roles, known=viewer.known)
     ]
+    fingerprint = menu_fingerprint(commands)
+    if viewer.menu == fingerprint:
+        return
     try:
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(viewer.telegram_id))
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(viewer.telegram_id))
     except TelegramError as exc:  # a menu is a nicety; never fail the conversation for it
         log.warning("could not set the menu of %s: %s", viewer.telegram_id, exc)
+        return
+    if remember:
+        await preferences.remember_menu(context.svc, viewer.telegram_id, fingerprint)
 
 
 def roles_text(viewer: Viewer) -> str:

@@ -86,4 +86,4 @@ async def on_decision(update: Update, context: Context) -> None:
     await edit(query, Html(f"{original}\n\n{note}"))
     if decision.outcome is Decided.APPROVED and decision.request is not None:
         applicant = await who(context.svc, decision.request.telegram_id)
-        await apply_menu(context.bot, applicant)
+        await apply_menu(context, applicant)

@@ -28,7 +28,7 @@ async def show_help(update: Update, context: Context) -> None:
         for c in menus.commands_for(viewer.roles, known=viewer.known)
     ]
     await say(update, Html("\n".join([header, "", *lines, "", t(lang, "help.footer")])))
-    await apply_menu(context.bot, viewer)  # a menu set before a role or name change catches up
+    await apply_menu(context, viewer)  # a menu set before a role or name change catches up
 
 
 async def show_profile(update: Update, context: Context) -> None:
@@ -135,6 +135,6 @@ async def unlink(update: Update, context: Context) -> None:
             t(lang, "unlink.done", name=result.person.name, expires=stamp, link=result.link),
         )
         if result.telegram_id is not None:
-            await apply_menu(context.bot, await who(context.svc, result.telegram_id))
+            await apply_menu(context, await who(context.svc, result.telegram_id))
     else:
         await say(update, t(lang, "common.not_allowed"))

@@ -126,4 +126,5 @@ async def _tell_erased(update: Update, context: Context, chat_id: int, language:
         )
     except TelegramError as exc:  # blocked the bot, account gone: erased all the same
         log.info("could not tell %s their data was erased: %s", chat_id, exc)
-    await apply_menu(context.bot, await who(context.svc, chat_id))
+    # Not remembered: a row with their Telegram id is exactly what the erasure removed.
+    await apply_menu(context, await who(context.svc, chat_id), remember=False)

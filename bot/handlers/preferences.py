@@ -33,7 +33,7 @@ async def on_language(update: Update, context: Context) -> None:
     await query.answer()
     await edit(query, t(code, "language.changed"))
     updated = await viewer_of(update, context)
-    await apply_menu(context.bot, updated)
+    await apply_menu(context, updated)
 
 
 def _clock(zone: str, context: Context) -> str:

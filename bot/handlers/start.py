@@ -54,7 +54,7 @@ def greeting(
 async def _greet(update: Update, context: Context, viewer: Viewer, offers: int = 0) -> None:
     waiting = await join_requests.pending(context.svc, viewer)
     await say(update, greeting(viewer, context.svc, len(waiting or []), offers))
-    await apply_menu(context.bot, viewer)
+    await apply_menu(context, viewer)
 
 
 async def start(update: Update, context: Context) -> None:

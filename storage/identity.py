@@ -1,0 +1,71 @@
+"""Everything an update needs to know about the account that sent it, in one statement.
+
+Every update starts by asking who sent it (roster entry, roles, language and zone of a
+stranger) and most ask which dialogue is open (the registration guard, the text router).
+Those were four queries in three transactions; here they are one ``SELECT`` of the
+account joined to its person, roles, settings and conversation (one row per role).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Conversation, Person, UserPrefs
+from storage.people import to_person
+from storage.schema import conversations, people, person_roles, telegram_users
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One Telegram account as stored: its person (if bound), settings and open dialogue."""
+
+    telegram_id: int
+    person: Person | None
+    prefs: UserPrefs | None
+    conversation: Conversation | None
+
+
+def _labelled() -> list[object]:
+    person = [c.label(f"p_{c.name}") for c in people.c]
+    prefs = [
+        telegram_users.c[name].label(f"u_{name}")
+        for name in ("telegram_id", "language", "timezone", "menu")
+    ]
+    conv = [c.label(f"c_{c.name}") for c in conversations.c]
+    return [*person, person_roles.c.role.label("r_role"), *prefs, *conv]
+
+
+async def account(conn: AsyncConnection, telegram_id: int) -> Account:
+    """The account's person with roles, its settings and conversation, in one statement."""
+    me = select(literal(telegram_id, BigInteger).label("tid")).subquery("me")
+    query = (
+        select(*_labelled())  # type: ignore[call-overload]
+        .select_from(me)
+        .outerjoin(people, people.c.telegram_id == me.c.tid)
+        .outerjoin(person_roles, person_roles.c.person_id == people.c.id)
+        .outerjoin(telegram_users, telegram_users.c.telegram_id == me.c.tid)
+        .outerjoin(conversations, conversations.c.telegram_id == me.c.tid)
+    )
+    rows = list((await conn.execute(query)).mappings())
+    first = rows[0]
+    person = None
+    if first["p_id"] is not None:
+        fields = {c.name: first[f"p_{c.name}"] for c in people.c}
+        roles = {r["r_role"] for r in rows if r["r_role"] is not None}
+        person = to_person(fields, roles)
+    prefs = None
+    if first["u_telegram_id"] is not None:
+        prefs = UserPrefs(telegram_id, first["u_language"], first["u_timezone"], first["u_menu"])
+    conv = None
+    if first["c_telegram_id"] is not None:
+        conv = Conversation(
+            telegram_id=telegram_id,
+            flow=first["c_flow"],
+            step=first["c_step"],
+            data=dict(first["c_data"]),
+            updated_at=first["c_updated_at"],
+        )
+    return Account(telegram_id, person, prefs, conv)
