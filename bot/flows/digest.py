@@ -19,8 +19,10 @@ write transaction, so people using the bot are not held up by the Monday run.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,7 +32,16 @@ from bot.flows import weeks
 from bot.flows.identity import Viewer
 from bot.flows.progress import REFLECTED, MenteeProgress, counted, progress_of
 from bot.flows.services import Services
-from storage import nudges, outbox, people, prefs, programmes, progress_facts, ratings
+from storage import (
+    nudges,
+    outbox,
+    people,
+    prefs,
+    programmes,
+    progress_facts,
+    ratings,
+    weekly_facts,
+)
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -68,7 +79,7 @@ class Notice:
 
 async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime) -> list[Line]:
     progress = await progress_of(conn, members, now, active_only=True)
-    last = await progress_facts.last_sessions(conn, [p.id for p in members])
+    _, last = await weekly_facts.years(conn, [p.id for p in members])
     return [
         Line(
             p,
@@ -139,12 +150,15 @@ def unit_notice(lines: list[Line], fallback: str, now: datetime) -> Notice:
 
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
     """(week, reflected, expected) for every week that counted for someone in ``lines``."""
-    expected: dict[date, int] = {}
-    reflected: dict[date, int] = {}
-    for line in lines:
-        for week in line.progress.due_weeks:
-            expected[week] = expected.get(week, 0) + 1
-            reflected[week] = reflected.get(week, 0) + (week in line.progress.done_weeks)
+    # Counted in C (Counter over whole tuples), not week by week in Python: a province's
+    # Monday is 100 000 people x 52 weeks. Every week reflected inside the programme so far
+    # is due (``progress.counted``), so reflected = done weeks among the due ones.
+    expected = Counter(chain.from_iterable(line.progress.due_weeks for line in lines))
+    reflected = Counter(
+        chain.from_iterable(
+            line.progress.done_weeks.intersection(line.progress.due_weeks) for line in lines
+        )
+    )
     return [(week, reflected[week], expected[week]) for week in sorted(expected)]
 
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,7 +21,15 @@ from bot.flows import weeks
 from bot.flows.hours import jp
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
-from storage import milestone_marks, pairings, people, programmes, progress_facts, reflections
+from storage import (
+    milestone_marks,
+    pairings,
+    people,
+    programmes,
+    progress_facts,
+    reflections,
+    weekly_facts,
+)
 from storage.models import Milestone, MilestoneMark, Person, Programme
 from storage.progress_facts import WeekFact
 
@@ -37,13 +47,24 @@ class WeekState(StrEnum):
     NOT_OWED = "not_owed"  # outside the programme, or it started after the reflection day
 
 
-def in_programme(programme: Programme, week: date) -> bool:
+class Dated(Protocol):
+    """The dates of a programme the week rules read."""
+
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date: ...
+    @property
+    def reflection_weekday(self) -> int: ...
+
+
+def in_programme(programme: Dated, week: date) -> bool:
     """Whether ``week`` (a Monday) is one of the programme's weeks."""
     first = programme.starts_on - timedelta(days=programme.starts_on.weekday())
     return first <= week <= programme.ends_on
 
 
-def owed(programme: Programme, week: date, zone: str, now: datetime) -> bool:
+def owed(programme: Dated, week: date, zone: str, now: datetime) -> bool:
     """Whether ``week`` owes a reflection by ``now``: inside the programme, not started after
     its reflection day, and past that day."""
     return (
@@ -119,33 +140,84 @@ def compute(
     marks (pure)."""
     mine = {f.week_start: f for f in facts if f.programme_id == programme.id}
     done = frozenset(week for week, f in mine.items() if f.status in REFLECTED)
-    today = weeks.local_date(now, person.timezone)
-    programme_weeks = weeks.weeks_between(programme.starts_on, min(today, programme.ends_on))
-    due_weeks = tuple(
-        w for w in programme_weeks if counted(programme, w, person.timezone, now, w in done)
+    waiting = [f.submitted_at for f in mine.values() if f.status == reflections.SUBMITTED]
+    return from_weeks(
+        person,
+        programme,
+        done,
+        frozenset(week for week in done if mine[week].late),
+        waiting,
+        milestones,
+        jp_minutes,
+        now,
+        marks,
     )
-    waiting = [
-        f.submitted_at
-        for f in mine.values()
-        if f.status == reflections.SUBMITTED and f.submitted_at is not None
-    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """What ``in_programme`` and ``owed`` read of a programme (hashable, for the cache)."""
+
+    starts_on: date
+    ends_on: date
+    reflection_weekday: int
+
+
+@lru_cache(maxsize=1024)
+def _calendar(
+    starts_on: date, ends_on: date, weekday: int, zone: str, now: datetime
+) -> tuple[tuple[date, ...], frozenset[date], tuple[tuple[date, bool, bool], ...]]:
+    """A programme's weeks so far on ``zone``'s clock, each with whether it is inside the
+    programme and owed by ``now``: the same for everyone of a programme and zone, so a
+    digest works it out once, not once per mentee (pure, cached)."""
+    programme = _Span(starts_on, ends_on, weekday)
+    today = weeks.local_date(now, zone)
+    span = weeks.weeks_between(starts_on, min(today, ends_on))
+    flags = tuple((w, in_programme(programme, w), owed(programme, w, zone, now)) for w in span)
+    return span, frozenset(span), flags
+
+
+def from_weeks(
+    person: Person,
+    programme: Programme,
+    done: frozenset[date],
+    late: frozenset[date],
+    waiting: Sequence[datetime | None],
+    milestones: Sequence[Milestone],
+    jp_minutes: int,
+    now: datetime,
+    marks: Mapping[int, MilestoneMark] | None = None,
+) -> MenteeProgress:
+    """One mentee's figures in one programme from the weeks they reflected (and sent
+    late) and the submission times of those waiting for review (pure): what ``compute``
+    derives from history, or ``storage.weekly_facts`` keeps."""
+    _, span_set, flags = _calendar(
+        programme.starts_on,
+        programme.ends_on,
+        programme.reflection_weekday,
+        person.timezone,
+        now,
+    )
+    # counted(): reflected inside the programme, or owed by now.
+    due_weeks = tuple(w for w, inside, is_owed in flags if is_owed or (inside and w in done))
+    waited = [w for w in waiting if w is not None]
     this_week = weeks.week_start(now, person.timezone)
     return MenteeProgress(
         person=person,
         programme=programme,
-        reflected=len(done & set(programme_weeks)),
+        reflected=len(done & span_set),
         due=len(due_weeks),
         streak=_run_length(due_weeks, done, True),
-        pending_reviews=sum(1 for f in mine.values() if f.status == reflections.SUBMITTED),
+        pending_reviews=len(waiting),
         milestones=tuple(milestones),
         jp_year=jp(jp_minutes),
         missed_in_a_row=_run_length(due_weeks, done, False),
         this_week_done=this_week in done,
         last_week_done=this_week - timedelta(days=7) in done,
-        oldest_waiting_days=max(((now - w).days for w in waiting), default=0),
+        oldest_waiting_days=max(((now - w).days for w in waited), default=0),
         due_weeks=due_weeks,
         done_weeks=done,
-        late_weeks=frozenset(week for week in done if mine[week].late),
+        late_weeks=late & done,
         this_week=this_week,
         milestone_states=tuple(
             (marks or {})[m.id].state if m.id in (marks or {}) else "open" for m in milestones
@@ -175,8 +247,53 @@ async def progress_of(
     *,
     active_only: bool = False,
 ) -> list[MenteeProgress]:
-    """Each mentee's figures in each of their programmes (a handful of queries per 500
-    people, whatever their number: see ``storage.progress_facts``)."""
+    """Each mentee's figures in each of their programmes, from the facts kept as they are
+    written (``storage.weekly_facts``: a row per mentee and programme, a few queries per
+    500 people, whatever their history)."""
+    ids = [p.id for p in mentees]
+    every = {p.id: p for p in await programmes.list_programmes(conn)}
+    memberships = await progress_facts.programmes_of_many(conn, ids, "mentee")
+    reflected = await weekly_facts.reflected_weeks(conn, ids)
+    waiting = await weekly_facts.waiting(conn, ids)
+    years, _ = await weekly_facts.years(conn, ids)
+    milestones: dict[int, list[Milestone]] = {}
+    marks = await milestone_marks.of_people(conn, ids)
+    none = weekly_facts.Weeks(frozenset(), frozenset())
+    found = []
+    for person in mentees:
+        taking = sorted(
+            (every[i] for i in memberships.get(person.id, []) if i in every),
+            key=lambda p: (p.starts_on, p.id),
+        )
+        year = years.get((person.id, weeks.local_date(now, person.timezone).year))
+        jp_minutes = year.approved_minutes + year.session_minutes if year else 0
+        for programme in taking:
+            if active_only and programme.status != "active":
+                continue
+            if programme.id not in milestones:
+                milestones[programme.id] = await programmes.milestones_of(conn, programme.id)
+            mine = reflected.get((person.id, programme.id), none)
+            found.append(
+                from_weeks(
+                    person,
+                    programme,
+                    mine.done,
+                    mine.late,
+                    waiting.get((person.id, programme.id), []),
+                    milestones[programme.id],
+                    jp_minutes,
+                    now,
+                    marks.get(person.id),
+                )
+            )
+    return found
+
+
+async def progress_from_history(
+    conn: AsyncConnection, mentees: Sequence[Person], now: datetime
+) -> list[MenteeProgress]:
+    """The same figures computed from every reflection and session row, as before the facts
+    were kept: what tests hold ``progress_of`` to."""
     ids = [p.id for p in mentees]
     every = {p.id: p for p in await programmes.list_programmes(conn)}
     memberships = await progress_facts.programmes_of_many(conn, ids, "mentee")
@@ -188,7 +305,6 @@ async def progress_of(
         held = await progress_facts.session_minutes(conn, in_year, first, last)
         for person_id in in_year:
             jp_minutes[person_id] = approved.get(person_id, 0) + held.get(person_id, 0)
-    milestones: dict[int, list[Milestone]] = {}
     marks = await milestone_marks.of_people(conn, ids)
     found = []
     for person in mentees:
@@ -197,16 +313,12 @@ async def progress_of(
             key=lambda p: (p.starts_on, p.id),
         )
         for programme in taking:
-            if active_only and programme.status != "active":
-                continue
-            if programme.id not in milestones:
-                milestones[programme.id] = await programmes.milestones_of(conn, programme.id)
             found.append(
                 compute(
                     person,
                     programme,
                     facts.get(person.id, []),
-                    milestones[programme.id],
+                    await programmes.milestones_of(conn, programme.id),
                     jp_minutes.get(person.id, 0),
                     now,
                     marks.get(person.id),
