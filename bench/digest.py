@@ -3,8 +3,10 @@
 Runs the Monday job itself (``digest.weekly`` at 07:31 WIB): every supervisor's digest
 (100 mentees per supervisor) and one coordinator's programme-wide digest, built, recorded
 and queued in the outbox with each unit's chart figures. Prints the seconds, the messages
-queued, peak memory, and what the next minute's tick costs once everything is sent, for
-each size given, so the growth shows. (Drawing a chart happens when it is sent: see
+queued, peak memory, what the next minute's tick costs once everything is sent, and how
+fast the bot answers people meanwhile (a mentee's /progres read through the real flow,
+identity and progress, on the same database every 5 ms: p50/p95/max), for each size
+given, so the growth shows. (Drawing a chart happens when it is sent: see
 ``bench/chart.py``.)
 
     python bench/digest.py --sizes 10000 100000
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import resource
 import shutil
 import tempfile
@@ -23,7 +26,7 @@ from pathlib import Path
 from province import NOW, WEEKS, seed  # bench/province.py (scripts run from bench/)
 
 from bot.clock import FixedClock
-from bot.flows import digest
+from bot.flows import digest, identity, progress
 from bot.flows.services import Services
 from storage import outbox
 from storage.db import Database
@@ -35,12 +38,16 @@ async def run(size: int) -> None:
     db = Database(f"sqlite+aiosqlite:///{workdir / 'digest.db'}")
     await upgrade(db)
     seed_started = time.perf_counter()
-    supervisors = await seed(db, size)
+    supervisors = await seed(db, size, on_telegram=True)
     seeded = time.perf_counter() - seed_started
     svc = Services(db=db, clock=FixedClock(NOW))
+    running = asyncio.Event()
+    replies = asyncio.create_task(_replies(svc, size, running))
     started = time.perf_counter()
     recipients = await digest.weekly(svc)
     elapsed = time.perf_counter() - started
+    running.set()
+    latencies = sorted(await replies)
     started = time.perf_counter()
     again = await digest.weekly(svc)
     next_tick = time.perf_counter() - started
@@ -53,8 +60,31 @@ async def run(size: int) -> None:
         f"mentees: {size}, weeks: {WEEKS}, supervisors: {len(supervisors)}, "
         f"seed: {seeded:.1f} s, digests: {recipients} built in {elapsed:.1f} s "
         f"({elapsed / size * 1000:.2f} ms per mentee), messages queued: {queued}, "
-        f"next tick: {next_tick * 1000:.0f} ms ({again} more), peak RSS: {peak:.0f} MB"
+        f"next tick: {next_tick * 1000:.0f} ms ({again} more), peak RSS: {peak:.0f} MB, "
+        f"replies meanwhile: {len(latencies)}, p50 {_at(latencies, 0.5):.0f} ms, "
+        f"p95 {_at(latencies, 0.95):.0f} ms, max {_at(latencies, 1):.0f} ms"
     )
+
+
+async def _replies(svc: Services, size: int, done: asyncio.Event) -> list[float]:
+    """What a mentee's /progres costs while the digest runs: who they are, then their
+    figures, through the flows the handler calls; one every 5 ms until ``done``."""
+    chosen = random.Random(size)
+    found = []
+    while not done.is_set():
+        started = time.perf_counter()
+        viewer = await identity.who(svc, 20_000_000 + chosen.randrange(size))
+        await progress.for_mentee(svc, viewer)
+        found.append(time.perf_counter() - started)
+        await asyncio.sleep(0.005)
+    return found
+
+
+def _at(latencies: list[float], share: float) -> float:
+    """The latency at ``share`` of the sorted list, in ms (0 when none)."""
+    if not latencies:
+        return 0.0
+    return latencies[round(share * (len(latencies) - 1))] * 1000
 
 
 def main() -> None:

@@ -176,6 +176,16 @@ async def supervised_by(conn: AsyncConnection, supervisor_id: int) -> list[Perso
     return await _fetch(conn, people.c.supervisor_id == supervisor_id)
 
 
+async def supervised_by_many(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> list[Person]:
+    """The people directly supervised by any of these (id order): a batch of digests in
+    one query instead of one per supervisor."""
+    found: list[Person] = []
+    unique = sorted(set(supervisor_ids))
+    for start in range(0, len(unique), 500):
+        found += await _fetch(conn, people.c.supervisor_id.in_(unique[start : start + 500]))
+    return sorted(found, key=lambda p: p.id)
+
+
 async def bound_with_roles(conn: AsyncConnection, roles: Iterable[str]) -> list[Person]:
     """People on Telegram holding any of these roles (digest recipients), without loading
     everyone else."""

@@ -24,11 +24,18 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, select, text
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import reflections, weekly_facts, yearly_facts
+from storage.schema import (
+    people,
+    programme_members,
+    programmes,
+    reflections,
+    weekly_facts,
+    yearly_facts,
+)
 
 EPOCH = date(1970, 1, 5)  # a Monday: week 0
 BLOCK = 60  # weeks a row: bits well inside a signed 64-bit integer on both back ends
@@ -161,7 +168,7 @@ async def reflected_weeks(
                 f.person_id.in_(chunk)
             )
         )
-        for person_id, programme_id, block, bits, late in rows:
+        for person_id, programme_id, block, bits, late in rows.all():
             done, late_weeks = weeks_of(block, bits), weeks_of(block, late)
             key = (person_id, programme_id)
             if key in found:  # a programme longer than one block
@@ -207,11 +214,57 @@ async def years(
                 y.person_id, y.year, y.approved_minutes, y.session_minutes, y.last_session
             ).where(y.person_id.in_(chunk))
         )
-        for person_id, year, approved, held, held_on in rows:
+        for person_id, year, approved, held, held_on in rows.all():
             found[(person_id, year)] = Year(int(approved), int(held))
             if held_on is not None and (person_id not in last or last[person_id] < held_on):
                 last[person_id] = held_on
     return found, last
+
+
+async def active_zones(conn: AsyncConnection) -> list[str]:
+    """The zones of mentees in active programmes (none: nobody to count)."""
+    m, p = programme_members.c, people.c
+    rows = await conn.execute(
+        select(p.timezone)
+        .distinct()
+        .select_from(
+            programme_members.join(people, p.id == m.person_id).join(
+                programmes, programmes.c.id == m.programme_id
+            )
+        )
+        .where(m.role == "mentee", programmes.c.status == "active")
+    )
+    return sorted(zone for (zone,) in rows)
+
+
+async def week_tally(
+    conn: AsyncConnection, week: date, zones: Sequence[str]
+) -> list[tuple[str | None, int, str, int, int]]:
+    """(unit, programme, zone, mentees, of them reflected ``week``) for mentees of active
+    programmes living in ``zones``: the coordinator's per-unit rates counted by the
+    database from the week bits, not a row per mentee into Python."""
+    index = week_index(week)
+    block, bit = index // BLOCK, 1 << (index % BLOCK)
+    m, p, f = programme_members.c, people.c, weekly_facts.c
+    reflected = case((func.coalesce(f.reflected, 0).op("&")(bit) != 0, 1), else_=0)
+    rows = await conn.execute(
+        select(p.unit, m.programme_id, p.timezone, func.count(), func.sum(reflected))
+        .select_from(
+            programme_members.join(people, p.id == m.person_id)
+            .join(programmes, programmes.c.id == m.programme_id)
+            .outerjoin(
+                weekly_facts,
+                and_(
+                    f.person_id == m.person_id,
+                    f.programme_id == m.programme_id,
+                    f.block == block,
+                ),
+            )
+        )
+        .where(m.role == "mentee", programmes.c.status == "active", p.timezone.in_(zones))
+        .group_by(p.unit, m.programme_id, p.timezone)
+    )
+    return [(unit, pid, zone, int(n), int(done or 0)) for unit, pid, zone, n, done in rows]
 
 
 def rebuild_sql(dialect: str) -> list[str]:

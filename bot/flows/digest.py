@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import REFLECTED, MenteeProgress, counted, progress_of
+from bot.flows.progress import MenteeProgress, counted, progress_and_last_sessions
 from bot.flows.services import Services
 from storage import (
     nudges,
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 STALE_REVIEW_DAYS = 7
 BUSIEST = 5
+BATCH = 20  # recipients built in one read and queued in one write (2 000 people's lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,7 @@ class Notice:
 
 
 async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime) -> list[Line]:
-    progress = await progress_of(conn, members, now, active_only=True)
-    _, last = await weekly_facts.years(conn, [p.id for p in members])
+    progress, last = await progress_and_last_sessions(conn, members, now, active_only=True)
     return [
         Line(
             p,
@@ -168,7 +168,15 @@ async def supervisor_digest(
     """A supervisor's digest and its chart (if any week counted); None if none of their
     people take part, or (``news_only``, the scheduled run) if none of them owed last
     week's reflection yet: a programme that has just begun has nothing to report."""
-    lines = await supervisor_lines(conn, supervisor, now)
+    return _supervisor_notices(
+        await supervisor_lines(conn, supervisor, now), supervisor, now, news_only=news_only
+    )
+
+
+def _supervisor_notices(
+    lines: list[Line], supervisor: Person, now: datetime, *, news_only: bool
+) -> list[Notice] | None:
+    """``supervisor_digest`` from the lines of their people (pure)."""
     if not lines or (news_only and not owed_last_week(lines)):
         return None
     digest = unit_notice(lines, supervisor.unit or supervisor.name, now)
@@ -190,22 +198,23 @@ async def coordinator_digest(
 
     Aggregates in a few queries over the whole province, never a query per person.
     """
-    enrolments = await progress_facts.active_enrolments(conn)
-    if not enrolments:
+    zones = await weekly_facts.active_zones(conn)
+    if not zones:
         return None  # no mentee in an active programme: nothing to report
-    last_week = {
-        e.timezone: weeks.week_start(now, e.timezone) - timedelta(days=7) for e in enrolments
-    }
-    reflected = await progress_facts.reflected_in(conn, list(last_week.values()), REFLECTED)
+    by_week: dict[date, list[str]] = {}
+    for zone in zones:
+        by_week.setdefault(weeks.week_start(now, zone) - timedelta(days=7), []).append(zone)
     every = {p.id: p for p in await programmes.list_programmes(conn)}
     units: dict[str, list[int]] = {}  # unit -> [reflected, due], counted like /progres
-    for e in enrolments:
-        week = last_week[e.timezone]
-        done = (e.person_id, e.programme_id, week) in reflected
-        due = counted(every[e.programme_id], week, e.timezone, now, done)
-        tally = units.setdefault(e.unit or "-", [0, 0])
-        tally[0] += due and done
-        tally[1] += due
+    for week, living in sorted(by_week.items()):
+        for unit, programme_id, zone, n, done in await weekly_facts.week_tally(conn, week, living):
+            programme = every[programme_id]
+            # counted() for those who reflected that week, and for those who did not.
+            due_done = counted(programme, week, zone, now, True)
+            due_not = counted(programme, week, zone, now, False)
+            tally = units.setdefault(unit or "-", [0, 0])
+            tally[0] += done if due_done else 0
+            tally[1] += (done if due_done else 0) + (n - done if due_not else 0)
     if news_only and not any(due for _, due in units.values()):
         return None  # the programmes have just begun: no week was due yet
     waiting = await progress_facts.waiting_by_mentor(conn)
@@ -275,6 +284,29 @@ async def _build(
     return found
 
 
+async def _build_many(
+    conn: AsyncConnection, batch: list[Person], now: datetime, overviews: list[list[Notice]]
+) -> list[list[Notice]]:
+    """``_build`` for several recipients at once: their supervisors' people are read
+    together (a few queries per 500 people, not per supervisor), then split per
+    supervisor in the same order ``supervisor_lines`` gives."""
+    supervisors = [p for p in batch if "supervisor" in p.roles]
+    members = await people.supervised_by_many(conn, [p.id for p in supervisors])
+    theirs: dict[int | None, list[Line]] = {}
+    for line in await _lines_for(conn, members, now):
+        theirs.setdefault(line.progress.person.supervisor_id, []).append(line)
+    found = []
+    for person in batch:
+        notices: list[Notice] = []
+        if "coordinator" in person.roles:
+            notices += await _overview(conn, now, overviews)
+        if "supervisor" in person.roles:
+            lines = theirs.get(person.id, [])
+            notices += _supervisor_notices(lines, person, now, news_only=True) or []
+        found.append(notices)
+    return found
+
+
 async def _queue(
     conn: AsyncConnection,
     key: str,
@@ -316,37 +348,56 @@ async def weekly(svc: Services) -> int:
             ]
             done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
     overviews: list[list[Notice]] = []
-    for person, slot in due:
-        if (person.id, slot.isoformat()) in done:
-            continue
-        try:
-            async with svc.db.read() as conn:
-                digest = await _build(conn, person, now, overviews)
-        except Exception:  # one bad digest must not hold up everyone after it
-            log.exception(
-                "digest for person %s could not be built; retried next minute", person.id
-            )
-            continue
-        assert person.telegram_id is not None
+    waiting = [(person, slot) for person, slot in due if (person.id, slot.isoformat()) not in done]
+    for start in range(0, len(waiting), BATCH):
+        batch = waiting[start : start + BATCH]
+        built = await _build_batch(svc, [person for person, _ in batch], now, overviews)
+        # One short write per batch: each digest is still recorded before it is queued.
         async with svc.db.write() as conn:
-            if not await nudges.record(
-                conn,
-                person_id=person.id,
-                kind="digest",
-                period=slot.isoformat(),
-                local_date=weeks.local_date(now, person.timezone),
-                now=now,
-            ):
-                continue  # another run took it meanwhile
-            if digest:
-                await _queue(
-                    conn, f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
-                )
-                sent += 1
+            for (person, slot), digest in zip(batch, built, strict=True):
+                if digest is None:
+                    continue  # could not be built: tried again next minute
+                assert person.telegram_id is not None
+                if not await nudges.record(
+                    conn,
+                    person_id=person.id,
+                    kind="digest",
+                    period=slot.isoformat(),
+                    local_date=weeks.local_date(now, person.timezone),
+                    now=now,
+                ):
+                    continue  # another run took it meanwhile
+                if digest:
+                    key = f"digest:{person.id}:{slot}"
+                    await _queue(conn, key, person.telegram_id, person.id, digest, now)
+                    sent += 1
     sent += await _admins(svc, now, overviews)
     if sent:
         svc.outbox_wake()
     return sent
+
+
+async def _build_batch(
+    svc: Services, batch: list[Person], now: datetime, overviews: list[list[Notice]]
+) -> list[list[Notice] | None]:
+    """Each recipient's digest, read in one transaction for the batch; if that fails, one
+    by one, so one bad digest does not hold up the others (None: not built)."""
+    try:
+        async with svc.db.read() as conn:
+            return list(await _build_many(conn, batch, now, overviews))
+    except Exception:
+        log.exception("a batch of digests could not be built; building them one by one")
+    found: list[list[Notice] | None] = []
+    for person in batch:
+        try:
+            async with svc.db.read() as conn:
+                found.append(await _build(conn, person, now, overviews))
+        except Exception:  # one bad digest must not hold up everyone after it
+            log.exception(
+                "digest for person %s could not be built; retried next minute", person.id
+            )
+            found.append(None)
+    return found
 
 
 async def _admins(svc: Services, now: datetime, overviews: list[list[Notice]]) -> int:

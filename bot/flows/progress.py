@@ -250,12 +250,25 @@ async def progress_of(
     """Each mentee's figures in each of their programmes, from the facts kept as they are
     written (``storage.weekly_facts``: a row per mentee and programme, a few queries per
     500 people, whatever their history)."""
+    found, _ = await progress_and_last_sessions(conn, mentees, now, active_only=active_only)
+    return found
+
+
+async def progress_and_last_sessions(
+    conn: AsyncConnection,
+    mentees: Sequence[Person],
+    now: datetime,
+    *,
+    active_only: bool = False,
+) -> tuple[list[MenteeProgress], dict[int, date]]:
+    """``progress_of`` and each mentee's latest confirmed session (read with the same
+    facts, for the digest)."""
     ids = [p.id for p in mentees]
     every = {p.id: p for p in await programmes.list_programmes(conn)}
     memberships = await progress_facts.programmes_of_many(conn, ids, "mentee")
     reflected = await weekly_facts.reflected_weeks(conn, ids)
     waiting = await weekly_facts.waiting(conn, ids)
-    years, _ = await weekly_facts.years(conn, ids)
+    years, last_sessions = await weekly_facts.years(conn, ids)
     milestones: dict[int, list[Milestone]] = {}
     marks = await milestone_marks.of_people(conn, ids)
     none = weekly_facts.Weeks(frozenset(), frozenset())
@@ -286,7 +299,7 @@ async def progress_of(
                     marks.get(person.id),
                 )
             )
-    return found
+    return found, last_sessions
 
 
 async def progress_from_history(
