@@ -295,7 +295,8 @@ def rebuild_sql(dialect: str) -> list[str]:
             SELECT person_id, year, SUM(approved), SUM(held), MAX(held_on) FROM (
                 SELECT r.person_id AS person_id, {year_of.format("r.week_start")} AS year,
                        COALESCE(r.minutes, 0) AS approved, 0 AS held, {no_day} AS held_on
-                FROM reflections r WHERE r.status = 'approved'
+                FROM reflections r
+                WHERE r.status = 'approved' AND COALESCE(r.minutes, 0) <> 0
                 UNION ALL
                 SELECT s.mentee_id, {year_of.format("s.held_on")}, 0, s.minutes, s.held_on
                 FROM mentoring_sessions s WHERE s.confirmed_at IS NOT NULL
