@@ -3,7 +3,8 @@
 Runs the Monday job itself (``digest.weekly`` at 07:31 WIB): every supervisor's digest
 (100 mentees per supervisor) and one coordinator's programme-wide digest, built, recorded
 and queued in the outbox with each unit's chart figures. Prints the seconds, the messages
-queued, peak memory, what the next minute's tick costs once everything is sent, and how
+queued, peak memory (of this process; the database is seeded in another, whose peak is
+shown beside the seeding time), what the next minute's tick costs once everything is sent, and how
 fast the bot answers people meanwhile (a mentee's /progres read through the real flow,
 identity and progress, on the same database every 5 ms: p50/p95/max), for each size
 given, so the growth shows. (Drawing a chart happens when it is sent: see
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import resource
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from province import NOW, WEEKS, seed  # bench/province.py (scripts run from bench/)
@@ -33,14 +36,33 @@ from storage.db import Database
 from storage.migrate import upgrade
 
 
+def _seed(url: str, size: int) -> tuple[int, float]:
+    """Migrate and seed in a process of its own (the bot never holds a province's rows
+    being made), so this process's peak RSS is the digest's: (supervisors, seconds)."""
+
+    async def made() -> int:
+        db = Database(url)
+        await upgrade(db)
+        supervisors = await seed(db, size, on_telegram=True)
+        await db.dispose()
+        return len(supervisors)
+
+    started = time.perf_counter()
+    supervisors = asyncio.run(made())
+    return supervisors, time.perf_counter() - started
+
+
 async def run(size: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pembina-digest-"))
-    db = Database(f"sqlite+aiosqlite:///{workdir / 'digest.db'}")
-    await upgrade(db)
-    seed_started = time.perf_counter()
-    supervisors = await seed(db, size, on_telegram=True)
-    seeded = time.perf_counter() - seed_started
+    url = f"sqlite+aiosqlite:///{workdir / 'digest.db'}"
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        supervisors, seeded = pool.submit(_seed, url, size).result()
+    seed_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    db = Database(url)
     svc = Services(db=db, clock=FixedClock(NOW))
+    quiet = asyncio.Event()
+    asyncio.get_running_loop().call_later(2, quiet.set)
+    idle = sorted(await _replies(svc, size, quiet))  # the same replies with nothing running
     running = asyncio.Event()
     replies = asyncio.create_task(_replies(svc, size, running))
     started = time.perf_counter()
@@ -57,12 +79,14 @@ async def run(size: int) -> None:
     shutil.rmtree(workdir)  # a 100 000-mentee database is most of a gigabyte
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"mentees: {size}, weeks: {WEEKS}, supervisors: {len(supervisors)}, "
-        f"seed: {seeded:.1f} s, digests: {recipients} built in {elapsed:.1f} s "
+        f"mentees: {size}, weeks: {WEEKS}, supervisors: {supervisors}, "
+        f"seed: {seeded:.1f} s (peak RSS {seed_peak:.0f} MB), "
+        f"digests: {recipients} built in {elapsed:.1f} s "
         f"({elapsed / size * 1000:.2f} ms per mentee), messages queued: {queued}, "
         f"next tick: {next_tick * 1000:.0f} ms ({again} more), peak RSS: {peak:.0f} MB, "
         f"replies meanwhile: {len(latencies)}, p50 {_at(latencies, 0.5):.0f} ms, "
-        f"p95 {_at(latencies, 0.95):.0f} ms, max {_at(latencies, 1):.0f} ms"
+        f"p95 {_at(latencies, 0.95):.0f} ms, max {_at(latencies, 1):.0f} ms "
+        f"(idle: p50 {_at(idle, 0.5):.0f} ms, p95 {_at(idle, 0.95):.0f} ms)"
     )
 
 

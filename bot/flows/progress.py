@@ -8,6 +8,7 @@ in the person's calendar year. 1 JP = 45 minutes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,6 +34,7 @@ from storage import (
 from storage.models import Milestone, MilestoneMark, Person, Programme
 from storage.progress_facts import WeekFact
 
+YIELD_EVERY = 100  # mentees computed between two turns of the event loop
 REFLECTED = (reflections.SUBMITTED, reflections.REVISION, reflections.APPROVED)
 
 
@@ -273,7 +275,9 @@ async def progress_and_last_sessions(
     marks = await milestone_marks.of_people(conn, ids)
     none = weekly_facts.Weeks(frozenset(), frozenset())
     found = []
-    for person in mentees:
+    for number, person in enumerate(mentees, 1):
+        if number % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a digest's batch must not hold up people's replies
         taking = sorted(
             (every[i] for i in memberships.get(person.id, []) if i in every),
             key=lambda p: (p.starts_on, p.id),
