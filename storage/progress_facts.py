@@ -5,6 +5,10 @@ Progress screens and digests need, per mentee: their programmes, which weeks the
 minutes in a year, and their last session. Reading these per person cost six queries a
 mentee; a province's Monday digest is 100 000 mentees. Here each fact is one query per
 chunk of people, so the cost follows the rows read, not the number of round trips.
+
+The digest and /progres now read ``storage.weekly_facts`` (a row per mentee instead of a
+year of history); the reads of history here remain what tests hold those facts to
+(``progress.progress_from_history``), beside memberships and the coordinator's lists.
 """
 
 from __future__ import annotations
