@@ -223,3 +223,19 @@ async def unmatched_mentees(conn: AsyncConnection) -> list[int]:
         .order_by(m.programme_id, m.person_id)
     )
     return [int(person_id) for (person_id,) in rows]
+
+
+async def unmatched_names(conn: AsyncConnection) -> list[str]:
+    """The names of ``unmatched_mentees`` (each person once, in id order) in one query:
+    a programme just begun has every mentee unmatched, and a province's 100 000 people
+    loaded whole (roles and all) only to be named were most of the digest's memory."""
+    m = programme_members.c
+    waiting = (
+        select(m.person_id)
+        .join(programmes, programmes.c.id == m.programme_id)
+        .where(m.role == "mentee", programmes.c.status == "active", ~member_paired())
+    )
+    rows = await conn.execute(
+        select(people.c.name).where(people.c.id.in_(waiting)).order_by(people.c.id)
+    )
+    return [name for (name,) in rows]

@@ -48,7 +48,7 @@ def week_index(week: date) -> int:
     return (week - EPOCH).days // 7
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def weeks_of(block: int, bits: int) -> frozenset[date]:
     """The Mondays whose bits are set in ``block`` (cached: whole programmes' cohorts
     share the same patterns, a full streak above all)."""

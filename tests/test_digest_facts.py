@@ -181,6 +181,8 @@ async def test_facts_give_the_figures_history_gives(db: Database) -> None:
             assert last == await progress_facts.last_sessions(conn, ids)
             overview = await digest.coordinator_digest(conn, now)
             assert overview is not None
+            unmatched = await people.get_people(conn, await progress_facts.unmatched_mentees(conn))
+            assert overview.params["unmatched"] == [p.name for p in unmatched]
             last_weeks = [weeks.week_start(now, z) - timedelta(days=7) for z in ZONES]
             assert overview.params["units"] == _units_from_history(
                 await progress_facts.active_enrolments(conn),

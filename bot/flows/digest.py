@@ -221,7 +221,6 @@ async def coordinator_digest(
     waiting = await progress_facts.waiting_by_mentor(conn)
     busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
     names = {p.id: p.name for p in await people.get_people(conn, [m for m, _ in busiest])}
-    unmatched = await people.get_people(conn, await progress_facts.unmatched_mentees(conn))
     unreachable = await people.unreachable(conn)
     return Notice(
         "digest.coordinator",
@@ -231,7 +230,7 @@ async def coordinator_digest(
             "ratings": [
                 [r.name, r.average, r.rated, r.notes] for r in await ratings.mentor_averages(conn)
             ],
-            "unmatched": [p.name for p in unmatched],
+            "unmatched": await progress_facts.unmatched_names(conn),
             "unreachable": [p.name for p in unreachable],
         },
     )
