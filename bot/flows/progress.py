@@ -113,14 +113,15 @@ class MenteeProgress:
         """How ``week`` stands at ``now`` (a reflection sent counts even if late)."""
         if week in self.done_weeks:
             return WeekState.LATE if week in self.late_weeks else WeekState.DONE
-        programme, zone = self.programme, self.person.timezone
-        if not in_programme(programme, week) or not weeks.counts(
-            week, programme.reflection_weekday, programme.starts_on
-        ):
+        p = self.programme
+        owes, is_owed = _week_rule(
+            p.starts_on, p.ends_on, p.reflection_weekday, self.person.timezone, now, week
+        )
+        if not owes:
             return WeekState.NOT_OWED
         if week == self.this_week and self.paused(now):
             return WeekState.PAUSED
-        if not owed(programme, week, zone, now):
+        if not is_owed:
             return WeekState.OPEN
         return WeekState.MISSED
 
@@ -165,18 +166,36 @@ class _Span:
     reflection_weekday: int
 
 
+@lru_cache(maxsize=4096)
+def _week_rule(
+    starts_on: date, ends_on: date, weekday: int, zone: str, now: datetime, week: date
+) -> tuple[bool, bool]:
+    """(owes a reflection at all, owed by ``now``) for a week not reflected: the same for
+    everyone of a programme and zone, so a digest asks the zone's clock once (cached)."""
+    programme = _Span(starts_on, ends_on, weekday)
+    owes = in_programme(programme, week) and weeks.counts(week, weekday, starts_on)
+    return owes, owes and owed(programme, week, zone, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Calendar:
+    """A programme's weeks so far on one zone's clock at one instant."""
+
+    span: frozenset[date]  # every week from the programme's first to today's (or its end)
+    owed: tuple[date, ...]  # those owed by now, oldest first
+    open_inside: tuple[date, ...]  # inside the programme, not owed (yet): due if reflected
+
+
 @lru_cache(maxsize=1024)
-def _calendar(
-    starts_on: date, ends_on: date, weekday: int, zone: str, now: datetime
-) -> tuple[tuple[date, ...], frozenset[date], tuple[tuple[date, bool, bool], ...]]:
-    """A programme's weeks so far on ``zone``'s clock, each with whether it is inside the
-    programme and owed by ``now``: the same for everyone of a programme and zone, so a
-    digest works it out once, not once per mentee (pure, cached)."""
+def _calendar(starts_on: date, ends_on: date, weekday: int, zone: str, now: datetime) -> _Calendar:
+    """Which weeks are owed, worked out once per programme, zone and instant, not once per
+    mentee (pure, cached)."""
     programme = _Span(starts_on, ends_on, weekday)
     today = weeks.local_date(now, zone)
     span = weeks.weeks_between(starts_on, min(today, ends_on))
-    flags = tuple((w, in_programme(programme, w), owed(programme, w, zone, now)) for w in span)
-    return span, frozenset(span), flags
+    owed_now = tuple(w for w in span if owed(programme, w, zone, now))
+    inside = tuple(w for w in span if in_programme(programme, w) and w not in owed_now)
+    return _Calendar(frozenset(span), owed_now, inside)
 
 
 def from_weeks(
@@ -193,21 +212,23 @@ def from_weeks(
     """One mentee's figures in one programme from the weeks they reflected (and sent
     late) and the submission times of those waiting for review (pure): what ``compute``
     derives from history, or ``storage.weekly_facts`` keeps."""
-    _, span_set, flags = _calendar(
+    calendar = _calendar(
         programme.starts_on,
         programme.ends_on,
         programme.reflection_weekday,
         person.timezone,
         now,
     )
-    # counted(): reflected inside the programme, or owed by now.
-    due_weeks = tuple(w for w, inside, is_owed in flags if is_owed or (inside and w in done))
+    # counted(): owed by now, or reflected inside the programme. Mostly just the owed
+    # weeks, one tuple shared by a whole cohort.
+    extra = [w for w in calendar.open_inside if w in done]
+    due_weeks = tuple(sorted(calendar.owed + tuple(extra))) if extra else calendar.owed
     waited = [w for w in waiting if w is not None]
     this_week = weeks.week_start(now, person.timezone)
     return MenteeProgress(
         person=person,
         programme=programme,
-        reflected=len(done & span_set),
+        reflected=len(done & calendar.span),
         due=len(due_weeks),
         streak=_run_length(due_weeks, done, True),
         pending_reviews=len(waiting),
