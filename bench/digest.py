@@ -7,7 +7,9 @@ queued, peak memory (of this process; the database is seeded in another, whose p
 shown beside the seeding time), what the next minute's tick costs once everything is sent, and how
 fast the bot answers people meanwhile (a mentee's /progres read through the real flow,
 identity and progress, on the same database every 5 ms: p50/p95/max), for each size
-given, so the growth shows. (Drawing a chart happens when it is sent: see
+given, so the growth shows. Wall seconds beside CPU seconds (``time.process_time``: the
+event loop's and SQLite's thread, and the replies measured meanwhile), since the machine
+may be shared. (Drawing a chart happens when it is sent: see
 ``bench/chart.py``.)
 
     python bench/digest.py --sizes 10000 100000
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import multiprocessing
 import random
 import resource
@@ -52,11 +55,19 @@ def _seed(url: str, size: int) -> tuple[int, float]:
     return supervisors, time.perf_counter() - started
 
 
-async def run(size: int) -> None:
+async def run(size: int, profile: str | None = None, cache: str | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pembina-digest-"))
     url = f"sqlite+aiosqlite:///{workdir / 'digest.db'}"
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        supervisors, seeded = pool.submit(_seed, url, size).result()
+    cached = Path(cache) / f"digest-{size}.db" if cache else None
+    if cached is not None and cached.exists():  # seeded before by this script, never run on
+        shutil.copyfile(cached, workdir / "digest.db")
+        supervisors, seeded = size // 100, 0.0
+    else:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            supervisors, seeded = pool.submit(_seed, url, size).result()
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(workdir / "digest.db", cached)
     seed_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     db = Database(url)
     svc = Services(db=db, clock=FixedClock(NOW))
@@ -65,8 +76,15 @@ async def run(size: int) -> None:
     idle = sorted(await _replies(svc, size, quiet))  # the same replies with nothing running
     running = asyncio.Event()
     replies = asyncio.create_task(_replies(svc, size, running))
-    started = time.perf_counter()
+    profiler = cProfile.Profile() if profile else None
+    started, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
     recipients = await digest.weekly(svc)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{size}")
+    cpu = time.process_time() - cpu  # every thread of this process: the loop and SQLite's
     elapsed = time.perf_counter() - started
     running.set()
     latencies = sorted(await replies)
@@ -81,8 +99,9 @@ async def run(size: int) -> None:
     print(
         f"mentees: {size}, weeks: {WEEKS}, supervisors: {supervisors}, "
         f"seed: {seeded:.1f} s (peak RSS {seed_peak:.0f} MB), "
-        f"digests: {recipients} built in {elapsed:.1f} s "
-        f"({elapsed / size * 1000:.2f} ms per mentee), messages queued: {queued}, "
+        f"digests: {recipients} built in {elapsed:.1f} s, CPU {cpu:.1f} s "
+        f"({elapsed / size * 1000:.2f} ms, CPU {cpu / size * 1000:.2f} ms per mentee), "
+        f"messages queued: {queued}, "
         f"next tick: {next_tick * 1000:.0f} ms ({again} more), peak RSS: {peak:.0f} MB, "
         f"replies meanwhile: {len(latencies)}, p50 {_at(latencies, 0.5):.0f} ms, "
         f"p95 {_at(latencies, 0.95):.0f} ms, max {_at(latencies, 1):.0f} ms "
@@ -114,8 +133,15 @@ def _at(latencies: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    for size in parser.parse_args().sizes:
-        asyncio.run(run(size))
+    parser.add_argument("--profile", help="write the digest run's cProfile stats to FILE.<size>")
+    parser.add_argument(
+        "--seed-cache",
+        help="keep each size's seeded database in this folder and start from a copy next "
+        "time (delete it after a schema change)",
+    )
+    args = parser.parse_args()
+    for size in args.sizes:
+        asyncio.run(run(size, args.profile, args.seed_cache))
 
 
 if __name__ == "__main__":

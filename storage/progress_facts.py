@@ -30,7 +30,7 @@ from storage.schema import (
     reflections,
 )
 
-CHUNK = 500  # ids per IN (...): well under every database's bound-parameter limit
+CHUNK = 2000  # ids per IN (...): well under every database's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)

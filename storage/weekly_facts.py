@@ -41,7 +41,7 @@ EPOCH = date(1970, 1, 5)  # a Monday: week 0
 BLOCK = 60  # weeks a row: bits well inside a signed 64-bit integer on both back ends
 FULL = (1 << BLOCK) - 1
 REFLECTED = ("submitted", "revision", "approved")  # as bot.flows.progress.REFLECTED
-CHUNK = 500  # ids per IN (...)
+CHUNK = 2000  # ids per IN (...): a digest batch of 20 supervisors in one statement
 
 
 def week_index(week: date) -> int:
