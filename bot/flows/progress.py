@@ -198,6 +198,13 @@ def _calendar(starts_on: date, ends_on: date, weekday: int, zone: str, now: date
     return _Calendar(frozenset(span), owed_now, inside)
 
 
+@lru_cache(maxsize=64)
+def _today(now: datetime, zone: str) -> tuple[date, date]:
+    """(the local date, Monday of its week) at ``now`` in ``zone``: the same for everyone
+    of a zone, asked of the zone's clock once per instant, not once per mentee."""
+    return weeks.local_date(now, zone), weeks.week_start(now, zone)
+
+
 def from_weeks(
     person: Person,
     programme: Programme,
@@ -224,7 +231,7 @@ def from_weeks(
     extra = [w for w in calendar.open_inside if w in done]
     due_weeks = tuple(sorted(calendar.owed + tuple(extra))) if extra else calendar.owed
     waited = [w for w in waiting if w is not None]
-    this_week = weeks.week_start(now, person.timezone)
+    this_week = _today(now, person.timezone)[1]
     return MenteeProgress(
         person=person,
         programme=programme,
@@ -303,7 +310,7 @@ async def progress_and_last_sessions(
             (every[i] for i in memberships.get(person.id, []) if i in every),
             key=lambda p: (p.starts_on, p.id),
         )
-        year = years.get((person.id, weeks.local_date(now, person.timezone).year))
+        year = years.get((person.id, _today(now, person.timezone)[0].year))
         jp_minutes = year.approved_minutes + year.session_minutes if year else 0
         for programme in taking:
             if active_only and programme.status != "active":
