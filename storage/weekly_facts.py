@@ -52,12 +52,31 @@ def week_index(week: date) -> int:
 def weeks_of(block: int, bits: int) -> frozenset[date]:
     """The Mondays whose bits are set in ``block`` (cached: whole programmes' cohorts
     share the same patterns, a full streak above all)."""
-    found = []
-    while bits:
-        low = bits & -bits
-        found.append(EPOCH + timedelta(weeks=block * BLOCK + low.bit_length() - 1))
-        bits ^= low
-    return frozenset(found)
+    table = _byte_weeks(block)
+    return frozenset(
+        week
+        for position in range(0, BLOCK, 8)
+        if (byte := (bits >> position) & 0xFF)
+        for week in table[position // 8][byte]
+    )
+
+
+@lru_cache(maxsize=64)
+def _byte_weeks(block: int) -> tuple[tuple[tuple[date, ...], ...], ...]:
+    """For each byte of a block's bits and each value of it, the Mondays it sets: a
+    digest turns 100 000 rows of bits into weeks eight weeks a step, not one."""
+    first = EPOCH + timedelta(weeks=block * BLOCK)
+    return tuple(
+        tuple(
+            tuple(
+                first + timedelta(weeks=position + bit)
+                for bit in range(8)
+                if value >> bit & 1 and position + bit < BLOCK
+            )
+            for value in range(256)
+        )
+        for position in range(0, BLOCK, 8)
+    )
 
 
 def _insert(conn: AsyncConnection, table: Any) -> Any:

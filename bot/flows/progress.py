@@ -244,14 +244,16 @@ def from_weeks(
         missed_in_a_row=_run_length(due_weeks, done, False),
         this_week_done=this_week in done,
         last_week_done=this_week - timedelta(days=7) in done,
-        oldest_waiting_days=max(((now - w).days for w in waited), default=0),
+        oldest_waiting_days=max((now - w).days for w in waited) if waited else 0,
         due_weeks=due_weeks,
         done_weeks=done,
         late_weeks=late & done,
         this_week=this_week,
         milestone_states=tuple(
             (marks or {})[m.id].state if m.id in (marks or {}) else "open" for m in milestones
-        ),
+        )
+        if milestones
+        else (),
     )
 
 
