@@ -28,6 +28,7 @@ from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.progress_facts import chunk_ids
 from storage.schema import (
     people,
     programme_members,
@@ -184,8 +185,9 @@ async def reflected_weeks(
     for chunk in _chunks(person_ids):
         rows = await conn.execute(
             select(f.person_id, f.programme_id, f.block, f.reflected, f.late).where(
-                f.person_id.in_(chunk)
-            )
+                f.person_id.in_(chunk_ids())
+            ),
+            {"ids": chunk},
         )
         for person_id, programme_id, block, bits, late in rows.all():
             done, late_weeks = weeks_of(block, bits), weeks_of(block, late)
@@ -206,8 +208,9 @@ async def waiting(
     for chunk in _chunks(person_ids):
         rows = await conn.execute(
             select(r.person_id, r.programme_id, r.submitted_at).where(
-                r.status == "submitted", r.person_id.in_(chunk)
-            )
+                r.status == "submitted", r.person_id.in_(chunk_ids())
+            ),
+            {"ids": chunk},
         )
         for person_id, programme_id, submitted_at in rows:
             found.setdefault((person_id, programme_id), []).append(submitted_at)
@@ -231,7 +234,8 @@ async def years(
         rows = await conn.execute(
             select(
                 y.person_id, y.year, y.approved_minutes, y.session_minutes, y.last_session
-            ).where(y.person_id.in_(chunk))
+            ).where(y.person_id.in_(chunk_ids())),
+            {"ids": chunk},
         )
         for person_id, year, approved, held, held_on in rows.all():
             found[(person_id, year)] = Year(int(approved), int(held))
