@@ -23,7 +23,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import chain
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -151,15 +150,24 @@ def unit_notice(lines: list[Line], fallback: str, now: datetime) -> Notice:
 
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
     """(week, reflected, expected) for every week that counted for someone in ``lines``."""
-    # Counted in C (Counter over whole tuples), not week by week in Python: a province's
+    # Counted in C (Counter over whole sets), not week by week in Python: a province's
     # Monday is 100 000 people x 52 weeks. Every week reflected inside the programme so far
-    # is due (``progress.counted``), so reflected = done weeks among the due ones.
-    expected = Counter(chain.from_iterable(line.progress.due_weeks for line in lines))
-    reflected = Counter(
-        chain.from_iterable(
-            line.progress.done_weeks.intersection(line.progress.due_weeks) for line in lines
-        )
-    )
+    # is due (``progress.counted``), so reflected = done weeks among the due ones. Most
+    # people of a cohort share one tuple of due weeks (``progress.from_weeks``): expected
+    # weeks are counted once per tuple, and each tuple is made a set once.
+    cohorts: dict[int, tuple[tuple[date, ...], frozenset[date], list[int]]] = {}
+    reflected: Counter[date] = Counter()
+    for line in lines:
+        due = line.progress.due_weeks
+        cohort = cohorts.get(id(due))
+        if cohort is None:
+            cohort = cohorts[id(due)] = (due, frozenset(due), [0])
+        cohort[2][0] += 1
+        reflected.update(line.progress.done_weeks & cohort[1])
+    expected: Counter[date] = Counter()
+    for due, _, (n,) in cohorts.values():
+        for week in due:
+            expected[week] += n
     return [(week, reflected[week], expected[week]) for week in sorted(expected)]
 
 
