@@ -96,9 +96,10 @@ async def run(size: int, profile: str | None = None, cache: str | None = None) -
     await db.dispose()
     shutil.rmtree(workdir)  # a 100 000-mentee database is most of a gigabyte
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seeding = f"{seeded:.1f} s (peak RSS {seed_peak:.0f} MB)" if seeded else "cached"
     print(
         f"mentees: {size}, weeks: {WEEKS}, supervisors: {supervisors}, "
-        f"seed: {seeded:.1f} s (peak RSS {seed_peak:.0f} MB), "
+        f"seed: {seeding}, "
         f"digests: {recipients} built in {elapsed:.1f} s, CPU {cpu:.1f} s "
         f"({elapsed / size * 1000:.2f} ms, CPU {cpu / size * 1000:.2f} ms per mentee), "
         f"messages queued: {queued}, "

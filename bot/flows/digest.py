@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 STALE_REVIEW_DAYS = 7
 BUSIEST = 5
-BATCH = 20  # recipients built in one read and queued in one write (2 000 people: one chunk)
+BATCH = 10  # recipients built in one read and queued in one write (1 000 people: one chunk)
 
 
 @dataclass(frozen=True, slots=True)
