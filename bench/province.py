@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
-from storage import people
+from storage import people, weekly_facts
 from storage.db import Database
 from storage.rows import inserted_id
 from storage.schema import people as people_table
@@ -111,4 +111,5 @@ async def seed(db: Database, size: int, *, on_telegram: bool = False) -> list[in
                 if (n + w) % 5
             ]
             await conn.execute(insert(reflections), history)
+        await weekly_facts.rebuild(conn)  # seeded past the writers: the facts from history
     return supervisors

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import MilestoneMark
 from storage.portable import insert_or_ignore
-from storage.progress_facts import CHUNK
+from storage.progress_facts import CHUNK, chunk_ids
 from storage.rows import Row
 from storage.schema import milestone_marks as marks
 
@@ -49,7 +49,9 @@ async def of_people(
     unique = sorted(set(person_ids))
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
-        rows = await conn.execute(select(marks).where(marks.c.person_id.in_(chunk)))
+        rows = await conn.execute(
+            select(marks).where(marks.c.person_id.in_(chunk_ids())), {"ids": chunk}
+        )
         for row in rows.mappings():
             mark = _to_mark(row)
             found.setdefault(mark.person_id, {})[mark.milestone_id] = mark

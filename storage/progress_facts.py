@@ -5,6 +5,10 @@ Progress screens and digests need, per mentee: their programmes, which weeks the
 minutes in a year, and their last session. Reading these per person cost six queries a
 mentee; a province's Monday digest is 100 000 mentees. Here each fact is one query per
 chunk of people, so the cost follows the rows read, not the number of round trips.
+
+The digest and /progres now read ``storage.weekly_facts`` (a row per mentee instead of a
+year of history); the reads of history here remain what tests hold those facts to
+(``progress.progress_from_history``), beside memberships and the coordinator's lists.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Exists, case, func, select
+from sqlalchemy import BindParameter, Exists, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import (
@@ -26,7 +30,14 @@ from storage.schema import (
     reflections,
 )
 
-CHUNK = 500  # ids per IN (...): well under every database's bound-parameter limit
+CHUNK = 2000  # ids per IN (...): well under every database's bound-parameter limit
+
+
+def chunk_ids() -> BindParameter[Any]:
+    """``IN (:ids)`` bound at execution (``{"ids": chunk}``): a list of 2 000 ids given to
+    ``in_`` is coerced id by id each time the statement is built (a tenth of a digest's
+    Python), and the statement's cache key holds every id."""
+    return bindparam("ids", expanding=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +65,9 @@ async def programmes_of_many(
     for chunk in _chunks(person_ids):
         rows = await conn.execute(
             select(programme_members.c.person_id, programme_members.c.programme_id).where(
-                programme_members.c.person_id.in_(chunk), programme_members.c.role == role
-            )
+                programme_members.c.person_id.in_(chunk_ids()), programme_members.c.role == role
+            ),
+            {"ids": chunk},
         )
         for person_id, programme_id in rows:
             found.setdefault(person_id, []).append(programme_id)
@@ -219,3 +231,19 @@ async def unmatched_mentees(conn: AsyncConnection) -> list[int]:
         .order_by(m.programme_id, m.person_id)
     )
     return [int(person_id) for (person_id,) in rows]
+
+
+async def unmatched_names(conn: AsyncConnection) -> list[str]:
+    """The names of ``unmatched_mentees`` (each person once, in id order) in one query:
+    a programme just begun has every mentee unmatched, and a province's 100 000 people
+    loaded whole (roles and all) only to be named were most of the digest's memory."""
+    m = programme_members.c
+    waiting = (
+        select(m.person_id)
+        .join(programmes, programmes.c.id == m.programme_id)
+        .where(m.role == "mentee", programmes.c.status == "active", ~member_paired())
+    )
+    rows = await conn.execute(
+        select(people.c.name).where(people.c.id.in_(waiting)).order_by(people.c.id)
+    )
+    return [name for (name,) in rows]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import weekly_facts
 from storage.models import Evidence, Reflection, Review
 from storage.portable import insert_or_ignore
 from storage.rows import Row
@@ -126,14 +127,38 @@ async def set_state(
     expect_version: int | None = None,
     **values: Any,
 ) -> bool:
-    """Move a reflection on, guarded by its current status (and version): False if stale."""
-    where = [reflections.c.id == reflection_id, reflections.c.status.in_(expect)]
+    """Move a reflection on, guarded by its current status (and version): False if stale.
+
+    The one writer of a reflection's status, so it keeps ``weekly_facts`` in step, in the
+    same transaction (the row it changed is locked until then)."""
+    # Minutes count once, when approved: leaving approved must be its own move to count down.
+    assert APPROVED not in expect or expect == (APPROVED,), "approved is moved from alone"
+    r = reflections.c
+    where = [r.id == reflection_id, r.status.in_(expect)]
     if expect_version is not None:
-        where.append(reflections.c.version == expect_version)
-    result = await conn.execute(
-        update(reflections).where(*where).values(status=status, updated_at=now, **values)
+        where.append(r.version == expect_version)
+    changed = (
+        await conn.execute(
+            update(reflections)
+            .where(*where)
+            .values(status=status, updated_at=now, **values)
+            .returning(r.programme_id, r.person_id, r.week_start, r.late, r.minutes)
+        )
+    ).all()
+    if len(changed) != 1:
+        return False
+    programme_id, person_id, week_start, late, minutes = changed[0]
+    await weekly_facts.reflection_changed(
+        conn,
+        programme_id=programme_id,
+        person_id=person_id,
+        week_start=week_start,
+        status=status,
+        late=bool(late),
+        was_approved=expect == (APPROVED,),
+        minutes=minutes,
     )
-    return result.rowcount == 1
+    return True
 
 
 async def waiting_since(conn: AsyncConnection, before: datetime) -> list[tuple[int, Reflection]]:

@@ -191,6 +191,32 @@ reflections = Table(
         sqlite_where=text(REFLECTION_SENT),
         postgresql_where=text(REFLECTION_SENT),
     ),
+    # The few waiting for review, found without reading a year of history (0021).
+    Index("ix_reflections_waiting", "status", "person_id"),
+)
+
+# Facts kept up to date by every write that changes them (storage/weekly_facts.py, 0021),
+# so a province's digest reads a row per person instead of a year of reflections.
+# No personal data: ids, week bits and minutes only.
+weekly_facts = Table(
+    "weekly_facts",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True),
+    # Weeks counted from 1970-01-05, 60 a row: bit i of block b is week 60 * b + i.
+    Column("block", Integer, primary_key=True, autoincrement=False),
+    Column("reflected", BigInteger, nullable=False, server_default="0"),  # submitted or later
+    Column("late", BigInteger, nullable=False, server_default="0"),  # reflected, and late
+)
+
+yearly_facts = Table(
+    "yearly_facts",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),  # of the week / the day held
+    Column("approved_minutes", BigInteger, nullable=False, server_default="0"),
+    Column("session_minutes", BigInteger, nullable=False, server_default="0"),  # confirmed
+    Column("last_session", Date),  # the latest confirmed session held that year
 )
 
 reflection_evidence = Table(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import weekly_facts
 from storage.models import MentoringSession
 from storage.rows import Row, inserted_id
 from storage.schema import mentoring_sessions as sessions
@@ -81,8 +82,23 @@ def _open(session_id: int) -> Any:
 
 
 async def confirm(conn: AsyncConnection, session_id: int, now: datetime) -> bool:
-    result = await conn.execute(update(sessions).where(_open(session_id)).values(confirmed_at=now))
-    return result.rowcount == 1
+    """Confirm an open session; it counts from now on (``weekly_facts``, same transaction)."""
+    s = sessions.c
+    changed = (
+        await conn.execute(
+            update(sessions)
+            .where(_open(session_id))
+            .values(confirmed_at=now)
+            .returning(s.mentee_id, s.held_on, s.minutes)
+        )
+    ).all()
+    if len(changed) != 1:
+        return False
+    mentee_id, held_on, minutes = changed[0]
+    await weekly_facts.session_confirmed(
+        conn, mentee_id=mentee_id, held_on=held_on, minutes=minutes
+    )
+    return True
 
 
 async def dispute(conn: AsyncConnection, session_id: int, now: datetime) -> bool:

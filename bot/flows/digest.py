@@ -18,7 +18,9 @@ write transaction, so people using the bot are not held up by the Monday run.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,15 +30,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import REFLECTED, MenteeProgress, counted, progress_of
+from bot.flows.progress import MenteeProgress, counted, progress_and_last_sessions
 from bot.flows.services import Services
-from storage import nudges, outbox, people, prefs, programmes, progress_facts, ratings
+from storage import (
+    nudges,
+    outbox,
+    people,
+    prefs,
+    programmes,
+    progress_facts,
+    ratings,
+    weekly_facts,
+)
 from storage.models import Person
 
 log = logging.getLogger(__name__)
 
 STALE_REVIEW_DAYS = 7
 BUSIEST = 5
+BATCH = 10  # recipients built in one read and queued in one write (1 000 people: one chunk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +79,7 @@ class Notice:
 
 
 async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime) -> list[Line]:
-    progress = await progress_of(conn, members, now, active_only=True)
-    last = await progress_facts.last_sessions(conn, [p.id for p in members])
+    progress, last = await progress_and_last_sessions(conn, members, now, active_only=True)
     return [
         Line(
             p,
@@ -139,12 +150,24 @@ def unit_notice(lines: list[Line], fallback: str, now: datetime) -> Notice:
 
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
     """(week, reflected, expected) for every week that counted for someone in ``lines``."""
-    expected: dict[date, int] = {}
-    reflected: dict[date, int] = {}
+    # Counted in C (Counter over whole sets), not week by week in Python: a province's
+    # Monday is 100 000 people x 52 weeks. Every week reflected inside the programme so far
+    # is due (``progress.counted``), so reflected = done weeks among the due ones. Most
+    # people of a cohort share one tuple of due weeks (``progress.from_weeks``): expected
+    # weeks are counted once per tuple, and each tuple is made a set once.
+    cohorts: dict[int, tuple[tuple[date, ...], frozenset[date], list[int]]] = {}
+    reflected: Counter[date] = Counter()
     for line in lines:
-        for week in line.progress.due_weeks:
-            expected[week] = expected.get(week, 0) + 1
-            reflected[week] = reflected.get(week, 0) + (week in line.progress.done_weeks)
+        due = line.progress.due_weeks
+        cohort = cohorts.get(id(due))
+        if cohort is None:
+            cohort = cohorts[id(due)] = (due, frozenset(due), [0])
+        cohort[2][0] += 1
+        reflected.update(line.progress.done_weeks & cohort[1])
+    expected: Counter[date] = Counter()
+    for due, _, (n,) in cohorts.values():
+        for week in due:
+            expected[week] += n
     return [(week, reflected[week], expected[week]) for week in sorted(expected)]
 
 
@@ -154,7 +177,15 @@ async def supervisor_digest(
     """A supervisor's digest and its chart (if any week counted); None if none of their
     people take part, or (``news_only``, the scheduled run) if none of them owed last
     week's reflection yet: a programme that has just begun has nothing to report."""
-    lines = await supervisor_lines(conn, supervisor, now)
+    return _supervisor_notices(
+        await supervisor_lines(conn, supervisor, now), supervisor, now, news_only=news_only
+    )
+
+
+def _supervisor_notices(
+    lines: list[Line], supervisor: Person, now: datetime, *, news_only: bool
+) -> list[Notice] | None:
+    """``supervisor_digest`` from the lines of their people (pure)."""
     if not lines or (news_only and not owed_last_week(lines)):
         return None
     digest = unit_notice(lines, supervisor.unit or supervisor.name, now)
@@ -176,28 +207,28 @@ async def coordinator_digest(
 
     Aggregates in a few queries over the whole province, never a query per person.
     """
-    enrolments = await progress_facts.active_enrolments(conn)
-    if not enrolments:
+    zones = await weekly_facts.active_zones(conn)
+    if not zones:
         return None  # no mentee in an active programme: nothing to report
-    last_week = {
-        e.timezone: weeks.week_start(now, e.timezone) - timedelta(days=7) for e in enrolments
-    }
-    reflected = await progress_facts.reflected_in(conn, list(last_week.values()), REFLECTED)
+    by_week: dict[date, list[str]] = {}
+    for zone in zones:
+        by_week.setdefault(weeks.week_start(now, zone) - timedelta(days=7), []).append(zone)
     every = {p.id: p for p in await programmes.list_programmes(conn)}
     units: dict[str, list[int]] = {}  # unit -> [reflected, due], counted like /progres
-    for e in enrolments:
-        week = last_week[e.timezone]
-        done = (e.person_id, e.programme_id, week) in reflected
-        due = counted(every[e.programme_id], week, e.timezone, now, done)
-        tally = units.setdefault(e.unit or "-", [0, 0])
-        tally[0] += due and done
-        tally[1] += due
+    for week, living in sorted(by_week.items()):
+        for unit, programme_id, zone, n, done in await weekly_facts.week_tally(conn, week, living):
+            programme = every[programme_id]
+            # counted() for those who reflected that week, and for those who did not.
+            due_done = counted(programme, week, zone, now, True)
+            due_not = counted(programme, week, zone, now, False)
+            tally = units.setdefault(unit or "-", [0, 0])
+            tally[0] += done if due_done else 0
+            tally[1] += (done if due_done else 0) + (n - done if due_not else 0)
     if news_only and not any(due for _, due in units.values()):
         return None  # the programmes have just begun: no week was due yet
     waiting = await progress_facts.waiting_by_mentor(conn)
     busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
     names = {p.id: p.name for p in await people.get_people(conn, [m for m, _ in busiest])}
-    unmatched = await people.get_people(conn, await progress_facts.unmatched_mentees(conn))
     unreachable = await people.unreachable(conn)
     return Notice(
         "digest.coordinator",
@@ -207,7 +238,7 @@ async def coordinator_digest(
             "ratings": [
                 [r.name, r.average, r.rated, r.notes] for r in await ratings.mentor_averages(conn)
             ],
-            "unmatched": [p.name for p in unmatched],
+            "unmatched": await progress_facts.unmatched_names(conn),
             "unreachable": [p.name for p in unreachable],
         },
     )
@@ -261,6 +292,30 @@ async def _build(
     return found
 
 
+async def _build_many(
+    conn: AsyncConnection, batch: list[Person], now: datetime, overviews: list[list[Notice]]
+) -> list[list[Notice]]:
+    """``_build`` for several recipients at once: their supervisors' people are read
+    together (a few queries per 500 people, not per supervisor), then split per
+    supervisor in the same order ``supervisor_lines`` gives."""
+    supervisors = [p for p in batch if "supervisor" in p.roles]
+    members = await people.supervised_by_many(conn, [p.id for p in supervisors])
+    theirs: dict[int | None, list[Line]] = {}
+    for line in await _lines_for(conn, members, now):
+        theirs.setdefault(line.progress.person.supervisor_id, []).append(line)
+    found = []
+    for person in batch:
+        await asyncio.sleep(0)  # wording a hundred lines is a few ms: let replies through
+        notices: list[Notice] = []
+        if "coordinator" in person.roles:
+            notices += await _overview(conn, now, overviews)
+        if "supervisor" in person.roles:
+            lines = theirs.get(person.id, [])
+            notices += _supervisor_notices(lines, person, now, news_only=True) or []
+        found.append(notices)
+    return found
+
+
 async def _queue(
     conn: AsyncConnection,
     key: str,
@@ -302,37 +357,91 @@ async def weekly(svc: Services) -> int:
             ]
             done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
     overviews: list[list[Notice]] = []
-    for person, slot in due:
-        if (person.id, slot.isoformat()) in done:
-            continue
-        try:
-            async with svc.db.read() as conn:
-                digest = await _build(conn, person, now, overviews)
-        except Exception:  # one bad digest must not hold up everyone after it
-            log.exception(
-                "digest for person %s could not be built; retried next minute", person.id
-            )
-            continue
-        assert person.telegram_id is not None
-        async with svc.db.write() as conn:
-            if not await nudges.record(
-                conn,
-                person_id=person.id,
-                kind="digest",
-                period=slot.isoformat(),
-                local_date=weeks.local_date(now, person.timezone),
-                now=now,
-            ):
-                continue  # another run took it meanwhile
-            if digest:
-                await _queue(
-                    conn, f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
-                )
-                sent += 1
+    waiting = [(person, slot) for person, slot in due if (person.id, slot.isoformat()) not in done]
+    for start in range(0, len(waiting), BATCH):
+        batch = waiting[start : start + BATCH]
+        built = await _build_batch(svc, [person for person, _ in batch], now, overviews)
+        sent += await _record_and_queue(svc, batch, built, now)
     sent += await _admins(svc, now, overviews)
     if sent:
         svc.outbox_wake()
     return sent
+
+
+async def _record_and_queue(
+    svc: Services,
+    batch: list[tuple[Person, date]],
+    built: list[list[Notice] | None],
+    now: datetime,
+) -> int:
+    """Record a batch's digests and queue the notices of those recorded now, in one short
+    write of two statements (every digest is still recorded before it is queued: one that
+    another run recorded first is not queued twice); returns the digests queued."""
+    rows = [
+        {
+            "person_id": person.id,
+            "kind": "digest",
+            "period": slot.isoformat(),
+            "local_date": weeks.local_date(now, person.timezone),
+            "created_at": now,
+        }
+        for (person, slot), digest in zip(batch, built, strict=True)
+        if digest is not None  # None: could not be built, tried again next minute
+    ]
+    sent = 0
+    async with svc.db.write() as conn:
+        recorded = await nudges.record_many(conn, rows)
+        messages = []
+        for (person, slot), digest in zip(batch, built, strict=True):
+            if not digest or (person.id, "digest", slot.isoformat()) not in recorded:
+                continue  # nothing to say, or another run took it meanwhile
+            assert person.telegram_id is not None
+            messages += _messages(
+                f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
+            )
+            sent += 1
+        await outbox.enqueue_many(conn, messages)
+    return sent
+
+
+def _messages(
+    key: str, chat_id: int, person_id: int | None, digest: list[Notice], now: datetime
+) -> list[dict[str, Any]]:
+    """A digest's outbox rows (the chart's keyed ``:chart``), for one statement of many."""
+    return [
+        outbox.row(
+            dedup_key=f"{key}:{'chart' if item.kind == 'digest.chart' else number}",
+            chat_id=chat_id,
+            person_id=person_id,
+            now=now,
+            kind=item.kind,
+            params=item.params,
+        )
+        for number, item in enumerate(digest)
+    ]
+
+
+async def _build_batch(
+    svc: Services, batch: list[Person], now: datetime, overviews: list[list[Notice]]
+) -> list[list[Notice] | None]:
+    """Each recipient's digest, read in one transaction for the batch; if that fails, one
+    by one, so one bad digest does not hold up the others (None: not built)."""
+    try:
+        async with svc.db.read() as conn:
+            return list(await _build_many(conn, batch, now, overviews))
+    except Exception:
+        log.exception("a batch of digests could not be built; building them one by one")
+    found: list[list[Notice] | None] = []
+    for person in batch:
+        try:
+            async with svc.db.read() as conn:
+                found.append(await _build(conn, person, now, overviews))
+        except Exception:  # one bad digest must not hold up everyone after it
+            log.exception(
+                "digest for person %s could not be built; retried next minute", person.id
+            )
+            found.append(None)
+    return found
 
 
 async def _admins(svc: Services, now: datetime, overviews: list[list[Notice]]) -> int:

@@ -8,10 +8,13 @@ in the person's calendar year. 1 JP = 45 minutes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,10 +22,19 @@ from bot.flows import weeks
 from bot.flows.hours import jp
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
-from storage import milestone_marks, pairings, people, programmes, progress_facts, reflections
+from storage import (
+    milestone_marks,
+    pairings,
+    people,
+    programmes,
+    progress_facts,
+    reflections,
+    weekly_facts,
+)
 from storage.models import Milestone, MilestoneMark, Person, Programme
 from storage.progress_facts import WeekFact
 
+YIELD_EVERY = 100  # mentees computed between two turns of the event loop
 REFLECTED = (reflections.SUBMITTED, reflections.REVISION, reflections.APPROVED)
 
 
@@ -37,13 +49,24 @@ class WeekState(StrEnum):
     NOT_OWED = "not_owed"  # outside the programme, or it started after the reflection day
 
 
-def in_programme(programme: Programme, week: date) -> bool:
+class Dated(Protocol):
+    """The dates of a programme the week rules read."""
+
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date: ...
+    @property
+    def reflection_weekday(self) -> int: ...
+
+
+def in_programme(programme: Dated, week: date) -> bool:
     """Whether ``week`` (a Monday) is one of the programme's weeks."""
     first = programme.starts_on - timedelta(days=programme.starts_on.weekday())
     return first <= week <= programme.ends_on
 
 
-def owed(programme: Programme, week: date, zone: str, now: datetime) -> bool:
+def owed(programme: Dated, week: date, zone: str, now: datetime) -> bool:
     """Whether ``week`` owes a reflection by ``now``: inside the programme, not started after
     its reflection day, and past that day."""
     return (
@@ -90,14 +113,15 @@ class MenteeProgress:
         """How ``week`` stands at ``now`` (a reflection sent counts even if late)."""
         if week in self.done_weeks:
             return WeekState.LATE if week in self.late_weeks else WeekState.DONE
-        programme, zone = self.programme, self.person.timezone
-        if not in_programme(programme, week) or not weeks.counts(
-            week, programme.reflection_weekday, programme.starts_on
-        ):
+        p = self.programme
+        owes, is_owed = _week_rule(
+            p.starts_on, p.ends_on, p.reflection_weekday, self.person.timezone, now, week
+        )
+        if not owes:
             return WeekState.NOT_OWED
         if week == self.this_week and self.paused(now):
             return WeekState.PAUSED
-        if not owed(programme, week, zone, now):
+        if not is_owed:
             return WeekState.OPEN
         return WeekState.MISSED
 
@@ -119,37 +143,117 @@ def compute(
     marks (pure)."""
     mine = {f.week_start: f for f in facts if f.programme_id == programme.id}
     done = frozenset(week for week, f in mine.items() if f.status in REFLECTED)
-    today = weeks.local_date(now, person.timezone)
-    programme_weeks = weeks.weeks_between(programme.starts_on, min(today, programme.ends_on))
-    due_weeks = tuple(
-        w for w in programme_weeks if counted(programme, w, person.timezone, now, w in done)
+    waiting = [f.submitted_at for f in mine.values() if f.status == reflections.SUBMITTED]
+    return from_weeks(
+        person,
+        programme,
+        done,
+        frozenset(week for week in done if mine[week].late),
+        waiting,
+        milestones,
+        jp_minutes,
+        now,
+        marks,
     )
-    waiting = [
-        f.submitted_at
-        for f in mine.values()
-        if f.status == reflections.SUBMITTED and f.submitted_at is not None
-    ]
-    this_week = weeks.week_start(now, person.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """What ``in_programme`` and ``owed`` read of a programme (hashable, for the cache)."""
+
+    starts_on: date
+    ends_on: date
+    reflection_weekday: int
+
+
+@lru_cache(maxsize=4096)
+def _week_rule(
+    starts_on: date, ends_on: date, weekday: int, zone: str, now: datetime, week: date
+) -> tuple[bool, bool]:
+    """(owes a reflection at all, owed by ``now``) for a week not reflected: the same for
+    everyone of a programme and zone, so a digest asks the zone's clock once (cached)."""
+    programme = _Span(starts_on, ends_on, weekday)
+    owes = in_programme(programme, week) and weeks.counts(week, weekday, starts_on)
+    return owes, owes and owed(programme, week, zone, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Calendar:
+    """A programme's weeks so far on one zone's clock at one instant."""
+
+    span: frozenset[date]  # every week from the programme's first to today's (or its end)
+    owed: tuple[date, ...]  # those owed by now, oldest first
+    open_inside: tuple[date, ...]  # inside the programme, not owed (yet): due if reflected
+
+
+@lru_cache(maxsize=1024)
+def _calendar(starts_on: date, ends_on: date, weekday: int, zone: str, now: datetime) -> _Calendar:
+    """Which weeks are owed, worked out once per programme, zone and instant, not once per
+    mentee (pure, cached)."""
+    programme = _Span(starts_on, ends_on, weekday)
+    today = weeks.local_date(now, zone)
+    span = weeks.weeks_between(starts_on, min(today, ends_on))
+    owed_now = tuple(w for w in span if owed(programme, w, zone, now))
+    inside = tuple(w for w in span if in_programme(programme, w) and w not in owed_now)
+    return _Calendar(frozenset(span), owed_now, inside)
+
+
+@lru_cache(maxsize=64)
+def _today(now: datetime, zone: str) -> tuple[date, date]:
+    """(the local date, Monday of its week) at ``now`` in ``zone``: the same for everyone
+    of a zone, asked of the zone's clock once per instant, not once per mentee."""
+    return weeks.local_date(now, zone), weeks.week_start(now, zone)
+
+
+def from_weeks(
+    person: Person,
+    programme: Programme,
+    done: frozenset[date],
+    late: frozenset[date],
+    waiting: Sequence[datetime | None],
+    milestones: Sequence[Milestone],
+    jp_minutes: int,
+    now: datetime,
+    marks: Mapping[int, MilestoneMark] | None = None,
+) -> MenteeProgress:
+    """One mentee's figures in one programme from the weeks they reflected (and sent
+    late) and the submission times of those waiting for review (pure): what ``compute``
+    derives from history, or ``storage.weekly_facts`` keeps."""
+    calendar = _calendar(
+        programme.starts_on,
+        programme.ends_on,
+        programme.reflection_weekday,
+        person.timezone,
+        now,
+    )
+    # counted(): owed by now, or reflected inside the programme. Mostly just the owed
+    # weeks, one tuple shared by a whole cohort.
+    extra = [w for w in calendar.open_inside if w in done]
+    due_weeks = tuple(sorted(calendar.owed + tuple(extra))) if extra else calendar.owed
+    waited = [w for w in waiting if w is not None]
+    this_week = _today(now, person.timezone)[1]
     return MenteeProgress(
         person=person,
         programme=programme,
-        reflected=len(done & set(programme_weeks)),
+        reflected=len(done & calendar.span),
         due=len(due_weeks),
         streak=_run_length(due_weeks, done, True),
-        pending_reviews=sum(1 for f in mine.values() if f.status == reflections.SUBMITTED),
+        pending_reviews=len(waiting),
         milestones=tuple(milestones),
         jp_year=jp(jp_minutes),
         missed_in_a_row=_run_length(due_weeks, done, False),
         this_week_done=this_week in done,
         last_week_done=this_week - timedelta(days=7) in done,
-        oldest_waiting_days=max(((now - w).days for w in waiting), default=0),
+        oldest_waiting_days=max((now - w).days for w in waited) if waited else 0,
         due_weeks=due_weeks,
         done_weeks=done,
-        late_weeks=frozenset(week for week in done if mine[week].late),
+        late_weeks=late & done,
         this_week=this_week,
         milestone_states=tuple(
             (marks or {})[m.id].state if m.id in (marks or {}) else "open" for m in milestones
-        ),
+        )
+        if milestones
+        else (),
     )
 
 
@@ -175,8 +279,68 @@ async def progress_of(
     *,
     active_only: bool = False,
 ) -> list[MenteeProgress]:
-    """Each mentee's figures in each of their programmes (a handful of queries per 500
-    people, whatever their number: see ``storage.progress_facts``)."""
+    """Each mentee's figures in each of their programmes, from the facts kept as they are
+    written (``storage.weekly_facts``: a row per mentee and programme, a few queries per
+    500 people, whatever their history)."""
+    found, _ = await progress_and_last_sessions(conn, mentees, now, active_only=active_only)
+    return found
+
+
+async def progress_and_last_sessions(
+    conn: AsyncConnection,
+    mentees: Sequence[Person],
+    now: datetime,
+    *,
+    active_only: bool = False,
+) -> tuple[list[MenteeProgress], dict[int, date]]:
+    """``progress_of`` and each mentee's latest confirmed session (read with the same
+    facts, for the digest)."""
+    ids = [p.id for p in mentees]
+    every = {p.id: p for p in await programmes.list_programmes(conn)}
+    memberships = await progress_facts.programmes_of_many(conn, ids, "mentee")
+    reflected = await weekly_facts.reflected_weeks(conn, ids)
+    waiting = await weekly_facts.waiting(conn, ids)
+    years, last_sessions = await weekly_facts.years(conn, ids)
+    milestones: dict[int, list[Milestone]] = {}
+    marks = await milestone_marks.of_people(conn, ids)
+    none = weekly_facts.Weeks(frozenset(), frozenset())
+    found = []
+    for number, person in enumerate(mentees, 1):
+        if number % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a digest's batch must not hold up people's replies
+        taking = sorted(
+            (every[i] for i in memberships.get(person.id, []) if i in every),
+            key=lambda p: (p.starts_on, p.id),
+        )
+        year = years.get((person.id, _today(now, person.timezone)[0].year))
+        jp_minutes = year.approved_minutes + year.session_minutes if year else 0
+        for programme in taking:
+            if active_only and programme.status != "active":
+                continue
+            if programme.id not in milestones:
+                milestones[programme.id] = await programmes.milestones_of(conn, programme.id)
+            mine = reflected.get((person.id, programme.id), none)
+            found.append(
+                from_weeks(
+                    person,
+                    programme,
+                    mine.done,
+                    mine.late,
+                    waiting.get((person.id, programme.id), []),
+                    milestones[programme.id],
+                    jp_minutes,
+                    now,
+                    marks.get(person.id),
+                )
+            )
+    return found, last_sessions
+
+
+async def progress_from_history(
+    conn: AsyncConnection, mentees: Sequence[Person], now: datetime
+) -> list[MenteeProgress]:
+    """The same figures computed from every reflection and session row, as before the facts
+    were kept: what tests hold ``progress_of`` to."""
     ids = [p.id for p in mentees]
     every = {p.id: p for p in await programmes.list_programmes(conn)}
     memberships = await progress_facts.programmes_of_many(conn, ids, "mentee")
@@ -188,7 +352,6 @@ async def progress_of(
         held = await progress_facts.session_minutes(conn, in_year, first, last)
         for person_id in in_year:
             jp_minutes[person_id] = approved.get(person_id, 0) + held.get(person_id, 0)
-    milestones: dict[int, list[Milestone]] = {}
     marks = await milestone_marks.of_people(conn, ids)
     found = []
     for person in mentees:
@@ -197,16 +360,12 @@ async def progress_of(
             key=lambda p: (p.starts_on, p.id),
         )
         for programme in taking:
-            if active_only and programme.status != "active":
-                continue
-            if programme.id not in milestones:
-                milestones[programme.id] = await programmes.milestones_of(conn, programme.id)
             found.append(
                 compute(
                     person,
                     programme,
                     facts.get(person.id, []),
-                    milestones[programme.id],
+                    await programmes.milestones_of(conn, programme.id),
                     jp_minutes.get(person.id, 0),
                     now,
                     marks.get(person.id),

@@ -1,0 +1,334 @@
+"""Progress facts kept up to date as reflections and sessions are written.
+
+A province's Monday digest used to read a year of reflections (5.2 million rows for
+100 000 mentees) to learn which weeks each mentee reflected. Here the same facts are kept
+small, in the writer's own transaction:
+
+- ``weekly_facts``: per mentee, programme and block of 60 weeks, a bit per week reflected
+  (submitted, sent back for revision or approved) and a bit per such week sent late;
+- ``yearly_facts``: per person and year, approved reflection minutes (by the week's
+  year), confirmed session minutes and the latest confirmed session (by the day held).
+
+Every change is one atomic statement on the facts row (a bit set to the reflection's new
+state, ``n = n + minutes``), never a value read into Python and written back, so
+several processes on PostgreSQL keep them right. ``storage.reflections.set_state`` and
+``storage.sessions.confirm`` are the only writers of what they count; ``rebuild`` makes
+them from history (migration 0021 does the same in SQL, the province bench after seeding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.progress_facts import chunk_ids
+from storage.schema import (
+    people,
+    programme_members,
+    programmes,
+    reflections,
+    weekly_facts,
+    yearly_facts,
+)
+
+EPOCH = date(1970, 1, 5)  # a Monday: week 0
+BLOCK = 60  # weeks a row: bits well inside a signed 64-bit integer on both back ends
+FULL = (1 << BLOCK) - 1
+REFLECTED = ("submitted", "revision", "approved")  # as bot.flows.progress.REFLECTED
+CHUNK = 2000  # ids per IN (...): a digest batch of 20 supervisors in one statement
+
+
+def week_index(week: date) -> int:
+    return (week - EPOCH).days // 7
+
+
+@lru_cache(maxsize=1024)
+def weeks_of(block: int, bits: int) -> frozenset[date]:
+    """The Mondays whose bits are set in ``block`` (cached: whole programmes' cohorts
+    share the same patterns, a full streak above all)."""
+    table = _byte_weeks(block)
+    return frozenset(
+        week
+        for position in range(0, BLOCK, 8)
+        if (byte := (bits >> position) & 0xFF)
+        for week in table[position // 8][byte]
+    )
+
+
+@lru_cache(maxsize=64)
+def _byte_weeks(block: int) -> tuple[tuple[tuple[date, ...], ...], ...]:
+    """For each byte of a block's bits and each value of it, the Mondays it sets: a
+    digest turns 100 000 rows of bits into weeks eight weeks a step, not one."""
+    first = EPOCH + timedelta(weeks=block * BLOCK)
+    return tuple(
+        tuple(
+            tuple(
+                first + timedelta(weeks=position + bit)
+                for bit in range(8)
+                if value >> bit & 1 and position + bit < BLOCK
+            )
+            for value in range(256)
+        )
+        for position in range(0, BLOCK, 8)
+    )
+
+
+def _insert(conn: AsyncConnection, table: Any) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+async def reflection_changed(
+    conn: AsyncConnection,
+    *,
+    programme_id: int,
+    person_id: int,
+    week_start: date,
+    status: str,
+    late: bool,
+    was_approved: bool,
+    minutes: int | None,
+) -> None:
+    """Set the week's bits to the reflection's new state (and count its minutes once,
+    when it is approved): called in the transaction that changed it."""
+    index = week_index(week_start)
+    block, bit = index // BLOCK, 1 << (index % BLOCK)
+    reflected = bit if status in REFLECTED else 0
+    late_bit = bit if reflected and late else 0
+    stmt = _insert(conn, weekly_facts).values(
+        person_id=person_id,
+        programme_id=programme_id,
+        block=block,
+        reflected=reflected,
+        late=late_bit,
+    )
+    keep = FULL ^ bit
+    f = weekly_facts.c
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["person_id", "programme_id", "block"],
+            set_={
+                "reflected": f.reflected.op("&")(keep).op("|")(reflected),
+                "late": f.late.op("&")(keep).op("|")(late_bit),
+            },
+        )
+    )
+    if minutes and (status == "approved") != was_approved:
+        change = minutes if status == "approved" else -minutes
+        await _add_year(conn, person_id, week_start.year, approved=change)
+
+
+async def session_confirmed(
+    conn: AsyncConnection, *, mentee_id: int, held_on: date, minutes: int
+) -> None:
+    """A confirmed session counts its minutes and may be the mentee's latest."""
+    await _add_year(conn, mentee_id, held_on.year, held=minutes, held_on=held_on)
+
+
+async def _add_year(
+    conn: AsyncConnection,
+    person_id: int,
+    year: int,
+    *,
+    approved: int = 0,
+    held: int = 0,
+    held_on: date | None = None,
+) -> None:
+    y = yearly_facts.c
+    stmt = _insert(conn, yearly_facts).values(
+        person_id=person_id,
+        year=year,
+        approved_minutes=approved,
+        session_minutes=held,
+        last_session=held_on,
+    )
+    changes: dict[str, Any] = {
+        "approved_minutes": y.approved_minutes + approved,
+        "session_minutes": y.session_minutes + held,
+    }
+    if held_on is not None:
+        changes["last_session"] = case(
+            (y.last_session.is_(None) | (y.last_session < held_on), held_on),
+            else_=y.last_session,
+        )
+    await conn.execute(
+        stmt.on_conflict_do_update(index_elements=["person_id", "year"], set_=changes)
+    )
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), CHUNK):
+        yield unique[start : start + CHUNK]
+
+
+@dataclass(frozen=True, slots=True)
+class Weeks:
+    """One mentee's weeks in one programme: reflected, and reflected late."""
+
+    done: frozenset[date]
+    late: frozenset[date]
+
+
+async def reflected_weeks(
+    conn: AsyncConnection, person_ids: Sequence[int]
+) -> dict[tuple[int, int], Weeks]:
+    """(person, programme) -> the weeks reflected: a row per 60 weeks, not a row a week."""
+    found: dict[tuple[int, int], Weeks] = {}
+    f = weekly_facts.c
+    for chunk in _chunks(person_ids):
+        rows = await conn.execute(
+            select(f.person_id, f.programme_id, f.block, f.reflected, f.late).where(
+                f.person_id.in_(chunk_ids())
+            ),
+            {"ids": chunk},
+        )
+        for person_id, programme_id, block, bits, late in rows.all():
+            done, late_weeks = weeks_of(block, bits), weeks_of(block, late)
+            key = (person_id, programme_id)
+            if key in found:  # a programme longer than one block
+                done, late_weeks = found[key].done | done, found[key].late | late_weeks
+            found[key] = Weeks(done, late_weeks)
+    return found
+
+
+async def waiting(
+    conn: AsyncConnection, person_ids: Sequence[int]
+) -> dict[tuple[int, int], list[datetime | None]]:
+    """(person, programme) -> submission times of reflections waiting for review (few,
+    read through ``ix_reflections_waiting``)."""
+    found: dict[tuple[int, int], list[datetime | None]] = {}
+    r = reflections.c
+    for chunk in _chunks(person_ids):
+        rows = await conn.execute(
+            select(r.person_id, r.programme_id, r.submitted_at).where(
+                r.status == "submitted", r.person_id.in_(chunk_ids())
+            ),
+            {"ids": chunk},
+        )
+        for person_id, programme_id, submitted_at in rows:
+            found.setdefault((person_id, programme_id), []).append(submitted_at)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    approved_minutes: int
+    session_minutes: int
+
+
+async def years(
+    conn: AsyncConnection, person_ids: Sequence[int]
+) -> tuple[dict[tuple[int, int], Year], dict[int, date]]:
+    """(person, year) -> minutes counted that year, and person -> latest confirmed session."""
+    found: dict[tuple[int, int], Year] = {}
+    last: dict[int, date] = {}
+    y = yearly_facts.c
+    for chunk in _chunks(person_ids):
+        rows = await conn.execute(
+            select(
+                y.person_id, y.year, y.approved_minutes, y.session_minutes, y.last_session
+            ).where(y.person_id.in_(chunk_ids())),
+            {"ids": chunk},
+        )
+        for person_id, year, approved, held, held_on in rows.all():
+            found[(person_id, year)] = Year(int(approved), int(held))
+            if held_on is not None and (person_id not in last or last[person_id] < held_on):
+                last[person_id] = held_on
+    return found, last
+
+
+async def active_zones(conn: AsyncConnection) -> list[str]:
+    """The zones of mentees in active programmes (none: nobody to count)."""
+    m, p = programme_members.c, people.c
+    rows = await conn.execute(
+        select(p.timezone)
+        .distinct()
+        .select_from(
+            programme_members.join(people, p.id == m.person_id).join(
+                programmes, programmes.c.id == m.programme_id
+            )
+        )
+        .where(m.role == "mentee", programmes.c.status == "active")
+    )
+    return sorted(zone for (zone,) in rows)
+
+
+async def week_tally(
+    conn: AsyncConnection, week: date, zones: Sequence[str]
+) -> list[tuple[str | None, int, str, int, int]]:
+    """(unit, programme, zone, mentees, of them reflected ``week``) for mentees of active
+    programmes living in ``zones``: the coordinator's per-unit rates counted by the
+    database from the week bits, not a row per mentee into Python."""
+    index = week_index(week)
+    block, bit = index // BLOCK, 1 << (index % BLOCK)
+    m, p, f = programme_members.c, people.c, weekly_facts.c
+    reflected = case((func.coalesce(f.reflected, 0).op("&")(bit) != 0, 1), else_=0)
+    rows = await conn.execute(
+        select(p.unit, m.programme_id, p.timezone, func.count(), func.sum(reflected))
+        .select_from(
+            programme_members.join(people, p.id == m.person_id)
+            .join(programmes, programmes.c.id == m.programme_id)
+            .outerjoin(
+                weekly_facts,
+                and_(
+                    f.person_id == m.person_id,
+                    f.programme_id == m.programme_id,
+                    f.block == block,
+                ),
+            )
+        )
+        .where(m.role == "mentee", programmes.c.status == "active", p.timezone.in_(zones))
+        .group_by(p.unit, m.programme_id, p.timezone)
+    )
+    return [(unit, pid, zone, int(n), int(done or 0)) for unit, pid, zone, n, done in rows]
+
+
+def rebuild_sql(dialect: str) -> list[str]:
+    """Statements that make both facts tables from history (the migration's backfill)."""
+    if dialect == "postgresql":
+        index = "((r.week_start - DATE '1970-01-05') / 7)"
+        year_of = "CAST(EXTRACT(YEAR FROM {}) AS INTEGER)"
+        no_day = "CAST(NULL AS DATE)"
+    else:
+        index = "(CAST(julianday(r.week_start) - julianday('1970-01-05') AS INTEGER) / 7)"
+        year_of = "CAST(strftime('%Y', {}) AS INTEGER)"
+        no_day = "NULL"
+    # Weeks before 1970 do not occur: integer division then floors like Python's.
+    block, bit = f"({index} / {BLOCK})", f"(CAST(1 AS BIGINT) << ({index} % {BLOCK}))"
+    reflected = "r.status IN ('submitted', 'revision', 'approved')"
+    return [
+        "DELETE FROM weekly_facts",
+        "DELETE FROM yearly_facts",
+        f"""INSERT INTO weekly_facts (person_id, programme_id, block, reflected, late)
+            SELECT r.person_id, r.programme_id, {block},
+                   SUM(CASE WHEN {reflected} THEN {bit} ELSE 0 END),
+                   SUM(CASE WHEN {reflected} AND r.late THEN {bit} ELSE 0 END)
+            FROM reflections r
+            WHERE {reflected}
+            GROUP BY r.person_id, r.programme_id, {block}""",  # noqa: S608 (constants only)
+        f"""INSERT INTO yearly_facts
+                (person_id, year, approved_minutes, session_minutes, last_session)
+            SELECT person_id, year, SUM(approved), SUM(held), MAX(held_on) FROM (
+                SELECT r.person_id AS person_id, {year_of.format("r.week_start")} AS year,
+                       COALESCE(r.minutes, 0) AS approved, 0 AS held, {no_day} AS held_on
+                FROM reflections r
+                WHERE r.status = 'approved' AND COALESCE(r.minutes, 0) <> 0
+                UNION ALL
+                SELECT s.mentee_id, {year_of.format("s.held_on")}, 0, s.minutes, s.held_on
+                FROM mentoring_sessions s WHERE s.confirmed_at IS NOT NULL
+            ) AS counted
+            GROUP BY person_id, year""",  # noqa: S608 (constants only)
+    ]
+
+
+async def rebuild(conn: AsyncConnection) -> None:
+    """Both facts tables from history, in the caller's write transaction."""
+    for statement in rebuild_sql(conn.dialect.name):
+        await conn.execute(text(statement))
