@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from ssl import SSLContext
 from typing import Any
@@ -69,6 +69,7 @@ from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.send_limits import PER_SECOND, SendLimiter, SharedBudget
 from bot.webhook import WebhookConfig, WebhookRefused, WebhookServer
+from storage import outbox
 from storage.db import Database
 from storage.leader import LeaderLock
 from storage.migrate import upgrade
@@ -267,6 +268,30 @@ def register_handlers(app: PembinaApp) -> None:
         MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other)
     )
     app.add_error_handler(fallback.on_error)  # type: ignore[arg-type]
+
+
+async def has_work(running: Running) -> bool:
+    """Whether the bot still has work in hand now, exactly, so whoever waits for it (the
+    playground before its prompt, the end-to-end tests) needs no silence timer: updates
+    stored but not handled yet, a file being built, the outbox sender draining (sends in
+    flight, a 429 pause) or woken, a scheduler tick running or due, or outbox rows the
+    sender can claim now and has not claimed. Rows planned for later are not work now.
+    Rows of a chat still cooling down go when it is ready (the sender wakes itself then);
+    any other is a row queued without a wake (by a flow called directly, or another
+    process): the sender is woken."""
+    if (
+        running.inbox.waiting > 0
+        or running.app.bot_data.exports.busy
+        or running.sender.busy
+        or running.scheduler.busy
+    ):
+        return True
+    services = services_of(running.app)
+    async with services.db.read() as conn:
+        due = await outbox.chats_due(conn, services.clock.now(), datetime.now(UTC))
+    if due - running.sender.cooling:
+        running.sender.wake()
+    return bool(due)
 
 
 def services_of(app: PembinaApp) -> Services:

@@ -12,7 +12,6 @@ import csv
 import io
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from bot.app import (
     Running,
     build_application,
+    has_work,
     operator_services,
     services_of,
     start_bot,
@@ -34,7 +34,6 @@ from bot.i18n import plain
 from bot.playground_text import to_terminal
 from bot.scheduler import run_due_work
 from bot.telegram_double import DoubleUser, TelegramDouble
-from storage import outbox
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_ROSTER = DEMO_DIR / "roster.csv"
@@ -46,7 +45,6 @@ GUEST_ID = 2001
 # not the wait itself (0.4 s of silence after every line was most of a script's time).
 QUIET = 0.02
 SETTLE_SECONDS = 30.0  # a bot still busy after this is stuck: said, not waited on forever
-OUTBOX_LOOK = 0.02  # seconds between looks at the outbox while a notice is on its way
 
 
 @dataclass
@@ -85,26 +83,11 @@ class Playground:
         """Wait until the bot is done with what was just typed (or ticked), so its replies
         and the notices it sends other people are all shown before the prompt returns.
 
-        Done means: every update is confirmed and none waits in the inbox or is being
-        handled, no file is being built (the double's ``settle`` with the ``busy_checks``
-        set in :func:`_play`), and the outbox holds no message due and unsent (notices to
-        others go from there, a chat's paced about one a second). Rows planned for later,
-        like nudges spread over the day, are not waited for."""
-        deadline = time.monotonic() + SETTLE_SECONDS
-        while True:
-            left = max(deadline - time.monotonic(), 0.1)
-            await self.double.settle(quiet=QUIET, timeout=left)
-            if not await self._outbox_busy():
-                return
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"the outbox still sends after {SETTLE_SECONDS}s")
-            await asyncio.sleep(OUTBOX_LOOK)
-
-    async def _outbox_busy(self) -> bool:
-        if self.services is None:
-            return False
-        async with self.services.db.read() as conn:
-            return await outbox.unsent_due(conn, self.services.clock.now()) > 0
+        Done means every update confirmed and :func:`bot.app.has_work` false (set as the
+        double's busy check in :func:`_play`): nothing handled, built, sent or due to be
+        sent now. Rows planned for later, like nudges spread over the day, are not
+        waited for; a notice to someone else is (a chat's paced about one a second)."""
+        await self.double.settle(quiet=QUIET, timeout=SETTLE_SECONDS)
 
     def say(self, key: str, **values: object) -> None:
         print(plain(self.lang, f"playground.{key}", **values), flush=True)
@@ -397,11 +380,8 @@ async def _play(
         clock = ShiftedClock()
         app = build_application(local, double.token, clock=clock)
         running: Running = await start_bot(app, poll_timeout=1)
-        # A command's answers are shown once the bot is done with it: updates stored but
-        # not handled yet, or a file still being built beside the chat, are not silence.
-        double.busy_checks.append(
-            lambda: running.inbox.waiting > 0 or running.app.bot_data.exports.busy
-        )
+        # A command's answers are shown once the bot is done with it, not after a silence.
+        double.busy_checks.append(lambda: has_work(running))
         try:
             playground = Playground(double, lang, colour=sys.stdout.isatty(), files=pictures)
             playground.clock, playground.services = clock, services_of(app)

@@ -341,19 +341,21 @@ async def forget_sent_before(conn: AsyncConnection, cutoff: datetime) -> int:
     return result.rowcount
 
 
-async def unsent_due(conn: AsyncConnection, now: datetime) -> int:
-    """Rows a running sender has still to send at ``now`` (the bot's clock): pending and
-    due, or claimed and in flight. Rows planned for later are not counted. The playground
-    waits for none to be left before it shows the prompt again."""
+async def chats_due(conn: AsyncConnection, now: datetime, wall_now: datetime) -> set[int]:
+    """Chats with a row a sender can claim now: pending and due at ``now`` (the bot's
+    clock), or claimed under a lease that ran out at ``wall_now`` (leases are wall-clock
+    times). Rows planned for later are not counted, nor rows a live lease holds: those are
+    in a sender's hands. Whoever waits for a bot to be done asks this
+    (:func:`bot.app.has_work`)."""
     found = await conn.execute(
-        select(func.count())
-        .select_from(outbox)
+        select(outbox.c.chat_id)
         .where(
             ((outbox.c.status == PENDING) & (outbox.c.not_before <= now))
-            | (outbox.c.status == SENDING)
+            | ((outbox.c.status == SENDING) & (outbox.c.lease_until <= wall_now))
         )
+        .distinct()
     )
-    return int(found.scalar_one())
+    return set(found.scalars())
 
 
 async def counts(conn: AsyncConnection) -> dict[str, int]:

@@ -86,12 +86,12 @@ async def test_a_process_is_alive_while_it_holds_its_lock(db: Database) -> None:
         await life.release()
 
 
-async def test_unsent_due_counts_what_a_sender_still_has_to_send_now(
-    db: Database, clock: FixedClock
-) -> None:
-    """Pending and due, or in flight; not a row planned for later, nor one sent or failed
-    (the playground waits on this count before it shows the prompt)."""
+async def test_chats_due_are_those_a_sender_can_claim_now(db: Database, clock: FixedClock) -> None:
+    """Pending and due, or claimed under a lease that ran out; not a row planned for later,
+    one a live lease holds, nor one sent or failed (the playground and the end-to-end tests
+    wait for none to be left, through ``bot.app.has_work``)."""
     await _queue(db, clock, ("due", 1), ("flight", 2), ("sent", 3), ("failed", 4))
+    wall = clock.now()  # the wall clock the claims below are given too
     async with db.write() as conn:
         await outbox.enqueue(
             conn, dedup_key="later", chat_id=5, text="later", now=clock.now() + timedelta(hours=1)
@@ -104,12 +104,14 @@ async def test_unsent_due_counts_what_a_sender_still_has_to_send_now(
         await conn.execute(
             schema.outbox.update()
             .where(schema.outbox.c.dedup_key == "flight")
-            .values(status=outbox.SENDING, not_before=clock.now() + timedelta(hours=2))
+            .values(status=outbox.SENDING, lease_until=wall + timedelta(minutes=1))
         )
     async with db.read() as conn:
-        assert await outbox.unsent_due(conn, clock.now()) == 2  # "due" and "flight"
-        assert await outbox.unsent_due(conn, clock.now() + timedelta(hours=1)) == 3
+        assert await outbox.chats_due(conn, clock.now(), wall) == {1}  # "flight" is leased
+        assert await outbox.chats_due(conn, clock.now() + timedelta(hours=1), wall) == {1, 5}
+        lease_over = wall + timedelta(minutes=2)
+        assert await outbox.chats_due(conn, clock.now(), lease_over) == {1, 2}
     clock.advance(timedelta(seconds=1))
     assert await _claim(db, clock) == ["due"]
-    async with db.read() as conn:
-        assert await outbox.unsent_due(conn, clock.now()) == 2  # both in flight now
+    async with db.read() as conn:  # claimed: in the sender's hands now
+        assert await outbox.chats_due(conn, clock.now(), clock.now()) == set()

@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import or_, select
 
-from bot.app import Running, build_application, services_of, start_bot, stop_bot
+from bot.app import Running, build_application, has_work, services_of, start_bot, stop_bot
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.flows.roster_import import import_roster, validate_roster
@@ -27,7 +25,6 @@ from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.schema import outbox as outbox_rows
 from tests.conftest import DEMO_ROSTER, SPEC_PATH
 
 ADMIN_ID = 900
@@ -109,50 +106,10 @@ class BotUnderTest:
             await stop_bot(self.running)
             self.running = None
 
-    def at_work(self) -> bool:
-        """What the bot has in hand, from memory: updates stored but not handled yet, an
-        export being built, the outbox sender draining (sends in flight, a 429 pause) or
-        woken, a scheduler tick running or due."""
-        running = self.running
-        return running is not None and (
-            running.inbox.waiting > 0
-            or running.app.bot_data.exports.busy
-            or running.sender.busy
-            or running.scheduler.busy
-        )
-
     async def busy(self) -> bool:
-        """Whether the bot still has work now, exactly, so :meth:`TelegramDouble.settle`
-        needs no silence timer: :meth:`at_work`, or outbox rows the sender can claim now
-        (due on the bot's clock, or leased under an expired lease) and has not claimed yet.
-        Rows planned for later are not work now. Those of a chat still cooling down go
-        when it is ready (the sender wakes itself then); any other is a row queued without
-        a wake (by a flow a test called, or another process): the sender is woken."""
-        if self.at_work():
-            return True
-        running = self.running
-        if running is None:
-            return False
-        async with self.svc.db.read() as conn:
-            due = set(
-                (
-                    await conn.execute(
-                        select(outbox_rows.c.chat_id)
-                        .where(
-                            or_(
-                                (outbox_rows.c.status == outbox.PENDING)
-                                & (outbox_rows.c.not_before <= self.svc.clock.now()),
-                                (outbox_rows.c.status == outbox.SENDING)
-                                & (outbox_rows.c.lease_until <= datetime.now(UTC)),
-                            )
-                        )
-                        .distinct()
-                    )
-                ).scalars()
-            )
-        if due - running.sender.cooling:
-            running.sender.wake()
-        return bool(due)
+        """Whether the bot still has work now, exactly (:func:`bot.app.has_work`), so
+        :meth:`TelegramDouble.settle` needs no silence timer."""
+        return self.running is not None and await has_work(self.running)
 
     async def restart(self) -> None:
         await self.stop()
