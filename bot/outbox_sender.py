@@ -22,7 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot import chart, presenter
+from bot import presenter
 from bot.clock import Clock, SystemClock
 from bot.flows import nudges, reachability, recipients
 from bot.flows.buttons import from_json
@@ -374,7 +374,7 @@ class OutboxSender:
         the outbox keeps its figures, not an image); None for a text message."""
         figures = part.chart or (message.media_data if message.media_kind == "chart" else None)
         if figures is not None:
-            png = await asyncio.to_thread(chart.png_from_figures, figures)
+            png = await asyncio.to_thread(presenter.chart_png, figures)
             return InputFile(png, filename="chart.png")
         if message.media_kind in ("photo", "document") and message.media_file_id:
             return message.media_file_id

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot import chart, presenter
+from bot import presenter
 from bot.flows import digest
 from bot.handlers.common import say, say_picture, viewer_of
 from bot.handlers.context import Context
@@ -26,5 +26,5 @@ async def show(update: Update, context: Context) -> None:
                 await say(update, Html(part.text), part.keyboard)
                 continue
             # Drawing takes tens of milliseconds: off the event loop, like the outbox does.
-            png = await asyncio.to_thread(chart.png_from_figures, part.chart)
+            png = await asyncio.to_thread(presenter.chart_png, part.chart)
             await say_picture(update, png, part.text)

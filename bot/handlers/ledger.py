@@ -6,7 +6,6 @@ from functools import partial
 
 from telegram import Update
 
-from bot.exports import ledger_files
 from bot.exports.progress import Document, Progress
 from bot.flows import ledger
 from bot.handlers import export_job
@@ -55,7 +54,10 @@ async def send(update: Update, context: Context) -> None:
 
 
 def _files(found: ledger.Ledger, lang: str, progress: Progress) -> list[Document]:
-    """Both files (in a worker thread): the XLSX with the caption, then the CSV."""
+    """Both files (in a worker thread): the XLSX with the caption, then the CSV. The
+    writers (openpyxl) are imported with the first ledger, not at every start."""
+    from bot.exports import ledger_files
+
     name = plain(lang, "export.ledger.file_name", year=found.year)
     caption = t(
         lang,

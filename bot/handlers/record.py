@@ -14,7 +14,6 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
 from bot import callbacks
-from bot.exports import record_files
 from bot.flows import record
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
@@ -48,12 +47,22 @@ def _buttons(found: list[Choice], by_programme: bool, lang: str) -> Keyboard:
     return rows
 
 
+def _files(found: Record, lang: str) -> tuple[bytes, bytes, str]:
+    """The PDF, the CSV and their file name (in a worker thread). The writers (fpdf2,
+    matplotlib) are imported with the first record, not at every start."""
+    from bot.exports import record_files
+
+    return (
+        record_files.record_pdf(found, lang),
+        record_files.record_csv(found, lang),
+        record_files.file_stem(found.mentee.name, found.programme, lang),
+    )
+
+
 async def _send(update: Update, viewer: Viewer, found: Record) -> None:
     """The PDF (with a caption) and the CSV, built off the event loop."""
     lang = viewer.language
-    pdf = await asyncio.to_thread(record_files.record_pdf, found, lang)
-    csv_data = await asyncio.to_thread(record_files.record_csv, found, lang)
-    stem = record_files.file_stem(found.mentee.name, found.programme, lang)
+    pdf, csv_data, stem = await asyncio.to_thread(_files, found, lang)
     caption = t(
         lang,
         "export.record.caption",

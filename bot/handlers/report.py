@@ -12,7 +12,6 @@ import re
 from telegram import Update
 
 from bot import callbacks
-from bot.exports import report_files
 from bot.exports.progress import Document, Progress
 from bot.flows import report
 from bot.flows.buttons import Button
@@ -94,7 +93,10 @@ async def _deliver(update: Update, context: Context, viewer: Viewer, programme: 
 
 
 def _files(data: ProgrammeReport, lang: str, progress: Progress) -> list[Document]:
-    """The workbook (in a worker thread), with its key figures as the caption."""
+    """The workbook (in a worker thread), with its key figures as the caption. The writer
+    (openpyxl, matplotlib) is imported with the first report, not at every start."""
+    from bot.exports import report_files
+
     xlsx = report_files.report_xlsx(data, lang, progress.part(0))
     return [Document(file_name(data, lang), xlsx, caption(data, lang))]
 

@@ -22,9 +22,9 @@ from bot.presenter import privacy as _privacy  # noqa: F401
 from bot.presenter import reflection as _reflection  # noqa: F401  (registers its kinds)
 from bot.presenter import review as _review  # noqa: F401
 from bot.presenter import sessions as _sessions  # noqa: F401
-from bot.presenter.base import RENDERERS, Params, Part, notice
+from bot.presenter.base import RENDERERS, Params, Part, chart_png, notice
 
-__all__ = ["Params", "Part", "notice", "render"]
+__all__ = ["Params", "Part", "chart_png", "notice", "render"]
 
 
 def render(kind: str, params: Params, language: str) -> list[Part]:

@@ -21,6 +21,15 @@ class Part:
     chart: dict[str, Any] | None = None  # figures of a chart to draw and send as a photo
 
 
+def chart_png(figures: Mapping[str, Any]) -> bytes:
+    """The PNG of a part's ``chart`` (call it in a worker thread: drawing takes tens of
+    milliseconds). ``bot.chart`` is imported here, with the first chart a process draws:
+    matplotlib at every start cost each ``pembina`` command about 0.2 s."""
+    from bot import chart
+
+    return chart.png_from_figures(figures)
+
+
 Params = Mapping[str, Any]
 Renderer = Callable[[Params, str], list[Part]]
 RENDERERS: dict[str, Renderer] = {}
