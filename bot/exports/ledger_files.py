@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import date
 
 from openpyxl import Workbook
@@ -106,6 +107,27 @@ def ledger_xlsx(ledger: Ledger, lang: str, progress: RowsDone = nothing) -> byte
     takes its column settings before its first row.
     """
     book = Workbook(write_only=True)
+    with closed_if_stopped(book):
+        return _ledger_workbook(book, ledger, lang, progress)
+
+
+@contextmanager
+def closed_if_stopped(book: Workbook) -> Iterator[None]:
+    """Close every sheet of a write-only workbook whose build ends early (a stopped export
+    raises between rows): each sheet holds a generator inside an open XML element and a
+    temporary file, and left to the garbage collector they fail noisily ("Exception
+    ignored" in whatever runs next) and keep the file until then."""
+    try:
+        yield
+    except BaseException:
+        for sheet in book.worksheets:
+            if isinstance(sheet, WriteOnlyWorksheet) and not sheet.closed:
+                with suppress(Exception):  # the build's own error is the one to raise
+                    sheet.close()
+        raise
+
+
+def _ledger_workbook(book: Workbook, ledger: Ledger, lang: str, progress: RowsDone) -> bytes:
     # every row is read twice (widths, then values): both passes count
     counter = _Counter(2 * (len(ledger.totals) + len(ledger.entries)), progress)
     text_columns = _nip_column(ledger)

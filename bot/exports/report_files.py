@@ -24,7 +24,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot import chart, timezones
-from bot.exports.ledger_files import DATE_FORMAT, MAX_WIDTH, SHEET_TITLE_MAX, TEXT_FORMAT
+from bot.exports.ledger_files import (
+    DATE_FORMAT,
+    MAX_WIDTH,
+    SHEET_TITLE_MAX,
+    TEXT_FORMAT,
+    closed_if_stopped,
+)
 from bot.exports.progress import RowsDone, nothing
 from bot.flows.report import PersonLine, ProgrammeReport, SessionTally
 from bot.i18n import person_name, plain
@@ -49,9 +55,10 @@ def report_xlsx(data: ProgrammeReport, lang: str, progress: RowsDone = nothing) 
     (openpyxl's write-only mode): ten thousand people's rows are written in about half
     the time, and each row leaves memory once written."""
     book = Workbook(write_only=True)
-    for done, write in enumerate(SHEETS, start=1):
-        write(book, data, lang)
-        progress(done, len(SHEETS))
+    with closed_if_stopped(book):
+        for done, write in enumerate(SHEETS, start=1):
+            write(book, data, lang)
+            progress(done, len(SHEETS))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
