@@ -198,6 +198,47 @@ async def reflected_weeks(
     return found
 
 
+SupervisedRow = tuple[
+    int, str, str | None, str, str, datetime | None, int, int, int | None, int | None, int | None
+]
+
+
+async def supervised(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> list[SupervisedRow]:
+    """For the people these supervise, each of their memberships as a mentee of an active
+    programme with its weeks' bits, in one statement: (person, name, unit, zone, status,
+    paused until, supervisor, programme, block, reflected, late), a row per 60 weeks (block
+    None: nothing reflected), by person, then programme (start, id), then block: the
+    order of a supervisor's digest lines. Plain tuples: the Monday run reads 100 000."""
+    p, m, pr, f = people.c, programme_members.c, programmes.c, weekly_facts.c
+    facts = and_(f.person_id == m.person_id, f.programme_id == m.programme_id)
+    statement = (
+        select(
+            p.id,
+            p.name,
+            p.unit,
+            p.timezone,
+            p.status,
+            p.nudges_paused_until,
+            p.supervisor_id,
+            m.programme_id,
+            f.block,
+            f.reflected,
+            f.late,
+        )
+        .select_from(
+            people.join(programme_members, m.person_id == p.id)
+            .join(programmes, pr.id == m.programme_id)
+            .outerjoin(weekly_facts, facts)
+        )
+        .where(p.supervisor_id.in_(chunk_ids()), m.role == "mentee", pr.status == "active")
+        .order_by(p.id, pr.starts_on, pr.id, f.block)
+    )
+    found: list[SupervisedRow] = []
+    for chunk in _chunks(supervisor_ids):
+        found += [tuple(row) for row in await conn.execute(statement, {"ids": chunk})]  # type: ignore[misc]
+    return found
+
+
 async def waiting(
     conn: AsyncConnection, person_ids: Sequence[int]
 ) -> dict[tuple[int, int], list[datetime | None]]:
