@@ -7,11 +7,12 @@ both give byte-identical params at several instants, in several zones."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, update
 
-from bot.flows import digest
+from bot.flows import digest, digest_lines
 from storage import milestone_marks, people, programmes
 from storage.db import Database
 from storage.models import Person
@@ -89,3 +90,15 @@ async def test_the_monday_lines_are_the_ones_ringkasan_builds(db: Database) -> N
         assert await digest.supervisor_digest(conn, bosses[0], NOTHING_DUE)
     assert compared == len(NOWS) * len(bosses) - 1  # one unit owed nothing the last time
     assert len(facts) > len(NOWS) * len(ids)  # two programmes for some, at each instant
+
+
+def test_bit_sliced_columns_count_each_week() -> None:
+    """The chart's per-week counts, summed bit-sliced, are a plain count of each week."""
+    for seed in range(20):
+        rng = random.Random(seed)
+        masks = [(rng.getrandbits(70), rng.randrange(1, 40)) for _ in range(rng.randrange(300))]
+        columns = digest_lines._Columns()
+        for bits, times in masks:
+            columns.add(bits, times)
+        plain = {i: sum(n for bits, n in masks if bits >> i & 1) for i in range(70)}
+        assert columns.counts() == {i: n for i, n in plain.items() if n}

@@ -35,18 +35,29 @@ YIELD_EVERY = 250  # lines built between two turns of the event loop
 class _Columns:
     """How many of many week masks have each week, kept as binary digits (bit-sliced):
     adding a mask carries through a few integers whatever its weeks, so a unit's chart
-    costs about one operation a person even when everyone's pattern differs."""
+    costs a few operations a distinct pattern, even when everyone's pattern differs."""
 
     digits: list[int] = field(default_factory=list)
 
-    def add(self, bits: int) -> None:
-        for i, digit in enumerate(self.digits):
-            self.digits[i] = digit ^ bits
-            bits &= digit
-            if not bits:
+    def add(self, bits: int, times: int) -> None:
+        """Count ``bits`` ``times`` times: a carry from each binary digit of ``times``."""
+        digit = 0
+        while times:
+            if times & 1:
+                self._carry(bits, digit)
+            times >>= 1
+            digit += 1
+
+    def _carry(self, bits: int, digit: int) -> None:
+        digits = self.digits
+        while bits:
+            if digit >= len(digits):
+                digits += [0] * (digit - len(digits)) + [bits]
                 return
-        if bits:
-            self.digits.append(bits)
+            held = digits[digit]
+            digits[digit] = held ^ bits
+            bits &= held
+            digit += 1
 
     def counts(self) -> dict[int, int]:
         """bit position -> how many masks had it."""
@@ -70,15 +81,8 @@ class Unit:
     line's due weeks and due weeks reflected (bits from each window's base)."""
 
     lines: list[dict[str, Any]] = field(default_factory=list)
-    due: dict[int, _Columns] = field(default_factory=dict)
-    done: dict[int, _Columns] = field(default_factory=dict)
-
-    def count(self, base: int, due: int, done: int) -> None:
-        """Count one line's due weeks, and those of them reflected, for the chart."""
-        if base not in self.due:
-            self.due[base], self.done[base] = _Columns(), _Columns()
-        self.due[base].add(due)
-        self.done[base].add(due & done)
+    # (base, due weeks, of them reflected) -> lines: a cohort mostly shares one pattern.
+    patterns: Counter[tuple[int, int, int]] = field(default_factory=Counter)
 
     def owed_last_week(self) -> bool:
         """Whether anyone listed owed (or sent) last week's reflection."""
@@ -87,8 +91,13 @@ class Unit:
     def rates(self) -> list[list[Any]]:
         """[ISO Monday, reflected, expected] for every week that counted for someone (as
         ``digest.weekly_rates``)."""
-        expected, reflected = _weeks(self.due), _weeks(self.done)
-        return [[_monday(i).isoformat(), reflected[i], expected[i]] for i in sorted(expected)]
+        due: dict[int, _Columns] = {}
+        done: dict[int, _Columns] = {}
+        for (base, owed, reflected), n in self.patterns.items():
+            due.setdefault(base, _Columns()).add(owed, n)
+            done.setdefault(base, _Columns()).add(reflected, n)
+        expected, reflected_in = _weeks(due), _weeks(done)
+        return [[_monday(i).isoformat(), reflected_in[i], expected[i]] for i in sorted(expected)]
 
 
 def _weeks(columns: dict[int, _Columns]) -> Counter[int]:
@@ -237,5 +246,5 @@ async def units(
                 ],
             }
         )
-        theirs.count(w.base, due, done)
+        theirs.patterns[(w.base, due, due & done)] += 1
     return found
