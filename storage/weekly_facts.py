@@ -24,11 +24,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import Select, and_, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.progress_facts import chunk_ids
+from storage.progress_facts import Who, among, chunk_ids
 from storage.schema import (
     people,
     programme_members,
@@ -203,6 +203,11 @@ SupervisedRow = tuple[
 ]
 
 
+def supervised_people(supervisor_ids: Sequence[int]) -> Select[tuple[int]]:
+    """The ids of the people these supervise, as a sub-select (a digest batch's people)."""
+    return select(people.c.id).where(people.c.supervisor_id.in_(list(supervisor_ids)))
+
+
 async def supervised(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> list[SupervisedRow]:
     """For the people these supervise, each of their memberships as a mentee of an active
     programme with its weeks' bits, in one statement: (person, name, unit, zone, status,
@@ -239,19 +244,17 @@ async def supervised(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> li
     return found
 
 
-async def waiting(
-    conn: AsyncConnection, person_ids: Sequence[int]
-) -> dict[tuple[int, int], list[datetime | None]]:
+async def waiting(conn: AsyncConnection, who: Who) -> dict[tuple[int, int], list[datetime | None]]:
     """(person, programme) -> submission times of reflections waiting for review (few,
     read through ``ix_reflections_waiting``)."""
     found: dict[tuple[int, int], list[datetime | None]] = {}
     r = reflections.c
-    for chunk in _chunks(person_ids):
+    for chosen, params in among(r.person_id, who):
         rows = await conn.execute(
             select(r.person_id, r.programme_id, r.submitted_at).where(
-                r.status == "submitted", r.person_id.in_(chunk_ids())
+                r.status == "submitted", chosen
             ),
-            {"ids": chunk},
+            params,
         )
         for person_id, programme_id, submitted_at in rows:
             found.setdefault((person_id, programme_id), []).append(submitted_at)
@@ -265,18 +268,18 @@ class Year:
 
 
 async def years(
-    conn: AsyncConnection, person_ids: Sequence[int]
+    conn: AsyncConnection, who: Who
 ) -> tuple[dict[tuple[int, int], Year], dict[int, date]]:
     """(person, year) -> minutes counted that year, and person -> latest confirmed session."""
     found: dict[tuple[int, int], Year] = {}
     last: dict[int, date] = {}
     y = yearly_facts.c
-    for chunk in _chunks(person_ids):
+    for chosen, params in among(y.person_id, who):
         rows = await conn.execute(
             select(
                 y.person_id, y.year, y.approved_minutes, y.session_minutes, y.last_session
-            ).where(y.person_id.in_(chunk_ids())),
-            {"ids": chunk},
+            ).where(chosen),
+            params,
         )
         for person_id, year, approved, held, held_on in rows.all():
             found[(person_id, year)] = Year(int(approved), int(held))

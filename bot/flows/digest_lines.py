@@ -172,10 +172,10 @@ async def units(
     """Supervisor id -> their people's lines (``digest._line_facts``'s params) in the
     order /ringkasan lists them, from a few statements for the whole batch."""
     rows = await weekly_facts.supervised(conn, supervisor_ids)
-    ids = sorted({row[0] for row in rows})
-    years, last_sessions = await weekly_facts.years(conn, ids)
-    waiting = await weekly_facts.waiting(conn, ids)
-    marks = await milestone_marks.of_people(conn, ids)
+    theirs_all = weekly_facts.supervised_people(supervisor_ids)
+    years, last_sessions = await weekly_facts.years(conn, theirs_all)
+    waiting = await weekly_facts.waiting(conn, theirs_all)
+    marks = await milestone_marks.of_people(conn, theirs_all)
     confirmed = {
         person: {m for m, mark in theirs.items() if mark.state == "confirmed"}
         for person, theirs in marks.items()
@@ -217,7 +217,9 @@ async def units(
             flags.append("review")
         if status == "unreachable":
             flags.append("unreachable")
-        theirs = found.setdefault(boss, Unit())
+        theirs = found.get(boss)
+        if theirs is None:
+            theirs = found[boss] = Unit()
         theirs.lines.append(
             {
                 "name": name,
