@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -151,21 +150,6 @@ def _state(done: int, late: int, bit: int, otherwise: str) -> str:
     return otherwise
 
 
-def _memberships(
-    rows: list[weekly_facts.SupervisedRow],
-) -> Iterator[tuple[weekly_facts.SupervisedRow, list[tuple[int, int, int]]]]:
-    """Each membership's first row and its blocks of bits (rows of one membership are
-    consecutive: a row per 60 weeks)."""
-    start = 0
-    while start < len(rows):
-        row, end = rows[start], start + 1
-        while end < len(rows) and rows[end][0] == row[0] and rows[end][7] == row[7]:
-            end += 1
-        blocks = [(r[8], r[9] or 0, r[10] or 0) for r in rows[start:end] if r[8] is not None]
-        yield row, blocks
-        start = end
-
-
 async def units(
     conn: AsyncConnection, supervisor_ids: list[int], now: datetime
 ) -> dict[int, Unit]:
@@ -185,10 +169,13 @@ async def units(
     shown: dict[tuple[int, str], _Shown] = {}
     found: dict[int, Unit] = {}
     none: set[int] = set()
-    for number, (row, blocks) in enumerate(_memberships(rows), 1):
-        if number % YIELD_EVERY == 0:
+    at, count = 0, len(rows)
+    while at < count:
+        if at % YIELD_EVERY == 0:
             await asyncio.sleep(0)  # a batch must not hold up people's replies
-        person_id, name, unit, zone, status, until, boss, programme_id = row[:8]
+        row = rows[at]
+        person_id, name, unit, zone, status, until, boss, programme_id, block, bits, late = row
+        at += 1
         s = shown.get((programme_id, zone))
         if s is None:
             if programme_id not in milestones:
@@ -198,10 +185,15 @@ async def units(
             shown[(programme_id, zone)] = s
         w = s.window
         done = late_bits = 0
-        for block, bits, late in blocks:
-            if block * weekly_facts.BLOCK >= w.base:  # earlier blocks: no week shown
-                done |= bits << (block * weekly_facts.BLOCK - w.base)
-                late_bits |= late << (block * weekly_facts.BLOCK - w.base)
+        while True:  # a membership's rows are consecutive, one per 60 weeks reflected
+            # (None: nothing reflected; an earlier block than the base: no week shown)
+            if block is not None and (shift := block * weekly_facts.BLOCK - w.base) >= 0:
+                done |= (bits or 0) << shift
+                late_bits |= (late or 0) << shift
+            if at == count or rows[at][0] != person_id or rows[at][7] != programme_id:
+                break
+            block, bits, late = rows[at][8:]
+            at += 1
         due = w.owed | (w.open_inside & done)
         missed_in_a_row = (due >> (due & done).bit_length()).bit_count()
         waited = waiting.get((person_id, programme_id), [])
