@@ -240,7 +240,8 @@ async def supervised(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> li
     )
     found: list[SupervisedRow] = []
     for chunk in _chunks(supervisor_ids):
-        found += [tuple(row) for row in await conn.execute(statement, {"ids": chunk})]  # type: ignore[misc]
+        rows = (await conn.execute(statement, {"ids": chunk})).all()  # one fetch, not one a row
+        found += [tuple(row) for row in rows]  # type: ignore[misc]
     return found
 
 
