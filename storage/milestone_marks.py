@@ -7,7 +7,6 @@ once change nothing and say so (False).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select, update
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import MilestoneMark
 from storage.portable import insert_or_ignore
-from storage.progress_facts import CHUNK, chunk_ids
+from storage.progress_facts import Who, among
 from storage.rows import Row
 from storage.schema import milestone_marks as marks
 
@@ -41,17 +40,12 @@ async def get_mark(conn: AsyncConnection, mark_id: int) -> MilestoneMark | None:
     return await _one(conn, marks.c.id == mark_id)
 
 
-async def of_people(
-    conn: AsyncConnection, person_ids: Sequence[int]
-) -> dict[int, dict[int, MilestoneMark]]:
-    """Person id -> milestone id -> mark, for many people in a few queries."""
+async def of_people(conn: AsyncConnection, who: Who) -> dict[int, dict[int, MilestoneMark]]:
+    """Person id -> milestone id -> mark, for many people (ids, or a sub-select of them)
+    in a few queries."""
     found: dict[int, dict[int, MilestoneMark]] = {}
-    unique = sorted(set(person_ids))
-    for start in range(0, len(unique), CHUNK):
-        chunk = unique[start : start + CHUNK]
-        rows = await conn.execute(
-            select(marks).where(marks.c.person_id.in_(chunk_ids())), {"ids": chunk}
-        )
+    for chosen, params in among(marks.c.person_id, who):
+        rows = await conn.execute(select(marks).where(chosen), params)
         for row in rows.mappings():
             mark = _to_mark(row)
             found.setdefault(mark.person_id, {})[mark.milestone_id] = mark

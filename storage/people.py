@@ -176,42 +176,6 @@ async def supervised_by(conn: AsyncConnection, supervisor_id: int) -> list[Perso
     return await _fetch(conn, people.c.supervisor_id == supervisor_id)
 
 
-async def supervised_by_many(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> list[Person]:
-    """The people directly supervised by any of these (id order): a batch of digests in
-    one query instead of one per supervisor."""
-    found: list[Person] = []
-    unique = sorted(set(supervisor_ids))
-    for start in range(0, len(unique), 500):
-        found += await _fetch_lean(conn, people.c.supervisor_id.in_(unique[start : start + 500]))
-    return sorted(found, key=lambda p: p.id)
-
-
-_PERSON = (  # the columns a Person holds, in its fields' order (roles apart)
-    people.c.id,
-    people.c.nip,
-    people.c.name,
-    people.c.unit,
-    people.c.timezone,
-    people.c.language,
-    people.c.status,
-    people.c.telegram_id,
-    people.c.supervisor_id,
-    people.c.mentor_id,
-    people.c.mentor_capacity,
-    people.c.nudges_paused_until,
-    people.c.erased_at,
-)
-
-
-async def _fetch_lean(conn: AsyncConnection, *where: Any) -> list[Person]:
-    """``_fetch`` for thousands of people (a digest batch): only a Person's columns
-    (not three timestamps it never holds), built from plain tuples."""
-    rows = (await conn.execute(select(*_PERSON).where(*where).order_by(people.c.id))).all()
-    roles = await _roles_of(conn, *where) if rows else {}
-    none: set[str] = set()
-    return [Person(*row[:4], frozenset(roles.get(row[0], none)), *row[4:]) for row in rows]
-
-
 async def bound_with_roles(conn: AsyncConnection, roles: Iterable[str]) -> list[Person]:
     """People on Telegram holding any of these roles (digest recipients), without loading
     everyone else."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Exists, bindparam, case, func, select
+from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import (
@@ -38,6 +38,20 @@ def chunk_ids() -> BindParameter[Any]:
     ``in_`` is coerced id by id each time the statement is built (a tenth of a digest's
     Python), and the statement's cache key holds every id."""
     return bindparam("ids", expanding=True)
+
+
+Who = Sequence[int] | Select[tuple[int]]  # people as ids, or as a sub-select of ids
+
+
+def among(column: Any, who: Who) -> Iterator[tuple[ColumnElement[bool], dict[str, Any]]]:
+    """``column IN`` these people, a statement's worth at a time: a sub-select as it is
+    (a digest batch's people: rendering 1 000 bound ids per statement was a tenth of its
+    Python), ids bound a chunk at a time."""
+    if isinstance(who, Select):
+        yield column.in_(who), {}
+        return
+    for chunk in _chunks(who):
+        yield column.in_(chunk_ids()), {"ids": chunk}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import Select, and_, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.progress_facts import chunk_ids
+from storage.progress_facts import Who, among, chunk_ids
 from storage.schema import (
     people,
     programme_members,
@@ -198,19 +198,64 @@ async def reflected_weeks(
     return found
 
 
-async def waiting(
-    conn: AsyncConnection, person_ids: Sequence[int]
-) -> dict[tuple[int, int], list[datetime | None]]:
+SupervisedRow = tuple[
+    int, str, str | None, str, str, datetime | None, int, int, int | None, int | None, int | None
+]
+
+
+def supervised_people(supervisor_ids: Sequence[int]) -> Select[tuple[int]]:
+    """The ids of the people these supervise, as a sub-select (a digest batch's people)."""
+    return select(people.c.id).where(people.c.supervisor_id.in_(list(supervisor_ids)))
+
+
+async def supervised(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> list[SupervisedRow]:
+    """For the people these supervise, each of their memberships as a mentee of an active
+    programme with its weeks' bits, in one statement: (person, name, unit, zone, status,
+    paused until, supervisor, programme, block, reflected, late), a row per 60 weeks (block
+    None: nothing reflected), by person, then programme (start, id), then block: the
+    order of a supervisor's digest lines. Plain tuples: the Monday run reads 100 000."""
+    p, m, pr, f = people.c, programme_members.c, programmes.c, weekly_facts.c
+    facts = and_(f.person_id == m.person_id, f.programme_id == m.programme_id)
+    statement = (
+        select(
+            p.id,
+            p.name,
+            p.unit,
+            p.timezone,
+            p.status,
+            p.nudges_paused_until,
+            p.supervisor_id,
+            m.programme_id,
+            f.block,
+            f.reflected,
+            f.late,
+        )
+        .select_from(
+            people.join(programme_members, m.person_id == p.id)
+            .join(programmes, pr.id == m.programme_id)
+            .outerjoin(weekly_facts, facts)
+        )
+        .where(p.supervisor_id.in_(chunk_ids()), m.role == "mentee", pr.status == "active")
+        .order_by(p.id, pr.starts_on, pr.id, f.block)
+    )
+    found: list[SupervisedRow] = []
+    for chunk in _chunks(supervisor_ids):
+        rows = (await conn.execute(statement, {"ids": chunk})).all()  # one fetch, not one a row
+        found += [tuple(row) for row in rows]  # type: ignore[misc]
+    return found
+
+
+async def waiting(conn: AsyncConnection, who: Who) -> dict[tuple[int, int], list[datetime | None]]:
     """(person, programme) -> submission times of reflections waiting for review (few,
     read through ``ix_reflections_waiting``)."""
     found: dict[tuple[int, int], list[datetime | None]] = {}
     r = reflections.c
-    for chunk in _chunks(person_ids):
+    for chosen, params in among(r.person_id, who):
         rows = await conn.execute(
             select(r.person_id, r.programme_id, r.submitted_at).where(
-                r.status == "submitted", r.person_id.in_(chunk_ids())
+                r.status == "submitted", chosen
             ),
-            {"ids": chunk},
+            params,
         )
         for person_id, programme_id, submitted_at in rows:
             found.setdefault((person_id, programme_id), []).append(submitted_at)
@@ -224,18 +269,18 @@ class Year:
 
 
 async def years(
-    conn: AsyncConnection, person_ids: Sequence[int]
+    conn: AsyncConnection, who: Who
 ) -> tuple[dict[tuple[int, int], Year], dict[int, date]]:
     """(person, year) -> minutes counted that year, and person -> latest confirmed session."""
     found: dict[tuple[int, int], Year] = {}
     last: dict[int, date] = {}
     y = yearly_facts.c
-    for chunk in _chunks(person_ids):
+    for chosen, params in among(y.person_id, who):
         rows = await conn.execute(
             select(
                 y.person_id, y.year, y.approved_minutes, y.session_minutes, y.last_session
-            ).where(y.person_id.in_(chunk_ids())),
-            {"ids": chunk},
+            ).where(chosen),
+            params,
         )
         for person_id, year, approved, held, held_on in rows.all():
             found[(person_id, year)] = Year(int(approved), int(held))

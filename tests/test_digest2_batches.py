@@ -87,15 +87,3 @@ async def test_racing_runs_queue_each_digest_once(db_url: str, db: Database) -> 
         assert [line["name"] for line in lines] == [f"Mentee {s}.{m}" for m in range(3)]
         assert f"digest:{boss}:2026-12-28:chart" in by_key
     assert await digest.weekly(Services(db=db, clock=FixedClock(NOW))) == 0  # not again
-
-
-async def test_a_batch_reads_the_same_people_one_supervisor_reads(db: Database) -> None:
-    """``supervised_by_many`` builds people from a few columns: the same people, roles and
-    pause times as the full read."""
-    supervisors = await _world(db)
-    async with db.read() as conn:
-        many = await people.supervised_by_many(conn, supervisors)
-        one_by_one = [p for s in supervisors for p in await people.supervised_by(conn, s)]
-    assert many == sorted(one_by_one, key=lambda p: p.id)
-    assert any(p.nudges_paused_until == NOW + timedelta(days=3) for p in many)
-    assert all(p.roles == frozenset({"mentee"}) for p in many)

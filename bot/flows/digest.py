@@ -11,9 +11,11 @@ queued as notices (figures, not wording: ``bot.presenter.digest`` words them in 
 reader's language when sent), and the sender draws the chart just before sending
 (``bot.chart``), so no image is stored per supervisor.
 
-Built for a province: figures are read in bulk (``storage.progress_facts``), each
-recipient's digest is built in a read transaction and only recorded and queued in a short
-write transaction, so people using the bot are not held up by the Monday run.
+Built for a province: the Monday run reads a batch of supervisors' people in a few
+statements and builds their lines straight from the facts' bits (``digest_lines``), in a
+read transaction; they are only recorded and queued in a short write transaction, so
+people using the bot are not held up by it. /ringkasan builds the same params from each
+person's ``MenteeProgress``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import timezones
-from bot.flows import weeks
+from bot.flows import digest_lines, weeks
 from bot.flows.identity import Viewer
 from bot.flows.progress import MenteeProgress, counted, progress_and_last_sessions
 from bot.flows.services import Services
@@ -46,7 +48,7 @@ from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-STALE_REVIEW_DAYS = 7
+STALE_REVIEW_DAYS = digest_lines.STALE_REVIEW_DAYS
 BUSIEST = 5
 BATCH = 10  # recipients built in one read and queued in one write (1 000 people: one chunk)
 
@@ -78,7 +80,8 @@ class Notice:
     params: dict[str, Any]
 
 
-async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime) -> list[Line]:
+async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datetime) -> list[Line]:
+    members = await people.supervised_by(conn, supervisor.id)
     progress, last = await progress_and_last_sessions(conn, members, now, active_only=True)
     return [
         Line(
@@ -88,10 +91,6 @@ async def _lines_for(conn: AsyncConnection, members: list[Person], now: datetime
         )
         for p in progress
     ]
-
-
-async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datetime) -> list[Line]:
-    return await _lines_for(conn, await people.supervised_by(conn, supervisor.id), now)
 
 
 def _week_facts(p: MenteeProgress, week: date, now: datetime) -> list[str]:
@@ -129,16 +128,6 @@ def _line_facts(line: Line, now: datetime) -> dict[str, Any]:
     }
 
 
-def owed_last_week(lines: list[Line]) -> bool:
-    """Whether anyone listed owed (or sent) last week's reflection: a digest with no such
-    week has nothing to report yet (a programme that has just begun)."""
-    for line in lines:
-        p = line.progress
-        if p.this_week is not None and p.this_week - timedelta(days=7) in p.due_weeks:
-            return True
-    return False
-
-
 def unit_notice(lines: list[Line], fallback: str, now: datetime) -> Notice:
     """A list of people as a digest notice (``digest.supervisor``), titled with the units
     it actually lists (the people's own, not the supervisor's)."""
@@ -172,21 +161,13 @@ def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
 
 
 async def supervisor_digest(
-    conn: AsyncConnection, supervisor: Person, now: datetime, *, news_only: bool = False
+    conn: AsyncConnection, supervisor: Person, now: datetime
 ) -> list[Notice] | None:
-    """A supervisor's digest and its chart (if any week counted); None if none of their
-    people take part, or (``news_only``, the scheduled run) if none of them owed last
-    week's reflection yet: a programme that has just begun has nothing to report."""
-    return _supervisor_notices(
-        await supervisor_lines(conn, supervisor, now), supervisor, now, news_only=news_only
-    )
-
-
-def _supervisor_notices(
-    lines: list[Line], supervisor: Person, now: datetime, *, news_only: bool
-) -> list[Notice] | None:
-    """``supervisor_digest`` from the lines of their people (pure)."""
-    if not lines or (news_only and not owed_last_week(lines)):
+    """/ringkasan: a supervisor's digest and its chart (if any week counted), from each
+    person's ``MenteeProgress`` as /progres shows it; None if none of their people take
+    part. (The Monday run builds the same params from the facts' rows: ``digest_lines``.)"""
+    lines = await supervisor_lines(conn, supervisor, now)
+    if not lines:
         return None
     digest = unit_notice(lines, supervisor.unit or supervisor.name, now)
     found = [digest]
@@ -281,38 +262,36 @@ async def _overview(
     return made[0]
 
 
-async def _build(
-    conn: AsyncConnection, person: Person, now: datetime, overviews: list[list[Notice]]
-) -> list[Notice]:
-    found: list[Notice] = []
-    if "coordinator" in person.roles:
-        found += await _overview(conn, now, overviews)
-    if "supervisor" in person.roles:
-        found += await supervisor_digest(conn, person, now, news_only=True) or []
-    return found
-
-
 async def _build_many(
     conn: AsyncConnection, batch: list[Person], now: datetime, overviews: list[list[Notice]]
 ) -> list[list[Notice]]:
-    """``_build`` for several recipients at once: their supervisors' people are read
-    together (a few queries per 500 people, not per supervisor), then split per
-    supervisor in the same order ``supervisor_lines`` gives."""
-    supervisors = [p for p in batch if "supervisor" in p.roles]
-    members = await people.supervised_by_many(conn, [p.id for p in supervisors])
-    theirs: dict[int | None, list[Line]] = {}
-    for line in await _lines_for(conn, members, now):
-        theirs.setdefault(line.progress.person.supervisor_id, []).append(line)
+    """The digests of several recipients: their supervisors' people are read together
+    and their lines built straight from the facts (``digest_lines``: a few statements per
+    batch, a small dict a line), in the order /ringkasan lists them."""
+    supervisors = [p.id for p in batch if "supervisor" in p.roles]
+    theirs = await digest_lines.units(conn, supervisors, now)
     found = []
     for person in batch:
-        await asyncio.sleep(0)  # wording a hundred lines is a few ms: let replies through
+        await asyncio.sleep(0)  # let replies through between two recipients
         notices: list[Notice] = []
         if "coordinator" in person.roles:
             notices += await _overview(conn, now, overviews)
         if "supervisor" in person.roles:
-            lines = theirs.get(person.id, [])
-            notices += _supervisor_notices(lines, person, now, news_only=True) or []
+            notices += _unit_notices(theirs.get(person.id))
         found.append(notices)
+    return found
+
+
+def _unit_notices(unit: digest_lines.Unit | None) -> list[Notice]:
+    """A supervisor's scheduled digest and its chart, as ``supervisor_digest`` with
+    ``news_only``: nothing while none of their people owed last week's reflection."""
+    if unit is None or not unit.lines or not unit.owed_last_week():
+        return []
+    title = ", ".join(sorted({line["unit"] for line in unit.lines}))
+    found = [Notice("digest.supervisor", {"title": title, "lines": unit.lines})]
+    points = unit.rates()
+    if points:
+        found.append(Notice("digest.chart", {"unit": title, "points": points}))
     return found
 
 
@@ -435,7 +414,7 @@ async def _build_batch(
     for person in batch:
         try:
             async with svc.db.read() as conn:
-                found.append(await _build(conn, person, now, overviews))
+                found += await _build_many(conn, [person], now, overviews)
         except Exception:  # one bad digest must not hold up everyone after it
             log.exception(
                 "digest for person %s could not be built; retried next minute", person.id

@@ -113,17 +113,8 @@ class MenteeProgress:
         """How ``week`` stands at ``now`` (a reflection sent counts even if late)."""
         if week in self.done_weeks:
             return WeekState.LATE if week in self.late_weeks else WeekState.DONE
-        p = self.programme
-        owes, is_owed = _week_rule(
-            p.starts_on, p.ends_on, p.reflection_weekday, self.person.timezone, now, week
-        )
-        if not owes:
-            return WeekState.NOT_OWED
-        if week == self.this_week and self.paused(now):
-            return WeekState.PAUSED
-        if not is_owed:
-            return WeekState.OPEN
-        return WeekState.MISSED
+        paused = week == self.this_week and self.paused(now)
+        return unreflected(self.programme, self.person.timezone, now, week, paused)
 
     def paused(self, now: datetime) -> bool:
         until = self.person.nudges_paused_until
@@ -177,6 +168,22 @@ def _week_rule(
     return owes, owes and owed(programme, week, zone, now)
 
 
+def unreflected(
+    programme: Programme, zone: str, now: datetime, week: date, paused: bool
+) -> WeekState:
+    """How a week nobody reflected stands at ``now`` (``paused``: it is the current week
+    and reminders are paused): the same for everyone of a programme and zone."""
+    p = programme
+    owes, is_owed = _week_rule(p.starts_on, p.ends_on, p.reflection_weekday, zone, now, week)
+    if not owes:
+        return WeekState.NOT_OWED
+    if paused:
+        return WeekState.PAUSED
+    if not is_owed:
+        return WeekState.OPEN
+    return WeekState.MISSED
+
+
 @dataclass(frozen=True, slots=True)
 class _Calendar:
     """A programme's weeks so far on one zone's clock at one instant."""
@@ -196,6 +203,44 @@ def _calendar(starts_on: date, ends_on: date, weekday: int, zone: str, now: date
     owed_now = tuple(w for w in span if owed(programme, w, zone, now))
     inside = tuple(w for w in span if in_programme(programme, w) and w not in owed_now)
     return _Calendar(frozenset(span), owed_now, inside)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A programme's weeks so far on one zone's clock as bits: bit ``i`` is the week
+    ``weekly_facts`` numbers ``base + i``. A digest counts a mentee's weeks with a few
+    integer operations on their facts' bits instead of sets of dates (``from_weeks``'s
+    rules, in bits)."""
+
+    base: int  # the week index of bit 0: a block's first, at or before both weeks shown
+    owed: int  # weeks owed by now
+    open_inside: int  # inside the programme, not owed (yet): due if reflected
+    this_week: date  # Monday of the current week on the zone's clock
+    this_bit: int
+    last_bit: int  # last week's
+
+
+def window(programme: Programme, zone: str, now: datetime) -> Window:
+    """``programme``'s weeks on ``zone``'s clock at ``now`` as bits (pure)."""
+    p = programme
+    return _window(p.starts_on, p.ends_on, p.reflection_weekday, zone, now)
+
+
+@lru_cache(maxsize=1024)
+def _window(starts_on: date, ends_on: date, weekday: int, zone: str, now: datetime) -> Window:
+    calendar = _calendar(starts_on, ends_on, weekday, zone, now)
+    this_week = _today(now, zone)[1]
+    first = starts_on - timedelta(days=starts_on.weekday())
+    earliest = min(first, this_week - timedelta(days=7))
+    base = weekly_facts.week_index(earliest) // weekly_facts.BLOCK * weekly_facts.BLOCK
+
+    def bits(found: Sequence[date]) -> int:
+        return sum(1 << (weekly_facts.week_index(w) - base) for w in found)
+
+    this_bit = weekly_facts.week_index(this_week) - base
+    return Window(
+        base, bits(calendar.owed), bits(calendar.open_inside), this_week, this_bit, this_bit - 1
+    )
 
 
 @lru_cache(maxsize=64)

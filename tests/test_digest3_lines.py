@@ -1,0 +1,104 @@
+"""The Monday run builds supervisors' digests straight from the facts' rows
+(``bot.flows.digest_lines``); /ringkasan builds them from each person's ``MenteeProgress``.
+Over a seeded random history (late, revised, edited and waiting reflections, sessions,
+two overlapping programmes and an ended one, pauses, an unreachable mentee, milestones)
+both give byte-identical params at several instants, in several zones."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, date, datetime
+
+from sqlalchemy import insert, update
+
+from bot.flows import digest, digest_lines
+from storage import milestone_marks, people, programmes
+from storage.db import Database
+from storage.models import Person
+from storage.schema import people as people_table
+from storage.schema import programme_members
+from tests.test_digest_facts import NOWS, T0, ZONES, _history, _programme
+
+NOTHING_DUE = datetime(2026, 6, 1, 0, 31, tzinfo=UTC)  # before the first week was due
+
+
+async def _supervisors(db: Database, ids: list[int], long: int) -> list[Person]:
+    """Two supervisors sharing the mentees; a pause, an unreachable mentee, milestones
+    (confirmed, done, open) and an ended programme some of them are in."""
+    ended = await _programme(db, "Selesai", date(2026, 5, 4), date(2027, 12, 31), 0)
+    async with db.write() as conn:
+        bosses = [
+            await people.insert_person(
+                conn, nip=None, name=f"Atasan {s}", unit=f"Biro {s}", timezone=ZONES[s],
+                language="id", roles=["supervisor"], now=T0, telegram_id=500 + s,
+            )
+            for s in range(2)
+        ]  # fmt: skip
+        for i, pid in enumerate(ids):
+            await conn.execute(
+                update(people_table).where(people_table.c.id == pid).values(
+                    supervisor_id=bosses[i % 2],
+                    nudges_paused_until=datetime(2027, 12, 31, 17, tzinfo=UTC) if i % 3 == 0 else None,
+                    status="unreachable" if i == 5 else "active",
+                )
+            )  # fmt: skip
+        await programmes.set_status(conn, ended, "ended")
+        for pid in ids[:3]:
+            await conn.execute(
+                insert(programme_members).values(programme_id=ended, person_id=pid, role="mentee")
+            )
+        await programmes.replace_milestones(conn, long, [("Satu", None), ("Dua", None)])
+        first, second = [m.id for m in await programmes.milestones_of(conn, long)]
+        for pid in ids[1::2]:
+            mark = await milestone_marks.mark_done(conn, first, pid, T0)
+            assert mark is not None
+            await milestone_marks.confirm(conn, mark.id, mark.round, bosses[0], T0)
+            await milestone_marks.mark_done(conn, second, pid, T0)
+        listed = await people.get_people(conn, bosses)
+    return listed
+
+
+async def test_the_monday_lines_are_the_ones_ringkasan_builds(db: Database) -> None:
+    ids, (_, long) = await _history(db, seed=3)
+    bosses = await _supervisors(db, ids, long)
+    facts: list[dict[str, object]] = []
+    compared = 0
+    async with db.read() as conn:
+        for now in NOWS:
+            built = await digest._build_many(conn, bosses, now, [])
+            for boss, monday in zip(bosses, built, strict=True):
+                shown = await digest.supervisor_digest(conn, boss, now)
+                assert shown is not None
+                if not monday:  # the Monday run sends nothing while nobody owed last week
+                    assert not any(line["tally"][0] for line in shown[0].params["lines"])
+                    continue
+                compared += 1
+                assert json.dumps([(n.kind, n.params) for n in monday]) == json.dumps(
+                    [(n.kind, n.params) for n in shown]
+                )
+                facts += shown[0].params["lines"]
+        # The history is varied enough to mean something.
+        states = {line["week"][0] for line in facts} | {line["last_week"][0] for line in facts}
+        assert states >= {"done", "late", "open", "missed", "paused", "not_owed"}
+        assert {"missed", "review", "unreachable"} <= {f for x in facts for f in x["flags"]}
+        assert any(line["milestones"][0] for line in facts)
+        assert any(line["pending"] for line in facts)
+        assert any(line["paused_until"] for line in facts)
+        # Nothing owed yet: the Monday run sends no digest; /ringkasan still lists them.
+        assert await digest._build_many(conn, bosses, NOTHING_DUE, []) == [[], []]
+        assert await digest.supervisor_digest(conn, bosses[0], NOTHING_DUE)
+    assert compared == len(NOWS) * len(bosses) - 1  # one unit owed nothing the last time
+    assert len(facts) > len(NOWS) * len(ids)  # two programmes for some, at each instant
+
+
+def test_bit_sliced_columns_count_each_week() -> None:
+    """The chart's per-week counts, summed bit-sliced, are a plain count of each week."""
+    for seed in range(20):
+        rng = random.Random(seed)
+        masks = [(rng.getrandbits(70), rng.randrange(1, 40)) for _ in range(rng.randrange(300))]
+        columns = digest_lines._Columns()
+        for bits, times in masks:
+            columns.add(bits, times)
+        plain = {i: sum(n for bits, n in masks if bits >> i & 1) for i in range(70)}
+        assert columns.counts() == {i: n for i, n in plain.items() if n}
