@@ -8,24 +8,15 @@ from datetime import datetime
 from bot.scheduler import run_due_work
 from bot.telegram_double import TelegramDouble
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.world import paired, submit_reflection, with_buttons
+from tests.e2e.world import late_approval_and_a_pause, paired
 
 
 async def test_the_monday_digest_reads_as_ringkasan_does(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:
     users = await paired(bot, double)
-    budi, dewi, rina = users["Budi Santoso"], users["Dewi Lestari"], users["Rina Kartika"]
     agus = users["Dr. Agus Salim"]
-    # Budi reflects a day late and is approved; Dewi pauses; Made sends nothing.
-    bot.clock.set(datetime.fromisoformat("2026-12-12T03:00:00+00:00"))  # Sat 10:00 WIB
-    await submit_reflection(bot, budi, ("Satu", "Dua", "Tiga", "Empat", "1"))
-    await rina.press(with_buttons(rina.unread()), "✅ Setujui")
-    await bot.drained()
-    await dewi.send_text("/jeda 18-12-2026")
-    await bot.drained()
-    for user in users.values():
-        user.unread()
+    await late_approval_and_a_pause(bot, users)
 
     bot.clock.set(datetime.fromisoformat("2026-12-14T00:45:00+00:00"))  # Mon 07:45 WIB
     assert (await run_due_work(bot.svc))["digests"] == 3

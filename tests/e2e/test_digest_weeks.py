@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.scheduler import run_due_work
 from bot.telegram_double import TelegramDouble
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.world import paired, submit_reflection, with_buttons
+from tests.e2e.world import late_approval_and_a_pause, paired
 
 
 async def _tick(bot: BotUnderTest, iso: str) -> dict[str, int]:
@@ -53,19 +53,9 @@ async def test_digest_weeks_late_paused_due_and_numbers_agree(
     bot: BotUnderTest, double: TelegramDouble
 ) -> None:
     users = await paired(bot, double)
-    budi, dewi, rina = users["Budi Santoso"], users["Dewi Lestari"], users["Rina Kartika"]
+    budi = users["Budi Santoso"]
     agus, siti = users["Dr. Agus Salim"], users["Siti Rahmawati"]
-
-    # Budi sends the first week's reflection on Saturday, a day late: one hour (1,3 JP).
-    bot.clock.set(datetime.fromisoformat("2026-12-12T03:00:00+00:00"))  # Sat 10:00 WIB
-    await submit_reflection(bot, budi, ("Satu", "Dua", "Tiga", "Empat", "1"))
-    await rina.press(with_buttons(rina.unread()), "✅ Setujui")
-    await bot.drained()
-    # Dewi is on leave until Friday the 18th.
-    await dewi.send_text("/jeda 18-12-2026")
-    await bot.drained()
-    for user in users.values():
-        user.unread()
+    await late_approval_and_a_pause(bot, users)  # Budi late, approved; Dewi on leave
 
     assert (await _tick(bot, "2026-12-14T00:45:00+00:00"))["digests"] == 3  # Mon 07:45 WIB
     text = "\n".join(m.text for m in agus.unread() if m.kind == "text")

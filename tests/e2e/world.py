@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 
 from bot.flows import programmes
 from bot.flows.programmes import NewProgramme
@@ -82,6 +82,21 @@ async def submit_reflection(bot: BotUnderTest, user: DoubleUser, answers: tuple[
     await user.press(with_buttons(user.unread()), "📤 Kirim ke mentor")
     await bot.drained()
     user.unread()
+
+
+async def late_approval_and_a_pause(bot: BotUnderTest, users: dict[str, DoubleUser]) -> None:
+    """The first week of :func:`paired`'s programme as the digest tests read it: Budi sends
+    his reflection on Saturday, a day late (one hour, 1,3 JP), and Rina approves it; Dewi
+    is on leave until Friday the 18th; Made sends nothing. Everyone's chat is read."""
+    budi, dewi, rina = users["Budi Santoso"], users["Dewi Lestari"], users["Rina Kartika"]
+    bot.clock.set(datetime.fromisoformat("2026-12-12T03:00:00+00:00"))  # Sat 10:00 WIB
+    await submit_reflection(bot, budi, ("Satu", "Dua", "Tiga", "Empat", "1"))
+    await rina.press(with_buttons(rina.unread()), "✅ Setujui")
+    await bot.drained()
+    await dewi.send_text("/jeda 18-12-2026")
+    await bot.drained()
+    for user in users.values():
+        user.unread()
 
 
 async def texts_until(user: DoubleUser, wanted: str, timeout: float) -> list[str]:
