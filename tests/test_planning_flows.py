@@ -32,13 +32,12 @@ def at(local: str, zone: str) -> datetime:
     return weeks.local_instant(FRIDAY, time(hour, minute), zone)
 
 
-async def seed(db: Database, zones: list[str], now: datetime) -> tuple[int, list[int]]:
-    """An active programme (reflection day Friday) and one mentee on Telegram per zone given;
-    returns the programme and the people, in order."""
+async def programme(db: Database, name: str, now: datetime) -> int:
+    """An active coaching programme from :data:`WEEK`, reflection day Friday."""
     async with db.write() as conn:
-        programme_id = await programmes.create_programme(
+        return await programmes.create_programme(
             conn,
-            name="Coaching ASN",
+            name=name,
             kind="coaching",
             starts_on=WEEK,
             ends_on=date(2027, 3, 1),
@@ -47,6 +46,13 @@ async def seed(db: Database, zones: list[str], now: datetime) -> tuple[int, list
             unit_rule="any",
             now=now,
         )
+
+
+async def seed(db: Database, zones: list[str], now: datetime) -> tuple[int, list[int]]:
+    """An active programme (reflection day Friday) and one mentee on Telegram per zone given;
+    returns the programme and the people, in order."""
+    programme_id = await programme(db, "Coaching ASN", now)
+    async with db.write() as conn:
         ids = []
         for number, zone in enumerate(zones):
             person_id = await people.insert_person(

@@ -22,28 +22,13 @@ from storage import nudges, outbox, people, programmes, reflections
 from storage.db import Database
 from storage.schema import nudges as nudges_table
 from storage.schema import outbox as outbox_table
+from tests.test_planning_flows import WEEK, programme
 
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
 FRIDAY = date(2026, 12, 11)  # reflection day of the week of Monday 7 Dec
-WEEK = date(2026, 12, 7)
 NINE_WIB = weeks.local_instant(FRIDAY, time(9, 0), WIB)  # 10:00 WITA, 11:00 WIT
 PERIOD = f"p{{}}:{WEEK}"
 NUMBERS = itertools.count()
-
-
-async def programme(db: Database, name: str, now: datetime) -> int:
-    async with db.write() as conn:
-        return await programmes.create_programme(
-            conn,
-            name=name,
-            kind="coaching",
-            starts_on=WEEK,
-            ends_on=date(2027, 3, 1),
-            reflection_weekday=4,
-            questions=[{"text": "Apa yang Anda pelajari?", "kind": "text"}],
-            unit_rule="any",
-            now=now,
-        )
 
 
 async def person(
