@@ -8,10 +8,8 @@ for PostgreSQL): running twenty migrations costs about 0.2 s, a copy a milliseco
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sqlite3
-import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -80,19 +78,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once per test process, every change in the file itself (the
     WAL checkpointed into it), so a plain copy is a migrated database."""
     path = tmp_path_factory.mktemp("template") / "pembina.db"
-    failed: list[BaseException] = []
-
-    def migrate() -> None:  # on a loop of its own: a test's loop may be running
-        try:
-            asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
-        except BaseException as exc:
-            failed.append(exc)
-
-    thread = threading.Thread(target=migrate)
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
+    postgres.run_apart(_migrate(f"sqlite+aiosqlite:///{path}"))  # a test's loop may be running
     with closing(sqlite3.connect(path)) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path

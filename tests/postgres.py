@@ -93,7 +93,7 @@ async def leader_session(url: str) -> int | None:
 
 
 def _drop_template() -> None:
-    _run(_admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'))
+    run_apart(_admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'))
 
 
 async def _make_template() -> None:
@@ -107,8 +107,9 @@ async def _make_template() -> None:
         await database.dispose()
 
 
-def _run(coro: object) -> None:
-    """Run admin work on a loop of its own (fixtures may be called inside a running loop)."""
+def run_apart(coro: object) -> None:
+    """Run setup work on a loop of its own, in a thread (fixtures may be called inside a
+    running loop)."""
     import threading
 
     errors: list[BaseException] = []
@@ -130,11 +131,11 @@ def new_database() -> str:
     """Create an empty, migrated database and return its URL (the caller drops it)."""
     global _template_ready
     if not _template_ready:
-        _run(_make_template())
+        run_apart(_make_template())
         _template_ready = True
         atexit.register(_drop_template)
     name = f"t_{_WORKER}_{uuid.uuid4().hex[:12]}"
-    _run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"'))
+    run_apart(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"'))
     return url_of(name)
 
 
@@ -142,7 +143,7 @@ def empty_database() -> str:
     """Create a database with no schema at all and return its URL (the caller drops it):
     what an operator's ``pembina migrate`` meets on a first deploy."""
     name = f"e_{_WORKER}_{uuid.uuid4().hex[:12]}"
-    _run(_admin(f'CREATE DATABASE "{name}"'))
+    run_apart(_admin(f'CREATE DATABASE "{name}"'))
     return url_of(name)
 
 
@@ -150,7 +151,7 @@ def drop_database(url: str) -> None:
     """Drop a database made by :func:`new_database` or :func:`empty_database`, closing
     whatever still uses it."""
     name = make_url(url).database
-    _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager
