@@ -87,7 +87,7 @@ async def _recreate(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     name = make_url(url).database
-    await asyncio.to_thread(postgres._run, postgres._admin(f'CREATE DATABASE "{name}"'))
+    await asyncio.to_thread(postgres.run_apart, postgres._admin(f'CREATE DATABASE "{name}"'))
 
 
 async def test_run_without_migrating_refuses_a_schema_that_is_behind(
