@@ -23,6 +23,7 @@ folded to 32 bits (:func:`person_lock_key`); ``storage/advisory.py`` lists every
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
@@ -37,7 +38,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from storage import advisory
 from storage.inbox import mark_done
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
+# SQLite's own checkpoint runs inside the COMMIT that takes the WAL past 1 000 pages, while
+# the write lock (ours and SQLite's) is held: measured with bench/tick.py at 100 000
+# mentees, that one commit took 300-340 ms of a 0.5 s minute, and everyone writing waited
+# for it. The WAL is checkpointed instead by a task of its own, this long after the first
+# write since the last checkpoint, outside the write lock (PASSIVE: it never blocks a
+# reader or a writer). The WAL then holds about a second of writes.
+CHECKPOINT_DELAY = 1.0
 # Updates of different people are handled concurrently (``bot/inbox.py``, up to 256 at once,
 # most of them waiting on Telegram, not on storage): a pool of up to 128 connections keeps
 # readers from queueing behind each other. No flow opens a transaction inside another, so a
@@ -147,6 +157,8 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Not inside a commit: Database checkpoints outside the write lock (CHECKPOINT_DELAY).
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         # Deleted and overwritten content is zeroed, not left in free pages (erasure on
         # request must leave no readable trace in the file; see Database.scrub).
         cursor.execute("PRAGMA secure_delete=ON")
@@ -179,6 +191,8 @@ class Database:
         self._lock_conn: AsyncConnection | None = None
         self._lock_conn_guard = asyncio.Lock()
         self._unlocking: set[asyncio.Future[bool]] = set()
+        self.checkpoint_delay = CHECKPOINT_DELAY
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -214,6 +228,8 @@ class Database:
                 mark.memo.clear()  # what was read before this write may be changed by it
         if mark is not None:
             mark.recorded = True
+        if self.is_sqlite:
+            self._checkpoint_later()
 
     @asynccontextmanager
     async def person_lock(self, telegram_id: int) -> AsyncIterator[None]:
@@ -326,7 +342,37 @@ class Database:
                     return
                 await asyncio.sleep(0.1)
 
+    def _checkpoint_later(self) -> None:
+        """After a commit: checkpoint the WAL soon, once for every write until then."""
+        if self._checkpoint is None or self._checkpoint.done():
+            self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_soon())
+
+    async def _checkpoint_soon(self) -> None:
+        await asyncio.sleep(self.checkpoint_delay)
+        try:
+            await self.checkpoint()
+        except Exception:
+            # The next write tries again; the WAL only grows meanwhile.
+            log.warning("WAL checkpoint failed", exc_info=True)
+
+    async def checkpoint(self) -> tuple[int, int, int] | None:
+        """Copy the WAL's pages into the database file (PASSIVE: pages a reader still
+        needs stay for the next time); SQLite's (busy, WAL frames, frames copied)."""
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            row = await cursor.fetchone()
+            await cursor.close()
+        return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
     async def dispose(self) -> None:
+        task, self._checkpoint = self._checkpoint, None
+        if task is not None:
+            task.cancel()  # closing the last connection checkpoints the WAL anyway
+            with suppress(asyncio.CancelledError):
+                await task
         async with self._lock_conn_guard:
             await self._drop_lock_conn()
         await self.engine.dispose()
