@@ -17,6 +17,10 @@ PAGES = 1_500  # past SQLite's automatic checkpoint at 1 000 pages
 PAGE_SIZE = 4_096
 
 
+def _wal_size(path: Path) -> int:
+    return path.with_name(f"{path.name}-wal").stat().st_size
+
+
 async def _database(path: Path, delay: float) -> Database:
     db = Database(f"sqlite+aiosqlite:///{path}")
     db.checkpoint_delay = delay
@@ -45,7 +49,7 @@ async def test_a_commit_leaves_its_pages_in_the_wal(tmp_path: Path) -> None:
         waiting = db._checkpoint
         await _write_pages(db)
         assert path.stat().st_size == before
-        assert Path(f"{path}-wal").stat().st_size > 2 * PAGES * PAGE_SIZE
+        assert _wal_size(path) > 2 * PAGES * PAGE_SIZE
         assert db._checkpoint is waiting  # one checkpoint for every write until it runs
     finally:
         await db.dispose()
@@ -63,6 +67,7 @@ async def test_the_checkpoint_task_copies_the_pages_soon_after(tmp_path: Path) -
         await db._checkpoint
         assert path.stat().st_size > before + PAGES * PAGE_SIZE
         busy, frames, copied = await db.checkpoint() or (1, 0, 0)
-        assert (busy, copied) == (0, frames) and frames > PAGES  # every frame was copied
+        assert (busy, copied) == (0, frames)  # every frame was copied
+        assert frames > PAGES
     finally:
         await db.dispose()
