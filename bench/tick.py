@@ -6,9 +6,10 @@ an idle Thursday minute, the minutes the Friday reflection nudges open in WIT an
 and the minute after each (when everyone due has been nudged), and the Monday digest.
 Prints per minute the seconds (wall clock, and CPU of the whole process: SQLite works in
 aiosqlite's thread, and on a busy machine the wall clock also counts waiting for a core),
-what was queued (and until when the nudges waiting are planned: bot/flows/planning.py
-spreads them over the day; nothing sends here), the write transactions and the longest
-(people using the bot wait at most that long for the write lock), and the peak memory.
+the write transactions and the longest (people using the bot wait at most that long for
+the write lock), the WAL checkpoint the minute leaves for the Database's own task, what
+was queued (and until when the nudges waiting are planned: bot/flows/planning.py spreads
+them over the day; nothing sends here), and the peak memory.
 The tick runs in the bot's process every minute, so an idle minute must cost next to
 nothing.
 
@@ -105,6 +106,17 @@ async def _planned_until(db: Database) -> str:
     return f"  (nudges planned until {local(last, 'Asia/Jakarta'):%H:%M} WIB)" if last else ""
 
 
+async def _checkpoint_ms(db: Database) -> float:
+    """The WAL checkpoint the minute's writes leave (SQLite): the Database runs it in a
+    task of its own a second after a write, outside the write lock; timed here on its
+    own, after the minute, to show what that task costs."""
+    if not db.is_sqlite:
+        return 0.0
+    started = time.perf_counter()
+    await db.checkpoint()
+    return (time.perf_counter() - started) * 1000
+
+
 async def run(size: int, cache: Path | None, postgres: str | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pembina-tick-"))
     if postgres:
@@ -116,7 +128,9 @@ async def run(size: int, cache: Path | None, postgres: str | None = None) -> Non
     else:
         db = await _seeded(workdir / "tick.db", size, cache)
     print(f"mentees: {size} ({db.engine.dialect.name})")
-    print(f"  {'minute':40} {'wall':>7}   {'CPU':>5}    writes  longest   queued")
+    print(
+        f"  {'minute':40} {'wall':>7}   {'CPU':>5}    writes  longest  checkpoint  queued"
+    )
     for label, at in MINUTES:
         svc = Services(db=db, clock=FixedClock(datetime.fromisoformat(at)))
         db.writes.clear()
@@ -124,6 +138,7 @@ async def run(size: int, cache: Path | None, postgres: str | None = None) -> Non
         done = await run_due_work(svc)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         writes = f"{len(db.writes):5}  {max(db.writes, default=0) * 1000:5.0f} ms"
+        writes += f"  {await _checkpoint_ms(db):6.0f} ms"
         queued = ", ".join(f"{kind} {n}" for kind, n in done.items() if n) or "nothing"
         print(
             f"  {label:40} {elapsed:7.2f} s {cpu:5.2f} s  {writes}  "
