@@ -128,9 +128,7 @@ async def run(size: int, cache: Path | None, postgres: str | None = None) -> Non
     else:
         db = await _seeded(workdir / "tick.db", size, cache)
     print(f"mentees: {size} ({db.engine.dialect.name})")
-    print(
-        f"  {'minute':40} {'wall':>7}   {'CPU':>5}    writes  longest  checkpoint  queued"
-    )
+    print(f"  {'minute':40} {'wall':>7}   {'CPU':>5}    writes  longest  checkpoint  queued")
     for label, at in MINUTES:
         svc = Services(db=db, clock=FixedClock(datetime.fromisoformat(at)))
         db.writes.clear()
