@@ -21,6 +21,7 @@ person's ``MenteeProgress``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -78,6 +79,23 @@ class Notice:
 
     kind: str
     params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A notice whose params the Monday run wrote straight as JSON text
+    (``digest_lines.Unit.params``): queued as it is; ``params`` reads it back."""
+
+    kind: str
+    text: digest_lines.Encoded
+
+    @property
+    def params(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(self.text)
+        return found
+
+
+Built = Notice | Written  # a notice of the Monday run
 
 
 async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datetime) -> list[Line]:
@@ -264,7 +282,7 @@ async def _overview(
 
 async def _build_many(
     conn: AsyncConnection, batch: list[Person], now: datetime, overviews: list[list[Notice]]
-) -> list[list[Notice]]:
+) -> list[list[Built]]:
     """The digests of several recipients: their supervisors' people are read together
     and their lines built straight from the facts (``digest_lines``: a few statements per
     batch, a small dict a line), in the order /ringkasan lists them."""
@@ -273,7 +291,7 @@ async def _build_many(
     found = []
     for person in batch:
         await asyncio.sleep(0)  # let replies through between two recipients
-        notices: list[Notice] = []
+        notices: list[Built] = []
         if "coordinator" in person.roles:
             notices += await _overview(conn, now, overviews)
         if "supervisor" in person.roles:
@@ -282,16 +300,15 @@ async def _build_many(
     return found
 
 
-def _unit_notices(unit: digest_lines.Unit | None) -> list[Notice]:
+def _unit_notices(unit: digest_lines.Unit | None) -> list[Built]:
     """A supervisor's scheduled digest and its chart, as ``supervisor_digest`` with
     ``news_only``: nothing while none of their people owed last week's reflection."""
     if unit is None or not unit.lines or not unit.owed_last_week():
         return []
-    title = ", ".join(sorted({line["unit"] for line in unit.lines}))
-    found = [Notice("digest.supervisor", {"title": title, "lines": unit.lines})]
+    found: list[Built] = [Written("digest.supervisor", unit.params())]
     points = unit.rates()
     if points:
-        found.append(Notice("digest.chart", {"unit": title, "points": points}))
+        found.append(Notice("digest.chart", {"unit": unit.title(), "points": points}))
     return found
 
 
@@ -350,7 +367,7 @@ async def weekly(svc: Services) -> int:
 async def _record_and_queue(
     svc: Services,
     batch: list[tuple[Person, date]],
-    built: list[list[Notice] | None],
+    built: list[list[Built] | None],
     now: datetime,
 ) -> int:
     """Record a batch's digests and queue the notices of those recorded now, in one short
@@ -379,30 +396,32 @@ async def _record_and_queue(
                 f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
             )
             sent += 1
-        await outbox.enqueue_many(conn, messages)
+        await outbox.enqueue_many_written(conn, messages)
     return sent
 
 
 def _messages(
-    key: str, chat_id: int, person_id: int | None, digest: list[Notice], now: datetime
+    key: str, chat_id: int, person_id: int | None, digest: list[Built], now: datetime
 ) -> list[dict[str, Any]]:
-    """A digest's outbox rows (the chart's keyed ``:chart``), for one statement of many."""
-    return [
-        outbox.row(
+    """A digest's outbox rows (the chart's keyed ``:chart``) with their params as JSON
+    text, for one statement of many."""
+    found = []
+    for number, item in enumerate(digest):
+        message = outbox.row(
             dedup_key=f"{key}:{'chart' if item.kind == 'digest.chart' else number}",
             chat_id=chat_id,
             person_id=person_id,
             now=now,
             kind=item.kind,
-            params=item.params,
         )
-        for number, item in enumerate(digest)
-    ]
+        message["params"] = item.text if isinstance(item, Written) else json.dumps(item.params)
+        found.append(message)
+    return found
 
 
 async def _build_batch(
     svc: Services, batch: list[Person], now: datetime, overviews: list[list[Notice]]
-) -> list[list[Notice] | None]:
+) -> list[list[Built] | None]:
     """Each recipient's digest, read in one transaction for the batch; if that fails, one
     by one, so one bad digest does not hold up the others (None: not built)."""
     try:
@@ -410,7 +429,7 @@ async def _build_batch(
             return list(await _build_many(conn, batch, now, overviews))
     except Exception:
         log.exception("a batch of digests could not be built; building them one by one")
-    found: list[list[Notice] | None] = []
+    found: list[list[Built] | None] = []
     for person in batch:
         try:
             async with svc.db.read() as conn:
