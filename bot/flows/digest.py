@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 STALE_REVIEW_DAYS = digest_lines.STALE_REVIEW_DAYS
 BUSIEST = 5
-BATCH = 10  # recipients built in one read and queued in one write (1 000 people: one chunk)
+BATCH = 25  # recipients built in one read and queued in one write
 
 
 @dataclass(frozen=True, slots=True)
