@@ -354,10 +354,19 @@ async def weekly(svc: Services) -> int:
             done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
     overviews: list[list[Notice]] = []
     waiting = [(person, slot) for person, slot in due if (person.id, slot.isoformat()) not in done]
-    for start in range(0, len(waiting), BATCH):
-        batch = waiting[start : start + BATCH]
-        built = await _build_batch(svc, [person for person, _ in batch], now, overviews)
-        sent += await _record_and_queue(svc, batch, built, now)
+    # A batch is recorded and queued while the next one is built: the write is mostly
+    # the database's own work (30 MB of digests for a province), on a thread of its own.
+    writing: asyncio.Task[int] | None = None
+    try:
+        for start in range(0, len(waiting), BATCH):
+            batch = waiting[start : start + BATCH]
+            built = await _build_batch(svc, [person for person, _ in batch], now, overviews)
+            if writing is not None:
+                sent += await writing
+            writing = asyncio.create_task(_record_and_queue(svc, batch, built, now))
+    finally:
+        if writing is not None:  # never left running, even when a build failed
+            sent += await writing
     sent += await _admins(svc, now, overviews)
     if sent:
         svc.outbox_wake()
