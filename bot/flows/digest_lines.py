@@ -20,6 +20,7 @@ import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -112,7 +113,7 @@ class Unit:
             due.setdefault(base, _Columns()).add(owed, n)
             done.setdefault(base, _Columns()).add(reflected, n)
         expected, reflected_in = _weeks(due), _weeks(done)
-        return [[_monday(i).isoformat(), reflected_in[i], expected[i]] for i in sorted(expected)]
+        return [[_monday(i), reflected_in[i], expected[i]] for i in sorted(expected)]
 
 
 def _weeks(columns: dict[int, _Columns]) -> Counter[int]:
@@ -124,8 +125,10 @@ def _weeks(columns: dict[int, _Columns]) -> Counter[int]:
     return found
 
 
-def _monday(index: int) -> date:
-    return weekly_facts.EPOCH + timedelta(weeks=index)
+@lru_cache(maxsize=4096)
+def _monday(index: int) -> str:
+    """The ISO Monday of week ``index`` (cached: every chart of a run names the same weeks)."""
+    return (weekly_facts.EPOCH + timedelta(weeks=index)).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
