@@ -14,8 +14,7 @@ reader's language when sent), and the sender draws the chart just before sending
 Built for a province: the Monday run reads a batch of supervisors' people in a few
 statements and builds their lines straight from the facts' bits (``digest_lines``), in a
 read transaction; they are only recorded and queued in a short write transaction, so
-people using the bot are not held up by it. /ringkasan builds the same params from each
-person's ``MenteeProgress``.
+people using the bot are not held up by it. /ringkasan builds a unit the same way.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import digest_lines, weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import MenteeProgress, counted, progress_and_last_sessions
+from bot.flows.progress import MenteeProgress, counted
 from bot.flows.services import Services
 from storage import (
     nudges,
@@ -98,63 +97,6 @@ class Written:
 Built = Notice | Written  # a notice of the Monday run
 
 
-async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datetime) -> list[Line]:
-    members = await people.supervised_by(conn, supervisor.id)
-    progress, last = await progress_and_last_sessions(conn, members, now, active_only=True)
-    return [
-        Line(
-            p,
-            last[p.person.id].isoformat() if p.person.id in last else None,
-            p.person.status == "unreachable",
-        )
-        for p in progress
-    ]
-
-
-def _week_facts(p: MenteeProgress, week: date, now: datetime) -> list[str]:
-    """[state, ISO due date]: how a week stands (``WeekState``) and when it is due."""
-    due = week + timedelta(days=p.programme.reflection_weekday)
-    return [p.state(week, now).value, due.isoformat()]
-
-
-def _line_facts(line: Line, now: datetime) -> dict[str, Any]:
-    p = line.progress
-    this_week = p.this_week or weeks.week_start(now, p.person.timezone)
-    last_week = this_week - timedelta(days=7)
-    until = p.person.nudges_paused_until
-    return {
-        "name": p.person.name,
-        "unit": p.person.unit or "-",
-        "programme": p.programme.name,
-        "week": _week_facts(p, this_week, now),
-        "last_week": _week_facts(p, last_week, now),
-        # Counted like the coordinator's per-unit rates: [owed (or sent anyway), sent].
-        "tally": [last_week in p.due_weeks, last_week in p.done_weeks],
-        # A pause ends at midnight after the last day off: that day is what people read.
-        "paused_until": (
-            weeks.local_date(until - timedelta(seconds=1), p.person.timezone).isoformat()
-            if until is not None and p.paused(now)
-            else None
-        ),
-        "streak": p.streak,
-        "pending": p.pending_reviews,
-        "waiting_days": p.oldest_waiting_days,
-        "last_session": line.last_session,
-        "jp": p.jp_year,
-        "flags": line.at_risk,
-        "milestones": [p.milestones_confirmed, len(p.milestones)],  # [confirmed, total]
-    }
-
-
-def unit_notice(lines: list[Line], fallback: str, now: datetime) -> Notice:
-    """A list of people as a digest notice (``digest.supervisor``), titled with the units
-    it actually lists (the people's own, not the supervisor's)."""
-    units = sorted({line.progress.person.unit or "-" for line in lines})
-    title = ", ".join(units) or fallback
-    facts = [_line_facts(x, now) for x in lines]
-    return Notice("digest.supervisor", {"title": title, "lines": facts})
-
-
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
     """(week, reflected, expected) for every week that counted for someone in ``lines``."""
     # Counted in C (Counter over whole sets), not week by week in Python: a province's
@@ -181,19 +123,17 @@ def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
 async def supervisor_digest(
     conn: AsyncConnection, supervisor: Person, now: datetime
 ) -> list[Notice] | None:
-    """/ringkasan: a supervisor's digest and its chart (if any week counted), from each
-    person's ``MenteeProgress`` as /progres shows it; None if none of their people take
-    part. (The Monday run builds the same params from the facts' rows: ``digest_lines``.)"""
-    lines = await supervisor_lines(conn, supervisor, now)
-    if not lines:
+    """/ringkasan: a supervisor's digest and its chart (if any week counted), built as
+    the Monday run builds it (``digest_lines``) but also while nobody owed last week's
+    reflection; None if none of their people take part. (``tests/test_digest3_lines.py``
+    holds its lines to each person's ``MenteeProgress``, what /progres shows.)"""
+    unit = (await digest_lines.units(conn, [supervisor.id], now)).get(supervisor.id)
+    if unit is None or not unit.lines:
         return None
-    digest = unit_notice(lines, supervisor.unit or supervisor.name, now)
-    found = [digest]
-    rates = weekly_rates(lines)
-    if rates:
-        points = [[week.isoformat(), done, due] for week, done, due in rates]
-        found.append(Notice("digest.chart", {"unit": digest.params["title"], "points": points}))
-    return found
+    return [
+        item if isinstance(item, Notice) else Notice(item.kind, item.params)
+        for item in _unit_built(unit)
+    ]
 
 
 async def coordinator_digest(
@@ -254,7 +194,7 @@ async def on_demand(svc: Services, viewer: Viewer) -> list[Notice] | None:
         if viewer.person is not None and "supervisor" in viewer.person.roles:
             found = await supervisor_digest(conn, viewer.person, now)
             title = viewer.person.unit or viewer.person.name
-            return found or [unit_notice([], title, now)]
+            return found or [Notice("digest.supervisor", {"title": title, "lines": []})]
     return None
 
 
@@ -301,10 +241,15 @@ async def _build_many(
 
 
 def _unit_notices(unit: digest_lines.Unit | None) -> list[Built]:
-    """A supervisor's scheduled digest and its chart, as ``supervisor_digest`` with
-    ``news_only``: nothing while none of their people owed last week's reflection."""
+    """A supervisor's scheduled digest and its chart: nothing while none of their people
+    owed last week's reflection."""
     if unit is None or not unit.lines or not unit.owed_last_week():
         return []
+    return _unit_built(unit)
+
+
+def _unit_built(unit: digest_lines.Unit) -> list[Built]:
+    """A unit's digest (its lines as written) and its chart, if any week counted."""
     found: list[Built] = [Written("digest.supervisor", unit.params())]
     points = unit.rates()
     if points:
