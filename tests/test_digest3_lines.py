@@ -176,3 +176,24 @@ def test_bit_sliced_columns_count_each_week() -> None:
             columns.add(bits, times)
         plain = {i: sum(n for bits, n in masks if bits >> i & 1) for i in range(70)}
         assert columns.counts() == {i: n for i, n in plain.items() if n}
+
+
+async def test_around_new_year_each_zone_counts_its_own_year(db: Database) -> None:
+    """23:30 on New Year's Eve in WIB is already New Year's Day in WITA and WIT: each
+    line counts JP in its own zone's year (the statement then joins both years)."""
+    now = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+    assert digest_lines.years_now(now) == (2026, 2027)
+    ids, (_, long) = await _history(db, seed=3)
+    bosses = await _supervisors(db, ids, long)
+    async with db.read() as conn:
+        lines = []
+        for boss in bosses:
+            shown = await _from_progress(conn, boss, now)
+            ringkasan = await digest.supervisor_digest(conn, boss, now)
+            assert shown is not None
+            assert ringkasan is not None
+            assert json.dumps([(n.kind, n.params) for n in ringkasan]) == json.dumps(
+                [(n.kind, n.params) for n in shown]
+            )
+            lines += shown[0].params["lines"]
+    assert any(line["jp"] for line in lines)
