@@ -195,7 +195,9 @@ def blocks_shown(active: list[Programme], now: datetime) -> range:
     """The blocks of 60 weeks any active programme's window shows at ``now`` in any zone:
     from the earliest base (``progress.window``: the block of the programme's first week,
     or of last week if earlier) to the block of the latest current week (no window counts
-    a week after today's)."""
+    a week after today's). A year-long programme shows two or three; programmes begin in
+    2000 or later (``limits.plausible_year``), so even one that old is under 30 blocks,
+    each joined once: well inside SQLite's 64 tables a statement."""
     last_week = _week_of(_earliest(now)) - timedelta(days=7)
     firsts = [_week_of(p.starts_on) for p in active]
     first = weekly_facts.week_index(min([last_week, *firsts])) // weekly_facts.BLOCK
