@@ -14,13 +14,26 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NotRequired
 
-from sqlalchemy import ColumnElement, Select, case, delete, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import exists as any_row
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeDecorator
 from typing_extensions import TypedDict, Unpack
 
 from storage.models import OutboxMessage
-from storage.portable import insert_many_or_ignore, insert_or_ignore
+from storage.portable import insert_many_or_ignore, insert_or_ignore, on_conflict_insert
 from storage.rows import Row
 from storage.schema import outbox, people
 
@@ -103,6 +116,33 @@ async def enqueue(conn: AsyncConnection, **message: Unpack[NewMessage]) -> bool:
 async def enqueue_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Queue many messages in one statement; keys queued before are skipped."""
     await insert_many_or_ignore(conn, outbox, rows, keys=["dedup_key"])
+
+
+class _JSONText(TypeDecorator[str]):
+    """A JSON column's value given as its JSON text, bound as it is (SQLite stores the
+    text; asyncpg's ``json`` codec takes text too): never encoded a second time."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+async def enqueue_many_written(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """:func:`enqueue_many` for rows whose ``params`` are already JSON text (a province's
+    Monday: 30 MB of digests written as text by ``bot.flows.digest_lines``, not dicts
+    encoded here); keys queued before are skipped."""
+    if rows:
+        statement = _WRITTEN.get(conn.dialect.name)
+        if statement is None:  # built once: building it was a tenth of the queueing
+            written = {"params": bindparam("params", type_=_JSONText())}
+            statement = on_conflict_insert(conn, outbox, written, ["dedup_key"])
+            _WRITTEN[conn.dialect.name] = statement
+        await conn.execute(statement, rows)
+
+
+_WRITTEN: dict[str, Any] = {}  # dialect name -> the statement of enqueue_many_written
 
 
 async def exists(conn: AsyncConnection, dedup_key: str) -> bool:

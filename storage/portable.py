@@ -52,6 +52,15 @@ async def insert_many_or_ignore(
         await conn.execute(_insert(conn, table).on_conflict_do_nothing(index_elements=keys), rows)
 
 
+def on_conflict_insert(
+    conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
+) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` with some values given as expressions
+    (a bound parameter of its own type, say), for :func:`AsyncConnection.execute` with
+    many rows."""
+    return _insert(conn, table).values(values).on_conflict_do_nothing(index_elements=keys)
+
+
 async def insert_many_new(
     conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], returning: Sequence[str]
 ) -> list[tuple[Any, ...]]:

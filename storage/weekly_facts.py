@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select, text
+from sqlalchemy import Select, and_, case, func, null, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -198,9 +198,11 @@ async def reflected_weeks(
     return found
 
 
-SupervisedRow = tuple[
-    int, str, str | None, str, str, datetime | None, int, int, int | None, int | None, int | None
-]
+# (person, name, unit, zone, status, paused until, supervisor, programme, minutes counted
+# in the first year, in the last, latest confirmed session), then (reflected, late) bits
+# of each block asked for.
+SupervisedRow = tuple[Any, ...]
+SUPERVISED_FIXED = 11  # columns before the blocks' bits
 
 
 def supervised_people(supervisor_ids: Sequence[int]) -> Select[tuple[int]]:
@@ -208,14 +210,47 @@ def supervised_people(supervisor_ids: Sequence[int]) -> Select[tuple[int]]:
     return select(people.c.id).where(people.c.supervisor_id.in_(list(supervisor_ids)))
 
 
-async def supervised(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> list[SupervisedRow]:
+async def supervised(
+    conn: AsyncConnection,
+    supervisor_ids: Sequence[int],
+    years: tuple[int, int],
+    blocks: range,
+) -> list[SupervisedRow]:
     """For the people these supervise, each of their memberships as a mentee of an active
-    programme with its weeks' bits, in one statement: (person, name, unit, zone, status,
-    paused until, supervisor, programme, block, reflected, late), a row per 60 weeks (block
-    None: nothing reflected), by person, then programme (start, id), then block: the
-    order of a supervisor's digest lines. Plain tuples: the Monday run reads 100 000."""
-    p, m, pr, f = people.c, programme_members.c, programmes.c, weekly_facts.c
-    facts = and_(f.person_id == m.person_id, f.programme_id == m.programme_id)
+    programme, in one statement, a row each (``SupervisedRow``), by person, then
+    programme (start, id): the order of a supervisor's digest lines.
+
+    ``years`` are the first and the last calendar year it is anywhere at the moment (one
+    year but around New Year: each person's own is one of them); ``blocks`` the blocks of
+    60 weeks whose bits are wanted (None where nothing was reflected), each joined on its
+    own: a row per block was twice the rows, and the yearly figures were a statement and
+    a dict of their own, a third of the reading. Plain tuples: the Monday run reads
+    100 000."""
+    p, m, pr = people.c, programme_members.c, programmes.c
+    first = yearly_facts.alias("first_year")
+    latest = yearly_facts.alias("latest")
+    joined = (
+        people.join(programme_members, m.person_id == p.id)
+        .join(programmes, pr.id == m.programme_id)
+        .outerjoin(first, and_(first.c.person_id == p.id, first.c.year == years[0]))
+    )
+    minutes_last: Any = null()
+    if years[1] != years[0]:  # New Year somewhere: a second look (a statement of its own)
+        last = yearly_facts.alias("last_year")
+        joined = joined.outerjoin(last, and_(last.c.person_id == p.id, last.c.year == years[1]))
+        minutes_last = last.c.approved_minutes + last.c.session_minutes
+    bits: list[Any] = []
+    for number, block in enumerate(blocks):
+        f = weekly_facts.alias(f"block_{number}")
+        joined = joined.outerjoin(
+            f,
+            and_(
+                f.c.person_id == m.person_id,
+                f.c.programme_id == m.programme_id,
+                f.c.block == block,
+            ),
+        )
+        bits += [f.c.reflected, f.c.late]
     statement = (
         select(
             p.id,
@@ -226,22 +261,21 @@ async def supervised(conn: AsyncConnection, supervisor_ids: Sequence[int]) -> li
             p.nudges_paused_until,
             p.supervisor_id,
             m.programme_id,
-            f.block,
-            f.reflected,
-            f.late,
+            first.c.approved_minutes + first.c.session_minutes,
+            minutes_last,
+            select(func.max(latest.c.last_session))
+            .where(latest.c.person_id == p.id)
+            .scalar_subquery(),
+            *bits,
         )
-        .select_from(
-            people.join(programme_members, m.person_id == p.id)
-            .join(programmes, pr.id == m.programme_id)
-            .outerjoin(weekly_facts, facts)
-        )
+        .select_from(joined)
         .where(p.supervisor_id.in_(chunk_ids()), m.role == "mentee", pr.status == "active")
-        .order_by(p.id, pr.starts_on, pr.id, f.block)
+        .order_by(p.id, pr.starts_on, pr.id)
     )
     found: list[SupervisedRow] = []
     for chunk in _chunks(supervisor_ids):
         rows = (await conn.execute(statement, {"ids": chunk})).all()  # one fetch, not one a row
-        found += [tuple(row) for row in rows]  # type: ignore[misc]
+        found += [tuple(row) for row in rows]
     return found
 
 

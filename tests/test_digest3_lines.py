@@ -1,18 +1,24 @@
-"""The Monday run builds supervisors' digests straight from the facts' rows
-(``bot.flows.digest_lines``); /ringkasan builds them from each person's ``MenteeProgress``.
-Over a seeded random history (late, revised, edited and waiting reflections, sessions,
-two overlapping programmes and an ended one, pauses, an unreachable mentee, milestones)
-both give byte-identical params at several instants, in several zones."""
+"""The Monday run and /ringkasan build supervisors' digests straight from the facts' rows
+(``bot.flows.digest_lines``); /progres shows each person's ``MenteeProgress``. Over a
+seeded random history (late, revised, edited and waiting reflections, sessions, two
+overlapping programmes and an ended one, pauses, an unreachable mentee, milestones) the
+digests' params are byte-identical to those built from each person's ``MenteeProgress``
+(``_from_progress``: how /ringkasan built them before) at several instants, in several
+zones."""
 
 from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.flows import digest, digest_lines
+from bot.flows import digest, digest_lines, weeks
+from bot.flows.digest import Line, Notice
+from bot.flows.progress import MenteeProgress, progress_and_last_sessions
 from storage import milestone_marks, people, programmes
 from storage.db import Database
 from storage.models import Person
@@ -21,6 +27,69 @@ from storage.schema import programme_members
 from tests.test_digest_facts import NOWS, T0, ZONES, _history, _programme
 
 NOTHING_DUE = datetime(2026, 6, 1, 0, 31, tzinfo=UTC)  # before the first week was due
+
+
+def _week_facts(p: MenteeProgress, week: date, now: datetime) -> list[str]:
+    """[state, ISO due date]: how a week stands (``WeekState``) and when it is due."""
+    due = week + timedelta(days=p.programme.reflection_weekday)
+    return [p.state(week, now).value, due.isoformat()]
+
+
+def _line_facts(line: Line, now: datetime) -> dict[str, Any]:
+    """A digest line from what /progres shows the person."""
+    p = line.progress
+    this_week = p.this_week or weeks.week_start(now, p.person.timezone)
+    last_week = this_week - timedelta(days=7)
+    until = p.person.nudges_paused_until
+    return {
+        "name": p.person.name,
+        "unit": p.person.unit or "-",
+        "programme": p.programme.name,
+        "week": _week_facts(p, this_week, now),
+        "last_week": _week_facts(p, last_week, now),
+        "tally": [last_week in p.due_weeks, last_week in p.done_weeks],
+        "paused_until": (
+            weeks.local_date(until - timedelta(seconds=1), p.person.timezone).isoformat()
+            if until is not None and p.paused(now)
+            else None
+        ),
+        "streak": p.streak,
+        "pending": p.pending_reviews,
+        "waiting_days": p.oldest_waiting_days,
+        "last_session": line.last_session,
+        "jp": p.jp_year,
+        "flags": line.at_risk,
+        "milestones": [p.milestones_confirmed, len(p.milestones)],
+    }
+
+
+async def _from_progress(
+    conn: AsyncConnection, supervisor: Person, now: datetime
+) -> list[Notice] | None:
+    """A supervisor's digest and chart from each person's ``MenteeProgress``."""
+    members = await people.supervised_by(conn, supervisor.id)
+    progress, last = await progress_and_last_sessions(conn, members, now, active_only=True)
+    lines = [
+        Line(
+            p,
+            last[p.person.id].isoformat() if p.person.id in last else None,
+            p.person.status == "unreachable",
+        )
+        for p in progress
+    ]
+    if not lines:
+        return None
+    title = ", ".join(sorted({line.progress.person.unit or "-" for line in lines}))
+    found = [
+        Notice(
+            "digest.supervisor", {"title": title, "lines": [_line_facts(x, now) for x in lines]}
+        )
+    ]
+    rates = digest.weekly_rates(lines)
+    if rates:
+        points = [[week.isoformat(), done, due] for week, done, due in rates]
+        found.append(Notice("digest.chart", {"unit": title, "points": points}))
+    return found
 
 
 async def _supervisors(db: Database, ids: list[int], long: int) -> list[Person]:
@@ -68,8 +137,13 @@ async def test_the_monday_lines_are_the_ones_ringkasan_builds(db: Database) -> N
         for now in NOWS:
             built = await digest._build_many(conn, bosses, now, [])
             for boss, monday in zip(bosses, built, strict=True):
-                shown = await digest.supervisor_digest(conn, boss, now)
+                shown = await _from_progress(conn, boss, now)
                 assert shown is not None
+                ringkasan = await digest.supervisor_digest(conn, boss, now)
+                assert ringkasan is not None
+                assert json.dumps([(n.kind, n.params) for n in ringkasan]) == json.dumps(
+                    [(n.kind, n.params) for n in shown]
+                )
                 if not monday:  # the Monday run sends nothing while nobody owed last week
                     assert not any(line["tally"][0] for line in shown[0].params["lines"])
                     continue
@@ -102,3 +176,24 @@ def test_bit_sliced_columns_count_each_week() -> None:
             columns.add(bits, times)
         plain = {i: sum(n for bits, n in masks if bits >> i & 1) for i in range(70)}
         assert columns.counts() == {i: n for i, n in plain.items() if n}
+
+
+async def test_around_new_year_each_zone_counts_its_own_year(db: Database) -> None:
+    """23:30 on New Year's Eve in WIB is already New Year's Day in WITA and WIT: each
+    line counts JP in its own zone's year (the statement then joins both years)."""
+    now = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+    assert digest_lines.years_now(now) == (2026, 2027)
+    ids, (_, long) = await _history(db, seed=3)
+    bosses = await _supervisors(db, ids, long)
+    async with db.read() as conn:
+        lines = []
+        for boss in bosses:
+            shown = await _from_progress(conn, boss, now)
+            ringkasan = await digest.supervisor_digest(conn, boss, now)
+            assert shown is not None
+            assert ringkasan is not None
+            assert json.dumps([(n.kind, n.params) for n in ringkasan]) == json.dumps(
+                [(n.kind, n.params) for n in shown]
+            )
+            lines += shown[0].params["lines"]
+    assert any(line["jp"] for line in lines)

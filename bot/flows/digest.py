@@ -14,13 +14,13 @@ reader's language when sent), and the sender draws the chart just before sending
 Built for a province: the Monday run reads a batch of supervisors' people in a few
 statements and builds their lines straight from the facts' bits (``digest_lines``), in a
 read transaction; they are only recorded and queued in a short write transaction, so
-people using the bot are not held up by it. /ringkasan builds the same params from each
-person's ``MenteeProgress``.
+people using the bot are not held up by it. /ringkasan builds a unit the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import timezones
 from bot.flows import digest_lines, weeks
 from bot.flows.identity import Viewer
-from bot.flows.progress import MenteeProgress, counted, progress_and_last_sessions
+from bot.flows.progress import MenteeProgress, counted
 from bot.flows.services import Services
 from storage import (
     nudges,
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 STALE_REVIEW_DAYS = digest_lines.STALE_REVIEW_DAYS
 BUSIEST = 5
-BATCH = 10  # recipients built in one read and queued in one write (1 000 people: one chunk)
+BATCH = 25  # recipients built in one read and queued in one write
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,61 +80,21 @@ class Notice:
     params: dict[str, Any]
 
 
-async def supervisor_lines(conn: AsyncConnection, supervisor: Person, now: datetime) -> list[Line]:
-    members = await people.supervised_by(conn, supervisor.id)
-    progress, last = await progress_and_last_sessions(conn, members, now, active_only=True)
-    return [
-        Line(
-            p,
-            last[p.person.id].isoformat() if p.person.id in last else None,
-            p.person.status == "unreachable",
-        )
-        for p in progress
-    ]
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A notice whose params the Monday run wrote straight as JSON text
+    (``digest_lines.Unit.params``): queued as it is; ``params`` reads it back."""
+
+    kind: str
+    text: digest_lines.Encoded
+
+    @property
+    def params(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(self.text)
+        return found
 
 
-def _week_facts(p: MenteeProgress, week: date, now: datetime) -> list[str]:
-    """[state, ISO due date]: how a week stands (``WeekState``) and when it is due."""
-    due = week + timedelta(days=p.programme.reflection_weekday)
-    return [p.state(week, now).value, due.isoformat()]
-
-
-def _line_facts(line: Line, now: datetime) -> dict[str, Any]:
-    p = line.progress
-    this_week = p.this_week or weeks.week_start(now, p.person.timezone)
-    last_week = this_week - timedelta(days=7)
-    until = p.person.nudges_paused_until
-    return {
-        "name": p.person.name,
-        "unit": p.person.unit or "-",
-        "programme": p.programme.name,
-        "week": _week_facts(p, this_week, now),
-        "last_week": _week_facts(p, last_week, now),
-        # Counted like the coordinator's per-unit rates: [owed (or sent anyway), sent].
-        "tally": [last_week in p.due_weeks, last_week in p.done_weeks],
-        # A pause ends at midnight after the last day off: that day is what people read.
-        "paused_until": (
-            weeks.local_date(until - timedelta(seconds=1), p.person.timezone).isoformat()
-            if until is not None and p.paused(now)
-            else None
-        ),
-        "streak": p.streak,
-        "pending": p.pending_reviews,
-        "waiting_days": p.oldest_waiting_days,
-        "last_session": line.last_session,
-        "jp": p.jp_year,
-        "flags": line.at_risk,
-        "milestones": [p.milestones_confirmed, len(p.milestones)],  # [confirmed, total]
-    }
-
-
-def unit_notice(lines: list[Line], fallback: str, now: datetime) -> Notice:
-    """A list of people as a digest notice (``digest.supervisor``), titled with the units
-    it actually lists (the people's own, not the supervisor's)."""
-    units = sorted({line.progress.person.unit or "-" for line in lines})
-    title = ", ".join(units) or fallback
-    facts = [_line_facts(x, now) for x in lines]
-    return Notice("digest.supervisor", {"title": title, "lines": facts})
+Built = Notice | Written  # a notice of the Monday run
 
 
 def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
@@ -163,19 +123,17 @@ def weekly_rates(lines: list[Line]) -> list[tuple[date, int, int]]:
 async def supervisor_digest(
     conn: AsyncConnection, supervisor: Person, now: datetime
 ) -> list[Notice] | None:
-    """/ringkasan: a supervisor's digest and its chart (if any week counted), from each
-    person's ``MenteeProgress`` as /progres shows it; None if none of their people take
-    part. (The Monday run builds the same params from the facts' rows: ``digest_lines``.)"""
-    lines = await supervisor_lines(conn, supervisor, now)
-    if not lines:
+    """/ringkasan: a supervisor's digest and its chart (if any week counted), built as
+    the Monday run builds it (``digest_lines``) but also while nobody owed last week's
+    reflection; None if none of their people take part. (``tests/test_digest3_lines.py``
+    holds its lines to each person's ``MenteeProgress``, what /progres shows.)"""
+    unit = (await digest_lines.units(conn, [supervisor.id], now)).get(supervisor.id)
+    if unit is None or not unit.lines:
         return None
-    digest = unit_notice(lines, supervisor.unit or supervisor.name, now)
-    found = [digest]
-    rates = weekly_rates(lines)
-    if rates:
-        points = [[week.isoformat(), done, due] for week, done, due in rates]
-        found.append(Notice("digest.chart", {"unit": digest.params["title"], "points": points}))
-    return found
+    return [
+        item if isinstance(item, Notice) else Notice(item.kind, item.params)
+        for item in _unit_built(unit)
+    ]
 
 
 async def coordinator_digest(
@@ -236,7 +194,7 @@ async def on_demand(svc: Services, viewer: Viewer) -> list[Notice] | None:
         if viewer.person is not None and "supervisor" in viewer.person.roles:
             found = await supervisor_digest(conn, viewer.person, now)
             title = viewer.person.unit or viewer.person.name
-            return found or [unit_notice([], title, now)]
+            return found or [Notice("digest.supervisor", {"title": title, "lines": []})]
     return None
 
 
@@ -264,7 +222,7 @@ async def _overview(
 
 async def _build_many(
     conn: AsyncConnection, batch: list[Person], now: datetime, overviews: list[list[Notice]]
-) -> list[list[Notice]]:
+) -> list[list[Built]]:
     """The digests of several recipients: their supervisors' people are read together
     and their lines built straight from the facts (``digest_lines``: a few statements per
     batch, a small dict a line), in the order /ringkasan lists them."""
@@ -273,7 +231,7 @@ async def _build_many(
     found = []
     for person in batch:
         await asyncio.sleep(0)  # let replies through between two recipients
-        notices: list[Notice] = []
+        notices: list[Built] = []
         if "coordinator" in person.roles:
             notices += await _overview(conn, now, overviews)
         if "supervisor" in person.roles:
@@ -282,16 +240,20 @@ async def _build_many(
     return found
 
 
-def _unit_notices(unit: digest_lines.Unit | None) -> list[Notice]:
-    """A supervisor's scheduled digest and its chart, as ``supervisor_digest`` with
-    ``news_only``: nothing while none of their people owed last week's reflection."""
+def _unit_notices(unit: digest_lines.Unit | None) -> list[Built]:
+    """A supervisor's scheduled digest and its chart: nothing while none of their people
+    owed last week's reflection."""
     if unit is None or not unit.lines or not unit.owed_last_week():
         return []
-    title = ", ".join(sorted({line["unit"] for line in unit.lines}))
-    found = [Notice("digest.supervisor", {"title": title, "lines": unit.lines})]
+    return _unit_built(unit)
+
+
+def _unit_built(unit: digest_lines.Unit) -> list[Built]:
+    """A unit's digest (its lines as written) and its chart, if any week counted."""
+    found: list[Built] = [Written("digest.supervisor", unit.params())]
     points = unit.rates()
     if points:
-        found.append(Notice("digest.chart", {"unit": title, "points": points}))
+        found.append(Notice("digest.chart", {"unit": unit.title(), "points": points}))
     return found
 
 
@@ -337,10 +299,19 @@ async def weekly(svc: Services) -> int:
             done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
     overviews: list[list[Notice]] = []
     waiting = [(person, slot) for person, slot in due if (person.id, slot.isoformat()) not in done]
-    for start in range(0, len(waiting), BATCH):
-        batch = waiting[start : start + BATCH]
-        built = await _build_batch(svc, [person for person, _ in batch], now, overviews)
-        sent += await _record_and_queue(svc, batch, built, now)
+    # A batch is recorded and queued while the next one is built: the write is mostly
+    # the database's own work (30 MB of digests for a province), on a thread of its own.
+    writing: asyncio.Task[int] | None = None
+    try:
+        for start in range(0, len(waiting), BATCH):
+            batch = waiting[start : start + BATCH]
+            built = await _build_batch(svc, [person for person, _ in batch], now, overviews)
+            if writing is not None:
+                sent += await writing
+            writing = asyncio.create_task(_record_and_queue(svc, batch, built, now))
+    finally:
+        if writing is not None:  # never left running, even when a build failed
+            sent += await writing
     sent += await _admins(svc, now, overviews)
     if sent:
         svc.outbox_wake()
@@ -350,7 +321,7 @@ async def weekly(svc: Services) -> int:
 async def _record_and_queue(
     svc: Services,
     batch: list[tuple[Person, date]],
-    built: list[list[Notice] | None],
+    built: list[list[Built] | None],
     now: datetime,
 ) -> int:
     """Record a batch's digests and queue the notices of those recorded now, in one short
@@ -379,30 +350,32 @@ async def _record_and_queue(
                 f"digest:{person.id}:{slot}", person.telegram_id, person.id, digest, now
             )
             sent += 1
-        await outbox.enqueue_many(conn, messages)
+        await outbox.enqueue_many_written(conn, messages)
     return sent
 
 
 def _messages(
-    key: str, chat_id: int, person_id: int | None, digest: list[Notice], now: datetime
+    key: str, chat_id: int, person_id: int | None, digest: list[Built], now: datetime
 ) -> list[dict[str, Any]]:
-    """A digest's outbox rows (the chart's keyed ``:chart``), for one statement of many."""
-    return [
-        outbox.row(
+    """A digest's outbox rows (the chart's keyed ``:chart``) with their params as JSON
+    text, for one statement of many."""
+    found = []
+    for number, item in enumerate(digest):
+        message = outbox.row(
             dedup_key=f"{key}:{'chart' if item.kind == 'digest.chart' else number}",
             chat_id=chat_id,
             person_id=person_id,
             now=now,
             kind=item.kind,
-            params=item.params,
         )
-        for number, item in enumerate(digest)
-    ]
+        message["params"] = item.text if isinstance(item, Written) else json.dumps(item.params)
+        found.append(message)
+    return found
 
 
 async def _build_batch(
     svc: Services, batch: list[Person], now: datetime, overviews: list[list[Notice]]
-) -> list[list[Notice] | None]:
+) -> list[list[Built] | None]:
     """Each recipient's digest, read in one transaction for the batch; if that fails, one
     by one, so one bad digest does not hold up the others (None: not built)."""
     try:
@@ -410,7 +383,7 @@ async def _build_batch(
             return list(await _build_many(conn, batch, now, overviews))
     except Exception:
         log.exception("a batch of digests could not be built; building them one by one")
-    found: list[list[Notice] | None] = []
+    found: list[list[Built] | None] = []
     for person in batch:
         try:
             async with svc.db.read() as conn:
