@@ -31,13 +31,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import Running, build_application, start_bot, stop_bot
+from bot.app import Running, stop_bot
 from bot.telegram_double import TelegramDouble
 from storage import inbox
 from storage.db import Database
 from tests.conftest import REPO
-from tests.e2e.conftest import settings_for
-from tests.e2e.processes import stop_gently
+from tests.e2e.processes import restart, stop_gently
 from tests.e2e.world import texts_until
 
 NIP = "199001012015031002"
@@ -60,12 +59,6 @@ async def start_pembina(
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=workdir, env=env, stdout=log, stderr=log
         )
-
-
-async def restart(double: TelegramDouble, db_url: str) -> Running:
-    """The bot after the kill: what ``pembina run`` starts (its settings from the same
-    environment, the system clock), in this process."""
-    return await start_bot(build_application(settings_for(double, db_url), double.token))
 
 
 class KillAt:
