@@ -9,6 +9,7 @@ from contextlib import suppress
 
 from bot.app import Running, build_application, start_bot
 from bot.telegram_double import TelegramDouble
+from bot.webhook import WebhookConfig
 from tests.e2e.conftest import settings_for
 
 
@@ -25,9 +26,13 @@ async def stop_gently(process: asyncio.subprocess.Process, timeout: float = 20) 
         await process.wait()
 
 
-async def restart(double: TelegramDouble, db_url: str) -> Running:
+async def restart(
+    double: TelegramDouble, db_url: str, webhook: WebhookConfig | None = None
+) -> Running:
     """The bot after a real ``pembina run`` was killed: what that command starts (its
-    settings from the same environment, the system clock), in the test's process, over HTTP
-    against the same double and on the same database. Everything the kill left behind is
-    in the database and the double; a second process start cost a second of CPU."""
-    return await start_bot(build_application(settings_for(double, db_url), double.token))
+    settings from the same environment, the system clock; a webhook worker given its
+    ``webhook``), in the test's process, over HTTP against the same double and on the same
+    database. Everything the kill left behind is in the database and the double; a second
+    process start cost a second of CPU."""
+    app = build_application(settings_for(double, db_url), double.token)
+    return await start_bot(app, webhook=webhook)
