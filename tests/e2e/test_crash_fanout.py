@@ -9,8 +9,6 @@ import signal
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from bot.app import Running, stop_bot
 from bot.clock import SystemClock
 from bot.telegram_double import RateLimits, TelegramDouble
@@ -24,7 +22,6 @@ COUNT = 200
 FIRST = 50_000
 
 
-@pytest.mark.long
 async def test_kill_9_during_fanout(db_url: str, tmp_path: Path) -> None:
     database = Database(db_url)
     await upgrade(database)
