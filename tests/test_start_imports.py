@@ -9,18 +9,38 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import cache
 
 from tests.conftest import REPO
 
 WRITERS = ("matplotlib", "openpyxl", "fpdf")
 
 
-def test_starting_the_bot_loads_no_file_writer() -> None:
+@cache
+def _loaded() -> frozenset[str]:
+    """The top-level packages in ``sys.modules`` of a fresh process that imported what
+    ``pembina`` imports to start (one process for both tests: each costs a second)."""
     code = (
-        "import sys, bot.cli, bot.app, bot.playground\n"
-        f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({WRITERS!r}))))"
+        "import sys, bot.cli, bot.app\n"
+        "polling = {m.split('.')[0] for m in sys.modules}\n"
+        "import bot.playground\n"
+        "print(' '.join(sorted(polling)))\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
-    assert result.stdout.split() == []
+    polling, everything = result.stdout.splitlines()
+    return frozenset(polling.split()) | frozenset(f"+{m}" for m in everything.split())
+
+
+def test_starting_the_bot_loads_no_file_writer() -> None:
+    loaded = _loaded()
+    assert sorted(m for m in WRITERS if m in loaded or f"+{m}" in loaded) == []
+
+
+def test_polling_start_loads_no_web_server() -> None:
+    """aiohttp serves webhook mode only (0.13 s of each polling start when it was imported
+    with ``bot.app``): ``pembina run`` without ``--webhook`` never loads it."""
+    assert "aiohttp" in {m.lstrip("+") for m in _loaded()}  # the playground's double does
+    assert "aiohttp" not in _loaded()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,13 @@ class ApiSpec:
 
     @classmethod
     def load(cls, path: Path) -> ApiSpec:
+        """The spec in ``path``, read once per process while the file is unchanged: every
+        end-to-end test makes a double (about two hundred a run); nothing changes it."""
+        stat = path.stat()
+        return _load(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+    @classmethod
+    def parse(cls, path: Path) -> ApiSpec:
         raw = json.loads(path.read_text(encoding="utf-8"))
         methods: dict[str, dict[str, FieldSpec]] = {}
         names: dict[str, str] = {}
@@ -87,6 +95,13 @@ class ApiSpec:
             if spec.required and spec.name not in params
         ]
         return found
+
+
+@cache
+def _load(path: str, _mtime_ns: int, _size: int) -> ApiSpec:
+    """:meth:`ApiSpec.load`'s cache: keyed by the file's change time and size as well, so
+    an edited file is read again."""
+    return ApiSpec.parse(Path(path))
 
 
 def decode_field(spec: ApiSpec | None, method: str, name: str, raw: str) -> Any:

@@ -8,6 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.telegram_double import TelegramDouble
 from tests.conftest import REPO
 from tests.e2e.processes import stop_gently
@@ -38,6 +40,7 @@ async def _start_bot(
     )
 
 
+@pytest.mark.long
 async def test_kill_9_mid_registration_resumes(
     double: TelegramDouble, db_url: str, tmp_path: Path
 ) -> None:

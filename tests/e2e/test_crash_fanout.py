@@ -1,5 +1,6 @@
 """``pembina run`` killed with SIGKILL in the middle of a fan-out: after a restart every
-message arrives, and at most one twice (the one in flight when the process died)."""
+message arrives, and at most one twice (the one in flight when the process died). The bot
+that takes over runs in the test process (tests.e2e.processes.restart)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+from bot.app import Running, stop_bot
 from bot.clock import SystemClock
 from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.e2e.processes import restart
 from tests.e2e.test_crash import _start_bot
 
 COUNT = 200
@@ -35,6 +38,7 @@ async def test_kill_9_during_fanout(db_url: str, tmp_path: Path) -> None:
         for n in range(COUNT):
             double.open_chat(FIRST + n)
         process = await _start_bot(double, db_url, tmp_path)
+        restarted: Running | None = None
         try:
             for _ in range(300):  # kill once a part has gone out
                 delivered = sum(len(double.messages_in(FIRST + n)) for n in range(COUNT))
@@ -46,7 +50,7 @@ async def test_kill_9_during_fanout(db_url: str, tmp_path: Path) -> None:
             before = sum(len(double.messages_in(FIRST + n)) for n in range(COUNT))
             assert 0 < before < COUNT
 
-            process = await _start_bot(double, db_url, tmp_path)
+            restarted = await restart(double, db_url)
             for _ in range(600):
                 texts = Counter(
                     m.text for n in range(COUNT) for m in double.messages_in(FIRST + n)
@@ -58,5 +62,7 @@ async def test_kill_9_during_fanout(db_url: str, tmp_path: Path) -> None:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
                 await asyncio.wait_for(process.wait(), 20)
+            if restarted is not None:
+                await stop_bot(restarted)
     assert len(texts) == COUNT  # nothing lost
     assert sum(texts.values()) - COUNT <= 1  # at most one duplicate

@@ -22,6 +22,7 @@ COUNT = 500
 FIRST = 10_000
 
 
+@pytest.mark.long
 @pytest.mark.ceiling(4)
 async def test_fanout_with_429_502_stall_and_blocked(
     bot: BotUnderTest, double: TelegramDouble

@@ -10,6 +10,11 @@ written    the handler committed its write; its reply reaches the double and is 
 replied    the reply is delivered; the bot dies before it reads Telegram's answer
 =========  ==========================================================================
 
+The killed bot is a real ``pembina run`` process; the bot that starts after it runs the same
+start (``build_application``, ``start_bot``, the system clock) inside the test process, over
+HTTP against the same double and on the same database: all the kill left behind is there,
+and a second process start cost a second of CPU per test.
+
 Before the inbox, "confirmed" lost the update: PTB confirmed the batch as soon as it was
 queued in memory, so after the restart the person's NIP was gone and their name was taken
 for a NIP.
@@ -26,11 +31,12 @@ from typing import Any
 
 import pytest
 
+from bot.app import Running, stop_bot
 from bot.telegram_double import TelegramDouble
 from storage import inbox
 from storage.db import Database
 from tests.conftest import REPO
-from tests.e2e.processes import stop_gently
+from tests.e2e.processes import restart, stop_gently
 from tests.e2e.world import texts_until
 
 NIP = "199001012015031002"
@@ -104,6 +110,7 @@ async def test_kill_9_around_an_update_loses_nothing(
 ) -> None:
     user = double.user(USER, first_name="Rudi")
     process = await start_pembina(double, db_url, tmp_path)
+    restarted: Running | None = None
     try:
         await user.send_text("/start")
         intro = await user.next_messages(2, timeout=30)
@@ -121,13 +128,15 @@ async def test_kill_9_around_an_update_loses_nothing(
             assert double.confirmed_upto >= update_id  # Telegram will not hand it back
         before_restart = [m.text for m in user.unread()]
 
-        process = await start_pembina(double, db_url, tmp_path)
+        restarted = await restart(double, db_url)
         await user.send_text("Rudi Hartono")
         after = await texts_until(user, "Langkah 3 dari 3", timeout=30)
         await double.settle(quiet=0.5)
         after += [m.text for m in user.unread()]
     finally:
-        await stop_gently(process)
+        await stop_gently(process)  # at once when it was killed
+        if restarted is not None:
+            await stop_bot(restarted)
 
     step_two = sum("Langkah 2 dari 3" in text for text in before_restart + after)
     # The NIP was applied once: one "step 2" reply (none when its reply died with the bot),
@@ -150,6 +159,7 @@ async def test_kill_9_around_a_button_press_loses_nothing(
     English (the press applied once) and the person's next message is answered in it."""
     user = double.user(USER, first_name="Rudi")
     process = await start_pembina(double, db_url, tmp_path)
+    restarted: Running | None = None
     try:
         await user.send_text("/language")
         menu = await user.next_message(timeout=30)
@@ -161,12 +171,14 @@ async def test_kill_9_around_a_button_press_loses_nothing(
         assert process.returncode == -signal.SIGKILL
         assert kill.killed
 
-        process = await start_pembina(double, db_url, tmp_path)
+        restarted = await restart(double, db_url)
         await user.send_text("/help")
         texts = await texts_until(user, "you are not registered yet", timeout=30)
         await double.settle(quiet=0.5)
     finally:
-        await stop_gently(process)
+        await stop_gently(process)  # at once when it was killed
+        if restarted is not None:
+            await stop_bot(restarted)
     assert not any("belum terdaftar" in text for text in texts), texts
     changed = [a for a in double.callback_answers if a["user_id"] == USER]
     # Answered and edited once, except when the bot died on its answer (its write stands).

@@ -18,6 +18,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.clock import FixedClock, SystemClock
 from bot.telegram_double import RateLimits, TelegramDouble
 from storage import outbox
@@ -28,6 +30,7 @@ FIRST = 80_000
 FACTOR = 2  # the bot's ceiling and the double's window, times Telegram's
 
 
+@pytest.mark.long
 async def test_cold_start_burst_never_oversteps_a_strict_window(
     db_url: str, clock: FixedClock
 ) -> None:
@@ -72,6 +75,7 @@ async def test_one_stalled_chat_does_not_hold_the_outbox(bot: BotUnderTest) -> N
     assert all(len(double.messages_in(first + n)) == 1 for n in range(count))
 
 
+@pytest.mark.long
 async def test_fanout_through_faults_cold_start_strict_window(db_url: str) -> None:
     """150 outbox messages from a cold start through a strict 30-in-any-second double where
     10 % of sends meet a fault: a stall past the bot's read timeout (delivered, answer never

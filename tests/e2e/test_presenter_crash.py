@@ -1,5 +1,6 @@
 """``pembina run`` killed with SIGKILL while a notice goes out in several parts: after a
-restart the rest follows, and at most the part in flight arrives twice."""
+restart the rest follows, and at most the part in flight arrives twice. The bot
+that takes over runs in the test process (tests.e2e.processes.restart)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 from bot import presenter
+from bot.app import Running, stop_bot
 from bot.clock import SystemClock
 from bot.telegram_double import TelegramDouble
 from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.e2e.processes import restart
 from tests.e2e.test_crash import _start_bot
 
 CHAT = 70_001
@@ -49,6 +52,7 @@ async def test_kill_9_between_parts_of_a_notice(db_url: str, tmp_path: Path) -> 
     async with TelegramDouble() as double:
         double.open_chat(CHAT)
         process = await _start_bot(double, db_url, tmp_path)
+        restarted: Running | None = None
         try:
             for _ in range(400):  # kill once some parts have gone out, not all
                 if len(double.messages_in(CHAT)) >= 2:
@@ -59,7 +63,7 @@ async def test_kill_9_between_parts_of_a_notice(db_url: str, tmp_path: Path) -> 
             before = len(double.messages_in(CHAT))
             assert 0 < before < len(expected)
 
-            process = await _start_bot(double, db_url, tmp_path)
+            restarted = await restart(double, db_url)
             for _ in range(600):
                 texts = Counter(m.text for m in double.messages_in(CHAT))
                 if len(texts) == len(expected):
@@ -69,6 +73,8 @@ async def test_kill_9_between_parts_of_a_notice(db_url: str, tmp_path: Path) -> 
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
                 await asyncio.wait_for(process.wait(), 20)
+            if restarted is not None:
+                await stop_bot(restarted)
     assert len(texts) == len(expected)  # every part, in the end
     assert sum(texts.values()) - len(expected) <= 1  # at most the one in flight twice
     assert double.messages_in(CHAT)[-1].buttons  # the review buttons under the last part

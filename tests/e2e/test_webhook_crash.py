@@ -12,6 +12,9 @@ written  the handler committed its write (a NIP during registration); its reply 
 replied  the reply is delivered; the worker dies before answering the POST
 =======  ==========================================================================
 
+The killed worker is a real ``pembina run --webhook`` process; the worker that takes over
+listens on the same port from the test's process (tests.e2e.processes.restart).
+
 In each case the worker had not answered 200, so the double redelivers. The restarted
 worker handles an update not done and acknowledges one already done without handling it
 again. With python-telegram-bot's own webhook server (200 before the handler ran), the
@@ -29,9 +32,11 @@ from typing import Any
 
 import pytest
 
+from bot.app import Running, stop_bot
 from bot.telegram_double import TelegramDouble
 from storage import inbox
 from storage.db import Database
+from tests.e2e.processes import restart
 from tests.e2e.webhook_worker import Worker
 from tests.e2e.world import texts_until
 
@@ -93,6 +98,7 @@ async def test_kill_9_around_a_webhook_update_handles_it_once(
     user = double.user(USER, first_name="Rudi")
     worker = Worker(double, db_url, tmp_path)
     await worker.start()
+    restarted: Running | None = None
     try:
         await user.send_text("/start")
         intro = await user.next_messages(2, timeout=30)
@@ -110,14 +116,16 @@ async def test_kill_9_around_a_webhook_update_handles_it_once(
         assert await _row_state(db_url, kill.update_id) == expected
         before_restart = [m.text for m in user.unread()]
 
-        await worker.start()
+        restarted = await restart(double, db_url, webhook=worker.config())
         await double.settle(quiet=0.5, timeout=30)  # redelivered and acknowledged
         await user.send_text("Rudi Hartono")
         after = await texts_until(user, "Langkah 3 dari 3", timeout=30)
         await double.settle(quiet=0.5)
         after += [m.text for m in user.unread()]
     finally:
-        await worker.stop()
+        await worker.stop()  # at once when it was killed
+        if restarted is not None:
+            await stop_bot(restarted)
 
     assert kill.pushes >= 2  # Telegram sent it again after the crash
     step_two = sum("Langkah 2 dari 3" in text for text in before_restart + after)
@@ -133,6 +141,7 @@ async def test_kill_9_while_an_update_is_stored_but_not_done(
     user = double.user(USER, first_name="Rudi")
     worker = Worker(double, db_url, tmp_path)
     await worker.start()
+    restarted: Running | None = None
     try:
         kill = KillAt("stored", worker.pid, "/help")
         double.on_call(kill)
@@ -144,12 +153,14 @@ async def test_kill_9_while_an_update_is_stored_but_not_done(
         assert await _row_state(db_url, kill.update_id) == "stored"
         assert user.unread() == []  # its reply died with the worker
 
-        await worker.start()
+        restarted = await restart(double, db_url, webhook=worker.config())
         texts = await texts_until(user, "belum terdaftar", timeout=30)
         await double.settle(quiet=0.5, timeout=30)
         texts += [m.text for m in user.unread()]
     finally:
-        await worker.stop()
+        await worker.stop()  # at once when it was killed
+        if restarted is not None:
+            await stop_bot(restarted)
     assert kill.pushes >= 2
     assert sum("belum terdaftar" in text for text in texts) == 1, texts  # once, not lost
     assert await _row_state(db_url, kill.update_id) == "done"

@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.telegram_double import TelegramDouble
+from bot.webhook import WebhookConfig
 from tests.conftest import REPO
 from tests.e2e.processes import stop_gently
 
@@ -62,6 +63,17 @@ class Worker:
     def pid(self) -> int:
         assert self.process is not None
         return self.process.pid
+
+    def config(self) -> WebhookConfig:
+        """The webhook settings ``env`` gives the process, for a bot that takes over from
+        it in the test's process (tests.e2e.processes.restart)."""
+        return WebhookConfig(
+            url=self.public_url or self.url,
+            secret_token=SECRET,
+            listen="127.0.0.1",
+            port=self.port,
+            max_connections=self.max_connections,
+        )
 
     def env(self) -> dict[str, str]:
         return {
