@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Person
-from storage.rows import Row, inserted_id
+from storage.rows import Row, inserted_id, names_and_total
 from storage.schema import people, person_roles
 
 
@@ -183,9 +183,16 @@ async def bound_with_roles(conn: AsyncConnection, roles: Iterable[str]) -> list[
     return await _fetch(conn, people.c.telegram_id.is_not(None), people.c.id.in_(holders))
 
 
-async def unreachable(conn: AsyncConnection) -> list[Person]:
-    """People Telegram refused to deliver to (blocked the bot, account gone)."""
-    return await _fetch(conn, people.c.status == "unreachable")
+async def unreachable_names(conn: AsyncConnection, limit: int) -> tuple[list[str], int]:
+    """The first ``limit`` names (in id order) of the people Telegram refused to deliver
+    to (blocked the bot, account gone), and how many there are."""
+    rows = await conn.execute(
+        select(people.c.name, func.count().over())
+        .where(people.c.status == "unreachable")
+        .order_by(people.c.id)
+        .limit(limit)
+    )
+    return names_and_total(rows)
 
 
 async def lock_mentors(conn: AsyncConnection, ids: Iterable[int]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.rows import names_and_total
 from storage.schema import (
     mentoring_sessions,
     pairings,
@@ -247,10 +248,11 @@ async def unmatched_mentees(conn: AsyncConnection) -> list[int]:
     return [int(person_id) for (person_id,) in rows]
 
 
-async def unmatched_names(conn: AsyncConnection) -> list[str]:
-    """The names of ``unmatched_mentees`` (each person once, in id order) in one query:
-    a programme just begun has every mentee unmatched, and a province's 100 000 people
-    loaded whole (roles and all) only to be named were most of the digest's memory."""
+async def unmatched_names(conn: AsyncConnection, limit: int) -> tuple[list[str], int]:
+    """The first ``limit`` names of ``unmatched_mentees`` (each person once, in id order)
+    and how many there are, in one query: a programme just begun has every mentee
+    unmatched, and a province's 100 000 names were a tenth of a second of the Monday run
+    and hundreds of messages to the coordinator."""
     m = programme_members.c
     waiting = (
         select(m.person_id)
@@ -258,6 +260,9 @@ async def unmatched_names(conn: AsyncConnection) -> list[str]:
         .where(m.role == "mentee", programmes.c.status == "active", ~member_paired())
     )
     rows = await conn.execute(
-        select(people.c.name).where(people.c.id.in_(waiting)).order_by(people.c.id)
+        select(people.c.name, func.count().over())
+        .where(people.c.id.in_(waiting))
+        .order_by(people.c.id)
+        .limit(limit)
     )
-    return [name for (name,) in rows]
+    return names_and_total(rows)

@@ -25,6 +25,13 @@ def inserted_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+def names_and_total(rows: CursorResult[Any]) -> tuple[list[str], int]:
+    """Rows of (name, ``count() OVER ()``) from a query with a LIMIT: the names shown and
+    how many there are in all (0 when there is no row)."""
+    found: list[tuple[Any, ...]] = [tuple(row) for row in rows]
+    return [str(row[0]) for row in found], int(found[0][1]) if found else 0
+
+
 PARTITION = 5000  # rows fetched at a time by :func:`streamed`
 
 

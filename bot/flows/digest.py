@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 
 STALE_REVIEW_DAYS = digest_lines.STALE_REVIEW_DAYS
 BUSIEST = 5
+# Names listed of mentees without a mentor, and of people who cannot be reached; the rest
+# are counted (/siapa lists every mentee waiting for a mentor, a page at a time). A
+# programme just begun has everyone unmatched: 100 000 names were hundreds of messages.
+NAMES_SHOWN = 30
 BATCH = 25  # recipients built in one read and queued in one write
 
 
@@ -168,7 +172,8 @@ async def coordinator_digest(
     waiting = await progress_facts.waiting_by_mentor(conn)
     busiest = sorted(waiting.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
     names = {p.id: p.name for p in await people.get_people(conn, [m for m, _ in busiest])}
-    unreachable = await people.unreachable(conn)
+    unmatched, unmatched_all = await progress_facts.unmatched_names(conn, NAMES_SHOWN)
+    unreachable, unreachable_all = await people.unreachable_names(conn, NAMES_SHOWN)
     return Notice(
         "digest.coordinator",
         {
@@ -177,8 +182,10 @@ async def coordinator_digest(
             "ratings": [
                 [r.name, r.average, r.rated, r.notes] for r in await ratings.mentor_averages(conn)
             ],
-            "unmatched": await progress_facts.unmatched_names(conn),
-            "unreachable": [p.name for p in unreachable],
+            "unmatched": unmatched,
+            "unmatched_more": unmatched_all - len(unmatched),
+            "unreachable": unreachable,
+            "unreachable_more": unreachable_all - len(unreachable),
         },
     )
 

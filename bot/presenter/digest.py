@@ -138,7 +138,9 @@ def chart(params: Params, language: str) -> list[Part]:
 def coordinator(params: Params, language: str) -> list[Part]:
     """params: units ([unit, reflected, due] for last week), busiest ([mentor name,
     reviews waiting]), ratings ([mentor, average, rated sessions, notes], lowest average
-    first), unmatched and unreachable (names)."""
+    first), unmatched and unreachable (the first names), unmatched_more and
+    unreachable_more (how many more; absent from notices queued before they were
+    counted)."""
     parts: list[str] = [t(language, "digest.coordinator_header")]
     parts += [
         t(language, "digest.unit_rate", unit=unit, rate=rate(language, done, due))
@@ -152,8 +154,10 @@ def coordinator(params: Params, language: str) -> list[Part]:
     if not params["busiest"]:
         parts.append(t(language, "digest.none"))
     parts += _ratings(params.get("ratings", []), language)
-    parts.append(t(language, "digest.unmatched", names=", ".join(params["unmatched"]) or "-"))
-    parts.append(t(language, "digest.unreachable", names=", ".join(params["unreachable"]) or "-"))
+    for key in ("unmatched", "unreachable"):
+        parts.append(t(language, f"digest.{key}", names=", ".join(params[key]) or "-"))
+        if more := params.get(f"{key}_more", 0):
+            parts.append(t(language, f"digest.{key}_more", count=more))
     return [Part(text) for text in pack(parts, separator="\n")]
 
 
