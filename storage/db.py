@@ -34,7 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage import advisory
+from storage import advisory, sqlite_driver
 from storage.inbox import mark_done
 
 BUSY_TIMEOUT_MS = 10_000
@@ -168,9 +168,15 @@ class Database:
         # Every transaction here ends with its COMMIT or ROLLBACK (``read``/``write`` and
         # SQLAlchemy's own close), so the pool's second ROLLBACK on return is work for
         # nothing; on SQLite it is one more round trip to aiosqlite's thread a transaction.
-        reset = {"pool_reset_on_return": None} if self.is_sqlite else {}
+        # Its driver is aiosqlite with one trip to the connection's thread per statement
+        # (``storage/sqlite_driver.py``).
+        extra: dict[str, Any] = (
+            {"pool_reset_on_return": None, "module": sqlite_driver.dbapi()}
+            if self.is_sqlite
+            else {}
+        )
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=kept, max_overflow=POOL_SIZE + POOL_OVERFLOW - kept, **reset
+            url, pool_size=kept, max_overflow=POOL_SIZE + POOL_OVERFLOW - kept, **extra
         )
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine)
