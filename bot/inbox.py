@@ -270,10 +270,11 @@ class Inbox:
 
     async def _done_elsewhere(self, row: Received) -> bool:
         """Whether another process marked the update done (several processes share a
-        PostgreSQL database; on SQLite only this lane marks it). The same transaction
-        reads the sender's account for the handlers (``identity.account``), so asking
-        costs no round trip of its own."""
-        async with self._db.read() as conn:
+        PostgreSQL database; on SQLite only this lane marks it). The same connection
+        reads the sender's account for the handlers (``identity.account``). Both are
+        single statements, after the person lock was taken: no transaction around them
+        (``Database.read_alone``), each sees everything committed before it."""
+        async with self._db.read_alone() as conn:
             if await rows.is_done(conn, row.update_id):
                 return True
             if row.chat_id is not None and row.chat_id > 0:  # a private chat: its person

@@ -51,6 +51,7 @@ POOL_OVERFLOW = 120
 # 128); PostgreSQL keeps 8, as several processes share the server's connection limit.
 SQLITE_POOL_SIZE = 32
 _WRITE_OPTION = "pembina_write"
+_ALONE_OPTION = "pembina_alone"  # SQLite: no BEGIN (see Database.read_alone)
 
 PERSON_LOCK_CLASS = advisory.PERSON
 PERSON_LOCK_RETRY = (0.005, 0.01, 0.02, 0.05, 0.1)  # seconds between tries, then the last
@@ -154,8 +155,10 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(_ALONE_OPTION, False):
+            return  # one statement in autocommit (Database.read_alone)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE_OPTION, False) else "BEGIN")
 
 
 class Database:
@@ -190,6 +193,23 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction (a consistent snapshot; no lock taken)."""
         async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def read_alone(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that need no snapshot shared between statements (most
+        often ONE statement): each runs in autocommit, its own snapshot.
+
+        A transaction around one ``SELECT`` adds nothing it does not already have, and
+        costs two more round trips on PostgreSQL (``BEGIN``, ``COMMIT``) and a ``COMMIT``
+        trip to aiosqlite's thread on SQLite. Never for a read whose statements must agree
+        with each other (use :meth:`read`), and never for a write.
+        """
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = await conn.execution_options(**{_ALONE_OPTION: True})
+            else:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
     @asynccontextmanager

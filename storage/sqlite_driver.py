@@ -36,7 +36,7 @@ from sqlalchemy.util.concurrency import await_
 PREFETCH = 1000  # rows fetched in the executing trip; a larger result is fetched in batches
 _BEGINS = frozenset({"BEGIN", "BEGIN IMMEDIATE"})
 
-_Done = tuple[sqlite3.Cursor, Any, list[Any], bool, int, int | None]
+_Done = tuple[sqlite3.Cursor, Any, list[Any], bool, int, int | None, bool]
 
 
 def _run(
@@ -55,7 +55,15 @@ def _run(
     description = cursor.description
     rows = cursor.fetchmany(PREFETCH) if description is not None else []
     done = description is None or len(rows) < PREFETCH
-    result = (cursor, description, rows, done, cursor.rowcount, cursor.lastrowid)
+    result = (
+        cursor,
+        description,
+        rows,
+        done,
+        cursor.rowcount,
+        cursor.lastrowid,
+        conn.in_transaction,
+    )
     if done:
         cursor.close()
     return result
@@ -105,9 +113,8 @@ class Cursor:
         await self.close()
         begin, self._connection.pending_begin = self._connection.pending_begin, None
         conn = self._connection.sqlite
-        cursor, description, rows, done, rowcount, lastrowid = await self._connection.run(
-            lambda: _run(conn, begin, sql, parameters, many)
-        )
+        ran = await self._connection.run(lambda: _run(conn, begin, sql, parameters, many))
+        cursor, description, rows, done, rowcount, lastrowid, self._connection.open = ran
         self._cursor = None if done else cursor
         self._rows = deque(rows)
         self._done = done
@@ -169,9 +176,15 @@ class _CursorMaker:
 
 
 class Connection(aiosqlite.Connection):
-    """aiosqlite's connection with :class:`Cursor`s and a BEGIN held for the next trip."""
+    """aiosqlite's connection with :class:`Cursor`s and a BEGIN held for the next trip.
+
+    ``open`` is whether SQLite was inside a transaction after the last statement run
+    through a :class:`Cursor`: a commit or rollback with none open (a statement run on its
+    own, in autocommit) needs no trip. Anything run through aiosqlite's own ``execute``
+    makes it unknown, so the next commit or rollback is sent."""
 
     pending_begin: str | None = None
+    open: bool = True
 
     @property
     def sqlite(self) -> sqlite3.Connection:
@@ -179,22 +192,30 @@ class Connection(aiosqlite.Connection):
 
     async def run(self, function: Callable[[], Any]) -> Any:
         """One trip: ``function`` on the connection's thread, its result back."""
-        return await self._execute(function)
+        return await super()._execute(function)
 
     def cursor(self) -> Any:  # type: ignore[override]
         return _CursorMaker(self)
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        self.open = True  # aiosqlite's own calls: whatever they ran, commit for real
+        return await super()._execute(fn, *args, **kwargs)
 
     async def commit(self) -> None:
         if self.pending_begin is not None:  # nothing ran: nothing to commit
             self.pending_begin = None
             return
-        await super().commit()
+        if self.open:
+            await super().commit()
+            self.open = False
 
     async def rollback(self) -> None:
         if self.pending_begin is not None:
             self.pending_begin = None
             return
-        await super().rollback()
+        if self.open:
+            await super().rollback()
+            self.open = False
 
 
 def connect(database: Any, **kwargs: Any) -> Connection:
@@ -214,7 +235,8 @@ class Dbapi(AsyncAdapt_aiosqlite_dbapi):
     """SQLAlchemy's aiosqlite DBAPI module, connecting with :func:`connect`."""
 
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
-        return AsyncAdapt_aiosqlite_connection(self, await_(connect(*arg, **kw)))
+        connection: Any = await_(connect(*arg, **kw))
+        return AsyncAdapt_aiosqlite_connection(self, connection)
 
 
 def dbapi() -> Dbapi:
