@@ -30,6 +30,7 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.flows import identity
@@ -326,6 +327,35 @@ class DoneMarks:
             self._writing = None
 
 
+class UpdatesRequest(HTTPXRequest):
+    """The HTTP client of ``getUpdates`` alone, keeping the JSON of the last batch.
+
+    The inbox stores each update's JSON; python-telegram-bot hands back only the parsed
+    objects, and turning each back into JSON (``to_dict``) cost more than storing it.
+    The JSON kept here is the batch exactly as Telegram sent it, as a webhook stores it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.last_batch: list[dict[str, Any]] | None = None
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        data: dict[str, Any] = super().parse_json_payload(payload)
+        result = data.get("result")
+        self.last_batch = result if isinstance(result, list) else None
+        return data
+
+    def take_batch(self, updates: Sequence[Update]) -> list[dict[str, Any]] | None:
+        """The JSON of ``updates`` if it is the batch last received (same ids, in order)."""
+        batch, self.last_batch = self.last_batch, None
+        if batch is None or len(batch) != len(updates):
+            return None
+        for payload, update in zip(batch, updates, strict=True):
+            if not isinstance(payload, dict) or payload.get("update_id") != update.update_id:
+                return None
+        return batch
+
+
 class Poller:
     """Long polling that confirms an offset only after its batch is stored."""
 
@@ -336,9 +366,11 @@ class Poller:
         *,
         timeout: int = 10,
         allowed_updates: Sequence[str] | None = None,
+        request: UpdatesRequest | None = None,
     ) -> None:
         self._bot = bot
         self._inbox = inbox
+        self._request = request
         self._timeout = timeout
         self._allowed = list(allowed_updates) if allowed_updates is not None else None
         self._offset: int | None = None
@@ -388,7 +420,10 @@ class Poller:
         )
         if not updates:
             return
-        await self._inbox.accept([update.to_dict() for update in updates], updates)
+        batch = self._request.take_batch(updates) if self._request is not None else None
+        if batch is None:
+            batch = [update.to_dict() for update in updates]
+        await self._inbox.accept(batch, updates)
         # Only now: the next getUpdates with this offset tells Telegram the batch arrived.
         self._offset = updates[-1].update_id + 1
 
