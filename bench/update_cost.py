@@ -22,7 +22,8 @@ process's CPU stopped moving. Printed per kind: CPU ms per update for both, the 
 and for Pembina the SQL statements and transactions per update (counted by a SQLAlchemy
 ``before_cursor_execute`` / ``begin`` listener that this script installs in the Pembina
 process; production code has none. It runs during the timed rounds: a counter increment
-per statement, microseconds against milliseconds). The first ``/help`` of each person sets
+per statement, microseconds against milliseconds; a statement run alone in autocommit is
+no transaction). The first ``/help`` of each person sets
 and stores their menu; later ones find it set (a few per cent of the help rounds' figure).
 
     python bench/update_cost.py [--people 200] [--rounds 3] [--in-flight 20]
@@ -114,7 +115,10 @@ def serve_pembina(counts_file: str, profile: str | None) -> None:
         texts[" ".join(statement.split())[:90]] += 1
 
     @event.listens_for(Engine, "begin")
-    def _begin(_conn: Any) -> None:
+    def _begin(conn: Any) -> None:
+        options = conn.get_execution_options()
+        if options.get("pembina_alone") or options.get("isolation_level") == "AUTOCOMMIT":
+            return  # statements in autocommit (Database.read_alone / write_alone): no BEGIN
         counts["transactions"] += 1
 
     def dump(*_args: Any) -> None:

@@ -315,7 +315,8 @@ class DoneMarks:
             while self._waiting:
                 batch, self._waiting = self._waiting, {}
                 try:
-                    async with self._db.write() as conn:
+                    # One UPDATE, whole on its own: no transaction around it.
+                    async with self._db.write_alone() as conn:
                         await rows.mark_all_done(conn, list(batch), self._clock.now())
                 except Exception as exc:
                     for waiting in batch.values():

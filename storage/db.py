@@ -203,14 +203,32 @@ class Database:
         A transaction around one ``SELECT`` adds nothing it does not already have, and
         costs two more round trips on PostgreSQL (``BEGIN``, ``COMMIT``) and a ``COMMIT``
         trip to aiosqlite's thread on SQLite. Never for a read whose statements must agree
-        with each other (use :meth:`read`), and never for a write.
+        with each other (use :meth:`read`).
         """
         async with self.engine.connect() as conn:
-            if self.is_sqlite:
-                conn = await conn.execution_options(**{_ALONE_OPTION: True})
-            else:
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            yield conn
+            yield await self._alone(conn)
+
+    @asynccontextmanager
+    async def write_alone(self, *, locked: bool = True) -> AsyncIterator[AsyncConnection]:
+        """A connection for ONE write statement that is whole on its own (an ``UPDATE`` of
+        a set of rows, atomic as any statement is): autocommit, no transaction around it.
+
+        ``locked`` (the default) takes the process write lock as :meth:`write` does, so on
+        SQLite it never waits on ``busy_timeout`` behind another of our writers. Not
+        recorded as the handling update's first write (see :meth:`write`): for the
+        update-free work of the inbox's done marks and the send clock.
+        """
+        if locked:
+            async with self._write_lock, self.engine.connect() as conn:
+                yield await self._alone(conn)
+        else:
+            async with self.engine.connect() as conn:
+                yield await self._alone(conn)
+
+    async def _alone(self, conn: AsyncConnection) -> AsyncConnection:
+        if self.is_sqlite:
+            return await conn.execution_options(**{_ALONE_OPTION: True})
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
