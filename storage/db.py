@@ -158,7 +158,14 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         options = conn.get_execution_options()
         if options.get(_ALONE_OPTION, False):
             return  # one statement in autocommit (Database.read_alone)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE_OPTION, False) else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if options.get(_WRITE_OPTION, False) else "BEGIN"
+        driver = conn.connection.driver_connection
+        if isinstance(driver, sqlite_driver.Connection):
+            # It goes with the transaction's first statement (storage/sqlite_driver.py);
+            # handed over directly, not through a statement execution of SQLAlchemy's.
+            driver.pending_begin = begin
+        else:
+            conn.exec_driver_sql(begin)
 
 
 class Database:

@@ -200,6 +200,8 @@ async def tell_left(
 ) -> None:
     """If a new dialogue just took the place of ``before``, say what was left behind
     (a reflection stays a draft) and how to go back; a switch is never silent."""
+    if before is None:
+        return  # nothing was open: nothing left behind (and nothing to read again)
     after = await dialogue.current(context.svc, viewer.telegram_id)
     if before is not None and dialogue.replaced(before, after):
         await say(update, t(viewer.language, f"common.left_{before.flow}"))
