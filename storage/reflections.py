@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import weekly_facts
@@ -36,12 +36,12 @@ def to_reflection(row: Row) -> Reflection:
     )
 
 
+# Built once (bound by value at each call): every reflection step reads its reflection.
+_BY_ID = select(reflections).where(reflections.c.id == bindparam("id"))
+
+
 async def get_reflection(conn: AsyncConnection, reflection_id: int) -> Reflection | None:
-    row = (
-        (await conn.execute(select(reflections).where(reflections.c.id == reflection_id)))
-        .mappings()
-        .first()
-    )
+    row = (await conn.execute(_BY_ID, {"id": reflection_id})).mappings().first()
     return to_reflection(row) if row else None
 
 
