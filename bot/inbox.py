@@ -271,15 +271,17 @@ class Inbox:
 
     async def _done_elsewhere(self, row: Received) -> bool:
         """Whether another process marked the update done (several processes share a
-        PostgreSQL database; on SQLite only this lane marks it). The same connection
-        reads the sender's account for the handlers (``identity.account``). Both are
-        single statements, after the person lock was taken: no transaction around them
-        (``Database.read_alone``), each sees everything committed before it."""
+        PostgreSQL database; on SQLite only this lane marks it). For a private chat the
+        same statement reads the sender's account for the handlers (``identity.account``).
+        One statement, after the person lock was taken: no transaction around it
+        (``Database.read_alone``); it sees everything committed before it."""
         async with self._db.read_alone() as conn:
-            if await rows.is_done(conn, row.update_id):
-                return True
-            if row.chat_id is not None and row.chat_id > 0:  # a private chat: its person
-                identity.remember(await accounts.account(conn, row.chat_id))
+            if row.chat_id is None or row.chat_id <= 0:  # not a private chat: no person
+                return await rows.is_done(conn, row.update_id)
+            found = await accounts.account_unless_done(conn, row.chat_id, row.update_id)
+        if found is None:
+            return True
+        identity.remember(found)
         return False
 
 
