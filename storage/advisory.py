@@ -28,7 +28,6 @@ PERSON = 0x50424E01  # "PBN" + 1: the class of per-person locks
 LIVENESS = 0x504D  # "PM": the class of the locks that say a process is alive
 
 TRY_SESSION_LOCK = text("SELECT pg_try_advisory_lock(:classid, :objid)")
-UNLOCK_SESSION_LOCK = text("SELECT pg_advisory_unlock(:classid, :objid)")
 XACT_LOCK = text("SELECT pg_advisory_xact_lock(:classid, :objid)")
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, event
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -298,7 +298,7 @@ class Database:
                     yield
                 finally:
                     # Shielded: a handling cancelled at shutdown must still let go.
-                    await asyncio.shield(self._advisory(key, advisory.UNLOCK_SESSION_LOCK))
+                    await asyncio.shield(self._advisory(key, "pg_advisory_unlock"))
         finally:
             local.users -= 1
             if local.users == 0:
@@ -313,7 +313,7 @@ class Database:
         """
         attempt = 0
         while True:
-            call = asyncio.ensure_future(self._advisory(key, advisory.TRY_SESSION_LOCK))
+            call = asyncio.ensure_future(self._advisory(key, "pg_try_advisory_lock"))
             try:
                 taken = await asyncio.shield(call)
             except asyncio.CancelledError:
@@ -327,22 +327,20 @@ class Database:
     def _unlock_if_taken(self, key: int, done: asyncio.Future[bool]) -> None:
         if done.cancelled() or done.exception() is not None or not done.result():
             return
-        task = asyncio.ensure_future(self._advisory(key, advisory.UNLOCK_SESSION_LOCK))
+        task = asyncio.ensure_future(self._advisory(key, "pg_advisory_unlock"))
         self._unlocking.add(task)
         task.add_done_callback(self._unlocking.discard)
 
-    async def _advisory(self, key: int, statement: TextClause) -> bool:
+    async def _advisory(self, key: int, function: str) -> bool:
         """Run an advisory lock function on the person-lock connection (made on first use,
-        autocommit so it never sits in a transaction); its boolean answer. The key is
-        bound, not written into the SQL: one text per person was a statement prepared
-        anew by asyncpg (a round trip more) for nearly every update."""
+        autocommit so it never sits in a transaction); its boolean answer."""
         async with self._lock_conn_guard:
             if self._lock_conn is None:
                 conn = await self.engine.connect()
                 self._lock_conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             try:
-                result = await self._lock_conn.execute(
-                    statement, {"classid": PERSON_LOCK_CLASS, "objid": key}
+                result = await self._lock_conn.exec_driver_sql(
+                    f"SELECT {function}({PERSON_LOCK_CLASS}, {key})"
                 )
             except Exception:
                 # A broken connection released every lock it held; start a new one.
