@@ -64,6 +64,7 @@ from bot.handlers import ratings as rating_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
 from bot.inbox import Inbox, Poller, UpdatesRequest
+from bot.json_request import JsonRequest
 from bot.leadership import Announce, Leadership
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
@@ -156,8 +157,8 @@ def _tls() -> SSLContext:
 
 def _request(pool: int) -> HTTPXRequest:
     """python-telegram-bot's own default client (pool size as its builder sets it), on the
-    process's one TLS context."""
-    return HTTPXRequest(connection_pool_size=pool, httpx_kwargs={"verify": _tls()})
+    process's one TLS context, sending JSON bodies (``bot/json_request.py``)."""
+    return JsonRequest(connection_pool_size=pool, httpx_kwargs={"verify": _tls()})
 
 
 def _updates_request() -> UpdatesRequest:

@@ -30,10 +30,10 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.flows import identity
+from bot.json_request import JsonRequest
 from storage import identity as accounts
 from storage import inbox as rows
 from storage.db import Database, handling
@@ -330,7 +330,7 @@ class DoneMarks:
             self._writing = None
 
 
-class UpdatesRequest(HTTPXRequest):
+class UpdatesRequest(JsonRequest):
     """The HTTP client of ``getUpdates`` alone, keeping the JSON of the last batch.
 
     The inbox stores each update's JSON; python-telegram-bot hands back only the parsed
