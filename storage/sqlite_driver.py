@@ -113,6 +113,9 @@ class Cursor:
         await self.close()
         begin, self._connection.pending_begin = self._connection.pending_begin, None
         conn = self._connection.sqlite
+        # Unknown until the trip returns: a statement that fails after its BEGIN ran leaves
+        # a transaction open, and the rollback that follows must really be sent.
+        self._connection.open = True
         ran = await self._connection.run(lambda: _run(conn, begin, sql, parameters, many))
         cursor, description, rows, done, rowcount, lastrowid, self._connection.open = ran
         self._cursor = None if done else cursor
