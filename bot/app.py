@@ -63,7 +63,8 @@ from bot.handlers import nudges as nudge_handlers
 from bot.handlers import ratings as rating_handlers
 from bot.handlers.context import CONTEXT_TYPES, Context
 from bot.i18n import LANGUAGES, t
-from bot.inbox import Inbox, Poller
+from bot.inbox import Inbox, Poller, UpdatesRequest
+from bot.json_request import JsonRequest
 from bot.leadership import Announce, Leadership
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
@@ -156,8 +157,13 @@ def _tls() -> SSLContext:
 
 def _request(pool: int) -> HTTPXRequest:
     """python-telegram-bot's own default client (pool size as its builder sets it), on the
-    process's one TLS context."""
-    return HTTPXRequest(connection_pool_size=pool, httpx_kwargs={"verify": _tls()})
+    process's one TLS context, sending JSON bodies (``bot/json_request.py``)."""
+    return JsonRequest(connection_pool_size=pool, httpx_kwargs={"verify": _tls()})
+
+
+def _updates_request() -> UpdatesRequest:
+    """The same for ``getUpdates`` (a pool of one), keeping each batch's JSON for the inbox."""
+    return UpdatesRequest(connection_pool_size=1, httpx_kwargs={"verify": _tls()})
 
 
 def build_application(
@@ -173,6 +179,7 @@ def build_application(
     together with its double's limits, to prove the same pacing in less time."""
     db = Database(settings.database_url)
     services = services_for(settings, db, clock or SystemClock())
+    updates_request = _updates_request()
     app = (
         ApplicationBuilder()
         .token(token)
@@ -181,11 +188,12 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .rate_limiter(rate_limiter(db, send_per_second))
         .request(_request(256))
-        .get_updates_request(_request(1))
+        .get_updates_request(updates_request)
         .updater(None)  # our Poller stores each batch before confirming it (bot/inbox.py)
         .build()
     )
     app.bot_data.services = services
+    app.bot_data.updates_request = updates_request
     register_handlers(app)
     return app
 
@@ -336,7 +344,13 @@ async def start_bot(
     await inbox.recover()  # undone rows are scheduled before anything newly fetched
     poller, server = None, None
     if webhook is None:
-        poller = Poller(app.bot, inbox, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+        poller = Poller(
+            app.bot,
+            inbox,
+            timeout=poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            request=app.bot_data.updates_request,
+        )
         await poller.start()
     else:
         server = WebhookServer(webhook, inbox, services.db)

@@ -33,6 +33,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.clock import Clock
 from bot.flows import identity
+from bot.json_request import JsonRequest
 from storage import identity as accounts
 from storage import inbox as rows
 from storage.db import Database, handling
@@ -270,14 +271,17 @@ class Inbox:
 
     async def _done_elsewhere(self, row: Received) -> bool:
         """Whether another process marked the update done (several processes share a
-        PostgreSQL database; on SQLite only this lane marks it). The same transaction
-        reads the sender's account for the handlers (``identity.account``), so asking
-        costs no round trip of its own."""
-        async with self._db.read() as conn:
-            if await rows.is_done(conn, row.update_id):
-                return True
-            if row.chat_id is not None and row.chat_id > 0:  # a private chat: its person
-                identity.remember(await accounts.account(conn, row.chat_id))
+        PostgreSQL database; on SQLite only this lane marks it). For a private chat the
+        same statement reads the sender's account for the handlers (``identity.account``).
+        One statement, after the person lock was taken: no transaction around it
+        (``Database.read_alone``); it sees everything committed before it."""
+        async with self._db.read_alone() as conn:
+            if row.chat_id is None or row.chat_id <= 0:  # not a private chat: no person
+                return await rows.is_done(conn, row.update_id)
+            found = await accounts.account_unless_done(conn, row.chat_id, row.update_id)
+        if found is None:
+            return True
+        identity.remember(found)
         return False
 
 
@@ -313,7 +317,8 @@ class DoneMarks:
             while self._waiting:
                 batch, self._waiting = self._waiting, {}
                 try:
-                    async with self._db.write() as conn:
+                    # One UPDATE, whole on its own: no transaction around it.
+                    async with self._db.write_alone() as conn:
                         await rows.mark_all_done(conn, list(batch), self._clock.now())
                 except Exception as exc:
                     for waiting in batch.values():
@@ -323,6 +328,35 @@ class DoneMarks:
                         waiting.set_result(None)
         finally:
             self._writing = None
+
+
+class UpdatesRequest(JsonRequest):
+    """The HTTP client of ``getUpdates`` alone, keeping the JSON of the last batch.
+
+    The inbox stores each update's JSON; python-telegram-bot hands back only the parsed
+    objects, and turning each back into JSON (``to_dict``) cost more than storing it.
+    The JSON kept here is the batch exactly as Telegram sent it, as a webhook stores it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.last_batch: list[dict[str, Any]] | None = None
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        data: dict[str, Any] = super().parse_json_payload(payload)
+        result = data.get("result")
+        self.last_batch = result if isinstance(result, list) else None
+        return data
+
+    def take_batch(self, updates: Sequence[Update]) -> list[dict[str, Any]] | None:
+        """The JSON of ``updates`` if it is the batch last received (same ids, in order)."""
+        batch, self.last_batch = self.last_batch, None
+        if batch is None or len(batch) != len(updates):
+            return None
+        for payload, update in zip(batch, updates, strict=True):
+            if not isinstance(payload, dict) or payload.get("update_id") != update.update_id:
+                return None
+        return batch
 
 
 class Poller:
@@ -335,9 +369,11 @@ class Poller:
         *,
         timeout: int = 10,
         allowed_updates: Sequence[str] | None = None,
+        request: UpdatesRequest | None = None,
     ) -> None:
         self._bot = bot
         self._inbox = inbox
+        self._request = request
         self._timeout = timeout
         self._allowed = list(allowed_updates) if allowed_updates is not None else None
         self._offset: int | None = None
@@ -387,7 +423,10 @@ class Poller:
         )
         if not updates:
             return
-        await self._inbox.accept([update.to_dict() for update in updates], updates)
+        batch = self._request.take_batch(updates) if self._request is not None else None
+        if batch is None:
+            batch = [update.to_dict() for update in updates]
+        await self._inbox.accept(batch, updates)
         # Only now: the next getUpdates with this offset tells Telegram the batch arrived.
         self._offset = updates[-1].update_id + 1
 

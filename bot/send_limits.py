@@ -89,7 +89,7 @@ class SharedBudget:
         database cannot be reached the message goes on this process's own limit (a send is
         not lost to a hiccup)."""
         try:
-            async with self.db.engine.begin() as conn:
+            async with self.db.write_alone(locked=False) as conn:  # one UPDATE
                 wait = await send_clock.reserve(
                     conn, self.spacing, ahead_at_most=OUTBOX_AHEAD if unprompted else None
                 )
@@ -105,7 +105,7 @@ class SharedBudget:
     async def pause(self, seconds: float) -> None:
         """Telegram answered 429: every process waits."""
         try:
-            async with self.db.engine.begin() as conn:
+            async with self.db.write_alone(locked=False) as conn:  # one UPDATE
                 await send_clock.pause(conn, seconds)
         except Exception:
             log.warning("send clock unreachable; only this process pauses", exc_info=True)

@@ -5,24 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Conversation
 from storage.portable import upsert
 from storage.schema import conversations
 
+# Built once (bound by value at each call): every dialogue step reads its step.
+_GET = select(conversations).where(conversations.c.telegram_id == bindparam("tid"))
+
 
 async def get_conversation(conn: AsyncConnection, telegram_id: int) -> Conversation | None:
-    row = (
-        (
-            await conn.execute(
-                select(conversations).where(conversations.c.telegram_id == telegram_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
+    row = (await conn.execute(_GET, {"tid": telegram_id})).mappings().first()
     if row is None:
         return None
     return Conversation(

@@ -35,7 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage import advisory
+from storage import advisory, sqlite_driver
 from storage.inbox import mark_done
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ POOL_OVERFLOW = 120
 # 128); PostgreSQL keeps 8, as several processes share the server's connection limit.
 SQLITE_POOL_SIZE = 32
 _WRITE_OPTION = "pembina_write"
+_ALONE_OPTION = "pembina_alone"  # SQLite: no BEGIN (see Database.read_alone)
 
 PERSON_LOCK_CLASS = advisory.PERSON
 PERSON_LOCK_RETRY = (0.005, 0.01, 0.02, 0.05, 0.1)  # seconds between tries, then the last
@@ -166,8 +167,17 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(_ALONE_OPTION, False):
+            return  # one statement in autocommit (Database.read_alone)
+        begin = "BEGIN IMMEDIATE" if options.get(_WRITE_OPTION, False) else "BEGIN"
+        driver = conn.connection.driver_connection
+        if isinstance(driver, sqlite_driver.Connection):
+            # It goes with the transaction's first statement (storage/sqlite_driver.py);
+            # handed over directly, not through a statement execution of SQLAlchemy's.
+            driver.pending_begin = begin
+        else:
+            conn.exec_driver_sql(begin)
 
 
 class Database:
@@ -180,9 +190,15 @@ class Database:
         # Every transaction here ends with its COMMIT or ROLLBACK (``read``/``write`` and
         # SQLAlchemy's own close), so the pool's second ROLLBACK on return is work for
         # nothing; on SQLite it is one more round trip to aiosqlite's thread a transaction.
-        reset = {"pool_reset_on_return": None} if self.is_sqlite else {}
+        # Its driver is aiosqlite with one trip to the connection's thread per statement
+        # (``storage/sqlite_driver.py``).
+        extra: dict[str, Any] = (
+            {"pool_reset_on_return": None, "module": sqlite_driver.dbapi()}
+            if self.is_sqlite
+            else {}
+        )
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=kept, max_overflow=POOL_SIZE + POOL_OVERFLOW - kept, **reset
+            url, pool_size=kept, max_overflow=POOL_SIZE + POOL_OVERFLOW - kept, **extra
         )
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine)
@@ -199,6 +215,41 @@ class Database:
         """A read-only transaction (a consistent snapshot; no lock taken)."""
         async with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @asynccontextmanager
+    async def read_alone(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that need no snapshot shared between statements (most
+        often ONE statement): each runs in autocommit, its own snapshot.
+
+        A transaction around one ``SELECT`` adds nothing it does not already have, and
+        costs two more round trips on PostgreSQL (``BEGIN``, ``COMMIT``) and a ``COMMIT``
+        trip to aiosqlite's thread on SQLite. Never for a read whose statements must agree
+        with each other (use :meth:`read`).
+        """
+        async with self.engine.connect() as conn:
+            yield await self._alone(conn)
+
+    @asynccontextmanager
+    async def write_alone(self, *, locked: bool = True) -> AsyncIterator[AsyncConnection]:
+        """A connection for ONE write statement that is whole on its own (an ``UPDATE`` of
+        a set of rows, atomic as any statement is): autocommit, no transaction around it.
+
+        ``locked`` (the default) takes the process write lock as :meth:`write` does, so on
+        SQLite it never waits on ``busy_timeout`` behind another of our writers. Not
+        recorded as the handling update's first write (see :meth:`write`): for the
+        update-free work of the inbox's done marks and the send clock.
+        """
+        if locked:
+            async with self._write_lock, self.engine.connect() as conn:
+                yield await self._alone(conn)
+        else:
+            async with self.engine.connect() as conn:
+                yield await self._alone(conn)
+
+    async def _alone(self, conn: AsyncConnection) -> AsyncConnection:
+        if self.is_sqlite:
+            return await conn.execution_options(**{_ALONE_OPTION: True})
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

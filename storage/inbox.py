@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.portable import insert_many_or_ignore, insert_or_ignore
@@ -74,17 +74,27 @@ async def last_update_id(conn: AsyncConnection) -> int | None:
     return (await conn.execute(select(func.max(inbox.c.update_id)))).scalar()
 
 
+# Built once (bound by value at each call): every update that writes marks itself done,
+# and most others are marked in batches.
+_MARK_DONE = (
+    update(inbox)
+    .where(inbox.c.update_id == bindparam("id"), inbox.c.done_at.is_(None))
+    .values(done_at=bindparam("now"))
+)
+_MARK_ALL_DONE = (
+    update(inbox)
+    .where(inbox.c.update_id.in_(bindparam("ids", expanding=True)), inbox.c.done_at.is_(None))
+    .values(done_at=bindparam("now"))
+)
+
+
 async def mark_done(conn: AsyncConnection, update_id: int, now: datetime) -> bool:
     """Mark the update handled; False if it was handled before.
 
     An update that never went through the inbox (a flow driven directly) gets a done row, so
     the same id is refused later too.
     """
-    result = await conn.execute(
-        update(inbox)
-        .where(inbox.c.update_id == update_id, inbox.c.done_at.is_(None))
-        .values(done_at=now)
-    )
+    result = await conn.execute(_MARK_DONE, {"id": update_id, "now": now})
     if result.rowcount == 1:
         return True
     return await insert_or_ignore(
@@ -99,11 +109,7 @@ async def mark_all_done(conn: AsyncConnection, update_ids: Sequence[int], now: d
     """Mark stored updates handled, several in one statement (those whose handlers wrote
     nothing: their mark needs no change of theirs beside it). One another process marked
     already keeps its time."""
-    await conn.execute(
-        update(inbox)
-        .where(inbox.c.update_id.in_(list(update_ids)), inbox.c.done_at.is_(None))
-        .values(done_at=now)
-    )
+    await conn.execute(_MARK_ALL_DONE, {"ids": list(update_ids), "now": now})
 
 
 async def is_done(conn: AsyncConnection, update_id: int) -> bool:

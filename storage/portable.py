@@ -7,6 +7,7 @@ dialect's own ``insert``; this picks the right one from the live connection.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -35,12 +36,32 @@ def _insert(conn: AsyncConnection, table: Table) -> Any:
     return sqlite.insert(table)
 
 
+def _insert_for(dialect: str, table: Table) -> Any:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+@functools.lru_cache(maxsize=256)
+def _ignoring(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING``, built once per table and keys; the row
+    comes as the execution's parameters (each update's own writes used to build it anew,
+    with its cache key, at every call)."""
+    return _insert_for(dialect, table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+@functools.lru_cache(maxsize=256)
+def _upserting(dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of ``columns``, built once (see above)."""
+    stmt = _insert_for(dialect, table)
+    changes = {k: stmt.excluded[k] for k in columns if k not in keys}
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+
 async def insert_or_ignore(
     conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
 ) -> bool:
     """Insert a row unless one with the same ``keys`` exists; True if it was inserted."""
-    stmt = _insert(conn, table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = await conn.execute(stmt)
+    stmt = _ignoring(conn.dialect.name, table, tuple(keys))
+    result = await conn.execute(stmt, values)
     return result.rowcount == 1
 
 
@@ -108,9 +129,8 @@ async def upsert(
     conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
 ) -> None:
     """Insert a row, or update the non-key columns of the existing one."""
-    stmt = _insert(conn, table).values(**values)
-    changes = {k: stmt.excluded[k] for k in values if k not in keys}
-    await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
+    stmt = _upserting(conn.dialect.name, table, tuple(values), tuple(keys))
+    await conn.execute(stmt, values)
 
 
 def hours_between(conn: AsyncConnection, later: Any, earlier: Any) -> ColumnElement[float]:

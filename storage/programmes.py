@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Milestone, Programme
@@ -56,12 +56,12 @@ async def create_programme(
     return inserted_id(result)
 
 
+# Built once (bound by value at each call): read by most reflection steps of every update.
+_BY_ID = select(programmes).where(programmes.c.id == bindparam("id"))
+
+
 async def get_programme(conn: AsyncConnection, programme_id: int) -> Programme | None:
-    row = (
-        (await conn.execute(select(programmes).where(programmes.c.id == programme_id)))
-        .mappings()
-        .first()
-    )
+    row = (await conn.execute(_BY_ID, {"id": programme_id})).mappings().first()
     return _to_programme(row) if row else None
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import weekly_facts
@@ -36,12 +36,12 @@ def to_reflection(row: Row) -> Reflection:
     )
 
 
+# Built once (bound by value at each call): every reflection step reads its reflection.
+_BY_ID = select(reflections).where(reflections.c.id == bindparam("id"))
+
+
 async def get_reflection(conn: AsyncConnection, reflection_id: int) -> Reflection | None:
-    row = (
-        (await conn.execute(select(reflections).where(reflections.c.id == reflection_id)))
-        .mappings()
-        .first()
-    )
+    row = (await conn.execute(_BY_ID, {"id": reflection_id})).mappings().first()
     return to_reflection(row) if row else None
 
 
@@ -97,10 +97,15 @@ async def save_answer(
     now: datetime,
     minutes: int | None = None,
     message_id: int | None = None,
+    current: Reflection | None = None,
 ) -> Reflection:
     """Store one answer; ``message_id`` is the one message that gave it whole (None for an
-    answer in several parts), so an edit of that message can find its answer later."""
-    current = await get_reflection(conn, reflection_id)
+    answer in several parts), so an edit of that message can find its answer later.
+
+    ``current`` is the reflection as read earlier in this same write transaction (then it
+    is not read again); the row as saved comes back from the ``UPDATE`` itself."""
+    if current is None or current.id != reflection_id:
+        current = await get_reflection(conn, reflection_id)
     assert current is not None
     answers = {**current.answers, str(index): text}
     messages = {m: i for m, i in current.answer_messages.items() if i != index}
@@ -109,12 +114,20 @@ async def save_answer(
     values: dict[str, Any] = {"answers": answers, "answer_messages": messages, "updated_at": now}
     if minutes is not None:
         values["minutes"] = minutes
-    await conn.execute(
-        update(reflections).where(reflections.c.id == reflection_id).values(**values)
+    saved = (
+        (
+            await conn.execute(
+                update(reflections)
+                .where(reflections.c.id == reflection_id)
+                .values(**values)
+                .returning(*reflections.c)
+            )
+        )
+        .mappings()
+        .first()
     )
-    saved = await get_reflection(conn, reflection_id)
     assert saved is not None
-    return saved
+    return to_reflection(saved)
 
 
 async def set_state(

@@ -63,7 +63,7 @@ async def account(svc: Services, telegram_id: int) -> Account:
     if memo is not None and key in memo:
         found: Account = memo[key]
         return found
-    async with svc.db.read() as conn:
+    async with svc.db.read_alone() as conn:  # one statement
         found = await identity.account(conn, telegram_id)
     if memo is not None:
         memo[key] = found

@@ -285,6 +285,7 @@ async def answer(
             now,
             minutes,
             message_id=None if in_parts else message_id,
+            current=reflection,
         )
         if question.get("kind") != HOURS and utf16_len(text) >= LONG_CHUNK:
             await _save_step(svc, conn, viewer, reflection, Mode.MORE, index)
@@ -346,7 +347,14 @@ async def revise(svc: Services, viewer: Viewer, message_id: int, text: str) -> R
         cleaned, minutes, problem = _check(programme, index, text)
         if problem is None:
             reflection = await reflections.save_answer(
-                conn, reflection.id, index, cleaned, now, minutes, message_id=message_id
+                conn,
+                reflection.id,
+                index,
+                cleaned,
+                now,
+                minutes,
+                message_id=message_id,
+                current=reflection,
             )
         current = await _current(conn, viewer)
     again = None

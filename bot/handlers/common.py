@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -149,6 +150,20 @@ def menu_fingerprint(commands: Sequence[BotCommand]) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
+@functools.lru_cache(maxsize=64)
+def menu_of(
+    language: str, roles: frozenset[str], known: bool
+) -> tuple[tuple[BotCommand, ...], str]:
+    """The menu of these roles in this language, and its fingerprint: worked out once per
+    process (the commands table and the catalogues do not change while it runs), not at
+    every ``/help``."""
+    commands = tuple(
+        BotCommand(c.name(language), t(language, f"command.{c.key}"))
+        for c in menus.commands_for(roles, known=known)
+    )
+    return commands, menu_fingerprint(commands)
+
+
 async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True) -> None:
     """Show this person the commands of their roles, in their language.
 
@@ -159,12 +174,7 @@ async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True)
     so a failed call is tried again next time. ``remember=False`` stores nothing (an
     erased person's chat).
     """
-    lang = viewer.language
-    commands = [
-        BotCommand(c.name(lang), t(lang, f"command.{c.key}"))
-        for c in menus.commands_for(viewer.roles, known=viewer.known)
-    ]
-    fingerprint = menu_fingerprint(commands)
+    commands, fingerprint = menu_of(viewer.language, viewer.roles, viewer.known)
     if viewer.menu == fingerprint:
         return
     try:
@@ -177,8 +187,12 @@ async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True)
 
 
 def roles_text(viewer: Viewer) -> str:
+    return roles_text_of(viewer.language, viewer.roles)
+
+
+def roles_text_of(language: str, roles: frozenset[str]) -> str:
     order = ("coordinator", "supervisor", "mentor", "mentee")
-    return ", ".join(t(viewer.language, f"role.{r}") for r in order if r in viewer.roles)
+    return ", ".join(t(language, f"role.{r}") for r in order if r in roles)
 
 
 async def tell_left(
@@ -186,6 +200,8 @@ async def tell_left(
 ) -> None:
     """If a new dialogue just took the place of ``before``, say what was left behind
     (a reflection stays a draft) and how to go back; a switch is never silent."""
+    if before is None:
+        return  # nothing was open: nothing left behind (and nothing to read again)
     after = await dialogue.current(context.svc, viewer.telegram_id)
     if before is not None and dialogue.replaced(before, after):
         await say(update, t(viewer.language, f"common.left_{before.flow}"))

@@ -35,6 +35,8 @@ class BotData:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.exports = ExportJobs()
+        # getUpdates' client, which keeps each batch's JSON for the inbox (bot.inbox.Poller)
+        self.updates_request: Any = None
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

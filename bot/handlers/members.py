@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+
 from telegram import Update
 
 from bot import menus, timezones
 from bot.flows import coordination
 from bot.flows.coordination import Invited, Unlinked
 from bot.flows.identity import Viewer, who
-from bot.handlers.common import apply_menu, roles_text, say, stranger_hint, viewer_of
+from bot.handlers.common import (
+    apply_menu,
+    roles_text,
+    roles_text_of,
+    say,
+    stranger_hint,
+    viewer_of,
+)
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 from storage.models import Invite
@@ -18,17 +27,23 @@ async def show_help(update: Update, context: Context) -> None:
     """/help: the commands of this person's roles, with one line each, named in their
     language; their menu is set again to match."""
     viewer = await viewer_of(update, context)
-    lang = viewer.language
-    if viewer.known:
-        header = t(lang, "help.header", roles=Html(roles_text(viewer)))
+    await say(update, help_text(viewer.language, viewer.roles, viewer.known))
+    await apply_menu(context, viewer)  # a menu set before a role or name change catches up
+
+
+@functools.lru_cache(maxsize=64)
+def help_text(lang: str, roles: frozenset[str], known: bool) -> Html:
+    """The /help text of these roles in this language: the same every time while the
+    process runs (commands table and catalogues are fixed), so worked out once."""
+    if known:
+        header = t(lang, "help.header", roles=Html(roles_text_of(lang, roles)))
     else:
         header = t(lang, "help.stranger_header")
     lines = [
         f"/{c.name(lang)} · {t(lang, f'command.{c.key}')}"
-        for c in menus.commands_for(viewer.roles, known=viewer.known)
+        for c in menus.commands_for(roles, known=known)
     ]
-    await say(update, Html("\n".join([header, "", *lines, "", t(lang, "help.footer")])))
-    await apply_menu(context, viewer)  # a menu set before a role or name change catches up
+    return Html("\n".join([header, "", *lines, "", t(lang, "help.footer")]))
 
 
 async def show_profile(update: Update, context: Context) -> None:

@@ -14,6 +14,7 @@ from bot.handlers.context import Context
 from bot.i18n import Html, t
 from bot.presenter import reflection as present
 from bot.presenter.templates import question_text
+from storage.models import Conversation
 
 PREVIEW = 500
 
@@ -145,12 +146,26 @@ async def show(update: Update, viewer: Viewer, screen: Screen) -> None:
         await say(update, t(lang, f"reflect.{screen.show.value}"))
 
 
+async def _tell_left(
+    update: Update, context: Context, viewer: Viewer, before: Conversation | None, screen: Screen
+) -> None:
+    """``tell_left`` after a reflection step, without reading the dialogue again when no
+    switch can have happened: a reflection step leaves the stored dialogue as it was,
+    closed, or on the reflection it shows, so a reflection dialogue that was already on
+    that reflection (or a screen showing none) was not replaced by another."""
+    if before is not None and before.flow == reflection.FLOW:
+        shown = screen.reflection.id if screen.reflection is not None else None
+        if shown is None or before.data.get("reflection_id") == shown:
+            return
+    await tell_left(update, context, viewer, before)
+
+
 async def start(update: Update, context: Context) -> None:
     """/refleksi"""
     viewer = await viewer_of(update, context)
     before = await dialogue.current(context.svc, viewer.telegram_id)
     screen = await reflection.open_week(context.svc, viewer)
-    await tell_left(update, context, viewer, before)
+    await _tell_left(update, context, viewer, before, screen)
     await show(update, viewer, screen)
 
 
@@ -241,7 +256,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     await query.answer()
-    await tell_left(update, context, viewer, before)
+    await _tell_left(update, context, viewer, before, screen)
     if screen.show is Show.SAVED:
         await say(update, t(viewer.language, "reflect.stopped"))
         return
