@@ -245,6 +245,8 @@ class Database:
         else:
             async with self.engine.connect() as conn:
                 yield await self._alone(conn)
+        if self.is_sqlite:
+            self._checkpoint_later()
 
     async def _alone(self, conn: AsyncConnection) -> AsyncConnection:
         if self.is_sqlite:
