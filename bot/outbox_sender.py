@@ -205,13 +205,17 @@ class OutboxSender:
         now = time.monotonic()
         for chat_id in [c for c, ready in self._cooling.items() if ready <= now]:
             del self._cooling[chat_id]
+        skip = busy | set(self._cooling)
+        async with self.db.read_alone() as conn:  # most looks find nothing: no write lock
+            if not await outbox.any_claimable(conn, self.clock.now(), skip, wall=self.wall.now()):
+                return []
         await self.life.hold()  # leases carry a live owner's id
         async with self.db.write() as conn:
             batch = await outbox.claim_due(
                 conn,
                 self.clock.now(),
                 room,
-                skip_chats=busy | set(self._cooling),
+                skip_chats=skip,
                 wall=self.wall.now(),
                 owner=self.owner,
             )

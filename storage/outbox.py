@@ -172,6 +172,25 @@ def _first_of_its_chat() -> ColumnElement[bool]:
     )
 
 
+async def any_claimable(
+    conn: AsyncConnection, now: datetime, skip_chats: Collection[int] = (), *, wall: datetime
+) -> bool:
+    """Whether :func:`claim_due` would find a row now (outside ``skip_chats``): a read, so
+    a sender that looks and finds nothing (woken after a flow's write that queued nothing,
+    or looking again after a claim) takes no write lock. Each kind of due row is looked
+    up on its own, as ``claim_due`` does, so each walks its index and stops at the first."""
+    looks = []
+    for due in (
+        (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
+        (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
+    ):
+        look = any_row().where(due, _first_of_its_chat())
+        if skip_chats:
+            look = look.where(outbox.c.chat_id.not_in(list(skip_chats)))
+        looks.append(look)
+    return bool(await conn.scalar(select(or_(*looks))))
+
+
 async def claim_due(
     conn: AsyncConnection,
     now: datetime,

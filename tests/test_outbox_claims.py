@@ -115,3 +115,29 @@ async def test_chats_due_are_those_a_sender_can_claim_now(db: Database, clock: F
     assert await _claim(db, clock) == ["due"]
     async with db.read() as conn:  # claimed: in the sender's hands now
         assert await outbox.chats_due(conn, clock.now(), clock.now()) == set()
+
+
+async def _claimable(db: Database, clock: FixedClock, skip: set[int] | None = None) -> bool:
+    async with db.read_alone() as conn:
+        return await outbox.any_claimable(conn, clock.now(), skip or set(), wall=clock.now())
+
+
+async def test_the_senders_look_agrees_with_what_a_claim_would_take(
+    db: Database, clock: FixedClock
+) -> None:
+    """The sender looks (a read) before it claims (a write): the look must say yes whenever
+    a claim would take something, and no when it would take nothing."""
+    assert not await _claimable(db, clock)
+    async with db.write() as conn:  # planned for later (queued "at" then): not claimable yet
+        later = clock.now() + timedelta(seconds=30)
+        await outbox.enqueue(conn, dedup_key="later", chat_id=1, text="later", now=later)
+    assert not await _claimable(db, clock)
+    await _queue(db, clock, ("b1", 2))
+    assert await _claimable(db, clock)
+    assert not await _claimable(db, clock, skip={2})  # the only due chat is busy
+    assert await _claim(db, clock) == ["b1"]
+    assert not await _claimable(db, clock)  # leased: in a sender's hands
+    clock.advance(outbox.LEASE + timedelta(seconds=1))
+    assert await _claimable(db, clock)  # the lease ran out: claimable again (and "later")
+    assert sorted(await _claim(db, clock)) == ["b1", "later"]
+    assert not await _claimable(db, clock)
