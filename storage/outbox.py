@@ -16,6 +16,7 @@ from typing import Any, NotRequired
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     ColumnElement,
     Select,
     bindparam,
@@ -172,23 +173,32 @@ def _first_of_its_chat() -> ColumnElement[bool]:
     )
 
 
+def _claimable_look() -> Select[tuple[bool]]:
+    """:func:`any_claimable`'s statement, built once (its subqueries took 0.7 ms to build
+    at every look): each kind of due row looked up on its own, as ``claim_due`` does, so
+    each walks its index and stops at the first."""
+    skip: BindParameter[list[int]] = bindparam("skip", expanding=True)
+    looks = [
+        any_row().where(due, _first_of_its_chat(), outbox.c.chat_id.not_in(skip))
+        for due in (
+            (outbox.c.status == SENDING) & (outbox.c.lease_until <= bindparam("wall")),
+            (outbox.c.status == PENDING) & (outbox.c.not_before <= bindparam("now")),
+        )
+    ]
+    return select(or_(*looks))
+
+
+_CLAIMABLE = _claimable_look()
+
+
 async def any_claimable(
     conn: AsyncConnection, now: datetime, skip_chats: Collection[int] = (), *, wall: datetime
 ) -> bool:
     """Whether :func:`claim_due` would find a row now (outside ``skip_chats``): a read, so
     a sender that looks and finds nothing (woken after a flow's write that queued nothing,
-    or looking again after a claim) takes no write lock. Each kind of due row is looked
-    up on its own, as ``claim_due`` does, so each walks its index and stops at the first."""
-    looks = []
-    for due in (
-        (outbox.c.status == SENDING) & (outbox.c.lease_until <= wall),
-        (outbox.c.status == PENDING) & (outbox.c.not_before <= now),
-    ):
-        look = any_row().where(due, _first_of_its_chat())
-        if skip_chats:
-            look = look.where(outbox.c.chat_id.not_in(list(skip_chats)))
-        looks.append(look)
-    return bool(await conn.scalar(select(or_(*looks))))
+    or looking again after a claim) takes no write lock."""
+    found = await conn.scalar(_CLAIMABLE, {"now": now, "wall": wall, "skip": sorted(skip_chats)})
+    return bool(found)
 
 
 async def claim_due(
