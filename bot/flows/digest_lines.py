@@ -208,7 +208,7 @@ def blocks_shown(active: list[Programme], now: datetime) -> range:
 async def units(
     conn: AsyncConnection, supervisor_ids: list[int], now: datetime
 ) -> dict[int, Unit]:
-    """Supervisor id -> their people's lines (``digest._line_facts``'s params, as JSON
+    """Supervisor id -> their people's lines (each a ``digest.supervisor`` line as JSON
     text) in the order /ringkasan lists them, from a few statements for the whole batch."""
     every = {p.id: p for p in await programmes.list_programmes(conn)}
     blocks = blocks_shown([p for p in every.values() if p.status == "active"], now)
@@ -287,7 +287,8 @@ async def units(
             if s.milestones and person_id in confirmed
             else 0
         )
-        theirs.lines.append(  # json.dumps of digest._line_facts's dict, written directly
+        # json.dumps of a line's dict (as tests/test_digest3_lines.py builds it), written directly
+        theirs.lines.append(
             f'{{"name": {_text(name)}, "unit": {unit_text}, "programme": {s.programme}, '
             f'"week": ["{this_week}", "{s.this_due}"], '
             f'"last_week": ["{last_week}", "{s.last_due}"], '
