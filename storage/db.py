@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -239,12 +239,8 @@ class Database:
         recorded as the handling update's first write (see :meth:`write`): for the
         update-free work of the inbox's done marks and the send clock.
         """
-        if locked:
-            async with self._write_lock, self.engine.connect() as conn:
-                yield await self._alone(conn)
-        else:
-            async with self.engine.connect() as conn:
-                yield await self._alone(conn)
+        async with self._write_lock if locked else nullcontext(), self.engine.connect() as conn:
+            yield await self._alone(conn)
         if self.is_sqlite:
             self._checkpoint_later()
 
@@ -383,15 +379,10 @@ class Database:
         """
         if not self.is_sqlite:
             return
-        async with self._write_lock, self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
+        async with self._write_lock:
             for _attempt in range(50):
-                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                row = await cursor.fetchone()
-                await cursor.close()
-                if row is not None and row[0] == 0:
+                busy, _frames, _copied = await self._wal_checkpoint("TRUNCATE")
+                if busy == 0:
                     return
                 await asyncio.sleep(0.1)
 
@@ -408,17 +399,23 @@ class Database:
             # The next write tries again; the WAL only grows meanwhile.
             log.warning("WAL checkpoint failed", exc_info=True)
 
-    async def checkpoint(self) -> tuple[int, int, int] | None:
+    async def checkpoint(self) -> tuple[int, int, int]:
         """Copy the WAL's pages into the database file (PASSIVE: pages a reader still
         needs stay for the next time); SQLite's (busy, WAL frames, frames copied)."""
+        return await self._wal_checkpoint("PASSIVE")
+
+    async def _wal_checkpoint(self, mode: str) -> tuple[int, int, int]:
+        """``PRAGMA wal_checkpoint(mode)`` on a connection of its own, outside any
+        transaction (the driver's own execute); its (busy, WAL frames, frames copied)."""
         async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None
-            cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor = await driver.execute(f"PRAGMA wal_checkpoint({mode})")
             row = await cursor.fetchone()
             await cursor.close()
-        return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
+        busy, frames, copied = row if row is not None else (1, 0, 0)
+        return int(busy), int(frames), int(copied)
 
     async def dispose(self) -> None:
         task, self._checkpoint = self._checkpoint, None
