@@ -9,6 +9,7 @@ so several bot processes can share the outbox (see :func:`claim_due`, :func:`rel
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from sqlalchemy.types import TypeDecorator
 from typing_extensions import TypedDict, Unpack
 
 from storage.models import OutboxMessage
-from storage.portable import insert_many_or_ignore, insert_or_ignore, on_conflict_insert
+from storage.portable import insert_ignoring, insert_many_or_ignore, insert_or_ignore
 from storage.rows import Row
 from storage.schema import outbox, people
 
@@ -135,15 +136,15 @@ async def enqueue_many_written(conn: AsyncConnection, rows: list[dict[str, Any]]
     Monday: 30 MB of digests written as text by ``bot.flows.digest_lines``, not dicts
     encoded here); keys queued before are skipped."""
     if rows:
-        statement = _WRITTEN.get(conn.dialect.name)
-        if statement is None:  # built once: building it was a tenth of the queueing
-            written = {"params": bindparam("params", type_=_JSONText())}
-            statement = on_conflict_insert(conn, outbox, written, ["dedup_key"])
-            _WRITTEN[conn.dialect.name] = statement
-        await conn.execute(statement, rows)
+        await conn.execute(_written_insert(conn.dialect.name), rows)
 
 
-_WRITTEN: dict[str, Any] = {}  # dialect name -> the statement of enqueue_many_written
+@functools.lru_cache(maxsize=4)
+def _written_insert(dialect: str) -> Any:
+    """The statement of :func:`enqueue_many_written`, built once (building it was a tenth
+    of the queueing)."""
+    params = bindparam("params", type_=_JSONText())
+    return insert_ignoring(dialect, outbox, ("dedup_key",)).values(params=params)
 
 
 async def exists(conn: AsyncConnection, dedup_key: str) -> bool:

@@ -31,9 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _insert(conn: AsyncConnection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return _insert_for(conn.dialect.name, table)
 
 
 def _insert_for(dialect: str, table: Table) -> Any:
@@ -41,7 +39,7 @@ def _insert_for(dialect: str, table: Table) -> Any:
 
 
 @functools.lru_cache(maxsize=256)
-def _ignoring(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
+def insert_ignoring(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
     """``INSERT ... ON CONFLICT (keys) DO NOTHING``, built once per table and keys; the row
     comes as the execution's parameters (each update's own writes used to build it anew,
     with its cache key, at every call)."""
@@ -60,7 +58,7 @@ async def insert_or_ignore(
     conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
 ) -> bool:
     """Insert a row unless one with the same ``keys`` exists; True if it was inserted."""
-    stmt = _ignoring(conn.dialect.name, table, tuple(keys))
+    stmt = insert_ignoring(conn.dialect.name, table, tuple(keys))
     result = await conn.execute(stmt, values)
     return result.rowcount == 1
 
@@ -70,16 +68,7 @@ async def insert_many_or_ignore(
 ) -> None:
     """Insert many rows in one statement (executemany), skipping those whose ``keys`` exist."""
     if rows:
-        await conn.execute(_insert(conn, table).on_conflict_do_nothing(index_elements=keys), rows)
-
-
-def on_conflict_insert(
-    conn: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
-) -> Any:
-    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` with some values given as expressions
-    (a bound parameter of its own type, say), for :func:`AsyncConnection.execute` with
-    many rows."""
-    return _insert(conn, table).values(values).on_conflict_do_nothing(index_elements=keys)
+        await conn.execute(insert_ignoring(conn.dialect.name, table, tuple(keys)), rows)
 
 
 async def insert_many_new(
