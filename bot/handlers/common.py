@@ -203,5 +203,5 @@ async def tell_left(
     if before is None:
         return  # nothing was open: nothing left behind (and nothing to read again)
     after = await dialogue.current(context.svc, viewer.telegram_id)
-    if before is not None and dialogue.replaced(before, after):
+    if dialogue.replaced(before, after):
         await say(update, t(viewer.language, f"common.left_{before.flow}"))
