@@ -295,7 +295,7 @@ async def has_work(running: Running) -> bool:
     ):
         return True
     services = services_of(running.app)
-    async with services.db.read() as conn:
+    async with services.db.read_alone() as conn:  # one statement
         due = await outbox.chats_due(conn, services.clock.now(), datetime.now(UTC))
     if due - running.sender.cooling:
         running.sender.wake()
