@@ -34,6 +34,7 @@ from bot.i18n import plain
 from bot.playground_text import to_terminal
 from bot.scheduler import run_due_work
 from bot.telegram_double import DoubleUser, TelegramDouble
+from storage import inbox
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_ROSTER = DEMO_DIR / "roster.csv"
@@ -337,12 +338,15 @@ async def _lines(script: Path | None, prompt: str) -> Any:
             return
 
 
-async def _seed(settings: Settings) -> dict[str, str]:
-    """Migrate a fresh database and load the demo roster; invite codes by name."""
+async def _seed(settings: Settings) -> tuple[dict[str, str], int]:
+    """Migrate the database and load the demo roster: invite codes by name, and the last
+    update id the database holds (a database kept with ``--db`` and opened again)."""
     async with operator_services(settings) as svc:
         parsed = await validate_roster(svc, DEMO_ROSTER.read_text(encoding="utf-8"))
         report = await import_roster(svc, parsed)
-    return {person.name: invite.code for person, invite in report.invites}
+        async with svc.db.read() as conn:
+            last = await inbox.last_update_id(conn)
+    return {person.name: invite.code for person, invite in report.invites}, last or 0
 
 
 async def run_playground(
@@ -376,7 +380,8 @@ async def _play(
                 "pembina_admin_ids": [],
             }
         )
-        codes = await _seed(local)
+        codes, last_update = await _seed(local)
+        double.resume_update_ids(last_update)
         clock = ShiftedClock()
         app = build_application(local, double.token, clock=clock)
         running: Running = await start_bot(app, poll_timeout=1)

@@ -145,6 +145,24 @@ def test_playground_script_walks_a_join(tmp_path: Path) -> None:
     assert "What you can do as mentee" in result.stdout
 
 
+def test_playground_opened_again_on_its_database_answers(tmp_path: Path) -> None:
+    """A playground kept with ``--db`` and opened again: the bot has stored the first
+    session's updates as handled, so the double must number the new ones after them (as
+    Telegram does) or the bot takes them for repeats and says nothing."""
+    database = str(tmp_path / "kept.db")
+    first = tmp_path / "first.txt"
+    first.write_text(":as 5\n:open\n/help\n:quit\n", encoding="utf-8")
+    assert (
+        _pembina(tmp_path, "playground", "--script", str(first), "--db", database).returncode == 0
+    )
+    again = tmp_path / "again.txt"
+    again.write_text(":as 5\n/profil\n:quit\n", encoding="utf-8")
+    result = _pembina(tmp_path, "playground", "--script", str(again), "--db", database)
+    assert result.returncode == 0, result.stderr
+    assert "Budi Santoso" in result.stdout.split("/profil", 1)[1]
+    assert "Peran: peserta" in result.stdout
+
+
 def test_playground_typed_at_the_keyboard_answers_each_line_before_the_next_prompt(
     tmp_path: Path,
 ) -> None:

@@ -355,6 +355,12 @@ class TelegramDouble:
     def delivered_upto(self) -> int:
         return self._delivered_upto
 
+    def resume_update_ids(self, after: int) -> None:
+        """Number the next updates after ``after``, as Telegram does for a bot that has
+        seen updates up to it (its ids only ever grow): a playground reopened on its
+        database would otherwise send ids the bot stored as handled, and get no answer."""
+        self._update_ids = itertools.count(max(after, self._enqueued_upto) + 1)
+
     async def wait_confirmed(self, update_id: int, timeout: float = 10.0) -> None:
         """Wait until the bot has confirmed ``update_id`` (asked for a higher offset)."""
         await self.wait_until(lambda: self.confirmed_upto >= update_id, timeout)
