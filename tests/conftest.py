@@ -8,6 +8,7 @@ for PostgreSQL): running twenty migrations costs about 0.2 s, a copy a milliseco
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -83,6 +84,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(same)
     workerinput = getattr(config, "workerinput", {})  # set in a pytest-xdist test process
     _deal(items, int(workerinput.get("workercount", 1)))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported and collected so far lives as long as the test process: moved
+    out of the garbage collector's sight (``gc.freeze``), so its full collections, which
+    had walked those ~200 000 objects again and again, see only what the tests made.
+    Reference counting still frees the tests' objects, and the collector still finds their
+    cycles (and the unclosed resources they warn about); about a tenth of the suite's CPU
+    went to the collector before."""
+    gc.freeze()
 
 
 @pytest.fixture
