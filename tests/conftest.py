@@ -111,10 +111,11 @@ def _rewrite_ahead(config: pytest.Config) -> None:
         from _pytest.assertion import rewrite
     except ImportError:
         return
-    needed = ("assertstate_key", "get_cache_dir", "PYC_TAIL", "try_makedirs")
-    needed += ("_read_pyc", "_rewrite_test", "_write_pyc")
+    needed = (
+        "assertstate_key get_cache_dir PYC_TAIL try_makedirs _read_pyc _rewrite_test _write_pyc"
+    )
     if config.getoption("assertmode") != "rewrite" or not all(
-        hasattr(rewrite, name) for name in needed
+        hasattr(rewrite, name) for name in needed.split()
     ):
         return
     state = config.stash[rewrite.assertstate_key]
