@@ -8,8 +8,12 @@ for PostgreSQL): running twenty migrations costs about 0.2 s, a copy a milliseco
 
 from __future__ import annotations
 
+import compileall
+import gc
+import re
 import shutil
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -83,6 +87,57 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(same)
     workerinput = getattr(config, "workerinput", {})  # set in a pytest-xdist test process
     _deal(items, int(workerinput.get("workercount", 1)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest-xdist starts its test processes, this (controlling) process compiles
+    the project once: on a fresh clone each of the five processes otherwise compiled every
+    module and rewrote every test file's asserts itself, at the same time, about 1.7 s of
+    CPU apiece. A current cache is left as it is."""
+    if sys.dont_write_bytecode or hasattr(config, "workerinput"):
+        return
+    if not config.getoption("numprocesses", None):
+        return
+    for package in ("bot", "storage", "tests"):
+        compileall.compile_dir(REPO / package, quiet=2, rx=re.compile(r"(test_\w+|conftest)\.py$"))
+    _rewrite_ahead(config)
+
+
+def _rewrite_ahead(config: pytest.Config) -> None:
+    """Write the cached, assert-rewritten code of every test module and conftest as
+    pytest's import hook would (its own functions, so the files are the same); with
+    ``--assert=plain``, or a pytest whose internals moved, the test processes do it."""
+    try:
+        from _pytest.assertion import rewrite
+    except ImportError:
+        return
+    needed = (
+        "assertstate_key get_cache_dir PYC_TAIL try_makedirs _read_pyc _rewrite_test _write_pyc"
+    )
+    if config.getoption("assertmode") != "rewrite" or not all(
+        hasattr(rewrite, name) for name in needed.split()
+    ):
+        return
+    state = config.stash[rewrite.assertstate_key]
+    for source in sorted((REPO / "tests").rglob("*.py")):
+        if not (source.name == "conftest.py" or source.name.startswith("test_")):
+            continue
+        cache = rewrite.get_cache_dir(source)
+        pyc = cache / (source.name[:-3] + rewrite.PYC_TAIL)
+        if rewrite._read_pyc(source, pyc) is not None or not rewrite.try_makedirs(cache):
+            continue
+        source_hash, code = rewrite._rewrite_test(source, config)
+        rewrite._write_pyc(state, code, source_hash, pyc)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported and collected so far lives as long as the test process: moved
+    out of the garbage collector's sight (``gc.freeze``), so its full collections, which
+    had walked those ~200 000 objects again and again, see only what the tests made.
+    Reference counting still frees the tests' objects, and the collector still finds their
+    cycles (and the unclosed resources they warn about); about a tenth of the suite's CPU
+    went to the collector before."""
+    gc.freeze()
 
 
 @pytest.fixture

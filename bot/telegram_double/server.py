@@ -44,6 +44,9 @@ Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 BusyCheck = Callable[[], bool | Awaitable[bool]]
 QUIET = 0.3  # seconds of silence that pass for "done" when no check sees all the bot's work
 EXACT_QUIET = 0.005  # when the checks do: only a moment, for a response on its way back
+# How long settle() waits, while a busy check says the bot is at work, before asking again
+# when nothing reaches the double meanwhile (a call to it wakes the wait at once).
+BUSY_RECHECK = 0.02
 # A test's hook on every call: (stage, method, params, result). ``stage`` is "request" (before
 # the double acts; returning True drops the call: nothing happens, an error is answered) or
 # "response" (after it acted, before the bot reads the answer; ``result`` is what it gets).
@@ -289,14 +292,34 @@ class TelegramDouble:
             fetched = self.confirmed_upto >= self._enqueued_upto
             retried = self.exact_checks or now >= self._retry_due
             quiet_enough = now - self._last_activity >= quiet and not self._answering
-            if fetched and retried and quiet_enough and not await self._busy():
+            busy = fetched and retried and quiet_enough and await self._busy()
+            if fetched and retried and quiet_enough and not busy:
                 return
             if now >= deadline:
                 raise TimeoutError(
                     f"the bot did not settle within {timeout}s "
                     f"(updates fetched: {fetched}, last call: {self.calls[-1:]})"
                 )
-            await asyncio.sleep(max(0.001, min(quiet / 3, 0.05)))
+            if busy:
+                await self._next_change(BUSY_RECHECK)
+            else:
+                await asyncio.sleep(max(0.001, min(quiet / 3, 0.05)))
+
+    async def _next_change(self, timeout: float) -> None:
+        """Wait until the double is called or changed, or ``timeout`` s pass.
+
+        While the bot is at work (a handler running, a send held to Telegram's pace for up
+        to a second, a tick), what it does next mostly reaches the double, which wakes this
+        at once; asking the busy checks every few milliseconds meanwhile woke the event
+        loop some 250 times per end-to-end test for nothing. The timeout covers work that
+        ends without a call (a handler that stores only)."""
+        assert self._changed is not None, "start() the double first"
+        async with self._changed:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait()
+            except TimeoutError:
+                pass
 
     async def _busy(self) -> bool:
         """Whether any busy check says the bot is at work (the checks in order, the first
