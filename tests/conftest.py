@@ -124,10 +124,13 @@ def _rewrite_ahead(config: pytest.Config) -> None:
             continue
         cache = rewrite.get_cache_dir(source)
         pyc = cache / (source.name[:-3] + rewrite.PYC_TAIL)
-        if rewrite._read_pyc(source, pyc) is not None or not rewrite.try_makedirs(cache):
-            continue
-        source_hash, code = rewrite._rewrite_test(source, config)
-        rewrite._write_pyc(state, code, source_hash, pyc)
+        try:
+            if rewrite._read_pyc(source, pyc) is not None or not rewrite.try_makedirs(cache):
+                continue
+            source_hash, code = rewrite._rewrite_test(source, config)
+            rewrite._write_pyc(state, code, source_hash, pyc)
+        except (TypeError, ValueError):  # their signatures changed: the workers rewrite
+            return
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
