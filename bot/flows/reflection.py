@@ -31,7 +31,7 @@ from storage import (
     reflection_steps,
     reflections,
 )
-from storage.models import Person, Programme, Reflection
+from storage.models import Conversation, Person, Programme, Reflection
 
 FLOW = "reflect"
 LONG_CHUNK = 3500  # UTF-16 units: a message this long was probably cut by the Telegram app
@@ -155,7 +155,7 @@ async def open_week(
         if revision is not None:
             sent_back, its_programme = revision
             if conv and conv.flow == FLOW and conv.data.get("reflection_id") == sent_back.id:
-                return await _resume(svc, conn, viewer, its_programme, sent_back)
+                return await _resume(svc, conn, viewer, its_programme, sent_back, conv)
             return Screen(Show.CHOOSE_REVISION, sent_back, its_programme)
         if len(mine) > 1:
             return Screen(Show.CHOOSE, choices=mine)
@@ -179,7 +179,7 @@ async def open_week(
         else:
             week = this_week
         reflection = await reflections.open_draft(conn, programme.id, me.id, week, now)
-        return await _resume(svc, conn, viewer, programme, reflection)
+        return await _resume(svc, conn, viewer, programme, reflection, conv)
 
 
 async def _resume(
@@ -188,10 +188,11 @@ async def _resume(
     viewer: Viewer,
     programme: Programme,
     reflection: Reflection,
+    conv: Conversation | None,
 ) -> Screen:
     """Open ``reflection`` where its writer stopped (the question being edited, the next
-    unanswered one, or the summary)."""
-    conv = await conversations.get_conversation(conn, viewer.telegram_id)
+    unanswered one, or the summary); ``conv`` is the open dialogue as read in this same
+    transaction (nothing here writes it before this)."""
     if reflection.status == reflections.APPROVED:
         return Screen(Show.APPROVED, reflection, programme)
     if reflection.status == reflections.SUBMITTED:
@@ -233,7 +234,8 @@ async def open_reflection(svc: Services, viewer: Viewer, reflection_id: int) -> 
         if owned is None:
             return Screen(Show.INVALID_BUTTON)
         reflection, programme = owned
-        return await _resume(svc, conn, viewer, programme, reflection)
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        return await _resume(svc, conn, viewer, programme, reflection, conv)
 
 
 async def _current(
