@@ -14,7 +14,7 @@ from storage.rows import Row, inserted_id
 from storage.schema import milestones, programme_members, programmes
 
 
-def _to_programme(row: Row) -> Programme:
+def to_programme(row: Row) -> Programme:
     return Programme(
         id=row["id"],
         name=row["name"],
@@ -62,7 +62,7 @@ _BY_ID = select(programmes).where(programmes.c.id == bindparam("id"))
 
 async def get_programme(conn: AsyncConnection, programme_id: int) -> Programme | None:
     row = (await conn.execute(_BY_ID, {"id": programme_id})).mappings().first()
-    return _to_programme(row) if row else None
+    return to_programme(row) if row else None
 
 
 async def get_programme_by_name(conn: AsyncConnection, name: str) -> Programme | None:
@@ -71,12 +71,12 @@ async def get_programme_by_name(conn: AsyncConnection, name: str) -> Programme |
         .mappings()
         .first()
     )
-    return _to_programme(row) if row else None
+    return to_programme(row) if row else None
 
 
 async def list_programmes(conn: AsyncConnection) -> list[Programme]:
     rows = await conn.execute(select(programmes).order_by(programmes.c.starts_on, programmes.c.id))
-    return [_to_programme(r) for r in rows.mappings()]
+    return [to_programme(r) for r in rows.mappings()]
 
 
 async def set_questions(
@@ -123,7 +123,7 @@ async def programmes_of(conn: AsyncConnection, person_id: int, role: str) -> lis
         .where(programme_members.c.person_id == person_id, programme_members.c.role == role)
         .order_by(programmes.c.starts_on, programmes.c.id)
     )
-    return [_to_programme(r) for r in rows.mappings()]
+    return [to_programme(r) for r in rows.mappings()]
 
 
 async def replace_milestones(

@@ -22,8 +22,16 @@ from bot.flows.services import Services
 from bot.flows.templates import HOURS
 from bot.flows.visible import visible_or_empty
 from bot.text_split import utf16_len
-from storage import conversations, outbox, pairings, people, programmes, reflections
-from storage.models import Person, Programme, Reflection
+from storage import (
+    conversations,
+    outbox,
+    pairings,
+    people,
+    programmes,
+    reflection_steps,
+    reflections,
+)
+from storage.models import Conversation, Person, Programme, Reflection
 
 FLOW = "reflect"
 LONG_CHUNK = 3500  # UTF-16 units: a message this long was probably cut by the Telegram app
@@ -147,7 +155,7 @@ async def open_week(
         if revision is not None:
             sent_back, its_programme = revision
             if conv and conv.flow == FLOW and conv.data.get("reflection_id") == sent_back.id:
-                return await _resume(svc, conn, viewer, its_programme, sent_back)
+                return await _resume(svc, conn, viewer, its_programme, sent_back, conv)
             return Screen(Show.CHOOSE_REVISION, sent_back, its_programme)
         if len(mine) > 1:
             return Screen(Show.CHOOSE, choices=mine)
@@ -171,7 +179,7 @@ async def open_week(
         else:
             week = this_week
         reflection = await reflections.open_draft(conn, programme.id, me.id, week, now)
-        return await _resume(svc, conn, viewer, programme, reflection)
+        return await _resume(svc, conn, viewer, programme, reflection, conv)
 
 
 async def _resume(
@@ -180,10 +188,11 @@ async def _resume(
     viewer: Viewer,
     programme: Programme,
     reflection: Reflection,
+    conv: Conversation | None,
 ) -> Screen:
     """Open ``reflection`` where its writer stopped (the question being edited, the next
-    unanswered one, or the summary)."""
-    conv = await conversations.get_conversation(conn, viewer.telegram_id)
+    unanswered one, or the summary); ``conv`` is the open dialogue as read in this same
+    transaction (nothing here writes it before this)."""
     if reflection.status == reflections.APPROVED:
         return Screen(Show.APPROVED, reflection, programme)
     if reflection.status == reflections.SUBMITTED:
@@ -221,24 +230,27 @@ async def open_reflection(svc: Services, viewer: Viewer, reflection_id: int) -> 
     """The "Fix now" button under a revision request: that reflection, even when its week has ended
     (a revision asked for on Monday belongs to last week, not to the new one)."""
     async with svc.db.write() as conn:
-        reflection = await _owned(conn, viewer, reflection_id)
-        if reflection is None:
+        owned = await _owned(conn, viewer, reflection_id)
+        if owned is None:
             return Screen(Show.INVALID_BUTTON)
-        programme = await programmes.get_programme(conn, reflection.programme_id)
-        assert programme is not None
-        return await _resume(svc, conn, viewer, programme, reflection)
+        reflection, programme = owned
+        conv = await conversations.get_conversation(conn, viewer.telegram_id)
+        return await _resume(svc, conn, viewer, programme, reflection, conv)
 
 
 async def _current(
     conn: AsyncConnection, viewer: Viewer
 ) -> tuple[Mode, int | None, Reflection, Programme] | None:
-    conv = await conversations.get_conversation(conn, viewer.telegram_id)
-    if conv is None or conv.flow != FLOW or viewer.person is None:
+    """The reflection step open now: the dialogue, its reflection and programme read in one
+    statement (``storage.reflection_steps``), in the caller's transaction."""
+    if viewer.person is None:
         return None
-    reflection = await reflections.get_reflection(conn, int(conv.data["reflection_id"]))
+    step = await reflection_steps.step_of(conn, viewer.telegram_id, FLOW)
+    if step is None or step.conversation.flow != FLOW:
+        return None
+    conv, reflection, programme = step.conversation, step.reflection, step.programme
     if reflection is None or reflection.person_id != viewer.person.id:
         return None
-    programme = await programmes.get_programme(conn, reflection.programme_id)
     assert programme is not None
     return Mode(conv.step), conv.data.get("index"), reflection, programme
 
@@ -379,22 +391,24 @@ async def next_question(svc: Services, viewer: Viewer) -> Screen:
         return await _where_next(svc, conn, viewer, programme, reflection)
 
 
-async def _owned(conn: AsyncConnection, viewer: Viewer, reflection_id: int) -> Reflection | None:
-    reflection = await reflections.get_reflection(conn, reflection_id)
-    if reflection is None or viewer.person is None or reflection.person_id != viewer.person.id:
+async def _owned(
+    conn: AsyncConnection, viewer: Viewer, reflection_id: int
+) -> tuple[Reflection, Programme] | None:
+    """The viewer's own reflection named by a button, with its programme (one statement)."""
+    found = await reflection_steps.with_programme(conn, reflection_id)
+    if found is None or viewer.person is None or found[0].person_id != viewer.person.id:
         return None
-    return reflection
+    return found
 
 
 async def edit(svc: Services, viewer: Viewer, reflection_id: int, index: int) -> Screen:
     """Edit one answer (from the summary); a submitted reflection goes back to draft."""
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        reflection = await _owned(conn, viewer, reflection_id)
-        if reflection is None:
+        owned = await _owned(conn, viewer, reflection_id)
+        if owned is None:
             return Screen(Show.INVALID_BUTTON)
-        programme = await programmes.get_programme(conn, reflection.programme_id)
-        assert programme is not None
+        reflection, programme = owned
         if reflection.status == reflections.APPROVED:
             return Screen(Show.APPROVED, reflection, programme)
         if not 0 <= index < len(programme.questions):
@@ -452,11 +466,10 @@ async def submit(svc: Services, viewer: Viewer, reflection_id: int) -> Screen:
     """Send the reflection to the mentor (a new version if it was sent before)."""
     now = svc.clock.now()
     async with svc.db.write() as conn:
-        reflection = await _owned(conn, viewer, reflection_id)
-        if reflection is None or viewer.person is None:
+        owned = await _owned(conn, viewer, reflection_id)
+        if owned is None or viewer.person is None:
             return Screen(Show.INVALID_BUTTON)
-        programme = await programmes.get_programme(conn, reflection.programme_id)
-        assert programme is not None
+        reflection, programme = owned
         if reflection.status in (reflections.SUBMITTED, reflections.APPROVED):
             return Screen(
                 Show.SUBMITTED if reflection.status == reflections.SUBMITTED else Show.APPROVED,

@@ -19,7 +19,7 @@ from bot.flows.identity import Viewer
 from bot.flows.reflection import send_to_mentor
 from bot.flows.services import Services
 from bot.flows.visible import visible_or_empty
-from storage import conversations, pairings, people, programmes, reflections
+from storage import conversations, pairings, people, programmes, reflection_steps, reflections
 from storage.models import Conversation, Person, Programme, Reflection
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,12 @@ class Outcome:
 async def _check(
     conn: AsyncConnection, viewer: Viewer, reflection_id: int
 ) -> tuple[Reflection, Person, Programme] | None:
-    """The reflection, its mentee and programme, if the viewer is its active mentor."""
-    reflection = await reflections.get_reflection(conn, reflection_id)
-    if reflection is None or viewer.person is None:
+    """The reflection, its mentee and programme, if the viewer is its active mentor (the
+    reflection and its programme in one statement)."""
+    found = await reflection_steps.with_programme(conn, reflection_id)
+    if found is None or viewer.person is None:
         return None
+    reflection, programme = found
     pairing = await pairings.current_for_mentee(
         conn, reflection.programme_id, reflection.person_id
     )
@@ -67,9 +69,7 @@ async def _check(
     ):
         return None
     mentee = await people.get_person(conn, reflection.person_id)
-    programme = await programmes.get_programme(conn, reflection.programme_id)
     assert mentee is not None
-    assert programme is not None
     return reflection, mentee, programme
 
 
