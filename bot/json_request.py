@@ -34,14 +34,16 @@ import asyncio
 import json
 import ssl
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import httpx
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
+
+if TYPE_CHECKING:  # imported by the first initialize: commands that send nothing skip it
+    import aiohttp
 
 _JSON = "application/json"
 # Below asyncio's default write buffer high-water mark (64 KiB): such a body is handed to the
@@ -82,6 +84,8 @@ class JsonRequest(HTTPXRequest):
         """httpx's client (uploads) and, once, the aiohttp session with its pool."""
         await super().initialize()
         if self._light and (self._session is None or self._session.closed):
+            import aiohttp  # about 70 ms of CPU, once: not for commands that never send
+
             connector = aiohttp.TCPConnector(
                 limit=self._pool_size, ssl=self._tls(), keepalive_timeout=KEEPALIVE
             )
@@ -132,6 +136,8 @@ class JsonRequest(HTTPXRequest):
             _given(read_timeout, client_timeout.read),
         )
         await _take(slots, _given(pool_timeout, client_timeout.pool))
+        import aiohttp  # loaded by initialize: a lookup in sys.modules
+
         try:
             async with session.request(
                 method,
@@ -162,6 +168,8 @@ class JsonRequest(HTTPXRequest):
         building its own was measurable."""
         timeout = self._timeouts.get((connect, read))
         if timeout is None:
+            import aiohttp
+
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
             self._timeouts[(connect, read)] = timeout
         return timeout
