@@ -84,7 +84,7 @@ class JsonRequest(HTTPXRequest):
         """httpx's client (uploads) and, once, the aiohttp session with its pool."""
         await super().initialize()
         if self._light and (self._session is None or self._session.closed):
-            import aiohttp  # about 70 ms of CPU, once: not for commands that never send
+            import aiohttp  # 70-120 ms of CPU, once: not for commands that never send
 
             connector = aiohttp.TCPConnector(
                 limit=self._pool_size, ssl=self._tls(), keepalive_timeout=KEEPALIVE
