@@ -15,7 +15,7 @@ timeouts and errors as ``HTTPXRequest.do_request``:
 
 - pool: at most ``connection_pool_size`` requests at once; waiting longer than the pool timeout
   raises the same ``TimedOut`` ("Pool timeout: ..."), the request not sent;
-- connect and read timeouts: aiohttp's ``sock_connect`` and ``sock_read`` (the read one, as
+- connect and read timeouts: aiohttp's ``connect`` and ``sock_read`` (the read one, as
   httpx's, bounds each wait for data and starts once the request is written), ``TimedOut``;
 - write timeout: a JSON body up to :data:`SMALL_BODY` bytes goes into the socket's buffer in
   one call and never waits to be written, so there is nothing for it to bound; a larger body
@@ -135,9 +135,9 @@ class JsonRequest(HTTPXRequest):
             _given(connect_timeout, client_timeout.connect),
             _given(read_timeout, client_timeout.read),
         )
-        await _take(slots, _given(pool_timeout, client_timeout.pool))
         import aiohttp  # loaded by initialize: a lookup in sys.modules
 
+        await _take(slots, _given(pool_timeout, client_timeout.pool))
         try:
             async with session.request(
                 method,
@@ -170,7 +170,11 @@ class JsonRequest(HTTPXRequest):
         if timeout is None:
             import aiohttp
 
-            timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+            # connect: name lookup, connection and TLS handshake, as httpx's connect timeout
+            # (aiohttp's pool never makes a request wait here: ours, in front, is as small)
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=connect, sock_connect=connect, sock_read=read
+            )
             self._timeouts[(connect, read)] = timeout
         return timeout
 
