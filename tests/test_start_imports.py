@@ -19,19 +19,32 @@ WRITERS = ("matplotlib", "openpyxl", "fpdf")
 @cache
 def _loaded() -> frozenset[str]:
     """The top-level packages in ``sys.modules`` of a fresh process that imported what
-    ``pembina`` imports to start (one process for both tests: each costs a second)."""
+    ``pembina`` imports to start (one process for both tests: each costs a second); marked
+    ``~``, the modules (full names) once the bot's HTTP client has started, as
+    ``pembina run`` starts it; marked ``+``, the packages once the playground is imported."""
     code = (
-        "import sys, bot.cli, bot.app\n"
+        "import asyncio, sys, bot.cli, bot.app\n"
         "polling = {m.split('.')[0] for m in sys.modules}\n"
+        "from bot.app import _request\n"
+        "async def start():\n"
+        "    async with _request(1):\n"
+        "        pass\n"
+        "asyncio.run(start())\n"
+        "started = set(sys.modules)\n"
         "import bot.playground\n"
         "print(' '.join(sorted(polling)))\n"
+        "print(' '.join(sorted(started)))\n"
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
-    polling, everything = result.stdout.splitlines()
-    return frozenset(polling.split()) | frozenset(f"+{m}" for m in everything.split())
+    polling, started, everything = result.stdout.splitlines()
+    return (
+        frozenset(polling.split())
+        | frozenset(f"~{m}" for m in started.split())
+        | frozenset(f"+{m}" for m in everything.split())
+    )
 
 
 def test_starting_the_bot_loads_no_file_writer() -> None:
@@ -40,7 +53,11 @@ def test_starting_the_bot_loads_no_file_writer() -> None:
 
 
 def test_polling_start_loads_no_web_server() -> None:
-    """aiohttp serves webhook mode only (0.13 s of each polling start when it was imported
-    with ``bot.app``): ``pembina run`` without ``--webhook`` never loads it."""
+    """aiohttp's web server serves webhook mode only (0.13 s of each polling start when it
+    was imported with ``bot.app``): ``pembina run`` without ``--webhook`` never loads it.
+    (aiohttp's client sends the bot's requests, ``bot/json_request.py``: a bot that starts
+    loads it, once its HTTP client is initialised, commands that send nothing never do.)"""
     assert "aiohttp" in {m.lstrip("+") for m in _loaded()}  # the playground's double does
     assert "aiohttp" not in _loaded()
+    assert "~aiohttp.client" in _loaded()  # the started client is seen
+    assert sorted(m for m in _loaded() if m.startswith("~aiohttp.web")) == []
