@@ -7,8 +7,10 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
@@ -32,6 +34,8 @@ from bot.text_split import pack
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]  # parameters of a Bot API call, as JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,7 @@ async def stranger_hint(context: Context, viewer: Viewer) -> Html:
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """The keyboard as PTB objects (the outbox sender's calls through PTB's methods)."""
     if not keyboard:
         return None
     return InlineKeyboardMarkup(
@@ -95,10 +100,45 @@ def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     )
 
 
+def keyboard_json(keyboard: Keyboard) -> JSONDict:
+    """The keyboard as the Bot API reads it, built as plain dicts: what PTB's
+    ``InlineKeyboardMarkup(...).to_dict()`` gives, without its objects."""
+    return {
+        "inline_keyboard": [
+            [{"text": b.text, "callback_data": b.data} for b in row] for row in keyboard
+        ]
+    }
+
+
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_HTML = ParseMode.HTML.value
+_NO_PREVIEW_JSON = {"is_disabled": True}  # NO_PREVIEW.to_dict()
 
 
-async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Message:
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message the bot sent: what callers use of Telegram's answer."""
+
+    chat_id: int
+    message_id: int
+
+
+async def call(bot: Bot, method: str, params: JSONDict) -> Any:
+    """One Bot API call with plain JSON parameters, through PTB's request path.
+
+    PTB's own methods (``send_message``, ``edit_message_text``) take its objects, serialise
+    them again and parse Telegram's answer into a ``Message`` (every button again): for a
+    reply with a keyboard that was most of the CPU an update spent in PTB
+    (``bench/update_cost.py --profile``). ``Bot._post`` is the step those methods end in:
+    it drops None values and hands the request to the rate limiter
+    (``bot/send_limits.py``, the same ``data``, no ``rate_limit_args``: a reply) and then
+    the HTTP client, which raises the same ``telegram.error`` exceptions. The answer comes
+    back as Telegram's JSON.
+    """
+    return await bot._post(method, params)
+
+
+async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Sent:
     """Answer in the chat the update came from, as HTML without link previews.
 
     Parse mode is passed per call rather than through PTB's ``Defaults``, which would also
@@ -106,12 +146,16 @@ async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Me
     """
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(
-        text,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=NO_PREVIEW,
-        reply_markup=markup(keyboard),
-    )
+    params: JSONDict = {
+        "chat_id": chat.id,
+        "text": text,
+        "parse_mode": _HTML,
+        "link_preview_options": _NO_PREVIEW_JSON,
+    }
+    if keyboard:
+        params["reply_markup"] = keyboard_json(keyboard)
+    sent = await call(chat.get_bot(), "sendMessage", params)
+    return Sent(sent["chat"]["id"], sent["message_id"])
 
 
 async def say_long(
@@ -135,12 +179,41 @@ async def say_picture(update: Update, png: bytes, caption: str) -> Message:
 
 
 async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None) -> None:
-    """Replace the text (and buttons) of the message a button was pressed on."""
-    await query.edit_message_text(
-        text,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=NO_PREVIEW,
-        reply_markup=markup(keyboard),
+    """Replace the text (and buttons) of the message a button was pressed on (as PTB's
+    ``CallbackQuery.edit_message_text`` would address it; an inaccessible message is
+    refused the same way)."""
+    params: JSONDict
+    if query.inline_message_id:
+        params = {"inline_message_id": query.inline_message_id}
+    else:
+        message = query.message
+        if not isinstance(message, Message):
+            raise TypeError("Cannot edit an inaccessible message")
+        params = {
+            "chat_id": message.chat_id,
+            "message_id": message.message_id,
+            "business_connection_id": message.business_connection_id,
+        }
+    params["text"] = text
+    params["parse_mode"] = _HTML
+    params["link_preview_options"] = _NO_PREVIEW_JSON
+    if keyboard:
+        params["reply_markup"] = keyboard_json(keyboard)
+    await call(query.get_bot(), "editMessageText", params)
+
+
+async def edit_sent(bot: Bot, sent: Sent, text: str) -> None:
+    """Replace the text of a message :func:`say` sent (a status), as HTML; it keeps no
+    buttons, and its link previews stay as Telegram chose them."""
+    await call(
+        bot,
+        "editMessageText",
+        {
+            "chat_id": sent.chat_id,
+            "message_id": sent.message_id,
+            "text": text,
+            "parse_mode": _HTML,
+        },
     )
 
 
