@@ -30,7 +30,7 @@ _KIND = re.compile(r"^\^([A-Za-z0-9_-]+):$")  # a pattern that is a literal butt
 class Routes(BaseHandler[Update, Any, Any]):
     """Stands for ``handlers`` (in this order) in one group of the Application."""
 
-    __slots__ = ("_by_command", "_by_kind", "_others")
+    __slots__ = ("_by_command", "_by_kind", "_first_kind", "_others")
 
     def __init__(self, handlers: list[Handler]) -> None:
         super().__init__(self._unused)
@@ -48,6 +48,7 @@ class Routes(BaseHandler[Update, Any, Any]):
                 self._by_kind.setdefault(kind, (position, handler))
             else:
                 self._others.append((position, handler))
+        self._first_kind = min(self._by_kind.values(), key=lambda c: c[0], default=None)
 
     @staticmethod
     async def _unused(update: Update, context: Any) -> None:  # pragma: no cover
@@ -87,9 +88,16 @@ class Routes(BaseHandler[Update, Any, Any]):
         return self._by_command.get(name)
 
     def _kind_of(self, update: Update) -> tuple[int, Handler] | None:
-        """The CallbackQueryHandler of this button's kind (the data up to its first ``:``)."""
+        """The CallbackQueryHandler of this button's kind (the data up to its first ``:``).
+
+        A press with neither data nor a game is taken by any handler with a pattern (PTB's
+        CallbackQueryHandler; Telegram sends none such): then the first of them."""
         query = update.callback_query
-        if query is None or not isinstance(query.data, str):
+        if query is None:
+            return None
+        if not query.data:  # PTB: a pattern takes a press without data or game, the first
+            return None if query.game_short_name or not self._by_kind else self._first_kind
+        if not isinstance(query.data, str):
             return None
         kind, colon, _ = query.data.partition(":")
         return self._by_kind.get(kind) if colon else None
