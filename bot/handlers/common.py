@@ -12,7 +12,6 @@ from typing import Any
 from telegram import (
     Bot,
     BotCommand,
-    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -178,22 +177,40 @@ async def say_picture(update: Update, png: bytes, caption: str) -> Message:
     )
 
 
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool | None = None
+) -> None:
+    """Answer a button press (its spinner stops; ``text`` shows briefly, or as an alert),
+    with the parameters PTB's ``CallbackQuery.answer`` sends, through :func:`call`."""
+    params = {"callback_query_id": query.id, "text": text, "show_alert": show_alert}
+    await call(query.get_bot(), "answerCallbackQuery", params)
+
+
+def _addressed(query: CallbackQuery, action: str) -> JSONDict:
+    """The message a button was pressed on, addressed as PTB's ``CallbackQuery`` shortcuts
+    address it; an inaccessible message is refused as they refuse it."""
+    if query.inline_message_id:
+        return {"inline_message_id": query.inline_message_id}
+    message = query.message
+    if not isinstance(message, Message):
+        raise TypeError(f"Cannot {action} an inaccessible message")
+    return {
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "business_connection_id": message.business_connection_id,
+    }
+
+
+async def clear_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the message a button was pressed on."""
+    await call(query.get_bot(), "editMessageReplyMarkup", _addressed(query, "edit"))
+
+
 async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None) -> None:
     """Replace the text (and buttons) of the message a button was pressed on (as PTB's
     ``CallbackQuery.edit_message_text`` would address it; an inaccessible message is
     refused the same way)."""
-    params: JSONDict
-    if query.inline_message_id:
-        params = {"inline_message_id": query.inline_message_id}
-    else:
-        message = query.message
-        if not isinstance(message, Message):
-            raise TypeError("Cannot edit an inaccessible message")
-        params = {
-            "chat_id": message.chat_id,
-            "message_id": message.message_id,
-            "business_connection_id": message.business_connection_id,
-        }
+    params = _addressed(query, "edit")
     params["text"] = text
     params["parse_mode"] = _HTML
     params["link_preview_options"] = _NO_PREVIEW_JSON
@@ -224,17 +241,15 @@ def menu_fingerprint(commands: Sequence[BotCommand]) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def menu_of(
-    language: str, roles: frozenset[str], known: bool
-) -> tuple[tuple[BotCommand, ...], str]:
-    """The menu of these roles in this language, and its fingerprint: worked out once per
-    process (the commands table and the catalogues do not change while it runs), not at
-    every ``/help``."""
+def menu_of(language: str, roles: frozenset[str], known: bool) -> tuple[tuple[JSONDict, ...], str]:
+    """The menu of these roles in this language (as the Bot API reads it), and its
+    fingerprint: worked out once per process (the commands table and the catalogues do not
+    change while it runs), not at every ``/help``."""
     commands = tuple(
         BotCommand(c.name(language), t(language, f"command.{c.key}"))
         for c in menus.commands_for(roles, known=known)
     )
-    return commands, menu_fingerprint(commands)
+    return tuple(c.to_dict() for c in commands), menu_fingerprint(commands)
 
 
 async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True) -> None:
@@ -245,13 +260,14 @@ async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True)
     role or language change catches up, and a ``setMyCommands`` for nothing was the
     dearest part of a ``/help``. The fingerprint is stored after Telegram took the menu,
     so a failed call is tried again next time. ``remember=False`` stores nothing (an
-    erased person's chat).
+    erased person's chat). The commands go as JSON worked out once (:func:`call`).
     """
     commands, fingerprint = menu_of(viewer.language, viewer.roles, viewer.known)
     if viewer.menu == fingerprint:
         return
+    scope = {"type": "chat", "chat_id": viewer.telegram_id}  # BotCommandScopeChat
     try:
-        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(viewer.telegram_id))
+        await call(context.bot, "setMyCommands", {"commands": commands, "scope": scope})
     except TelegramError as exc:  # a menu is a nicety; never fail the conversation for it
         log.warning("could not set the menu of %s: %s", viewer.telegram_id, exc)
         return
