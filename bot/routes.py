@@ -16,6 +16,7 @@ handlers skipped are those whose check could not have matched.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -57,15 +58,23 @@ class Routes(BaseHandler[Update, Any, Any]):
     def check_update(self, update: object) -> Check | None:
         if not isinstance(update, Update):
             return None
-        candidates = self._others
-        found = [c for c in (self._command_of(update), self._kind_of(update)) if c is not None]
-        if found:
-            candidates = sorted([*candidates, *found], key=lambda c: c[0])
+        command, kind = self._command_of(update), self._kind_of(update)
+        if command is not None and kind is not None:  # a press on a message with a command
+            candidates = sorted([*self._others, command, kind], key=lambda c: c[0])
+        else:
+            candidates = self._with(command or kind)
         for _, handler in candidates:
             check = handler.check_update(update)
             if not (check is None or check is False):
                 return handler, check
         return None
+
+    def _with(self, found: tuple[int, Handler] | None) -> list[tuple[int, Handler]]:
+        """The other handlers with ``found`` in its place among them."""
+        if found is None:
+            return self._others
+        at = bisect.bisect(self._others, found[0], key=lambda c: c[0])
+        return [*self._others[:at], found, *self._others[at:]]
 
     async def handle_update(
         self, update: Update, application: Any, check_result: object, context: Any
