@@ -22,6 +22,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.ext import ExtBot
 
 from bot import callbacks, menus
 from bot.flows import dialogue, join_requests, preferences, reachability
@@ -122,38 +123,47 @@ class Sent:
     message_id: int
 
 
-async def call(bot: Bot, method: str, params: JSONDict) -> Any:
+async def call(
+    bot: Bot, method: str, params: JSONDict, *, rate_limit_args: JSONDict | None = None
+) -> Any:
     """One Bot API call with plain JSON parameters, through PTB's request path.
 
     PTB's own methods (``send_message``, ``edit_message_text``) take its objects, serialise
     them again and parse Telegram's answer into a ``Message`` (every button again): for a
     reply with a keyboard that was most of the CPU an update spent in PTB
-    (``bench/update_cost.py --profile``). ``Bot._post`` is the step those methods end in:
-    it drops None values and hands the request to the rate limiter
-    (``bot/send_limits.py``, the same ``data``, no ``rate_limit_args``: a reply) and then
-    the HTTP client, which raises the same ``telegram.error`` exceptions. The answer comes
-    back as Telegram's JSON.
+    (``bench/update_cost.py --profile``, ``bench/reply_layer.py``). ``Bot._post`` is the
+    step those methods end in: it drops None values and hands the request to the rate
+    limiter (``bot/send_limits.py``: the same ``data``, and ``rate_limit_args`` as PTB's
+    methods pass them; none for a reply) and then the HTTP client, which raises the same
+    ``telegram.error`` exceptions. The answer comes back as Telegram's JSON.
     """
-    return await bot._post(method, params)
+    api_kwargs = None
+    if rate_limit_args is not None and isinstance(bot, ExtBot):
+        api_kwargs = bot._merge_api_rl_kwargs(None, rate_limit_args)
+    return await bot._post(method, params, api_kwargs=api_kwargs)
 
 
-async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Sent:
-    """Answer in the chat the update came from, as HTML without link previews.
+def text_message(chat_id: int, text: str, keyboard: Keyboard | None = None) -> JSONDict:
+    """``sendMessage``'s parameters: HTML, no link previews, the buttons if any.
 
     Parse mode is passed per call rather than through PTB's ``Defaults``, which would also
-    add it to methods that have no such field (``editMessageReplyMarkup``).
-    """
-    chat = update.effective_chat
-    assert chat is not None
+    add it to methods that have no such field (``editMessageReplyMarkup``)."""
     params: JSONDict = {
-        "chat_id": chat.id,
+        "chat_id": chat_id,
         "text": text,
         "parse_mode": _HTML,
         "link_preview_options": _NO_PREVIEW_JSON,
     }
     if keyboard:
         params["reply_markup"] = keyboard_json(keyboard)
-    sent = await call(chat.get_bot(), "sendMessage", params)
+    return params
+
+
+async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Sent:
+    """Answer in the chat the update came from, as HTML without link previews."""
+    chat = update.effective_chat
+    assert chat is not None
+    sent = await call(chat.get_bot(), "sendMessage", text_message(chat.id, text, keyboard))
     return Sent(sent["chat"]["id"], sent["message_id"])
 
 
