@@ -92,7 +92,8 @@ async def stranger_hint(context: Context, viewer: Viewer) -> Html:
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
-    """The keyboard as PTB objects (the outbox sender's calls through PTB's methods)."""
+    """The keyboard as PTB objects, for the calls still made through PTB's methods (the
+    outbox sender's photos and documents)."""
     if not keyboard:
         return None
     return InlineKeyboardMarkup(
@@ -230,8 +231,9 @@ async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None
 
 
 async def edit_sent(bot: Bot, sent: Sent, text: str) -> None:
-    """Replace the text of a message :func:`say` sent (a status), as HTML; it keeps no
-    buttons, and its link previews stay as Telegram chose them."""
+    """Replace the text of a message :func:`say` sent (an export's status), as HTML, with
+    no buttons; like PTB's ``Message.edit_text(text, parse_mode=HTML)`` that did it
+    before, it sends no ``link_preview_options``."""
     await call(
         bot,
         "editMessageText",
