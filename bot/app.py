@@ -67,6 +67,7 @@ from bot.inbox import Inbox, Poller, UpdatesRequest
 from bot.json_request import JsonRequest
 from bot.leadership import Announce, Leadership
 from bot.outbox_sender import OutboxSender
+from bot.routes import Handler, Routes
 from bot.scheduler import Scheduler
 from bot.send_limits import PER_SECOND, SendLimiter, SharedBudget
 from bot.webhook import WebhookConfig, WebhookRefused, WebhookServer
@@ -243,39 +244,47 @@ if set(HANDLERS) != set(menus.BY_KEY):  # a row without a callback, or a callbac
 
 def register_handlers(app: PembinaApp) -> None:
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, register.guard_commands), group=-1)
-    # An edited message is never a new answer (it would land on whatever step is open now):
-    # it is caught first, before commands, and the text handlers below take new messages only.
-    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, dialogue.on_edit))
-    for command in menus.COMMANDS:
-        app.add_handler(CommandHandler(command.names, HANDLERS[command.key], filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(register.on_button, pattern=r"^reg:"))
-    app.add_handler(CallbackQueryHandler(join.on_decision, pattern=r"^jr:"))
-    app.add_handler(CallbackQueryHandler(preferences.on_language, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(preferences.on_timezone, pattern=r"^tz:"))
-    app.add_handler(CallbackQueryHandler(pairing.on_pair_button, pattern=r"^pair:"))
-    app.add_handler(CallbackQueryHandler(pairing.on_match_button, pattern=r"^match:"))
-    app.add_handler(CallbackQueryHandler(reflect.on_button, pattern=r"^rf:"))
-    app.add_handler(CallbackQueryHandler(review.on_button, pattern=r"^rv:"))
-    app.add_handler(CallbackQueryHandler(sessions.on_button, pattern=r"^ss:"))
-    app.add_handler(CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"))
-    app.add_handler(CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"))
-    app.add_handler(CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"))
-    app.add_handler(CallbackQueryHandler(who.on_button, pattern=r"^who:"))
-    app.add_handler(CallbackQueryHandler(history.on_button, pattern=r"^hs:"))
-    app.add_handler(CallbackQueryHandler(coordinator.on_button, pattern=r"^pg:"))
-    app.add_handler(CallbackQueryHandler(coordinator.on_audit_button, pattern=r"^au:"))
-    app.add_handler(CallbackQueryHandler(personal_data.on_button, pattern=r"^er:"))
-    app.add_handler(CallbackQueryHandler(report.on_button, pattern=r"^rp:"))
-    app.add_handler(CallbackQueryHandler(milestones.on_button, pattern=r"^ms:"))
-    app.add_handler(CallbackQueryHandler(record.on_button, pattern=r"^kt:"))
-    app.add_handler(CallbackQueryHandler(fallback.unknown_button))
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    new = PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, dialogue.on_text))
-    app.add_handler(
-        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other)
-    )
+    app.add_handler(Routes(work_handlers()))
     app.add_error_handler(fallback.on_error)  # type: ignore[arg-type]
+
+
+def work_handlers() -> list[Handler]:
+    """Group 0, in the order that matters (the first that takes an update handles it);
+    :class:`bot.routes.Routes` asks only those that could take it."""
+    new = PRIVATE & filters.UpdateType.MESSAGE
+    return [
+        # An edited message is never a new answer (it would land on whatever step is open
+        # now): it is caught first, before commands; the text handlers take new messages only.
+        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, dialogue.on_edit),
+        *(
+            CommandHandler(command.names, HANDLERS[command.key], filters=PRIVATE)
+            for command in menus.COMMANDS
+        ),
+        CallbackQueryHandler(register.on_button, pattern=r"^reg:"),
+        CallbackQueryHandler(join.on_decision, pattern=r"^jr:"),
+        CallbackQueryHandler(preferences.on_language, pattern=r"^lang:"),
+        CallbackQueryHandler(preferences.on_timezone, pattern=r"^tz:"),
+        CallbackQueryHandler(pairing.on_pair_button, pattern=r"^pair:"),
+        CallbackQueryHandler(pairing.on_match_button, pattern=r"^match:"),
+        CallbackQueryHandler(reflect.on_button, pattern=r"^rf:"),
+        CallbackQueryHandler(review.on_button, pattern=r"^rv:"),
+        CallbackQueryHandler(sessions.on_button, pattern=r"^ss:"),
+        CallbackQueryHandler(programme_wizard.on_button, pattern=r"^pw:"),
+        CallbackQueryHandler(nudge_handlers.on_button, pattern=r"^nd:"),
+        CallbackQueryHandler(rating_handlers.on_button, pattern=r"^rn:"),
+        CallbackQueryHandler(who.on_button, pattern=r"^who:"),
+        CallbackQueryHandler(history.on_button, pattern=r"^hs:"),
+        CallbackQueryHandler(coordinator.on_button, pattern=r"^pg:"),
+        CallbackQueryHandler(coordinator.on_audit_button, pattern=r"^au:"),
+        CallbackQueryHandler(personal_data.on_button, pattern=r"^er:"),
+        CallbackQueryHandler(report.on_button, pattern=r"^rp:"),
+        CallbackQueryHandler(milestones.on_button, pattern=r"^ms:"),
+        CallbackQueryHandler(record.on_button, pattern=r"^kt:"),
+        CallbackQueryHandler(fallback.unknown_button),
+        MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
+        MessageHandler(new & filters.TEXT & ~filters.COMMAND, dialogue.on_text),
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, dialogue.on_other),
+    ]
 
 
 async def has_work(running: Running) -> bool:

@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
@@ -27,7 +27,7 @@ from bot.clock import Clock, SystemClock
 from bot.flows import nudges, reachability, recipients
 from bot.flows.buttons import from_json
 from bot.flows.services import Services
-from bot.handlers.common import NO_PREVIEW, markup
+from bot.handlers.common import call, markup, text_message
 from bot.presenter import Part
 from bot.send_limits import UNPROMPTED
 from storage import liveness, outbox
@@ -302,9 +302,7 @@ class OutboxSender:
                 await outbox.mark_failed(conn, message.id, f"could not be built: {exc!r}")
             return "failed"
         async with self.db.write() as conn:
-            await outbox.mark_sent(
-                conn, message.id, sent.message_id if sent else None, self.clock.now()
-            )
+            await outbox.mark_sent(conn, message.id, sent, self.clock.now())
         return "sent"
 
     async def _parts(self, message: OutboxMessage) -> list[Part]:
@@ -325,9 +323,10 @@ class OutboxSender:
             language = (await recipients.language_of(self.svc, conn, message.chat_id)).language
         return presenter.render(message.kind, message.params or {}, language)
 
-    async def _deliver(self, message: OutboxMessage) -> Message | None:
+    async def _deliver(self, message: OutboxMessage) -> int | None:
         """The row's Bot API calls: text messages, or a photo / document / chart with the
-        first part as caption (any further parts follow as text); the last message sent.
+        first part as caption (any further parts follow as text); the id of the last message
+        sent.
 
         A notice of several parts records each part once Telegram has it, so a retry or a
         crash resumes after it: at most the part in flight is sent twice, as for any row.
@@ -335,7 +334,7 @@ class OutboxSender:
         wanted: nothing was left to send.)
         """
         parts = await self._parts(message)
-        sent: Message | None = None
+        sent: int | None = None
         for number in range(message.parts_sent, len(parts)):
             if sent is not None:  # the part before went out in this call: record it
                 async with self.db.write() as conn:
@@ -345,32 +344,29 @@ class OutboxSender:
             sent = await self._deliver_part(message, parts[number], first=number == 0)
         return sent
 
-    async def _deliver_part(self, message: OutboxMessage, part: Part, *, first: bool) -> Message:
-        """One Bot API call; the row's media goes with its first part."""
-        keyboard = markup(part.keyboard)
+    async def _deliver_part(self, message: OutboxMessage, part: Part, *, first: bool) -> int:
+        """One Bot API call, its message's id; the row's media goes with its first part.
+        Sent as unprompted (``UNPROMPTED``): replies to people who just wrote go first
+        (bot/send_limits.py). A text goes as plain JSON (``bot.handlers.common.call``), as
+        replies do."""
         media = await self._media(message, part) if first else None
-        # Replies to people who just wrote go first (bot/send_limits.py).
+        if media is None:
+            params = text_message(message.chat_id, part.text, part.keyboard)
+            sent = await call(self.bot, "sendMessage", params, rate_limit_args=UNPROMPTED)
+            return int(sent["message_id"])
         later: dict[str, Any] = (
             {"rate_limit_args": UNPROMPTED} if isinstance(self.bot, ExtBot) else {}
         )
-        if media is None:
-            return await self.bot.send_message(
-                message.chat_id,
-                part.text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
-                reply_markup=keyboard,
-                **later,
-            )
         send = self.bot.send_document if message.media_kind == "document" else self.bot.send_photo
-        return await send(
+        posted = await send(
             message.chat_id,
             media,
             caption=part.text or None,
             parse_mode=ParseMode.HTML,
-            reply_markup=keyboard,
+            reply_markup=markup(part.keyboard),
             **later,
         )
+        return posted.message_id
 
     @staticmethod
     async def _media(message: OutboxMessage, part: Part) -> str | InputFile | None:

@@ -7,10 +7,11 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
-    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -21,6 +22,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.ext import ExtBot
 
 from bot import callbacks, menus
 from bot.flows import dialogue, join_requests, preferences, reachability
@@ -32,6 +34,8 @@ from bot.text_split import pack
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]  # parameters of a Bot API call, as JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,8 @@ async def stranger_hint(context: Context, viewer: Viewer) -> Html:
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """The keyboard as PTB objects, for the calls still made through PTB's methods (the
+    outbox sender's photos and documents)."""
     if not keyboard:
         return None
     return InlineKeyboardMarkup(
@@ -95,23 +101,71 @@ def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     )
 
 
+def keyboard_json(keyboard: Keyboard) -> JSONDict:
+    """The keyboard as the Bot API reads it, built as plain dicts: what PTB's
+    ``InlineKeyboardMarkup(...).to_dict()`` gives, without its objects."""
+    return {
+        "inline_keyboard": [
+            [{"text": b.text, "callback_data": b.data} for b in row] for row in keyboard
+        ]
+    }
+
+
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_HTML = ParseMode.HTML.value
+_NO_PREVIEW_JSON = {"is_disabled": True}  # NO_PREVIEW.to_dict()
 
 
-async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Message:
-    """Answer in the chat the update came from, as HTML without link previews.
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message the bot sent: what callers use of Telegram's answer."""
+
+    chat_id: int
+    message_id: int
+
+
+async def call(
+    bot: Bot, method: str, params: JSONDict, *, rate_limit_args: JSONDict | None = None
+) -> Any:
+    """One Bot API call with plain JSON parameters, through PTB's request path.
+
+    PTB's own methods (``send_message``, ``edit_message_text``) take its objects, serialise
+    them again and parse Telegram's answer into a ``Message`` (every button again): for a
+    reply with a keyboard that was most of the CPU an update spent in PTB
+    (``bench/update_cost.py --profile``, ``bench/reply_layer.py``). ``Bot._post`` is the
+    step those methods end in: it drops None values and hands the request to the rate
+    limiter (``bot/send_limits.py``: the same ``data``, and ``rate_limit_args`` as PTB's
+    methods pass them; none for a reply) and then the HTTP client, which raises the same
+    ``telegram.error`` exceptions. The answer comes back as Telegram's JSON.
+    """
+    api_kwargs = None
+    if rate_limit_args is not None and isinstance(bot, ExtBot):
+        api_kwargs = bot._merge_api_rl_kwargs(None, rate_limit_args)
+    return await bot._post(method, params, api_kwargs=api_kwargs)
+
+
+def text_message(chat_id: int, text: str, keyboard: Keyboard | None = None) -> JSONDict:
+    """``sendMessage``'s parameters: HTML, no link previews, the buttons if any.
 
     Parse mode is passed per call rather than through PTB's ``Defaults``, which would also
-    add it to methods that have no such field (``editMessageReplyMarkup``).
-    """
+    add it to methods that have no such field (``editMessageReplyMarkup``)."""
+    params: JSONDict = {
+        "chat_id": chat_id,
+        "text": text,
+        "parse_mode": _HTML,
+        "link_preview_options": _NO_PREVIEW_JSON,
+    }
+    if keyboard:
+        params["reply_markup"] = keyboard_json(keyboard)
+    return params
+
+
+async def say(update: Update, text: str, keyboard: Keyboard | None = None) -> Sent:
+    """Answer in the chat the update came from, as HTML without link previews."""
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(
-        text,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=NO_PREVIEW,
-        reply_markup=markup(keyboard),
-    )
+    sent = await call(chat.get_bot(), "sendMessage", text_message(chat.id, text, keyboard))
+    return Sent(sent["chat"]["id"], sent["message_id"])
 
 
 async def say_long(
@@ -134,13 +188,61 @@ async def say_picture(update: Update, png: bytes, caption: str) -> Message:
     )
 
 
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool | None = None
+) -> None:
+    """Answer a button press (its spinner stops; ``text`` shows briefly, or as an alert),
+    with the parameters PTB's ``CallbackQuery.answer`` sends, through :func:`call`."""
+    params = {"callback_query_id": query.id, "text": text, "show_alert": show_alert}
+    await call(query.get_bot(), "answerCallbackQuery", params)
+
+
+def _addressed(query: CallbackQuery, action: str) -> JSONDict:
+    """The message a button was pressed on, addressed as PTB's ``CallbackQuery`` shortcuts
+    address it; an inaccessible message is refused as they refuse it."""
+    if query.inline_message_id:
+        return {"inline_message_id": query.inline_message_id}
+    message = query.message
+    if not isinstance(message, Message):
+        raise TypeError(f"Cannot {action} an inaccessible message")
+    return {
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "business_connection_id": message.business_connection_id,
+    }
+
+
+async def clear_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the message a button was pressed on."""
+    await call(query.get_bot(), "editMessageReplyMarkup", _addressed(query, "edit"))
+
+
 async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None) -> None:
-    """Replace the text (and buttons) of the message a button was pressed on."""
-    await query.edit_message_text(
-        text,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=NO_PREVIEW,
-        reply_markup=markup(keyboard),
+    """Replace the text (and buttons) of the message a button was pressed on (as PTB's
+    ``CallbackQuery.edit_message_text`` would address it; an inaccessible message is
+    refused the same way)."""
+    params = _addressed(query, "edit")
+    params["text"] = text
+    params["parse_mode"] = _HTML
+    params["link_preview_options"] = _NO_PREVIEW_JSON
+    if keyboard:
+        params["reply_markup"] = keyboard_json(keyboard)
+    await call(query.get_bot(), "editMessageText", params)
+
+
+async def edit_sent(bot: Bot, sent: Sent, text: str) -> None:
+    """Replace the text of a message :func:`say` sent (an export's status), as HTML, with
+    no buttons; like PTB's ``Message.edit_text(text, parse_mode=HTML)`` that did it
+    before, it sends no ``link_preview_options``."""
+    await call(
+        bot,
+        "editMessageText",
+        {
+            "chat_id": sent.chat_id,
+            "message_id": sent.message_id,
+            "text": text,
+            "parse_mode": _HTML,
+        },
     )
 
 
@@ -151,17 +253,15 @@ def menu_fingerprint(commands: Sequence[BotCommand]) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def menu_of(
-    language: str, roles: frozenset[str], known: bool
-) -> tuple[tuple[BotCommand, ...], str]:
-    """The menu of these roles in this language, and its fingerprint: worked out once per
-    process (the commands table and the catalogues do not change while it runs), not at
-    every ``/help``."""
+def menu_of(language: str, roles: frozenset[str], known: bool) -> tuple[tuple[JSONDict, ...], str]:
+    """The menu of these roles in this language (as the Bot API reads it), and its
+    fingerprint: worked out once per process (the commands table and the catalogues do not
+    change while it runs), not at every ``/help``."""
     commands = tuple(
         BotCommand(c.name(language), t(language, f"command.{c.key}"))
         for c in menus.commands_for(roles, known=known)
     )
-    return commands, menu_fingerprint(commands)
+    return tuple(c.to_dict() for c in commands), menu_fingerprint(commands)
 
 
 async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True) -> None:
@@ -172,13 +272,14 @@ async def apply_menu(context: Context, viewer: Viewer, *, remember: bool = True)
     role or language change catches up, and a ``setMyCommands`` for nothing was the
     dearest part of a ``/help``. The fingerprint is stored after Telegram took the menu,
     so a failed call is tried again next time. ``remember=False`` stores nothing (an
-    erased person's chat).
+    erased person's chat). The commands go as JSON worked out once (:func:`call`).
     """
     commands, fingerprint = menu_of(viewer.language, viewer.roles, viewer.known)
     if viewer.menu == fingerprint:
         return
+    scope = {"type": "chat", "chat_id": viewer.telegram_id}  # BotCommandScopeChat
     try:
-        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(viewer.telegram_id))
+        await call(context.bot, "setMyCommands", {"commands": commands, "scope": scope})
     except TelegramError as exc:  # a menu is a nicety; never fail the conversation for it
         log.warning("could not set the menu of %s: %s", viewer.telegram_id, exc)
         return

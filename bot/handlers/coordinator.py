@@ -18,7 +18,7 @@ from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
 from bot.flows.pairing import Changed
 from bot.flows.programme_admin import MILESTONES, QUESTIONS, EditScreen, Ending
-from bot.handlers.common import edit, pressed, say, say_long, tell_left, viewer_of
+from bot.handlers.common import answer, edit, pressed, say, say_long, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 from bot.presenter.audit import entry_text, milestone_text, question_text
@@ -83,18 +83,18 @@ async def on_button(update: Update, context: Context) -> None:
     lang = viewer.language
     programme_id = press.number(0)
     if not viewer.is_coordinator:
-        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        await answer(query, t(lang, "common.not_allowed"), show_alert=True)
         return
     if programme_id is None:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
     action = press.action
     if action == "open":
         screen = await programme_admin.card(context.svc, viewer, programme_id)
         if screen.programme is None:
-            await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+            await answer(query, t(lang, "common.invalid_button"), show_alert=True)
             return
-        await query.answer()
+        await answer(query)
         text, buttons = _card(lang, screen)
         await say_long(update, [text], buttons)
     elif action in ("q", "m"):
@@ -103,17 +103,17 @@ async def on_button(update: Update, context: Context) -> None:
         screen = await programme_admin.begin_edit(context.svc, viewer, programme_id, what)
         if screen.programme is None or screen.outcome != "ask":
             key = "manage.already_ended" if screen.outcome == "ended" else "common.invalid_button"
-            await query.answer(t(lang, key), show_alert=True)
+            await answer(query, t(lang, key), show_alert=True)
             return
-        await query.answer()
+        await answer(query)
         await tell_left(update, context, viewer, before)
         await say_long(update, [_ask(lang, screen)])
     elif action == "end":
         screen = await programme_admin.card(context.svc, viewer, programme_id)
         if screen.programme is None or screen.programme.status != "active":
-            await query.answer(t(lang, "manage.already_ended"), show_alert=True)
+            await answer(query, t(lang, "manage.already_ended"), show_alert=True)
             return
-        await query.answer()
+        await answer(query)
         buttons = [
             [
                 Button(t(lang, "manage.end_yes"), callbacks.encode("pg", "endok", programme_id)),
@@ -124,7 +124,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif action == "endok":
         result = await programme_admin.end_programme(context.svc, viewer, programme_id)
         if result.outcome is Ending.ENDED and result.programme is not None:
-            await query.answer()
+            await answer(query)
             await edit(
                 query,
                 t(
@@ -136,14 +136,14 @@ async def on_button(update: Update, context: Context) -> None:
                 ),
             )
         elif result.outcome is Ending.ALREADY:
-            await query.answer(t(lang, "manage.already_ended"), show_alert=True)
+            await answer(query, t(lang, "manage.already_ended"), show_alert=True)
         else:
-            await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+            await answer(query, t(lang, "common.invalid_button"), show_alert=True)
     elif action == "endno":
-        await query.answer()
+        await answer(query)
         await edit(query, t(lang, "manage.end_kept"))
     else:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
 
 
 async def on_text(update: Update, context: Context, viewer: Viewer, text: str) -> None:
@@ -336,13 +336,13 @@ async def on_audit_button(update: Update, context: Context) -> None:
     offset, programme_id = press.number(0), press.number(1)
     programme = await programmes.by_id(context.svc, programme_id) if programme_id else None
     if press.action != "p" or offset is None or (programme_id and programme is None):
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
     page = await audit.page(context.svc, viewer, offset, programme)
     if page is None:
-        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        await answer(query, t(lang, "common.not_allowed"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     blocks, buttons = _page_blocks(viewer, page)
     if len(pack(blocks)) == 1:  # fits: the page turns in place
         try:

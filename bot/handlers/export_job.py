@@ -30,12 +30,12 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.exports.progress import Document, Progress
-from bot.handlers.common import say
+from bot.handlers.common import Sent, edit_sent, say
 from bot.handlers.context import Context
 from bot.i18n import Html, number, t
 
@@ -128,7 +128,7 @@ class _Job:
     """One export under way: its status message and what to say on it."""
 
     def __init__(
-        self, context: Context, status: Message, lang: str, what: str, narrow: Html, parts: int
+        self, context: Context, status: Sent, lang: str, what: str, narrow: Html, parts: int
     ) -> None:
         self.context, self.status, self.lang = context, status, lang
         self.what, self.narrow = what, narrow
@@ -162,7 +162,7 @@ class _Job:
             return
         try:
             for document in documents:
-                await self.status.get_bot().send_document(
+                await self.context.bot.send_document(
                     self.status.chat_id,
                     InputFile(document.data, filename=document.filename),
                     caption=document.caption,
@@ -192,6 +192,6 @@ class _Job:
     async def _say(self, text: str) -> None:
         """Edit the status message; a failed edit is logged, never the end of the job."""
         try:
-            await self.status.edit_text(text, parse_mode=ParseMode.HTML)
+            await edit_sent(self.context.bot, self.status, text)
         except TelegramError:
             log.warning("could not edit the status of export %s", self.what, exc_info=True)

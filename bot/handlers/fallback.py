@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot.handlers.common import say, stranger_hint, viewer_of
+from bot.handlers.common import answer, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import DEFAULT_LANGUAGE, t
 from storage.db import AlreadyHandled
@@ -28,7 +28,7 @@ async def unknown_button(update: Update, context: Context) -> None:
     assert query is not None
     viewer = await viewer_of(update, context)
     log.info("unknown callback data from %s: %r", viewer.telegram_id, query.data)
-    await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+    await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -14,7 +14,7 @@ from bot import callbacks
 from bot.flows import history
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import answer, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 from bot.presenter.history import full_messages, page_text
@@ -82,19 +82,19 @@ async def on_button(update: Update, context: Context) -> None:
     if press.action == "list":
         start = await history.start(context.svc, viewer)
         if isinstance(start, history.Refused) or not start.mentees:
-            await query.answer(t(lang, "history.not_allowed"), show_alert=True)
+            await answer(query, t(lang, "history.not_allowed"), show_alert=True)
             return
-        await query.answer()
+        await answer(query)
         await _edit(query, *_choice(lang, viewer, start.mentees))
         return
     if press.action not in ("p", "full"):
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
     found = await history.page(context.svc, viewer, press.number(0), press.number(1))
     if isinstance(found, history.Refused):
-        await query.answer(t(lang, f"history.{found.value}"), show_alert=True)
+        await answer(query, t(lang, f"history.{found.value}"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     if press.action == "full":
         for text in full_messages(lang, viewer.timezone, found):
             await say(update, Html(text))

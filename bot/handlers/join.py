@@ -10,7 +10,7 @@ from bot.flows import join_requests
 from bot.flows.identity import who
 from bot.flows.join_requests import Decided
 from bot.flows.registration import request_facts
-from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
+from bot.handlers.common import answer, apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, plain, t
 from bot.presenter.join import decision_buttons, link_anyway_buttons, request_card
@@ -42,7 +42,7 @@ async def on_decision(update: Update, context: Context) -> None:
     request_id = press.number(0)
     action = press.action
     if request_id is None or action not in ("ok", "force", "no"):
-        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     role = press.text(1) if action != "no" else None
     decision = await join_requests.decide(
@@ -51,17 +51,17 @@ async def on_decision(update: Update, context: Context) -> None:
     lang = viewer.language
     if decision.outcome is Decided.NOT_ALLOWED:
         log.warning("join decision refused: %s is not a coordinator", viewer.telegram_id)
-        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        await answer(query, t(lang, "common.not_allowed"), show_alert=True)
         return
     if decision.outcome is Decided.NOT_FOUND:
-        await query.answer(t(lang, "join.not_found"), show_alert=True)
+        await answer(query, t(lang, "join.not_found"), show_alert=True)
         return
     if decision.outcome is Decided.NIP_TAKEN:
-        await query.answer(t(lang, "join.nip_taken"), show_alert=True)
+        await answer(query, t(lang, "join.nip_taken"), show_alert=True)
         return
     if decision.outcome is Decided.INVITE_OPEN and decision.person and role:
         warning = plain(lang, "join.invite_open_alert", roster_name=decision.person.name[:60])
-        await query.answer(warning, show_alert=True)
+        await answer(query, warning, show_alert=True)
         original = query.message.text_html if isinstance(query.message, Message) else ""
         note = t(
             lang,
@@ -81,7 +81,7 @@ async def on_decision(update: Update, context: Context) -> None:
         note = t(lang, "join.decided_approved", role=t(lang, f"role.{role}"))
     else:
         note = t(lang, "join.decided_rejected")
-    await query.answer(note)
+    await answer(query, note)
     original = query.message.text_html if isinstance(query.message, Message) else ""
     await edit(query, Html(f"{original}\n\n{note}"))
     if decision.outcome is Decided.APPROVED and decision.request is not None:

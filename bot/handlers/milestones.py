@@ -10,7 +10,7 @@ from bot.flows import milestones
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.milestones import Item, Screen, Show
-from bot.handlers.common import edit, pressed, say, say_long, viewer_of
+from bot.handlers.common import answer, edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, plain, t
 from bot.presenter.templates import milestone_plain, milestone_title
@@ -94,9 +94,9 @@ async def on_button(update: Update, context: Context) -> None:
     else:
         screen = Screen(Show.INVALID)
     if screen.show is Show.INVALID or screen.title is None:
-        await query.answer(t(lang, "milestones.invalid"), show_alert=True)
+        await answer(query, t(lang, "milestones.invalid"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     title = milestone_title(screen.title, lang)
     if screen.show in (Show.MARKED, Show.MARKED_NO_MENTOR):
         await _refresh(query, context, viewer)

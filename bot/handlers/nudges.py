@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.flows import limits, nudges, weeks
-from bot.handlers.common import edit, pressed, say, stranger_hint, viewer_of
+from bot.handlers.common import answer, edit, pressed, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import t
 
@@ -16,11 +16,11 @@ async def on_button(update: Update, context: Context) -> None:
     query, viewer = press.query, press.viewer
     days = press.number(0)
     if press.action != "snooze" or days not in nudges.SNOOZE_DAYS or viewer.person is None:
-        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     until = nudges.snooze_until(context.svc.clock.now(), viewer.timezone, days)
     await nudges.pause(context.svc, viewer.person, until)
-    await query.answer()
+    await answer(query)
     local = weeks.local_datetime(until, viewer.timezone)
     lang = viewer.language
     await edit(

@@ -10,7 +10,7 @@ from bot import callbacks
 from bot.flows import pairing, programmes
 from bot.flows.buttons import Button
 from bot.flows.pairing import Answer
-from bot.handlers.common import Press, edit, pressed, say, say_long, viewer_of
+from bot.handlers.common import Press, answer, edit, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.handlers.coordinator import programme_buttons
 from bot.i18n import Html, t
@@ -82,22 +82,22 @@ async def on_pair_button(update: Update, context: Context) -> None:
     pairing_id = press.number(0)
     if action == "ask":
         if await pairing.request_mentor(context.svc, viewer):
-            await query.answer()
+            await answer(query)
             await edit(query, t(lang, "pair.asked_mentor"))
             return
     elif action in ("ok", "no") and pairing_id is not None:
         answered = await pairing.respond(context.svc, viewer, pairing_id, accept=action == "ok")
         if answered.outcome in (Answer.ACCEPTED, Answer.DECLINED):
-            await query.answer()
+            await answer(query)
             mentee = answered.mentee.name if answered.mentee else "?"
             key = "pair.accepted" if answered.outcome is Answer.ACCEPTED else "pair.declined"
             await edit(query, t(lang, key, mentee=mentee))
             return
         if answered.outcome is Answer.STALE:
-            await query.answer(t(lang, "pair.stale"), show_alert=True)
+            await answer(query, t(lang, "pair.stale"), show_alert=True)
             return
         log.warning("pairing button %r refused for %s", query.data, viewer.telegram_id)
-        await query.answer(t(lang, "pair.not_yours"), show_alert=True)
+        await answer(query, t(lang, "pair.not_yours"), show_alert=True)
         return
     elif action in ("stop", "stopr", "keep") and pairing_id is not None:
         await _coordinator_end(context, press, pairing_id)
@@ -105,7 +105,7 @@ async def on_pair_button(update: Update, context: Context) -> None:
     elif action in ("end", "endr", "endx") and pairing_id is not None:
         await _party_end(update, context, press, pairing_id)
         return
-    await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+    await answer(query, t(lang, "common.invalid_button"), show_alert=True)
 
 
 async def _party_end(update: Update, context: Context, press: Press, pairing_id: int) -> None:
@@ -119,9 +119,9 @@ async def _party_end(update: Update, context: Context, press: Press, pairing_id:
         action == "endr"
         and await pairing.ask_to_end(context.svc, viewer, pairing_id, reason) is None
     ):
-        await query.answer(t(lang, "pair.stale"), show_alert=True)
+        await answer(query, t(lang, "pair.stale"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     if action == "end":
         buttons = end_reason_buttons(lang, pairing_id, decide=False)
         await say(update, t(lang, "pair.end_ask_reason", other=view.other.name), buttons)
@@ -137,13 +137,13 @@ async def _coordinator_end(context: Context, press: Press, pairing_id: int) -> N
     query, viewer, action = press.query, press.viewer, press.action
     lang = viewer.language
     if not viewer.is_coordinator:
-        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        await answer(query, t(lang, "common.not_allowed"), show_alert=True)
         return
     original = query.message.text_html if isinstance(query.message, Message) else ""
     note = t(lang, "pair.stop_ask_reason")
     card = original.removesuffix(f"\n\n{note}")  # the notice as first sent
     if action == "stop":
-        await query.answer()
+        await answer(query)
         buttons = end_reason_buttons(lang, pairing_id, decide=True)
         await edit(query, Html(f"{card}\n\n{note}"), buttons)
         return
@@ -155,11 +155,11 @@ async def _coordinator_end(context: Context, press: Press, pairing_id: int) -> N
         outcome = await pairing.end_pairing(context.svc, viewer, pairing_id, reason)
         done = "pair.ended_coordinator"
     if outcome in (pairing.ByHand.ENDED, pairing.ByHand.KEPT):
-        await query.answer()
+        await answer(query)
         await edit(query, Html(f"{card}\n\n{t(lang, done)}"))
         return
     key = "common.not_allowed" if outcome is pairing.ByHand.NOT_ALLOWED else "pair.stale"
-    await query.answer(t(lang, key), show_alert=True)
+    await answer(query, t(lang, key), show_alert=True)
 
 
 async def show_programmes(update: Update, context: Context) -> None:
@@ -280,13 +280,13 @@ async def on_match_button(update: Update, context: Context) -> None:
     programme_id = press.number(0)
     programme = await programmes.by_id(context.svc, programme_id) if programme_id else None
     if programme is None:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
     if press.action == "plan":  # chosen from /match's buttons: show the proposal
         if not viewer.is_coordinator:
-            await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+            await answer(query, t(lang, "common.not_allowed"), show_alert=True)
             return
-        await query.answer()
+        await answer(query)
         proposal = await pairing.plan_for(context.svc, programme)
         lines, buttons = _plan_lines(lang, proposal), _apply_button(lang, proposal)
         if len(pack(lines)) == 1:  # fits: the choice becomes the proposal
@@ -295,13 +295,13 @@ async def on_match_button(update: Update, context: Context) -> None:
             await say_long(update, lines, buttons)
         return
     if press.action != "go":
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
     plan = await pairing.apply(context.svc, viewer, programme)
     if plan is None:
-        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        await answer(query, t(lang, "common.not_allowed"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await edit(query, _applied_text(lang, plan))
 
 

@@ -16,7 +16,7 @@ from bot.flows import personal_data, weeks
 from bot.flows.buttons import Button
 from bot.flows.identity import who
 from bot.flows.personal_data import Decided
-from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
+from bot.handlers.common import answer, apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -59,33 +59,33 @@ async def on_button(update: Update, context: Context) -> None:
     query, viewer = press.query, press.viewer
     lang = viewer.language
     if press.action == "keep":
-        await query.answer()
+        await answer(query)
         await edit(query, t(lang, "privacy.erase_kept"))
         return
     if press.action == "ask":
         asked = await personal_data.request_erasure(context.svc, viewer)
-        await query.answer()
+        await answer(query)
         await edit(query, t(lang, f"privacy.erase_{asked.value}"))
         return
     request_id = press.number(0)
     if press.action not in ("ok", "no") or request_id is None:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
     decision = await personal_data.decide(
         context.svc, viewer, request_id, erase=press.action == "ok"
     )
     if decision.outcome is Decided.NOT_ALLOWED:
         log.warning("erasure decision refused: %s may not decide it", viewer.telegram_id)
-        await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        await answer(query, t(lang, "common.not_allowed"), show_alert=True)
         return
     if decision.outcome is Decided.NOT_FOUND:
-        await query.answer(t(lang, "privacy.erase_not_found"), show_alert=True)
+        await answer(query, t(lang, "privacy.erase_not_found"), show_alert=True)
         return
     if decision.outcome is Decided.ALREADY_DECIDED:
         note = t(lang, "privacy.erase_already_decided")
     else:
         note = t(lang, f"privacy.erase_decided_{decision.outcome.value}")
-    await query.answer(note)
+    await answer(query, note)
     # The card named the person: after an erasure it is replaced, not appended to.
     original = query.message.text_html if isinstance(query.message, Message) else ""
     shown = note if decision.outcome is Decided.ERASED else Html(f"{original}\n\n{note}")

@@ -7,7 +7,7 @@ from telegram import Update
 from bot import callbacks, timezones
 from bot.flows import preferences
 from bot.flows.buttons import Button
-from bot.handlers.common import apply_menu, edit, pressed, say, viewer_of
+from bot.handlers.common import answer, apply_menu, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import LANGUAGES, t
 
@@ -28,9 +28,9 @@ async def on_language(update: Update, context: Context) -> None:
     query, viewer = press.query, press.viewer
     code = press.action
     if not await preferences.set_language(context.svc, viewer, code):
-        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await edit(query, t(code, "language.changed"))
     updated = await viewer_of(update, context)
     await apply_menu(context, updated)
@@ -67,9 +67,9 @@ async def on_timezone(update: Update, context: Context) -> None:
     label = press.action
     zone = await preferences.set_timezone(context.svc, viewer, label)
     if zone is None:
-        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await edit(
         query, t(viewer.language, "timezone.changed", label=label, time=_clock(zone, context))
     )

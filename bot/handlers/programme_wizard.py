@@ -11,7 +11,7 @@ from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.programme_wizard import Screen, Step
 from bot.flows.templates import KINDS
-from bot.handlers.common import pressed, say, tell_left, viewer_of
+from bot.handlers.common import answer, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -107,13 +107,13 @@ async def on_button(update: Update, context: Context) -> None:
         screen = await wizard.confirm(context.svc, viewer)
     elif action == "stop":
         await dialogue.leave(context.svc, viewer.telegram_id)
-        await query.answer()
+        await answer(query)
         await say(update, t(viewer.language, "common.cancelled"))
         return
     else:
         screen = Screen(None, invalid=True)
     if screen.invalid:
-        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await show(update, viewer, screen)

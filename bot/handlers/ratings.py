@@ -7,7 +7,7 @@ from telegram import Update
 from bot import callbacks
 from bot.flows import ratings
 from bot.flows.buttons import Button
-from bot.handlers.common import pressed, say, say_long, viewer_of
+from bot.handlers.common import answer, pressed, say, say_long, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import person_name, t
 from bot.presenter.digest import rating_average
@@ -58,9 +58,9 @@ async def on_button(update: Update, context: Context) -> None:
     if press.action == "m":
         found = await ratings.notes_of(context.svc, viewer, press.number(0))
     if found is None:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     header = t(lang, "digest.ratings.notes_header", name=found.mentor.name, count=len(found.notes))
     blocks = [header]
     blocks += [

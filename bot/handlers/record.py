@@ -18,7 +18,7 @@ from bot.flows import record
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.record import Choice, Record, Refused
-from bot.handlers.common import pressed, say, viewer_of
+from bot.handlers.common import answer, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import person_name, t
 
@@ -128,11 +128,11 @@ async def on_button(update: Update, context: Context) -> None:
     person_id = int(press.action) if press.action.isdigit() and len(press.action) < 19 else None
     programme_id = press.number(0)
     if person_id is None or programme_id is None:
-        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
         return
     got = await record.record_for(context.svc, viewer, person_id, programme_id)
     if isinstance(got, Refused):
-        await query.answer(_refusal(viewer, got), show_alert=True)
+        await answer(query, _refusal(viewer, got), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await _send(update, viewer, got)

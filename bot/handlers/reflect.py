@@ -9,7 +9,7 @@ from bot.flows import dialogue, limits, reflection
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.reflection import Screen, Show
-from bot.handlers.common import pressed, say, tell_left, viewer_of
+from bot.handlers.common import answer, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 from bot.presenter import reflection as present
@@ -253,9 +253,9 @@ async def on_button(update: Update, context: Context) -> None:
     else:
         screen = Screen(Show.INVALID_BUTTON)
     if screen.show is Show.INVALID_BUTTON:
-        await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+        await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await _tell_left(update, context, viewer, before, screen)
     if screen.show is Show.SAVED:
         await say(update, t(viewer.language, "reflect.stopped"))

@@ -10,7 +10,7 @@ from bot.flows import registration
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.registration import Outcome, Result, Step
-from bot.handlers.common import pressed, say, stranger_hint, viewer_of
+from bot.handlers.common import answer, clear_buttons, pressed, say, stranger_hint, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 
@@ -124,14 +124,14 @@ async def on_button(update: Update, context: Context) -> None:
     if action == "send":
         result = await registration.confirm(context.svc, viewer)
         if result.outcome is Outcome.FILED and result.request is not None:
-            await query.answer()
-            await query.edit_message_reply_markup(None)
+            await answer(query)
+            await clear_buttons(query)
             key = "register.filed" if result.notified else "register.filed_no_coordinator"
             await say(update, t(viewer.language, key, name=result.request.name))
             return
     elif action == "cancel" and await registration.cancel(context.svc, viewer.telegram_id):
-        await query.answer()
-        await query.edit_message_reply_markup(None)
+        await answer(query)
+        await clear_buttons(query)
         await say(update, t(viewer.language, "register.cancelled"))
         return
-    await query.answer(t(viewer.language, "common.invalid_button"), show_alert=True)
+    await answer(query, t(viewer.language, "common.invalid_button"), show_alert=True)

@@ -18,7 +18,7 @@ from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.report import ProgrammeReport
 from bot.handlers import export_job
-from bot.handlers.common import pressed, say, viewer_of
+from bot.handlers.common import answer, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, number, plain, t
 from storage.models import Programme
@@ -64,9 +64,9 @@ async def on_button(update: Update, context: Context) -> None:
     allowed = await report.programmes_for(context.svc, viewer) or []
     chosen = next((p for p in allowed if p.id == programme_id), None)
     if chosen is None:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await _deliver(update, context, viewer, chosen)
 
 

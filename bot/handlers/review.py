@@ -9,7 +9,16 @@ from bot.flows import dialogue, review
 from bot.flows.buttons import Button
 from bot.flows.identity import Viewer
 from bot.flows.review import Reviewed
-from bot.handlers.common import edit, pressed, say, say_long, tell_left, viewer_of
+from bot.handlers.common import (
+    answer,
+    clear_buttons,
+    edit,
+    pressed,
+    say,
+    say_long,
+    tell_left,
+    viewer_of,
+)
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 from bot.presenter.reflection import week_label
@@ -32,22 +41,22 @@ async def on_button(update: Update, context: Context) -> None:
     version = press.number(1)
     if action == "show" and reflection_id is not None:
         if await review.resend(context.svc, viewer, reflection_id):
-            await query.answer(t(lang, "review.resent"))
+            await answer(query, t(lang, "review.resent"))
             return
-        await query.answer(t(lang, "review.stale"), show_alert=True)
+        await answer(query, t(lang, "review.stale"), show_alert=True)
         return
     if action in ("use", "drop"):
         await _held_answer(update, context, viewer, action == "use")
         return
     if action not in ("ok", "cm", "rev") or reflection_id is None or version is None:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
     before = await dialogue.current(context.svc, viewer.telegram_id)
     outcome = await review.decide(context.svc, viewer, reflection_id, version, action)
     if outcome.result in _ALERTS:
-        await query.answer(t(lang, _ALERTS[outcome.result]), show_alert=True)
+        await answer(query, t(lang, _ALERTS[outcome.result]), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     assert outcome.mentee is not None
     if outcome.result is Reviewed.APPROVED:
         original = query.message.text_html if isinstance(query.message, Message) else ""
@@ -104,10 +113,10 @@ async def _held_answer(update: Update, context: Context, viewer: Viewer, use: bo
     lang = viewer.language
     outcome = await (review.use_held if use else review.drop_held)(context.svc, viewer)
     if outcome.result is Reviewed.NOT_ACTIVE:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await answer(query)
+    await clear_buttons(query)
     if outcome.result is Reviewed.SENT and outcome.mentee is not None:
         key = "review.sent_revision" if outcome.decision == "rev" else "review.sent_comment"
         await say(update, t(lang, key, mentee=outcome.mentee.name))

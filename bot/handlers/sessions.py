@@ -9,7 +9,7 @@ from bot.flows import dialogue, limits, sessions
 from bot.flows.buttons import Button, Keyboard
 from bot.flows.identity import Viewer
 from bot.flows.sessions import Screen, Show, Step
-from bot.handlers.common import edit, pressed, say, tell_left, viewer_of
+from bot.handlers.common import answer, edit, pressed, say, tell_left, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, person_name, t
 from bot.presenter.sessions import describe
@@ -98,9 +98,9 @@ async def on_button(update: Update, context: Context) -> None:
     else:
         screen = Screen(Show.INVALID)
     if screen.show is Show.INVALID:
-        await query.answer(t(lang, "common.invalid_button"), show_alert=True)
+        await answer(query, t(lang, "common.invalid_button"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await tell_left(update, context, viewer, before)
     if screen.show in (Show.CONFIRMED, Show.DISPUTED) and screen.session is not None:
         which = describe(lang, screen.session)

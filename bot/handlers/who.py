@@ -13,7 +13,7 @@ from telegram.error import BadRequest
 from bot import callbacks
 from bot.flows import programmes, who
 from bot.flows.buttons import Button, Keyboard
-from bot.handlers.common import edit, pressed, say, viewer_of
+from bot.handlers.common import answer, edit, pressed, say, viewer_of
 from bot.handlers.context import Context
 from bot.i18n import Html, t
 from bot.presenter.digest import week_state
@@ -127,22 +127,22 @@ async def on_button(update: Update, context: Context) -> None:
     query, viewer = press.query, press.viewer
     lang = viewer.language
     if not viewer.is_coordinator:
-        await query.answer(t(lang, "who.not_allowed"), show_alert=True)
+        await answer(query, t(lang, "who.not_allowed"), show_alert=True)
         return
     if press.action == "menu":
         pid = press.number(0)
         programme = await who.programme_or_all(context.svc, viewer, pid)
         if isinstance(programme, who.Refused):
-            await query.answer(t(lang, f"who.{programme.value}"), show_alert=True)
+            await answer(query, t(lang, f"who.{programme.value}"), show_alert=True)
             return
-        await query.answer()
+        await answer(query)
         await _edit(query, *_menu(lang, programme))
         return
     found = await who.page(context.svc, viewer, press.action, press.number(0), press.number(1))
     if isinstance(found, who.Refused):
-        await query.answer(t(lang, f"who.{found.value}"), show_alert=True)
+        await answer(query, t(lang, f"who.{found.value}"), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await _edit(query, page_text(lang, found), page_buttons(lang, found))
 
 
