@@ -29,26 +29,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from update_cost import (  # bench/update_cost.py (scripts run from bench/)
-    ADMIN,
-    FIRST_MENTEE,
-    NOT_COUNTED,
-    REPO,
-    cpu_seconds,
-    seed,
-    serve_echo,
-)
+import update_cost  # bench/update_cost.py (scripts run from bench/)
+from update_cost import FIRST_MENTEE, cpu_seconds, seed, serve_echo
 
 from bot.telegram_double import RateLimits, TelegramDouble
 
@@ -67,28 +57,18 @@ def serve_pembina(per_second: int) -> None:
 
 
 @dataclass
-class Bot:
-    """One bot process, its double, and when each chat was last answered."""
+class Bot(update_cost.Bot):
+    """One bot process, its double, and an event per chat set when it is answered."""
 
-    name: str
-    double: TelegramDouble
-    process: asyncio.subprocess.Process | None = None
-    replies: Counter[int] = field(default_factory=Counter)
     answered: dict[int, asyncio.Event] = field(default_factory=dict)
 
-    def hook(self, stage: str, method: str, params: dict[str, Any], _result: Any) -> None:
-        if stage != "response" or method in NOT_COUNTED or method == "answercallbackquery":
-            return
+    def hook(self, stage: str, method: str, params: dict[str, Any], result: Any) -> None:
         chat = int(params.get("chat_id") or 0)
-        self.replies[chat] += 1
+        before = self.replies[chat]
+        super().hook(stage, method, params, result)
         event = self.answered.get(chat)
-        if event is not None:
+        if event is not None and self.replies[chat] > before:
             event.set()
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
 
 
 async def person(bot: Bot, user: Any, text: str, each: int, latencies: list[float]) -> None:
@@ -136,19 +116,6 @@ async def one_round(bot: Bot, users: list[Any], text: str, each: int) -> dict[st
     }
 
 
-async def start(bot: Bot, args: list[str], env: dict[str, str], log: Path) -> None:
-    with log.open("wb") as out:
-        bot.process = await asyncio.create_subprocess_exec(
-            sys.executable, SCRIPT, *args, env=env, stdout=out, stderr=out
-        )
-
-
-async def stop(bot: Bot) -> None:
-    if bot.process is not None and bot.process.returncode is None:
-        bot.process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(bot.process.wait(), 60)
-
-
 async def run(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pembina-bench-throughput-"))
     db_url = f"sqlite+aiosqlite:///{workdir / 'throughput.db'}"
@@ -157,30 +124,8 @@ async def run(args: argparse.Namespace) -> None:
     results: dict[str, list[dict[str, float]]] = {"echo": [], "pembina": []}
     async with TelegramDouble(rate_limits=off) as echo_tg, TelegramDouble(rate_limits=off) as tg:
         echo, pembina = Bot("echo", echo_tg), Bot("pembina", tg)
-        base = {**os.environ, "PYTHONPATH": str(REPO), "PEMBINA_LOG_LEVEL": "WARNING"}
-        for bot in (echo, pembina):
-            bot.double.on_call(bot.hook)
-        await start(
-            echo,
-            ["--serve-echo"],
-            {
-                **base,
-                "TELEGRAM_BOT_TOKEN": echo_tg.token,
-                "TELEGRAM_API_BASE_URL": echo_tg.base_url,
-            },
-            workdir / "echo.log",
-        )
-        await start(
-            pembina,
-            ["--serve-pembina", str(args.send_per_second)],
-            {
-                **base,
-                "TELEGRAM_BOT_TOKEN": tg.token,
-                "TELEGRAM_API_BASE_URL": tg.base_url,
-                "DATABASE_URL": db_url,
-                "PEMBINA_ADMIN_IDS": str(ADMIN),
-            },
-            workdir / "pembina.log",
+        await update_cost.start_pair(
+            echo, pembina, db_url, workdir, ["--serve-pembina", str(args.send_per_second)], SCRIPT
         )
         try:
             users = {
@@ -198,8 +143,8 @@ async def run(args: argparse.Namespace) -> None:
                         await one_round(bot, users[bot.name], args.text, args.each)
                     )
         finally:
-            await stop(echo)
-            await stop(pembina)
+            await update_cost.stop_process(echo)
+            await update_cost.stop_process(pembina)
     shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"{args.people} people at once, {args.each} x {args.text!r} each (each after the "

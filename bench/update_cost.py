@@ -175,11 +175,51 @@ class Bot:
         return self.process.pid
 
 
-async def start_process(bot: Bot, args: list[str], env: dict[str, str], log: Path) -> None:
+async def start_process(
+    bot: Bot, args: list[str], env: dict[str, str], log: Path, script: str = SCRIPT
+) -> None:
     with log.open("wb") as out:
         bot.process = await asyncio.create_subprocess_exec(
-            sys.executable, SCRIPT, *args, env=env, stdout=out, stderr=out
+            sys.executable, script, *args, env=env, stdout=out, stderr=out
         )
+
+
+async def start_pair(
+    echo: Bot,
+    pembina: Bot,
+    db_url: str,
+    workdir: Path,
+    pembina_args: list[str],
+    script: str = SCRIPT,
+) -> None:
+    """Both bots as processes of their own, each polling its double; ``script`` serves
+    Pembina with ``pembina_args`` (the echo bot is always this script's)."""
+    base = {**os.environ, "PYTHONPATH": str(REPO), "PEMBINA_LOG_LEVEL": "WARNING"}
+    for bot in (echo, pembina):
+        bot.double.on_call(bot.hook)
+    await start_process(
+        echo,
+        ["--serve-echo"],
+        {
+            **base,
+            "TELEGRAM_BOT_TOKEN": echo.double.token,
+            "TELEGRAM_API_BASE_URL": echo.double.base_url,
+        },
+        workdir / "echo.log",
+    )
+    await start_process(
+        pembina,
+        pembina_args,
+        {
+            **base,
+            "TELEGRAM_BOT_TOKEN": pembina.double.token,
+            "TELEGRAM_API_BASE_URL": pembina.double.base_url,
+            "DATABASE_URL": db_url,
+            "PEMBINA_ADMIN_IDS": str(ADMIN),
+        },
+        workdir / "pembina.log",
+        script,
+    )
 
 
 async def stop_process(bot: Bot) -> None:
@@ -392,31 +432,9 @@ async def run(args: argparse.Namespace) -> None:
     counts_file = workdir / "counts.json"
     async with TelegramDouble(rate_limits=off) as echo_tg, TelegramDouble(rate_limits=off) as tg:
         echo, pembina = Bot("echo", echo_tg), Bot("pembina", tg)
-        base = {**os.environ, "PYTHONPATH": str(REPO), "PEMBINA_LOG_LEVEL": "WARNING"}
-        for bot in (echo, pembina):
-            bot.double.on_call(bot.hook)
-        await start_process(
-            echo,
-            ["--serve-echo"],
-            {
-                **base,
-                "TELEGRAM_BOT_TOKEN": echo_tg.token,
-                "TELEGRAM_API_BASE_URL": echo_tg.base_url,
-            },
-            workdir / "echo.log",
-        )
         profile = ["--profile", args.profile] if args.profile else []
-        await start_process(
-            pembina,
-            ["--serve-pembina", str(counts_file), *profile],
-            {
-                **base,
-                "TELEGRAM_BOT_TOKEN": tg.token,
-                "TELEGRAM_API_BASE_URL": tg.base_url,
-                "DATABASE_URL": db_url,
-                "PEMBINA_ADMIN_IDS": str(ADMIN),
-            },
-            workdir / "pembina.log",
+        await start_pair(
+            echo, pembina, db_url, workdir, ["--serve-pembina", str(counts_file), *profile]
         )
         done = await inbox_done_check(db_url)
 
