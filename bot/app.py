@@ -108,7 +108,7 @@ class LeaderWork:
         self.scheduler.start()
 
     async def step_down(self) -> None:
-        self.scheduler.stop()
+        await self.scheduler.stop()
         await self.sender.stop()
 
 

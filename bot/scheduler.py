@@ -116,11 +116,21 @@ class Scheduler:
         )
         self._scheduler.start()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         """No more ticks, and the one running now (if any) is cancelled: a process that is
-        no longer the leader must not go on queueing what the new leader queues."""
+        no longer the leader must not go on queueing what the new leader queues. Returns
+        once that tick has unwound: a connection it was opening is closed in a task it
+        waits for, which the database's disposal (or the loop's end) must not overtake."""
+        ticking = self._ticking
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+            # APScheduler's asyncio shutdown runs on the loop's next turn and cancels the
+            # running tick itself: once is enough. A second cancellation landed while the
+            # tick was closing a connection cut short by the first, and left that closing
+            # pending ("Task was destroyed but it is pending!" as the playground ended).
+            await asyncio.sleep(0)
         self._submitted = False  # a submitted tick is cancelled with the scheduler
-        if self._ticking is not None:
-            self._ticking.cancel()
+        if ticking is not None:
+            if not ticking.cancelling():
+                ticking.cancel()
+            await asyncio.wait([ticking])
