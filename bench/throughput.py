@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import update_cost  # bench/update_cost.py (scripts run from bench/)
-from update_cost import FIRST_MENTEE, cpu_seconds, seed, serve_echo
+from update_cost import cpu_seconds, cpu_settled, seed, serve_echo
 
 from bot.telegram_double import RateLimits, TelegramDouble
 
@@ -82,27 +82,16 @@ async def person(bot: Bot, user: Any, text: str, each: int, latencies: list[floa
         latencies.append(time.perf_counter() - sent)
 
 
-async def settle(bot: Bot) -> None:
-    """Wait until the process's CPU stopped moving (the last writes, the done marks)."""
-    last = cpu_seconds(bot.pid)
-    while True:
-        await asyncio.sleep(0.2)
-        now = cpu_seconds(bot.pid)
-        if now == last:
-            return
-        last = now
-
-
 async def one_round(bot: Bot, users: list[Any], text: str, each: int) -> dict[str, float]:
     """Everyone at once; returns updates/s, latencies (ms) and CPU ms per update."""
-    await settle(bot)
+    await cpu_settled(bot.pid)
     latencies: list[float] = []
     cpu, driver = cpu_seconds(bot.pid), time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(person(bot, u, text, each, latencies) for u in users))
     elapsed = time.perf_counter() - started
     driver = time.process_time() - driver
-    await settle(bot)
+    await cpu_settled(bot.pid)
     cpu = cpu_seconds(bot.pid) - cpu
     latencies.sort()
     count = len(latencies)
@@ -128,13 +117,7 @@ async def run(args: argparse.Namespace) -> None:
             echo, pembina, db_url, workdir, ["--serve-pembina", str(args.send_per_second)], SCRIPT
         )
         try:
-            users = {
-                bot.name: [
-                    bot.double.user(FIRST_MENTEE + n, first_name=f"P{n}")
-                    for n in range(args.people)
-                ]
-                for bot in (echo, pembina)
-            }
+            users = update_cost.mentees((echo, pembina), args.people)
             for bot in (echo, pembina):  # warm up: imports, connections, everyone's menu
                 await one_round(bot, users[bot.name], args.text, 1)
             for _round in range(args.rounds):

@@ -184,6 +184,14 @@ async def start_process(
         )
 
 
+def mentees(bots: tuple[Bot, ...], people: int) -> dict[str, list[Any]]:
+    """The seeded mentees as users of each bot's double, by bot name."""
+    return {
+        bot.name: [bot.double.user(FIRST_MENTEE + n, first_name=f"P{n}") for n in range(people)]
+        for bot in bots
+    }
+
+
 async def start_pair(
     echo: Bot,
     pembina: Bot,
@@ -329,10 +337,15 @@ async def wait_for(bot: Bot, before: dict[int, int], users: list[Any], done: Any
         await asyncio.sleep(0.01)
     while not await done():  # noqa: ASYNC110 - a database row, not an event of ours
         await asyncio.sleep(0.02)
-    last = cpu_seconds(bot.pid)
+    await cpu_settled(bot.pid)
+
+
+async def cpu_settled(pid: int, interval: float = 0.15) -> None:
+    """Wait until the process's CPU stopped moving (its last writes, the done marks)."""
+    last = cpu_seconds(pid)
     while True:
-        await asyncio.sleep(0.15)
-        now = cpu_seconds(bot.pid)
+        await asyncio.sleep(interval)
+        now = cpu_seconds(pid)
         if now == last:
             return
         last = now
@@ -442,13 +455,7 @@ async def run(args: argparse.Namespace) -> None:
             return True
 
         try:
-            users = {
-                bot.name: [
-                    bot.double.user(FIRST_MENTEE + n, first_name=f"P{n}")
-                    for n in range(args.people)
-                ]
-                for bot in (echo, pembina)
-            }
+            users = mentees((echo, pembina), args.people)
             data = await prepare_reflections(users["pembina"])
             # warm up: one of each kind, both bots (imports, caches, connections)
             for kind in KINDS:
