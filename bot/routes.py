@@ -31,7 +31,7 @@ _KIND = re.compile(r"^\^([A-Za-z0-9_-]+):$")  # a pattern that is a literal butt
 class Routes(BaseHandler[Update, Any, Any]):
     """Stands for ``handlers`` (in this order) in one group of the Application."""
 
-    __slots__ = ("_by_command", "_by_kind", "_first_kind", "_others")
+    __slots__ = ("_by_command", "_by_kind", "_candidates", "_first_kind", "_others")
 
     def __init__(self, handlers: list[Handler]) -> None:
         super().__init__(self._unused)
@@ -50,6 +50,12 @@ class Routes(BaseHandler[Update, Any, Any]):
             else:
                 self._others.append((position, handler))
         self._first_kind = min(self._by_kind.values(), key=lambda c: c[0], default=None)
+        # For each command's or kind's handler, the handlers to ask, in order: built once
+        # here rather than for every update.
+        self._candidates = {
+            found[0]: self._placed(found)
+            for found in (*self._by_command.values(), *self._by_kind.values())
+        }
 
     @staticmethod
     async def _unused(update: Update, context: Any) -> None:  # pragma: no cover
@@ -71,8 +77,9 @@ class Routes(BaseHandler[Update, Any, Any]):
 
     def _with(self, found: tuple[int, Handler] | None) -> list[tuple[int, Handler]]:
         """The other handlers with ``found`` in its place among them."""
-        if found is None:
-            return self._others
+        return self._others if found is None else self._candidates[found[0]]
+
+    def _placed(self, found: tuple[int, Handler]) -> list[tuple[int, Handler]]:
         at = bisect.bisect(self._others, found[0], key=lambda c: c[0])
         return [*self._others[:at], found, *self._others[at:]]
 

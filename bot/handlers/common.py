@@ -145,16 +145,19 @@ async def call(
 
 
 def text_message(chat_id: int, text: str, keyboard: Keyboard | None = None) -> JSONDict:
-    """``sendMessage``'s parameters: HTML, no link previews, the buttons if any.
+    """``sendMessage``'s parameters: HTML, no link previews, the buttons if any."""
+    return _html_text({"chat_id": chat_id}, text, keyboard)
+
+
+def _html_text(params: JSONDict, text: str, keyboard: Keyboard | None) -> JSONDict:
+    """``params`` (who gets the text) with the text as HTML, no link previews, and the
+    buttons if any: a sent message and an edited one alike.
 
     Parse mode is passed per call rather than through PTB's ``Defaults``, which would also
     add it to methods that have no such field (``editMessageReplyMarkup``)."""
-    params: JSONDict = {
-        "chat_id": chat_id,
-        "text": text,
-        "parse_mode": _HTML,
-        "link_preview_options": _NO_PREVIEW_JSON,
-    }
+    params["text"] = text
+    params["parse_mode"] = _HTML
+    params["link_preview_options"] = _NO_PREVIEW_JSON
     if keyboard:
         params["reply_markup"] = keyboard_json(keyboard)
     return params
@@ -221,12 +224,7 @@ async def edit(query: CallbackQuery, text: str, keyboard: Keyboard | None = None
     """Replace the text (and buttons) of the message a button was pressed on (as PTB's
     ``CallbackQuery.edit_message_text`` would address it; an inaccessible message is
     refused the same way)."""
-    params = _addressed(query, "edit")
-    params["text"] = text
-    params["parse_mode"] = _HTML
-    params["link_preview_options"] = _NO_PREVIEW_JSON
-    if keyboard:
-        params["reply_markup"] = keyboard_json(keyboard)
+    params = _html_text(_addressed(query, "edit"), text, keyboard)
     await call(query.get_bot(), "editMessageText", params)
 
 
