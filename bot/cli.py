@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterable, Sequence
@@ -70,7 +71,28 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         prefix = plain(self.language, "cli.help.error", prog=self.prog)
-        self.exit(2, f"{prefix} {message}\n")
+        self.exit(2, f"{prefix} {_worded(self.language, message)}\n")
+
+
+# argparse's own error messages (English whatever the language), worded from the catalogue.
+_ARGPARSE_ERRORS = (
+    (r"argument (?P<argument>.+?): invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)",
+     "arg_invalid_choice"),
+    (r"argument (?P<argument>.+?): invalid \S+ value: (?P<value>.+)", "arg_invalid_value"),
+    (r"argument (?P<argument>.+?): expected one argument", "arg_expected_one"),
+    (r"the following arguments are required: (?P<names>.+)", "arg_required"),
+    (r"unrecognized arguments: (?P<names>.+)", "arg_unrecognized"),
+)  # fmt: skip
+
+
+def _worded(language: str, message: str) -> str:
+    """argparse's ``message`` in ``language``; one it words otherwise (another Python's
+    argparse) is shown as it is."""
+    for pattern, key in _ARGPARSE_ERRORS:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return plain(language, f"cli.help.{key}", **found.groupdict())
+    return message
 
 
 def _version() -> str:

@@ -177,3 +177,22 @@ def test_jobs_tick_speaks_plainly(tmp_path: Path) -> None:
     assert "tidak mengirim apa pun" in result.stdout  # the running bot sends
     for jargon in ("Id pembaruan", "update id", "`", "outbox", "dibuang"):
         assert jargon not in result.stdout
+
+
+def test_argument_errors_are_worded_in_the_language(tmp_path: Path) -> None:
+    """argparse words its errors in English; they follow PEMBINA_LANGUAGE like the rest
+    (found by hand: "kesalahan: argument PERINTAH: invalid choice: 'bogus' ...")."""
+    cases = {
+        ("bogus",): "PERINTAH tidak mengenal 'bogus' (pilihan: 'run', ",
+        ("migrate", "--oops"): "argumen tidak dikenal: --oops",
+        ("program",): "argumen berikut wajib diisi: TINDAKAN",
+        ("export", "ledger", "--year", "abc"): "nilai 'abc' untuk --year tidak sah",
+    }
+    for argv, expected in cases.items():
+        result = _pembina(tmp_path, *argv)
+        assert result.returncode == 2
+        assert expected in result.stderr, result.stderr
+        for english in ("invalid choice", "unrecognized", "required", "invalid"):
+            assert english not in result.stderr, result.stderr
+    english = _pembina(tmp_path, "bogus", PEMBINA_LANGUAGE="en")
+    assert "COMMAND does not know 'bogus' (choose from 'run', " in english.stderr
