@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +19,11 @@ _GET = select(conversations).where(conversations.c.telegram_id == bindparam("tid
 
 async def get_conversation(conn: AsyncConnection, telegram_id: int) -> Conversation | None:
     row = (await conn.execute(_GET, {"tid": telegram_id})).mappings().first()
-    if row is None:
-        return None
+    return None if row is None else to_conversation(row)
+
+
+def to_conversation(row: Mapping[Any, Any]) -> Conversation:
+    """A ``conversations`` row (by column name) as the model."""
     return Conversation(
         telegram_id=row["telegram_id"],
         flow=row["flow"],

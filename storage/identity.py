@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conversations import to_conversation
 from storage.models import Conversation, Person, UserPrefs
 from storage.people import to_person
+from storage.rows import labelled, picked
 from storage.schema import conversations, inbox, people, person_roles, telegram_users
 
 
@@ -30,12 +32,12 @@ class Account:
 
 
 def _labelled() -> list[object]:
-    person = [c.label(f"p_{c.name}") for c in people.c]
+    person = labelled(people, "p_")
     prefs = [
         telegram_users.c[name].label(f"u_{name}")
         for name in ("telegram_id", "language", "timezone", "menu")
     ]
-    conv = [c.label(f"c_{c.name}") for c in conversations.c]
+    conv = labelled(conversations, "c_")
     return [*person, person_roles.c.role.label("r_role"), *prefs, *conv]
 
 
@@ -86,7 +88,7 @@ def _account(telegram_id: int, rows: list[Any]) -> Account:
     first = rows[0]
     person = None
     if first["p_id"] is not None:
-        fields = {c.name: first[f"p_{c.name}"] for c in people.c}
+        fields = picked(first, people, "p_")
         roles = {r["r_role"] for r in rows if r["r_role"] is not None}
         person = to_person(fields, roles)
     prefs = None
@@ -94,11 +96,5 @@ def _account(telegram_id: int, rows: list[Any]) -> Account:
         prefs = UserPrefs(telegram_id, first["u_language"], first["u_timezone"], first["u_menu"])
     conv = None
     if first["c_telegram_id"] is not None:
-        conv = Conversation(
-            telegram_id=telegram_id,
-            flow=first["c_flow"],
-            step=first["c_step"],
-            data=dict(first["c_data"]),
-            updated_at=first["c_updated_at"],
-        )
+        conv = to_conversation(picked(first, conversations, "c_"))
     return Account(telegram_id, person, prefs, conv)

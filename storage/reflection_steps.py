@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, and_, bindparam, cast, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conversations import to_conversation
 from storage.models import Conversation, Programme, Reflection
 from storage.programmes import to_programme
 from storage.reflections import to_reflection
+from storage.rows import labelled, picked
 from storage.schema import conversations, programmes, reflections
 
 
@@ -32,23 +34,15 @@ class Step:
     programme: Programme | None
 
 
-def _labelled(table: Any, prefix: str) -> list[Any]:
-    return [c.label(f"{prefix}{c.name}") for c in table.c]
-
-
-def _picked(row: Any, table: Any, prefix: str) -> dict[str, Any]:
-    return {c.name: row[f"{prefix}{c.name}"] for c in table.c}
-
-
 # The stored reflection id, as the key it is (only a ``flow`` dialogue's is joined).
 _STORED_ID = cast(conversations.c.data["reflection_id"].as_string(), BigInteger)
 
 # Built once, bound by value at each call (no literal re-extracted per statement).
 _STEP: Select[Any] = (
     select(
-        *_labelled(conversations, "c_"),
-        *_labelled(reflections, "r_"),
-        *_labelled(programmes, "g_"),
+        *labelled(conversations, "c_"),
+        *labelled(reflections, "r_"),
+        *labelled(programmes, "g_"),
     )
     .select_from(conversations)
     .outerjoin(
@@ -60,7 +54,7 @@ _STEP: Select[Any] = (
 )
 
 _WITH_PROGRAMME: Select[Any] = (
-    select(*_labelled(reflections, "r_"), *_labelled(programmes, "g_"))
+    select(*labelled(reflections, "r_"), *labelled(programmes, "g_"))
     .select_from(reflections)
     .join(programmes, programmes.c.id == reflections.c.programme_id)
     .where(reflections.c.id == bindparam("id"))
@@ -73,17 +67,11 @@ async def step_of(conn: AsyncConnection, telegram_id: int, flow: str) -> Step | 
     row = (await conn.execute(_STEP, {"tid": telegram_id, "flow": flow})).mappings().first()
     if row is None:
         return None
-    conv = Conversation(
-        telegram_id=row["c_telegram_id"],
-        flow=row["c_flow"],
-        step=row["c_step"],
-        data=dict(row["c_data"]),
-        updated_at=row["c_updated_at"],
-    )
+    conv = to_conversation(picked(row, conversations, "c_"))
     if row["r_id"] is None:
         return Step(conv, None, None)
-    reflection = to_reflection(_picked(row, reflections, "r_"))
-    return Step(conv, reflection, to_programme(_picked(row, programmes, "g_")))
+    reflection = to_reflection(picked(row, reflections, "r_"))
+    return Step(conv, reflection, to_programme(picked(row, programmes, "g_")))
 
 
 async def with_programme(
@@ -93,5 +81,5 @@ async def with_programme(
     row = (await conn.execute(_WITH_PROGRAMME, {"id": reflection_id})).mappings().first()
     if row is None:
         return None
-    reflection = to_reflection(_picked(row, reflections, "r_"))
-    return reflection, to_programme(_picked(row, programmes, "g_"))
+    reflection = to_reflection(picked(row, reflections, "r_"))
+    return reflection, to_programme(picked(row, programmes, "g_"))

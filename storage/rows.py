@@ -42,3 +42,14 @@ async def streamed(conn: AsyncConnection, query: Select[Any]) -> AsyncIterator[R
     async for partition in result.partitions(PARTITION):
         for row in partition:
             yield row
+
+
+def labelled(table: Any, prefix: str) -> list[Any]:
+    """Every column of ``table`` labelled ``prefix`` + its name, for a joined read whose
+    rows :func:`picked` splits again by table."""
+    return [c.label(f"{prefix}{c.name}") for c in table.c]
+
+
+def picked(row: Mapping[str, Any], table: Any, prefix: str) -> dict[str, Any]:
+    """``table``'s columns of a joined row read with :func:`labelled`, by column name."""
+    return {c.name: row[f"{prefix}{c.name}"] for c in table.c}
