@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
+from bot import event_loop
 from bot.clock import Clock
 from bot.config import Settings, SettingsError, cli_language, load_settings
 from bot.i18n import DEFAULT_LANGUAGE, plain
@@ -246,7 +247,9 @@ def _main(argv: Sequence[str] | None, clock: Clock | None = None) -> int:
     for noisy in ("httpx", "alembic", "apscheduler", "fontTools"):  # fpdf2 subsets fonts loudly
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command in DATABASE_COMMANDS:
-        problem = asyncio.run(_database_problem(settings.database_url, settings.pembina_language))
+        problem = event_loop.run(
+            _database_problem(settings.database_url, settings.pembina_language)
+        )
         if problem is not None:
             print(
                 plain(
@@ -259,30 +262,30 @@ def _main(argv: Sequence[str] | None, clock: Clock | None = None) -> int:
             )
             return 2
     if args.command == "migrate":
-        return asyncio.run(_migrate(settings))
+        return event_loop.run(_migrate(settings))
     if args.command == "run":
         migrate = settings.pembina_migrate_on_start and not args.no_migrate
-        return asyncio.run(_run(settings, args.webhook, migrate=migrate, clock=clock))
+        return event_loop.run(_run(settings, args.webhook, migrate=migrate, clock=clock))
     if args.command == "roster":
-        return asyncio.run(
+        return event_loop.run(
             _roster_import(settings, args.file, args.invites_out, args.bot_username)
         )
     if args.command in ("jobs", "outbox"):
         from bot.cli_jobs import run_jobs_command
 
-        return asyncio.run(run_jobs_command(settings, args))
+        return event_loop.run(run_jobs_command(settings, args))
     if args.command == "program":
         from bot.cli_programmes import run_program_command
 
-        return asyncio.run(run_program_command(settings, args))
+        return event_loop.run(run_program_command(settings, args))
     if args.command == "export":
         from bot.cli_export import run_export_command
 
-        return asyncio.run(run_export_command(settings, args))
+        return event_loop.run(run_export_command(settings, args))
     if args.command == "playground":
         from bot.playground import run_playground
 
-        return asyncio.run(
+        return event_loop.run(
             run_playground(settings, db_path=args.db, script=args.script, files=args.files)
         )
     return 2

@@ -8,13 +8,14 @@ for PostgreSQL): running twenty migrations costs about 0.2 s, a copy a milliseco
 
 from __future__ import annotations
 
+import asyncio
 import compileall
 import gc
 import re
 import shutil
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot import event_loop
 from bot.clock import FixedClock
 from bot.flows.services import Services
 from storage.db import Database
@@ -141,6 +143,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     cycles (and the unclosed resources they warn about); about a tenth of the suite's CPU
     went to the collector before."""
     gc.freeze()
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every test runs on the event loop ``pembina`` runs on (uvloop's where installed):
+    what the suite proves is what runs (``bot/event_loop.py``)."""
+    return {"loop": event_loop.loop_factory()}
 
 
 @pytest.fixture
