@@ -38,6 +38,7 @@ from pathlib import Path
 
 from province import NOW, WEEKS, seed  # bench/province.py (scripts run from bench/)
 
+from bot import event_loop
 from bot.clock import FixedClock
 from bot.flows import digest, identity, progress
 from bot.flows.services import Services
@@ -59,7 +60,7 @@ def _seed(url: str, size: int) -> tuple[int, float]:
         return len(supervisors)
 
     started = time.perf_counter()
-    supervisors = asyncio.run(made())
+    supervisors = event_loop.run(made())
     return supervisors, time.perf_counter() - started
 
 
@@ -170,7 +171,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     for size in args.sizes:
-        asyncio.run(run(size, args.profile, args.seed_cache, args.replies))
+        event_loop.run(run(size, args.profile, args.seed_cache, args.replies))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from inbox import bot_process  # bench/inbox.py (scripts run from bench/)
 from province import NOW, seed  # bench/province.py
 from sqlalchemy import insert, select
 
+from bot import event_loop
 from bot.clock import FixedClock
 from bot.exports import ledger_files, report_files
 from bot.flows import ledger, report
@@ -297,9 +298,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(asyncio.run(measure(args.db, args.measure))))
+        print(json.dumps(event_loop.run(measure(args.db, args.measure))))
         return
-    asyncio.run(run(args.people, args.keep, not args.chat_only))
+    event_loop.run(run(args.people, args.keep, not args.chat_only))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ one per chat with no reply credit; the bot side is the real one: our send limite
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shutil
 import tempfile
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from telegram.ext import ExtBot
 
+from bot import event_loop
 from bot.app import rate_limiter
 from bot.clock import FixedClock
 from bot.flows.services import Services
@@ -74,7 +74,7 @@ async def run(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
-    asyncio.run(run(parser.parse_args().count))
+    event_loop.run(run(parser.parse_args().count))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot import event_loop
 from bot.telegram_double import TelegramDouble
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=1000)
     args = parser.parse_args()
-    asyncio.run(run(args.people))
+    event_loop.run(run(args.people))
 
 
 if __name__ == "__main__":

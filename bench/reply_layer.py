@@ -13,7 +13,6 @@ it apart from the rest of an update on a shared machine. Printed: microseconds o
 from __future__ import annotations
 
 import argparse
-import asyncio
 import functools
 import json
 import sys
@@ -31,6 +30,7 @@ from telegram.constants import ParseMode  # noqa: E402
 from telegram.ext import ExtBot  # noqa: E402
 from telegram.request import BaseRequest, RequestData  # noqa: E402
 
+from bot import event_loop  # noqa: E402
 from bot.app import work_handlers  # noqa: E402
 from bot.flows.buttons import Button, Keyboard  # noqa: E402
 from bot.handlers.common import NO_PREVIEW, answer, edit, markup, say  # noqa: E402
@@ -184,4 +184,4 @@ if __name__ == "__main__":
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    asyncio.run(main(args.count, args.repeat))
+    event_loop.run(main(args.count, args.repeat))

@@ -25,7 +25,6 @@ the server's.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import resource
 import shutil
 import sys
@@ -40,6 +39,7 @@ from province import seed  # bench/province.py (scripts run from bench/)
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import event_loop
 from bot.clock import FixedClock
 from bot.flows.services import Services
 from bot.scheduler import run_due_work
@@ -158,14 +158,14 @@ def main() -> None:
     args = parser.parse_args()
     for size in args.sizes:
         if args.db == "sqlite":
-            asyncio.run(run(size, args.seed_cache))
+            event_loop.run(run(size, args.seed_cache))
             continue
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from tests.postgres import drop_database, new_database
 
         url = new_database()  # migrated, from PEMBINA_TEST_POSTGRES's server
         try:
-            asyncio.run(run(size, None, url))
+            event_loop.run(run(size, None, url))
         finally:
             drop_database(url)
 
