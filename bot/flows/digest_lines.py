@@ -107,17 +107,22 @@ class Unit:
     def rates(self) -> list[list[Any]]:
         """[ISO Monday, reflected, expected] for every week that counted for someone (as
         ``digest.weekly_rates``)."""
-        due: dict[int, _Columns] = {}
-        done: dict[int, _Columns] = {}
+        # Each distinct mask is spread once: the due weeks are mostly the programme's own
+        # (one mask for a whole cohort), where the full patterns differ person by person.
+        due: Counter[tuple[int, int]] = Counter()
+        done: Counter[tuple[int, int]] = Counter()
         for (base, owed, reflected), n in self.patterns.items():
-            due.setdefault(base, _Columns()).add(owed, n)
-            done.setdefault(base, _Columns()).add(reflected, n)
+            due[(base, owed)] += n
+            done[(base, reflected)] += n
         expected, reflected_in = _weeks(due), _weeks(done)
         return [[_monday(i), reflected_in[i], expected[i]] for i in sorted(expected)]
 
 
-def _weeks(columns: dict[int, _Columns]) -> Counter[int]:
-    """week index -> count, over every window's base."""
+def _weeks(masks: Counter[tuple[int, int]]) -> Counter[int]:
+    """week index -> count, from how many lines had each (window base, week mask)."""
+    columns: dict[int, _Columns] = {}
+    for (base, bits), n in masks.items():
+        columns.setdefault(base, _Columns()).add(bits, n)
     found: Counter[int] = Counter()
     for base, tally in columns.items():
         for position, n in tally.counts().items():
