@@ -102,7 +102,8 @@ programme_members = Table(
     Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True),
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
     Column("role", String(16), primary_key=True),
-    Index("ix_programme_members_person", "person_id", "role"),
+    # Covers the programme: a person's memberships never read the table (0024).
+    Index("ix_programme_members_person", "person_id", "role", "programme_id"),
 )
 
 milestones = Table(
@@ -207,6 +208,7 @@ weekly_facts = Table(
     Column("block", Integer, primary_key=True, autoincrement=False),
     Column("reflected", BigInteger, nullable=False, server_default="0"),  # submitted or later
     Column("late", BigInteger, nullable=False, server_default="0"),  # reflected, and late
+    sqlite_with_rowid=False,  # the table is its key: a lookup is one search (0024)
 )
 
 yearly_facts = Table(
@@ -217,6 +219,7 @@ yearly_facts = Table(
     Column("approved_minutes", BigInteger, nullable=False, server_default="0"),
     Column("session_minutes", BigInteger, nullable=False, server_default="0"),  # confirmed
     Column("last_session", Date),  # the latest confirmed session held that year
+    sqlite_with_rowid=False,
 )
 
 reflection_evidence = Table(
