@@ -25,7 +25,7 @@ async def _table_sql(conn: AsyncConnection, name: str) -> str:
 
 async def _digest_plan(conn: AsyncConnection) -> str:
     blocks = range(40, 43)
-    statement = _supervised_statement(digest_lines.years_now(START), blocks)
+    statement = _supervised_statement(digest_lines.years_now(START), blocks, "sqlite")
     sql = statement.params(ids=[1, 2]).compile(
         dialect=conn.dialect, compile_kwargs={"literal_binds": True}
     )
