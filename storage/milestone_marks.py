@@ -7,19 +7,16 @@ once change nothing and say so (False).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Milestone, MilestoneMark
+from storage.models import MilestoneMark
 from storage.portable import insert_or_ignore
-from storage.progress_facts import CHUNK, Who, among, chunk_ids
+from storage.progress_facts import Who, among
 from storage.rows import Row
 from storage.schema import milestone_marks as marks
-from storage.schema import milestones, programme_members
 
 
 def _to_mark(row: Row) -> MilestoneMark:
@@ -53,49 +50,6 @@ async def of_people(conn: AsyncConnection, who: Who) -> dict[int, dict[int, Mile
             mark = _to_mark(row)
             found.setdefault(mark.person_id, {})[mark.milestone_id] = mark
     return found
-
-
-def _of_members_query() -> Select[Any]:
-    """Each milestone of each programme the people ``:ids`` take part in as mentees, with
-    its state for that person (``MilestoneMark.state``'s rule, in SQL)."""
-    m, ms, k = programme_members.c, milestones.c, marks.c
-    state = case(
-        (k.confirmed_at.is_not(None), "confirmed"), (k.done_at.is_not(None), "done"), else_="open"
-    )
-    return (
-        select(m.person_id, ms.id, ms.programme_id, ms.title, ms.due_on, ms.position, state)
-        .select_from(
-            programme_members.join(milestones, ms.programme_id == m.programme_id).outerjoin(
-                marks, and_(k.milestone_id == ms.id, k.person_id == m.person_id)
-            )
-        )
-        .where(m.person_id.in_(chunk_ids()), m.role == "mentee")
-        .order_by(ms.programme_id, ms.position, ms.id, m.person_id)
-    )
-
-
-_OF_MEMBERS = _of_members_query()  # built once: a mentee's /progres runs it
-
-
-async def of_members(
-    conn: AsyncConnection, person_ids: Sequence[int]
-) -> tuple[dict[int, list[Milestone]], dict[int, dict[int, str]]]:
-    """For the programmes these people take part in as mentees: programme id -> its
-    milestones (position order), and person id -> milestone id -> their state there
-    ("open", "done" or "confirmed"), in one statement (per 2 000 people)."""
-    listed: dict[int, list[Milestone]] = {}
-    seen: set[int] = set()
-    states: dict[int, dict[int, str]] = {}
-    unique = sorted(set(person_ids))
-    for start in range(0, len(unique), CHUNK):
-        rows = await conn.execute(_OF_MEMBERS, {"ids": unique[start : start + CHUNK]})
-        for person_id, milestone_id, programme_id, title, due_on, position, state in rows:
-            if milestone_id not in seen:
-                seen.add(milestone_id)
-                milestone = Milestone(milestone_id, programme_id, title, due_on, position)
-                listed.setdefault(programme_id, []).append(milestone)
-            states.setdefault(person_id, {})[milestone_id] = state
-    return listed, states
 
 
 async def mark_done(

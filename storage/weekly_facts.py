@@ -19,20 +19,22 @@ them from history (migration 0021 does the same in SQL, the province bench after
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, null, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Programme
+from storage.models import Milestone, Programme
 from storage.programmes import to_programme
 from storage.progress_facts import Who, among, chunk_ids
 from storage.rows import labelled, picked
 from storage.schema import (
+    milestone_marks,
     milestones,
     people,
     programme_members,
@@ -193,16 +195,20 @@ class Taken:
     minutes: tuple[int, int]  # counted in each of the two years asked for
     pending: int  # reflections waiting for review
     oldest_waiting: datetime | None  # the earliest submission among those (if it has one)
-    has_milestones: bool  # the programme has any (else nobody's marks need reading)
+    milestones: tuple[Milestone, ...]  # the programme's, in position order
+    states: dict[int, str]  # milestone id -> "open", "done" (waiting) or "confirmed"
 
 
 def _taken_query() -> Select[Any]:
     """Each membership as a mentee of the people ``:ids`` with its programme, its week bits
-    (a row per block of 60 weeks, or one with none), the minutes counted in the years
-    ``:first_year`` and ``:last_year`` and the reflections waiting for review: what
-    ``programmes.list_programmes``, ``progress_facts.programmes_of_many`` and a read each
-    of week bits, years and waiting reflections were, in one statement."""
+    (a row per block of 60 weeks), the minutes counted in the years ``:first_year`` and
+    ``:last_year``, the reflections waiting for review and the programme's milestones with
+    their states (a row per milestone): what ``programmes.list_programmes``,
+    ``progress_facts.programmes_of_many``, a read each of week bits, years, waiting
+    reflections and marks, and a read of milestones per programme were, in one statement.
+    (Blocks times milestones rows: a programme spans one or two blocks.)"""
     m, f, r = programme_members.c, weekly_facts.c, reflections.c
+    ms, k = milestones.c, milestone_marks.c
     first = yearly_facts.alias("first_year")
     last = yearly_facts.alias("last_year")
     waiting = and_(
@@ -220,6 +226,11 @@ def _taken_query() -> Select[Any]:
         .outerjoin(
             last, and_(last.c.person_id == m.person_id, last.c.year == bindparam("last_year"))
         )
+        .outerjoin(milestones, ms.programme_id == m.programme_id)
+        .outerjoin(milestone_marks, and_(k.milestone_id == ms.id, k.person_id == m.person_id))
+    )
+    state = case(  # MilestoneMark.state's rule
+        (k.confirmed_at.is_not(None), "confirmed"), (k.done_at.is_not(None), "done"), else_="open"
     )
     return (
         select(
@@ -232,14 +243,12 @@ def _taken_query() -> Select[Any]:
             (last.c.approved_minutes + last.c.session_minutes).label("minutes_last"),
             select(func.count()).where(waiting).scalar_subquery().label("pending"),
             select(func.min(r.submitted_at)).where(waiting).scalar_subquery().label("oldest"),
-            select(milestones.c.id)
-            .where(milestones.c.programme_id == m.programme_id)
-            .exists()
-            .label("has_milestones"),
+            *labelled(milestones, "m_"),
+            state.label("state"),
         )
         .select_from(joined)
         .where(m.person_id.in_(chunk_ids()), m.role == "mentee")
-        .order_by(m.person_id, programmes.c.starts_on, programmes.c.id)
+        .order_by(m.person_id, programmes.c.starts_on, programmes.c.id, ms.position, ms.id)
     )
 
 
@@ -255,36 +264,55 @@ async def taken(
     minutes counted in each of ``years``: one statement per 2 000 people."""
     found: dict[int, list[Taken]] = {}
     every: dict[int, Programme] = {}
+    listed: dict[int, Milestone] = {}
     params: dict[str, Any] = {"first_year": years[0], "last_year": years[1]}
     for chunk in _chunks(person_ids):
         rows = (await conn.execute(_TAKEN, {**params, "ids": chunk})).mappings().all()
-        for row in rows:
-            programme_id = row["p_id"]
-            programme = every.get(programme_id)
-            if programme is None:
-                programme = every[programme_id] = to_programme(picked(row, programmes, "p_"))
-            weeks = NO_WEEKS
-            if row["block"] is not None:
-                block = row["block"]
-                weeks = Weeks(weeks_of(block, row["reflected"]), weeks_of(block, row["late"]))
-            theirs = found.setdefault(row["person_id"], [])
-            if theirs and theirs[-1].programme.id == programme_id:  # a second block
-                before = theirs[-1]
-                weeks = Weeks(before.weeks.done | weeks.done, before.weeks.late | weeks.late)
-                theirs[-1] = replace(before, weeks=weeks)
-                continue
-            theirs.append(
+        for (person_id, programme_id), group in groupby(rows, _membership):
+            theirs = list(group)  # a row per block and milestone
+            head = theirs[0]
+            if programme_id not in every:
+                every[programme_id] = to_programme(picked(head, programmes, "p_"))
+            blocks = {
+                r["block"]: (r["reflected"], r["late"]) for r in theirs if r["block"] is not None
+            }
+            states: dict[int, str] = {}
+            for row in theirs:
+                milestone_id = row["m_id"]
+                if milestone_id is None or milestone_id in states:
+                    continue
+                if milestone_id not in listed:
+                    listed[milestone_id] = Milestone(**picked(row, milestones, "m_"))
+                states[milestone_id] = row["state"]
+            found.setdefault(person_id, []).append(
                 Taken(
-                    row["person_id"],
-                    programme,
-                    weeks,
-                    (int(row["minutes_first"] or 0), int(row["minutes_last"] or 0)),
-                    int(row["pending"]),
-                    row["oldest"],
-                    bool(row["has_milestones"]),
+                    person_id,
+                    every[programme_id],
+                    _weeks(blocks),
+                    (int(head["minutes_first"] or 0), int(head["minutes_last"] or 0)),
+                    int(head["pending"]),
+                    head["oldest"],
+                    tuple(listed[m] for m in states),  # position order, as read
+                    states,
                 )
             )
     return found
+
+
+def _membership(row: Any) -> tuple[int, int]:
+    return row["person_id"], row["p_id"]
+
+
+def _weeks(blocks: dict[int, tuple[int, int]]) -> Weeks:
+    """The weeks reflected (and late) of a membership's rows of bits."""
+    if not blocks:
+        return NO_WEEKS
+    done: frozenset[date] = frozenset()
+    late: frozenset[date] = frozenset()
+    for block, (bits, late_bits) in blocks.items():
+        done |= weeks_of(block, bits)
+        late |= weeks_of(block, late_bits)
+    return Weeks(done, late)
 
 
 _LAST_SESSIONS = (

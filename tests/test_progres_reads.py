@@ -1,8 +1,8 @@
-"""/progres reads each mentee's programmes with their facts in one statement and the
-milestones with their states in another (``weekly_facts.taken``,
-``milestone_marks.of_members``); the figures stay the ones computed from every history
-row (``progress_from_history``): milestones in every state, a programme ended, a mentee
-in no programme, and New Year, when mentees in different zones count different years."""
+"""/progres reads each mentee's programmes with their facts, milestones and milestone
+states in one statement (``weekly_facts.taken``); the figures stay the ones computed from
+every history row (``progress_from_history``): milestones in every state, a programme
+longer than one block of week bits, a programme ended, a mentee in no programme, and New
+Year, when mentees in different zones count different years."""
 
 from __future__ import annotations
 

@@ -327,10 +327,9 @@ async def progress_of(
     active_only: bool = False,
 ) -> list[MenteeProgress]:
     """Each mentee's figures in each of their programmes, from the facts kept as they are
-    written (``storage.weekly_facts``: a row per mentee and programme). Two statements per
-    2 000 people whatever their history: their programmes with the facts, and (only if
-    one of those programmes has milestones) the milestones with their states; none
-    without mentees."""
+    written (``storage.weekly_facts``: a row per mentee and programme). One statement per
+    2 000 people whatever their history (``weekly_facts.taken``: their programmes with the
+    facts, milestones and their states); none without mentees."""
     if not mentees:
         return []
     ids = [p.id for p in mentees]
@@ -342,10 +341,6 @@ async def progress_of(
             person: [t for t in theirs if t.programme.status == "active"]
             for person, theirs in taken.items()
         }
-    milestones: dict[int, list[Milestone]] = {}
-    states: dict[int, dict[int, str]] = {}
-    if any(t.has_milestones for theirs in taken.values() for t in theirs):
-        milestones, states = await milestone_marks.of_members(conn, ids)
     found = []
     for number, person in enumerate(mentees, 1):
         if number % YIELD_EVERY == 0:
@@ -360,10 +355,10 @@ async def progress_of(
                     t.weeks.late,
                     t.pending,
                     t.oldest_waiting,
-                    milestones.get(t.programme.id, ()),
+                    t.milestones,
                     t.minutes[0] if year == years[0] else t.minutes[1],
                     now,
-                    states.get(person.id),
+                    t.states,
                 )
             )
     return found
