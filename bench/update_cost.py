@@ -15,7 +15,8 @@ noise of a shared machine:
 
 - ``/help``;
 - a reflection button press (``rf:edit:<id>:0``: answer question 1 again; a write);
-- a reflection answer (the text answering that question; a write, then the summary).
+- a reflection answer (the text answering that question; a write, then the summary);
+- ``/progres`` (a mentee's own figures: a read of their programmes and facts).
 
 A round ends when every reply arrived, and (Pembina) every inbox row is done, and the
 process's CPU stopped moving. Printed per kind: CPU ms per update for both, the ratio,
@@ -61,7 +62,7 @@ ADMIN = 5_000_000
 FIRST_MENTEE = 5_100_000
 FIRST_MENTOR = 5_050_000
 PROGRAMME = "Bench 2027"
-KINDS = ("help", "press", "answer")
+KINDS = ("help", "press", "answer", "progres")
 SCRIPT = str(Path(__file__).resolve())
 TICKS = os.sysconf("SC_CLK_TCK")
 NOT_COUNTED = frozenset({"getupdates", "getme", "setmycommands", "deletewebhook", "setwebhook"})
@@ -325,7 +326,11 @@ async def _answer(user: Any, _data: dict[int, str]) -> None:
     await user.send_text("Saya menata ulang alur layanan bersama tim minggu ini.")
 
 
-SENDERS = {"help": _help, "press": _press, "answer": _answer}
+async def _progres(user: Any, _data: dict[int, str]) -> None:
+    await user.send_text("/progres")
+
+
+SENDERS = {"help": _help, "press": _press, "answer": _answer, "progres": _progres}
 
 
 async def wait_for(bot: Bot, before: dict[int, int], users: list[Any], done: Any) -> None:

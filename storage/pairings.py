@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Pairing
@@ -106,10 +106,22 @@ async def of_programme(conn: AsyncConnection, programme_id: int) -> list[Pairing
     return await _list(conn, pairings.c.programme_id == programme_id)
 
 
+# Built once (bound at each call): every /progres asks it, a mentee's too.
+_OF_MENTOR = (
+    select(pairings)
+    .where(
+        pairings.c.mentor_id == bindparam("mentor_id"),
+        pairings.c.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(pairings.c.id)
+)
+
+
 async def of_mentor(
     conn: AsyncConnection, mentor_id: int, statuses: tuple[str, ...]
 ) -> list[Pairing]:
-    return await _list(conn, pairings.c.mentor_id == mentor_id, pairings.c.status.in_(statuses))
+    rows = await conn.execute(_OF_MENTOR, {"mentor_id": mentor_id, "statuses": list(statuses)})
+    return [_to_pairing(r) for r in rows.mappings()]
 
 
 async def of_mentee(

@@ -140,11 +140,12 @@ def compute(
         programme,
         done,
         frozenset(week for week in done if mine[week].late),
-        waiting,
+        len(waiting),
+        min((w for w in waiting if w is not None), default=None),
         milestones,
         jp_minutes,
         now,
-        marks,
+        {m: mark.state for m, mark in (marks or {}).items()},
     )
 
 
@@ -255,15 +256,18 @@ def from_weeks(
     programme: Programme,
     done: frozenset[date],
     late: frozenset[date],
-    waiting: Sequence[datetime | None],
+    pending: int,
+    oldest_waiting: datetime | None,
     milestones: Sequence[Milestone],
     jp_minutes: int,
     now: datetime,
-    marks: Mapping[int, MilestoneMark] | None = None,
+    states: Mapping[int, str] | None = None,
 ) -> MenteeProgress:
     """One mentee's figures in one programme from the weeks they reflected (and sent
-    late) and the submission times of those waiting for review (pure): what ``compute``
-    derives from history, or ``storage.weekly_facts`` keeps."""
+    late), how many reflections wait for review and the earliest submission among them,
+    and their milestones' states (milestone id -> "done" or "confirmed"; "open" if not
+    given) (pure): what ``compute`` derives from history, or ``storage.weekly_facts``
+    keeps."""
     calendar = _calendar(
         programme.starts_on,
         programme.ends_on,
@@ -275,7 +279,6 @@ def from_weeks(
     # weeks, one tuple shared by a whole cohort.
     extra = [w for w in calendar.open_inside if w in done]
     due_weeks = tuple(sorted(calendar.owed + tuple(extra))) if extra else calendar.owed
-    waited = [w for w in waiting if w is not None]
     this_week = _today(now, person.timezone)[1]
     return MenteeProgress(
         person=person,
@@ -283,20 +286,19 @@ def from_weeks(
         reflected=len(done & calendar.span),
         due=len(due_weeks),
         streak=_run_length(due_weeks, done, True),
-        pending_reviews=len(waiting),
+        pending_reviews=pending,
         milestones=tuple(milestones),
         jp_year=jp(jp_minutes),
         missed_in_a_row=_run_length(due_weeks, done, False),
         this_week_done=this_week in done,
         last_week_done=this_week - timedelta(days=7) in done,
-        oldest_waiting_days=max((now - w).days for w in waited) if waited else 0,
+        # the longest wait in whole days is the earliest submission's
+        oldest_waiting_days=(now - oldest_waiting).days if oldest_waiting is not None else 0,
         due_weeks=due_weeks,
         done_weeks=done,
         late_weeks=late & done,
         this_week=this_week,
-        milestone_states=tuple(
-            (marks or {})[m.id].state if m.id in (marks or {}) else "open" for m in milestones
-        )
+        milestone_states=tuple((states or {}).get(m.id, "open") for m in milestones)
         if milestones
         else (),
     )
@@ -325,9 +327,40 @@ async def progress_of(
     active_only: bool = False,
 ) -> list[MenteeProgress]:
     """Each mentee's figures in each of their programmes, from the facts kept as they are
-    written (``storage.weekly_facts``: a row per mentee and programme, a few queries per
-    500 people, whatever their history)."""
-    found, _ = await progress_and_last_sessions(conn, mentees, now, active_only=active_only)
+    written (``storage.weekly_facts``: a row per mentee and programme). One statement per
+    2 000 people whatever their history (``weekly_facts.taken``: their programmes with the
+    facts, milestones and their states); none without mentees."""
+    if not mentees:
+        return []
+    ids = [p.id for p in mentees]
+    local_years = {_today(now, p.timezone)[0].year for p in mentees}  # one, or two at New Year
+    years = (min(local_years), max(local_years))
+    taken = await weekly_facts.taken(conn, ids, years)
+    if active_only:
+        taken = {
+            person: [t for t in theirs if t.programme.status == "active"]
+            for person, theirs in taken.items()
+        }
+    found = []
+    for number, person in enumerate(mentees, 1):
+        if number % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a digest's batch must not hold up people's replies
+        year = _today(now, person.timezone)[0].year
+        for t in taken.get(person.id, ()):
+            found.append(
+                from_weeks(
+                    person,
+                    t.programme,
+                    t.weeks.done,
+                    t.weeks.late,
+                    t.pending,
+                    t.oldest_waiting,
+                    t.milestones,
+                    t.minutes[0] if year == years[0] else t.minutes[1],
+                    now,
+                    t.states,
+                )
+            )
     return found
 
 
@@ -338,47 +371,10 @@ async def progress_and_last_sessions(
     *,
     active_only: bool = False,
 ) -> tuple[list[MenteeProgress], dict[int, date]]:
-    """``progress_of`` and each mentee's latest confirmed session (read with the same
-    facts, for the digest)."""
-    ids = [p.id for p in mentees]
-    every = {p.id: p for p in await programmes.list_programmes(conn)}
-    memberships = await progress_facts.programmes_of_many(conn, ids, "mentee")
-    reflected = await weekly_facts.reflected_weeks(conn, ids)
-    waiting = await weekly_facts.waiting(conn, ids)
-    years, last_sessions = await weekly_facts.years(conn, ids)
-    milestones: dict[int, list[Milestone]] = {}
-    marks = await milestone_marks.of_people(conn, ids)
-    none = weekly_facts.Weeks(frozenset(), frozenset())
-    found = []
-    for number, person in enumerate(mentees, 1):
-        if number % YIELD_EVERY == 0:
-            await asyncio.sleep(0)  # a digest's batch must not hold up people's replies
-        taking = sorted(
-            (every[i] for i in memberships.get(person.id, []) if i in every),
-            key=lambda p: (p.starts_on, p.id),
-        )
-        year = years.get((person.id, _today(now, person.timezone)[0].year))
-        jp_minutes = year.approved_minutes + year.session_minutes if year else 0
-        for programme in taking:
-            if active_only and programme.status != "active":
-                continue
-            if programme.id not in milestones:
-                milestones[programme.id] = await programmes.milestones_of(conn, programme.id)
-            mine = reflected.get((person.id, programme.id), none)
-            found.append(
-                from_weeks(
-                    person,
-                    programme,
-                    mine.done,
-                    mine.late,
-                    waiting.get((person.id, programme.id), []),
-                    milestones[programme.id],
-                    jp_minutes,
-                    now,
-                    marks.get(person.id),
-                )
-            )
-    return found, last_sessions
+    """``progress_of`` and each mentee's latest confirmed session (read in the same
+    transaction, from the yearly facts)."""
+    found = await progress_of(conn, mentees, now, active_only=active_only)
+    return found, await weekly_facts.last_sessions(conn, [p.id for p in mentees])
 
 
 async def progress_from_history(
@@ -420,6 +416,7 @@ async def progress_from_history(
 
 
 async def for_mentee(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
+    """The viewer's own figures, as a mentee (none if they take part in no programme)."""
     me = viewer.person
     if me is None:
         return []
@@ -427,15 +424,26 @@ async def for_mentee(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
         return await progress_of(conn, [me], svc.clock.now())
 
 
-async def for_mentor(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
-    """A line for each mentee the viewer actively mentors."""
+async def for_viewer(
+    svc: Services, viewer: Viewer
+) -> tuple[list[MenteeProgress], list[MenteeProgress]]:
+    """/progres: the viewer's own figures (``for_mentee``) and a line for each mentee they
+    actively mentor, in one read transaction (two were two BEGIN/COMMITs per update)."""
     me = viewer.person
     if me is None:
-        return []
+        return [], []
     async with svc.db.read() as conn:
-        pairs = await pairings.of_mentor(conn, me.id, (pairings.ACTIVE,))
-        mentees = await people.get_people(conn, sorted({p.mentee_id for p in pairs}))
-        everything = await progress_of(conn, mentees, svc.clock.now())
+        now = svc.clock.now()
+        return await progress_of(conn, [me], now), await _mentored(conn, me, now)
+
+
+async def _mentored(conn: AsyncConnection, me: Person, now: datetime) -> list[MenteeProgress]:
+    """A line for each mentee ``me`` actively mentors, in the order of their pairings."""
+    pairs = await pairings.of_mentor(conn, me.id, (pairings.ACTIVE,))
+    if not pairs:
+        return []
+    mentees = await people.get_people(conn, sorted({p.mentee_id for p in pairs}))
+    everything = await progress_of(conn, mentees, now)
     by_pair = {(p.person.id, p.programme.id): p for p in everything}
     return [
         by_pair[(p.mentee_id, p.programme_id)]

@@ -70,8 +70,8 @@ def _tally(item: MenteeProgress, lang: str) -> str:
 async def show(update: Update, context: Context) -> None:
     viewer = await viewer_of(update, context)
     lang = viewer.language
-    blocks = [_mentee_block(item, lang) for item in await progress.for_mentee(context.svc, viewer)]
-    mentees = await progress.for_mentor(context.svc, viewer)
+    own, mentees = await progress.for_viewer(context.svc, viewer)
+    blocks = [_mentee_block(item, lang) for item in own]
     if mentees:
         lines: list[str] = [t(lang, "progress.mentor_header")]
         lines += [
