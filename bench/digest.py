@@ -123,14 +123,15 @@ async def run(
 
 async def _replies(svc: Services, size: int, done: asyncio.Event, rate: float) -> list[float]:
     """What a mentee's /progres costs while the digest runs: who they are, then their
-    figures, through the flows the handler calls; ``rate`` a second until ``done``, each
-    timed from when it was due (a read the loop could not start on time waited too)."""
+    figures and whom they mentor, through the flows the handler calls; ``rate`` a second
+    until ``done``, each timed from when it was due (a read the loop could not start on
+    time waited too)."""
     chosen = random.Random(size)
     found: list[float] = []
 
     async def one(telegram_id: int, due: float) -> None:
         viewer = await identity.who(svc, telegram_id)
-        await progress.for_mentee(svc, viewer)
+        await progress.for_viewer(svc, viewer)
         found.append(time.perf_counter() - due)
 
     running: set[asyncio.Task[None]] = set()

@@ -415,19 +415,10 @@ async def progress_from_history(
     return found
 
 
-async def for_mentee(svc: Services, viewer: Viewer) -> list[MenteeProgress]:
-    """The viewer's own figures, as a mentee (none if they take part in no programme)."""
-    me = viewer.person
-    if me is None:
-        return []
-    async with svc.db.read() as conn:
-        return await progress_of(conn, [me], svc.clock.now())
-
-
 async def for_viewer(
     svc: Services, viewer: Viewer
 ) -> tuple[list[MenteeProgress], list[MenteeProgress]]:
-    """/progres: the viewer's own figures (``for_mentee``) and a line for each mentee they
+    """/progres: the viewer's own figures as a mentee and a line for each mentee they
     actively mentor, in one read transaction (two were two BEGIN/COMMITs per update)."""
     me = viewer.person
     if me is None:
