@@ -23,7 +23,6 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -132,8 +131,7 @@ async def supervisor_digest(
     the Monday run builds it (``digest_lines``) but also while nobody owed last week's
     reflection; None if none of their people take part. (``tests/test_digest3_lines.py``
     holds its lines to each person's ``MenteeProgress``, what /progres shows.)"""
-    facts = await digest_lines.read(conn, [supervisor.id], now)
-    unit = (await digest_lines.units(facts, now)).get(supervisor.id)
+    unit = (await digest_lines.units(conn, [supervisor.id], now)).get(supervisor.id)
     if unit is None or not unit.lines:
         return None
     return [
@@ -230,20 +228,13 @@ async def _overview(
 
 
 async def _build_many(
-    conn: AsyncConnection,
-    batch: list[Person],
-    now: datetime,
-    overviews: list[list[Notice]],
-    facts: digest_lines.Facts | None = None,
+    conn: AsyncConnection, batch: list[Person], now: datetime, overviews: list[list[Notice]]
 ) -> list[list[Built]]:
     """The digests of several recipients: their supervisors' people are read together
-    (``facts``, or here when not read ahead) and their lines built straight from the
-    facts (``digest_lines``: a few statements per batch, a small dict a line), in the
-    order /ringkasan lists them."""
-    if facts is None:
-        supervisors = [p.id for p in batch if "supervisor" in p.roles]
-        facts = await digest_lines.read(conn, supervisors, now)
-    theirs = await digest_lines.units(facts, now)
+    and their lines built straight from the facts (``digest_lines``: a few statements per
+    batch, a small dict a line), in the order /ringkasan lists them."""
+    supervisors = [p.id for p in batch if "supervisor" in p.roles]
+    theirs = await digest_lines.units(conn, supervisors, now)
     found = []
     for person in batch:
         await asyncio.sleep(0)  # let replies through between two recipients
@@ -315,59 +306,23 @@ async def weekly(svc: Services) -> int:
             done = await nudges.recorded(conn, "digest", {slot.isoformat() for _, slot in due})
     overviews: list[list[Notice]] = []
     waiting = [(person, slot) for person, slot in due if (person.id, slot.isoformat()) not in done]
-    batches = [waiting[start : start + BATCH] for start in range(0, len(waiting), BATCH)]
-    # While a batch is built, the next one is read and the last one recorded and queued:
-    # both are mostly the database's own work (the rows come as one JSON value a batch,
-    # and 30 MB of digests are written for a province), on threads of its own.
-    reading = _read_soon(svc, batches, 0, now)
+    # A batch is recorded and queued while the next one is built: the write is mostly
+    # the database's own work (30 MB of digests for a province), on a thread of its own.
     writing: asyncio.Task[int] | None = None
     try:
-        for number, batch in enumerate(batches):
-            facts = await _facts(reading)
-            reading = _read_soon(svc, batches, number + 1, now)
-            recipients = [person for person, _ in batch]
-            built = await _build_batch(svc, recipients, now, overviews, facts)
+        for start in range(0, len(waiting), BATCH):
+            batch = waiting[start : start + BATCH]
+            built = await _build_batch(svc, [person for person, _ in batch], now, overviews)
             if writing is not None:
                 sent += await writing
             writing = asyncio.create_task(_record_and_queue(svc, batch, built, now))
     finally:
-        if reading is not None:  # a build failed: the read ahead is not wanted
-            reading.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await reading
         if writing is not None:  # never left running, even when a build failed
             sent += await writing
     sent += await _admins(svc, now, overviews)
     if sent:
         svc.outbox_wake()
     return sent
-
-
-def _read_soon(
-    svc: Services, batches: list[list[tuple[Person, date]]], number: int, now: datetime
-) -> asyncio.Task[digest_lines.Facts] | None:
-    """Start reading batch ``number``'s facts in a read transaction of its own (None past
-    the last batch)."""
-    if number >= len(batches):
-        return None
-    supervisors = [person.id for person, _ in batches[number] if "supervisor" in person.roles]
-
-    async def read() -> digest_lines.Facts:
-        async with svc.db.read() as conn:
-            return await digest_lines.read(conn, supervisors, now)
-
-    return asyncio.create_task(read())
-
-
-async def _facts(reading: asyncio.Task[digest_lines.Facts] | None) -> digest_lines.Facts | None:
-    """A batch's facts as read ahead; None if the read failed (the batch is then built
-    one recipient at a time, each reading their own)."""
-    assert reading is not None
-    try:
-        return await reading
-    except Exception:
-        log.exception("a batch of digests could not be read; building them one by one")
-        return None
 
 
 async def _record_and_queue(
@@ -426,19 +381,13 @@ def _messages(
 
 
 async def _build_batch(
-    svc: Services,
-    batch: list[Person],
-    now: datetime,
-    overviews: list[list[Notice]],
-    facts: digest_lines.Facts | None,
+    svc: Services, batch: list[Person], now: datetime, overviews: list[list[Notice]]
 ) -> list[list[Built] | None]:
-    """Each recipient's digest, from the batch's facts read together; if they could not
-    be read or built, one by one, so one bad digest does not hold up the others (None:
-    not built)."""
+    """Each recipient's digest, read in one transaction for the batch; if that fails, one
+    by one, so one bad digest does not hold up the others (None: not built)."""
     try:
-        if facts is not None:
-            async with svc.db.read() as conn:
-                return list(await _build_many(conn, batch, now, overviews, facts))
+        async with svc.db.read() as conn:
+            return list(await _build_many(conn, batch, now, overviews))
     except Exception:
         log.exception("a batch of digests could not be built; building them one by one")
     found: list[list[Built] | None] = []

@@ -210,44 +210,23 @@ def blocks_shown(active: list[Programme], now: datetime) -> range:
     return range(first, latest + 1)
 
 
-@dataclass(slots=True)
-class Facts:
-    """What a batch of supervisors' lines are built from, read in one transaction."""
-
-    every: dict[int, Programme]
-    blocks: range
-    rows: list[weekly_facts.SupervisedRow]
-    waiting: dict[tuple[int, int], list[datetime | None]]
-    confirmed: dict[int, set[int]]  # person -> milestones confirmed
-    milestones: dict[int, frozenset[int]]  # programme -> its milestones
-
-
-async def read(conn: AsyncConnection, supervisor_ids: list[int], now: datetime) -> Facts:
-    """Everything :func:`units` needs for these supervisors' people, in a few statements
-    for the whole batch (the Monday run reads the next batch while it builds this one)."""
+async def units(
+    conn: AsyncConnection, supervisor_ids: list[int], now: datetime
+) -> dict[int, Unit]:
+    """Supervisor id -> their people's lines (each a ``digest.supervisor`` line as JSON
+    text) in the order /ringkasan lists them, from a few statements for the whole batch."""
     every = {p.id: p for p in await programmes.list_programmes(conn)}
     blocks = blocks_shown([p for p in every.values() if p.status == "active"], now)
-    rows = await weekly_facts.supervised(conn, supervisor_ids, years_now(now), blocks)
+    first_year, _ = years = years_now(now)
+    rows = await weekly_facts.supervised(conn, supervisor_ids, years, blocks)
     theirs_all = weekly_facts.supervised_people(supervisor_ids)
     waiting = await weekly_facts.waiting(conn, theirs_all)
     marks = await milestone_marks.of_people(conn, theirs_all)
-    milestones = {
-        programme_id: frozenset(m.id for m in await programmes.milestones_of(conn, programme_id))
-        for programme_id in {row[7] for row in rows}
-    }
     confirmed = {
         person: {m for m, mark in theirs.items() if mark.state == "confirmed"}
         for person, theirs in marks.items()
     }
-    return Facts(every, blocks, rows, waiting, confirmed, milestones)
-
-
-async def units(facts: Facts, now: datetime) -> dict[int, Unit]:
-    """Supervisor id -> their people's lines (each a ``digest.supervisor`` line as JSON
-    text) in the order /ringkasan lists them."""
-    every, blocks, rows, waiting = facts.every, facts.blocks, facts.rows, facts.waiting
-    confirmed, milestones = facts.confirmed, facts.milestones
-    first_year, _ = years_now(now)
+    milestones: dict[int, frozenset[int]] = {}
     shown: dict[tuple[int, str], _Shown] = {}
     found: dict[int, Unit] = {}
     units_text: dict[str | None, str] = {}
@@ -261,6 +240,9 @@ async def units(facts: Facts, now: datetime) -> dict[int, Unit]:
         ) = row[: weekly_facts.SUPERVISED_FIXED]  # fmt: skip
         s = shown.get((programme_id, zone))
         if s is None:
+            if programme_id not in milestones:
+                listed = await programmes.milestones_of(conn, programme_id)
+                milestones[programme_id] = frozenset(m.id for m in listed)
             s = _shown(every[programme_id], zone, now, milestones[programme_id], blocks)
             shown[(programme_id, zone)] = s
         w = s.window
