@@ -13,15 +13,19 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+import pytest
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import FixedClock
 from bot.flows import digest, digest_lines, weeks
 from bot.flows.digest import Line, Notice
 from bot.flows.progress import MenteeProgress, progress_and_last_sessions
+from bot.flows.services import Services
 from storage import milestone_marks, people, programmes
 from storage.db import Database
 from storage.models import Person
+from storage.schema import outbox as outbox_table
 from storage.schema import people as people_table
 from storage.schema import programme_members
 from tests.test_digest_facts import NOWS, T0, ZONES, _history, _programme
@@ -164,6 +168,32 @@ async def test_the_monday_lines_are_the_ones_ringkasan_builds(db: Database) -> N
         assert await digest.supervisor_digest(conn, bosses[0], NOTHING_DUE)
     assert compared == len(NOWS) * len(bosses) - 1  # one unit owed nothing the last time
     assert len(facts) > len(NOWS) * len(ids)  # two programmes for some, at each instant
+
+
+async def test_the_monday_run_in_batches_queues_each_digest_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch a supervisor: each batch is recorded and queued while the next is built,
+    and every supervisor gets their own digest, the one built for them, once."""
+    ids, (_, long) = await _history(db, seed=3)
+    bosses = await _supervisors(db, ids, long)
+    now = NOWS[0]  # Monday 07:31 WIB: both supervisors' digests are due
+    async with db.read() as conn:
+        expected = await digest._build_many(conn, bosses, now, [])
+    monkeypatch.setattr(digest, "BATCH", 1)
+    svc = Services(db=db, clock=FixedClock(now))
+    assert await digest.weekly(svc) == len(bosses)
+    o = outbox_table.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(o.chat_id, o.kind, o.params).order_by(o.id))).all()
+    queued = {(chat, kind): params for chat, kind, params in rows}
+    assert len(queued) == len(rows) == 2 * len(bosses)  # a digest and its chart each
+    for boss, (written, chart) in zip(bosses, expected, strict=True):
+        assert isinstance(written, digest.Written)
+        assert isinstance(chart, Notice)
+        assert queued[(boss.telegram_id, "digest.supervisor")] == json.loads(written.text)
+        assert queued[(boss.telegram_id, "digest.chart")] == chart.params
+    assert await digest.weekly(svc) == 0  # recorded: not again
 
 
 def test_bit_sliced_columns_count_each_week() -> None:
