@@ -60,6 +60,26 @@ def chat_of(update: Update) -> int | None:
     return None
 
 
+def as_read(payload: dict[str, Any]) -> dict[str, Any]:
+    """An update's JSON as python-telegram-bot is given it: a button press's message
+    without its keyboard (the update stored is the whole JSON, as Telegram sent it).
+
+    The pressed message is one the bot sent, and its keyboard (a reflection summary: seven
+    buttons) was about 40 % of the CPU python-telegram-bot spent reading a press
+    (``Update.de_json``: ~155 us with it, ~100 us without, against ~85 us for a text).
+    The handlers read the pressed message's chat, id, business connection and text (with
+    its entities), never its buttons: the press's own data says which was pressed.
+    """
+    query = payload.get("callback_query")
+    if not isinstance(query, dict):
+        return payload
+    message = query.get("message")
+    if not isinstance(message, dict) or "reply_markup" not in message:
+        return payload
+    message = {key: value for key, value in message.items() if key != "reply_markup"}
+    return {**payload, "callback_query": {**query, "message": message}}
+
+
 class Inbox:
     """Stores updates before they are confirmed, then handles them per chat, in order."""
 
@@ -147,7 +167,7 @@ class Inbox:
         """The row for one update; one python-telegram-bot cannot read is stored all the
         same (and marked done unhandled), so it can never block the updates after it."""
         try:
-            update = Update.de_json(payload, self._bot)
+            update = Update.de_json(as_read(payload), self._bot)
         except Exception:
             log.exception("update cannot be read: %r", payload)
             return Received(int(payload["update_id"]), None, payload), None
@@ -343,10 +363,15 @@ class UpdatesRequest(JsonRequest):
         self.last_batch: list[dict[str, Any]] | None = None
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """The answer as received; python-telegram-bot reads each update :func:`as_read`."""
         data: dict[str, Any] = super().parse_json_payload(payload)
         result = data.get("result")
-        self.last_batch = result if isinstance(result, list) else None
-        return data
+        if not isinstance(result, list):
+            self.last_batch = None
+            return data
+        self.last_batch = result
+        read = [as_read(update) if isinstance(update, dict) else update for update in result]
+        return {**data, "result": read}
 
     def take_batch(self, updates: Sequence[Update]) -> list[dict[str, Any]] | None:
         """The JSON of ``updates`` if it is the batch last received (same ids, in order)."""
