@@ -75,7 +75,8 @@ async def test_a_delivered_press_is_stored_whole_and_handled_with_its_message(
 
     async def process(update: Update) -> None:
         query = update.callback_query
-        assert query is not None and isinstance(query.message, Message)
+        assert query is not None
+        assert isinstance(query.message, Message)
         message = query.message
         seen.append((message.chat_id, message.message_id, message.text_html, query.data))
 
