@@ -7,12 +7,16 @@ Year, when mentees in different zones count different years."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 
+from bot.flows import identity, progress
 from bot.flows.progress import progress_and_last_sessions, progress_from_history, progress_of
+from bot.flows.services import Services
 from storage import milestone_marks, people, programmes, progress_facts
 from storage.db import Database
+from storage.schema import people as people_table
 from storage.schema import programmes as programmes_table
 from tests.test_digest_facts import NOWS, T0, _history
 
@@ -84,3 +88,40 @@ async def test_progres_reads_give_the_figures_history_gives(db: Database) -> Non
         # New Year: WIB still counts 2026, WITA and WIT already 2027 (both years counted)
         assert any(p.jp_year for p in found if p.person.timezone == "Asia/Jakarta")
         assert any(p.jp_year for p in found if p.person.timezone != "Asia/Jakarta")
+
+
+async def test_a_progres_is_one_read_transaction_of_three_statements(
+    db: Database, svc: Services
+) -> None:
+    """What the README promises for a mentee's /progres: who they are (one read in
+    autocommit), then their figures and whom they mentor in one read transaction of two
+    statements, whatever their programmes and milestones."""
+    ids, programme_ids = await _history(db, seed=5)
+    await _milestones(db, programme_ids, ids)
+    async with db.write() as conn:
+        await conn.execute(
+            update(people_table).where(people_table.c.id == ids[0]).values(telegram_id=4242)
+        )
+    counted = {"statements": 0, "transactions": 0}
+
+    def on_statement(*_args: Any) -> None:
+        counted["statements"] += 1
+
+    def on_begin(conn: Any) -> None:
+        options = conn.get_execution_options()  # autocommit (read_alone) is no transaction
+        if not options.get("pembina_alone") and options.get("isolation_level") != "AUTOCOMMIT":
+            counted["transactions"] += 1
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "begin", on_begin)
+    try:
+        viewer = await identity.who(svc, 4242)
+        own, mentees = await progress.for_viewer(svc, viewer)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+        event.remove(engine, "begin", on_begin)
+    assert own
+    assert {p.person.id for p in own} == {ids[0]}
+    assert mentees == []
+    assert counted == {"statements": 3, "transactions": 1}
