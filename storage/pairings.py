@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Pairing
@@ -84,9 +84,20 @@ async def get_pairing(conn: AsyncConnection, pairing_id: int) -> Pairing | None:
     return _to_pairing(row) if row else None
 
 
-async def _list(conn: AsyncConnection, *where: Any) -> list[Pairing]:
-    rows = await conn.execute(select(pairings).where(*where).order_by(pairings.c.id))
+def _listing(*where: Any) -> Select[Any]:
+    """Pairings matching ``where``, oldest first."""
+    return select(pairings).where(*where).order_by(pairings.c.id)
+
+
+async def _listed(
+    conn: AsyncConnection, statement: Select[Any], params: dict[str, Any] | None = None
+) -> list[Pairing]:
+    rows = await conn.execute(statement, params)
     return [_to_pairing(r) for r in rows.mappings()]
+
+
+async def _list(conn: AsyncConnection, *where: Any) -> list[Pairing]:
+    return await _listed(conn, _listing(*where))
 
 
 async def current_for_mentee(
@@ -107,21 +118,16 @@ async def of_programme(conn: AsyncConnection, programme_id: int) -> list[Pairing
 
 
 # Built once (bound at each call): every /progres asks it, a mentee's too.
-_OF_MENTOR = (
-    select(pairings)
-    .where(
-        pairings.c.mentor_id == bindparam("mentor_id"),
-        pairings.c.status.in_(bindparam("statuses", expanding=True)),
-    )
-    .order_by(pairings.c.id)
+_OF_MENTOR = _listing(
+    pairings.c.mentor_id == bindparam("mentor_id"),
+    pairings.c.status.in_(bindparam("statuses", expanding=True)),
 )
 
 
 async def of_mentor(
     conn: AsyncConnection, mentor_id: int, statuses: tuple[str, ...]
 ) -> list[Pairing]:
-    rows = await conn.execute(_OF_MENTOR, {"mentor_id": mentor_id, "statuses": list(statuses)})
-    return [_to_pairing(r) for r in rows.mappings()]
+    return await _listed(conn, _OF_MENTOR, {"mentor_id": mentor_id, "statuses": list(statuses)})
 
 
 async def of_mentee(
