@@ -17,6 +17,11 @@ memory, before any handler ran: a crash in between lost those updates. Here:
 Order and concurrency: updates of one chat (one person) run strictly one after another, in
 update id order; different chats run concurrently, at most :data:`CONCURRENCY` at once, so
 one slow person does not hold everybody's button presses past Telegram's 15 s.
+
+Storing a batch, handling an update and marking updates done run their SQLite statements
+on the event loop's thread (``storage.db.on_loop``): each is a few statements on one
+person's rows, cheaper run than handed to aiosqlite's thread (use cases that touch many
+rows step off the loop again: ``bot/flows/bulk.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from bot.flows import identity
 from bot.json_request import JsonRequest
 from storage import identity as accounts
 from storage import inbox as rows
-from storage.db import Database, handling
+from storage.db import Database, handling, on_loop
 from storage.inbox import Received
 
 log = logging.getLogger(__name__)
@@ -131,8 +136,9 @@ class Inbox:
             ]
         else:
             received = [self._received(payload) for payload in payloads]
-        async with self._db.write() as conn:
-            new = await rows.store(conn, [r for r, _ in received], self._clock.now())
+        with on_loop():
+            async with self._db.write() as conn:
+                new = await rows.store(conn, [r for r, _ in received], self._clock.now())
         for row, update in received:
             if row.update_id in new:
                 self._schedule(row, update)
@@ -229,21 +235,22 @@ class Inbox:
         self, chat_id: int | None, lane: deque[tuple[Received, Update | None]]
     ) -> None:
         """One chat's updates, one after another; the lane ends when it is empty."""
-        try:
-            while lane and not self._stopping:
-                row, update = lane[0]
-                async with self._slots:
-                    await self._handle(row, update)
-                lane.popleft()
-                self._finish(row.update_id)
-                self._left(1)
-        finally:
-            # No await between the last check of ``lane`` and this: a row scheduled for this
-            # chat meanwhile was appended to the lane and handled above.
-            del self._lanes[chat_id]
-            for row, _ in lane:
-                self._finish(row.update_id)
-            self._left(len(lane))
+        with on_loop():  # statements of this task (its context) on the loop
+            try:
+                while lane and not self._stopping:
+                    row, update = lane[0]
+                    async with self._slots:
+                        await self._handle(row, update)
+                    lane.popleft()
+                    self._finish(row.update_id)
+                    self._left(1)
+            finally:
+                # No await between the last check of ``lane`` and this: a row scheduled for this
+                # chat meanwhile was appended to the lane and handled above.
+                del self._lanes[chat_id]
+                for row, _ in lane:
+                    self._finish(row.update_id)
+                self._left(len(lane))
 
     def _finish(self, update_id: int) -> None:
         finished = self._finished.pop(update_id, None)
@@ -333,21 +340,22 @@ class DoneMarks:
         await asyncio.shield(done)
 
     async def _write(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, {}
-                try:
-                    # One UPDATE, whole on its own: no transaction around it.
-                    async with self._db.write_alone() as conn:
-                        await rows.mark_all_done(conn, list(batch), self._clock.now())
-                except Exception as exc:
-                    for waiting in batch.values():
-                        waiting.set_exception(exc)
-                else:
-                    for waiting in batch.values():
-                        waiting.set_result(None)
-        finally:
-            self._writing = None
+        with on_loop():  # in the batch's own context (see mark)
+            try:
+                while self._waiting:
+                    batch, self._waiting = self._waiting, {}
+                    try:
+                        # One UPDATE, whole on its own: no transaction around it.
+                        async with self._db.write_alone() as conn:
+                            await rows.mark_all_done(conn, list(batch), self._clock.now())
+                    except Exception as exc:
+                        for waiting in batch.values():
+                            waiting.set_exception(exc)
+                    else:
+                        for waiting in batch.values():
+                            waiting.set_result(None)
+            finally:
+                self._writing = None
 
 
 class UpdatesRequest(JsonRequest):

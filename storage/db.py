@@ -63,6 +63,10 @@ SQLITE_POOL_SIZE = 32
 _WRITE_OPTION = "pembina_write"
 _ALONE_OPTION = "pembina_alone"  # SQLite: no BEGIN (see Database.read_alone)
 
+# Within: SQLite statements run on the event loop's thread, not aiosqlite's (an update's
+# short reads and writes; see storage/sqlite_driver.py). Nothing changes on PostgreSQL.
+on_loop = sqlite_driver.on_loop
+
 PERSON_LOCK_CLASS = advisory.PERSON
 PERSON_LOCK_RETRY = (0.005, 0.01, 0.02, 0.05, 0.1)  # seconds between tries, then the last
 

@@ -14,16 +14,34 @@ province) keeps its SQLite cursor open and fetches the rest in batches, as befor
 ``BEGIN`` (or ``BEGIN IMMEDIATE``) SQLAlchemy issues at the start of a transaction is not
 sent alone: it goes with the transaction's first statement, in the same trip, and a
 transaction that ran no statement commits or rolls back with no trip at all. SQLite sees
-exactly the statements it saw before, in the same order, on the same thread; only the
-waiting between them is shorter. Everything else (connecting, pragmas, ``commit``, the
-connection's own ``execute``) is aiosqlite's unchanged.
+exactly the statements it saw before, in the same order; only the waiting between them is
+shorter. Everything else (connecting, pragmas, the connection's own ``execute``) is
+aiosqlite's unchanged.
+
+**Short statements on the event loop** (:func:`on_loop`). A trip still costs more than
+the statements an update runs: measured with ``bench/update_cost.py``, aiosqlite's threads
+spent 0.5-0.6 ms of CPU per update, and the loop as much again handing work over and
+waking up, for one or two statements that SQLite runs in 10-20 us. Within
+``on_loop()`` (an update's handling: ``bot/inbox.py``) a cursor runs its statement, and
+the connection its ``COMMIT`` or ``ROLLBACK``, on the event loop's own thread, with no
+trip. Only where no statement can be long: a reply to one person reads and writes that
+person's rows through indexes; the digest, the minute tick, the outbox, exports and the
+command line run outside ``on_loop()``, on the thread, as before. Python's ``sqlite3``
+lets go of the GIL while SQLite works either way.
+
+Waiting is never done on the loop: there SQLite's busy timeout is 0, so a write lock held
+by another process (a ``pembina`` command run beside the bot) fails the statement at once
+with ``SQLITE_BUSY``, which changed nothing, and the same statement is sent on the thread,
+where it waits up to the busy timeout as every statement did before.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import aiosqlite
@@ -37,6 +55,23 @@ PREFETCH = 1000  # rows fetched in the executing trip; a larger result is fetche
 _BEGINS = frozenset({"BEGIN", "BEGIN IMMEDIATE"})
 
 _Done = tuple[sqlite3.Cursor, Any, list[Any], bool, int, int | None, bool]
+
+_on_loop: ContextVar[bool] = ContextVar("pembina_sqlite_on_loop", default=False)
+
+
+@contextmanager
+def on_loop(enabled: bool = True) -> Iterator[None]:
+    """Within: statements run on the event loop's thread (``False``: on the connection's
+    thread again, for long work started from within, such as an export's reads).
+
+    A context variable, so it holds for this task and the tasks it starts, never for
+    another person's update.
+    """
+    token = _on_loop.set(enabled)
+    try:
+        yield
+    finally:
+        _on_loop.reset(token)
 
 
 def _run(
@@ -116,7 +151,9 @@ class Cursor:
         # Unknown until the trip returns: a statement that fails after its BEGIN ran leaves
         # a transaction open, and the rollback that follows must really be sent.
         self._connection.open = True
-        ran = await self._connection.run(lambda: _run(conn, begin, sql, parameters, many))
+        ran = await self._connection.run_statement(
+            lambda: _run(conn, begin, sql, parameters, many), began=begin is not None
+        )
         cursor, description, rows, done, rowcount, lastrowid, self._connection.open = ran
         self._cursor = None if done else cursor
         self._rows = deque(rows)
@@ -188,20 +225,67 @@ class Connection(aiosqlite.Connection):
 
     pending_begin: str | None = None
     open: bool = True
+    # The busy timeout set when the connection was made (read at the first statement run
+    # on the loop) and whether it is in force now (on the loop it is 0).
+    _busy_ms: int | None = None
+    _waits: bool = True
 
     @property
     def sqlite(self) -> sqlite3.Connection:
         return self._conn
 
     async def run(self, function: Callable[[], Any]) -> Any:
-        """One trip: ``function`` on the connection's thread, its result back."""
+        """``function`` on the loop within :func:`on_loop`, else one trip to the thread.
+
+        For work that takes no lock: fetching more rows of a statement already running.
+        """
+        if _on_loop.get():
+            self._wait_when_busy(False)
+            return function()
+        return await self._trip(function)
+
+    async def run_statement(self, function: Callable[[], Any], *, began: bool) -> Any:
+        """:meth:`run` for a statement (with its transaction's ``BEGIN`` if ``began``):
+        one that finds the database locked by another process is sent to the thread.
+
+        SQLite reports a lock only at a transaction's first statement (later ones hold
+        what they need): nothing was read or written, and a ``BEGIN`` that ran with it is
+        rolled back before the statement goes again, with its ``BEGIN``, on the thread.
+        """
+        if not _on_loop.get():
+            return await self._trip(function)
+        self._wait_when_busy(False)
+        try:
+            return function()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # BUSY and its extended codes
+                raise
+            if self._conn.in_transaction:
+                if not began:
+                    raise  # not a first statement: nothing may be sent again
+                self._conn.rollback()
+        return await self._trip(function)
+
+    async def _trip(self, function: Callable[[], Any]) -> Any:
+        self._wait_when_busy(True)
         return await super()._execute(function)
+
+    def _wait_when_busy(self, wait: bool) -> None:
+        """The busy timeout for where the next statement runs: as set on the thread, 0 on
+        the loop (the event loop never sleeps in SQLite waiting for another process)."""
+        if wait == self._waits:
+            return
+        if self._busy_ms is None:
+            self._busy_ms = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        self._conn.execute(f"PRAGMA busy_timeout={self._busy_ms if wait else 0}")
+        self._waits = wait
 
     def cursor(self) -> Any:  # type: ignore[override]
         return _CursorMaker(self)
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         self.open = True  # aiosqlite's own calls: whatever they ran, commit for real
+        self._wait_when_busy(True)
         return await super()._execute(fn, *args, **kwargs)
 
     async def commit(self) -> None:
@@ -209,7 +293,7 @@ class Connection(aiosqlite.Connection):
             self.pending_begin = None
             return
         if self.open:
-            await super().commit()
+            await self._end(self._conn.commit)
             self.open = False
 
     async def rollback(self) -> None:
@@ -217,14 +301,27 @@ class Connection(aiosqlite.Connection):
             self.pending_begin = None
             return
         if self.open:
-            await super().rollback()
+            await self._end(self._conn.rollback)
             self.open = False
+
+    async def _end(self, function: Callable[[], None]) -> None:
+        """``COMMIT`` or ``ROLLBACK``: on the loop within :func:`on_loop` (a transaction
+        that holds SQLite's write lock, or only reads, ends without waiting), else on the
+        thread as aiosqlite ends it."""
+        if _on_loop.get():
+            self._wait_when_busy(False)
+            function()
+            return
+        await self._trip(function)
 
 
 def connect(database: Any, **kwargs: Any) -> Connection:
     """``aiosqlite.connect`` making a :class:`Connection` (its thread a daemon, as
     SQLAlchemy makes aiosqlite's)."""
     kwargs.pop("iter_chunk_size", None)
+
+    # Made on the connection's thread, used on the event loop's too (never at once).
+    kwargs["check_same_thread"] = False
 
     def connector() -> sqlite3.Connection:
         return sqlite3.connect(str(database), **kwargs)

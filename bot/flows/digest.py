@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import timezones
 from bot.flows import digest_lines, weeks
+from bot.flows.bulk import bulk
 from bot.flows.identity import Viewer
 from bot.flows.progress import MenteeProgress, counted
 from bot.flows.services import Services
@@ -190,6 +191,7 @@ async def coordinator_digest(
     )
 
 
+@bulk
 async def on_demand(svc: Services, viewer: Viewer) -> list[Notice] | None:
     """/ringkasan: a supervisor's unit digest, or a coordinator's view of everyone (the
     same notices the weekly run queues; the handler words them)."""

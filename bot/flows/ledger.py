@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows import hours, weeks
+from bot.flows.bulk import bulk
 from bot.flows.hours import JP_TARGET
 from bot.flows.identity import Viewer
 from bot.flows.services import Services
@@ -97,6 +98,7 @@ async def scope_of(svc: Services, viewer: Viewer) -> Scope | None:
     return Scope(viewer.is_coordinator, allowed, people)
 
 
+@bulk
 async def ledger_in(svc: Services, scope: Scope, year: int) -> Ledger:
     """The rows of ``scope`` in ``year``, with each person's total."""
     async with svc.db.read() as conn:

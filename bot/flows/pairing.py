@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows import audit, recipients
+from bot.flows.bulk import bulk
 from bot.flows.identity import Viewer
 from bot.flows.matching import (
     MenteeNeed,
@@ -93,6 +94,7 @@ async def _plan(conn: AsyncConnection, programme: Programme, only: set[int] | No
     return Plan(programme, proposals, unmatched, everyone)
 
 
+@bulk
 async def plan_for(svc: Services, programme: Programme) -> Plan:
     async with svc.db.read() as conn:
         return await _plan(conn, programme)
@@ -165,6 +167,7 @@ async def deliver_waiting_offers(conn: AsyncConnection, mentor: Person, now: dat
     return len(waiting)
 
 
+@bulk
 async def apply(svc: Services, viewer: Viewer | None, programme: Programme) -> Plan | None:
     """Offer every proposed pair (recomputed inside the transaction, so it cannot over-assign).
 

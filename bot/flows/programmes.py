@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.flows import audit, limits, weeks
+from bot.flows.bulk import bulk
 from bot.flows.identity import Viewer
 from bot.flows.matching import UnitRule
 from bot.flows.nip import clean_nip
@@ -49,6 +50,7 @@ def membership_roles(person: Person, kind: str) -> list[str]:
     return roles
 
 
+@bulk
 async def create(svc: Services, spec: NewProgramme, viewer: Viewer | None = None) -> Created:
     """Validate and create a programme with its template's questions and milestones.
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.flows import weeks
+from bot.flows.bulk import bulk
 from bot.flows.digest import STALE_REVIEW_DAYS, Line, weekly_rates
 from bot.flows.identity import Viewer
 from bot.flows.ledger import jp
@@ -191,6 +192,7 @@ async def programmes_for(svc: Services, viewer: Viewer) -> list[Programme] | Non
     return sorted(shown, key=lambda p: (p.status != "active", p.starts_on, p.id))
 
 
+@bulk
 async def report_for(
     svc: Services, viewer: Viewer, programme: Programme | int
 ) -> ProgrammeReport | None:

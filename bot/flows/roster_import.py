@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows import audit
+from bot.flows.bulk import bulk
 from bot.flows.identity import Viewer
 from bot.flows.roster import ParsedRoster, parse_roster_file
 from bot.flows.services import Services
@@ -37,6 +38,7 @@ class ImportReport:
     invites: list[tuple[Person, Invite]] = field(default_factory=list)
 
 
+@bulk
 async def validate_roster(
     svc: Services, content: str | bytes, filename: str = "roster.csv"
 ) -> ParsedRoster:
@@ -60,6 +62,7 @@ def _changes(entry: RosterEntry, person: Person) -> dict[str, object]:
     return {k: v for k, v in wanted.items() if getattr(person, k) != v}
 
 
+@bulk
 async def import_roster(
     svc: Services, parsed: ParsedRoster, viewer: Viewer | None = None
 ) -> ImportReport:

@@ -162,7 +162,7 @@ async def test_a_file_over_the_upload_limit_is_explained_not_sent(
     await coordinator.send_text("/ledgerjp 2026")
     await bot.drained(timeout=120)
     messages = _chat(double, coordinator)
-    assert [m.kind for m in messages] == ["text"]
+    assert [m.kind for m in messages] == ["text"], [m.text for m in messages]
     assert "terlalu besar untuk dikirim lewat Telegram" in messages[0].text
     assert "batasnya 19,5 kB" in messages[0].text
     assert "/ledgerjp 2025" in messages[0].text
