@@ -237,7 +237,8 @@ class Connection(aiosqlite.Connection):
     async def run(self, function: Callable[[], Any]) -> Any:
         """``function`` on the loop within :func:`on_loop`, else one trip to the thread.
 
-        For work that takes no lock: fetching more rows of a statement already running.
+        For work that waits for no lock: more rows of a statement already running, and
+        a transaction's ``COMMIT`` or ``ROLLBACK`` (it holds the write lock, or only read).
         """
         if _on_loop.get():
             self._wait_when_busy(False)
@@ -293,7 +294,7 @@ class Connection(aiosqlite.Connection):
             self.pending_begin = None
             return
         if self.open:
-            await self._end(self._conn.commit)
+            await self.run(self._conn.commit)
             self.open = False
 
     async def rollback(self) -> None:
@@ -301,18 +302,8 @@ class Connection(aiosqlite.Connection):
             self.pending_begin = None
             return
         if self.open:
-            await self._end(self._conn.rollback)
+            await self.run(self._conn.rollback)
             self.open = False
-
-    async def _end(self, function: Callable[[], None]) -> None:
-        """``COMMIT`` or ``ROLLBACK``: on the loop within :func:`on_loop` (a transaction
-        that holds SQLite's write lock, or only reads, ends without waiting), else on the
-        thread as aiosqlite ends it."""
-        if _on_loop.get():
-            self._wait_when_busy(False)
-            function()
-            return
-        await self._trip(function)
 
 
 def connect(database: Any, **kwargs: Any) -> Connection:

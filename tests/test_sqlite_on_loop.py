@@ -25,6 +25,7 @@ from bot.clock import FixedClock
 from bot.flows.bulk import bulk
 from bot.inbox import Inbox
 from storage.db import Database, on_loop
+from tests.test_inbox import _message
 
 
 class Traced:
@@ -140,17 +141,7 @@ async def test_the_inbox_handles_an_update_on_the_loop(traced: Traced, clock: Fi
         handled.set()
 
     inbox = Inbox(traced.db, clock, Bot("1:x"), process)
-    payload = {
-        "update_id": 1,
-        "message": {
-            "message_id": 1,
-            "date": 1_765_000_000,
-            "chat": {"id": 9, "type": "private", "first_name": "A"},
-            "from": {"id": 9, "is_bot": False, "first_name": "A"},
-            "text": "handled",
-        },
-    }
-    await inbox.accept([payload])
+    await inbox.accept([_message(1, 9, "handled")])  # the inbox's own tests' update
     await inbox.drained(timeout=10)
     assert handled.is_set()
     assert await _count(traced.db, "handled") == 1
