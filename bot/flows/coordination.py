@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.flows import audit
+from bot.flows.bulk import bulk
 from bot.flows.identity import Viewer
 from bot.flows.nip import clean_nip
 from bot.flows.roster_import import fresh_invite, invite_link, open_invite
@@ -16,6 +17,7 @@ from storage import conversations, invites, join_requests, outbox, people
 from storage.models import Invite, Person
 
 
+@bulk
 async def roster_summary(svc: Services, viewer: Viewer) -> dict[str, int] | None:
     """People per role (and how many joined), plus waiting join requests; coordinators only."""
     if not viewer.is_coordinator:

@@ -154,6 +154,7 @@ class Summary:
     paired: int  # mentees with an active pairing
 
 
+@bulk
 async def summaries(svc: Services) -> list[Summary]:
     async with svc.db.read() as conn:
         found = []

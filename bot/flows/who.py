@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from bot import timezones
 from bot.flows import weeks
+from bot.flows.bulk import bulk
 from bot.flows.digest import STALE_REVIEW_DAYS
 from bot.flows.identity import Viewer
 from bot.flows.nudges import REVIEW_AFTER
@@ -115,6 +116,7 @@ async def page(
     return Page(WhoList(which), chosen, len(entries), index, pages, shown)
 
 
+@bulk
 async def entries_of(svc: Services, which: WhoList, chosen: Programme | None) -> list[Entry]:
     """Every line of a list, numbered (one query for the list, one for programme names)."""
     now = svc.clock.now()
