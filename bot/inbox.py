@@ -235,22 +235,21 @@ class Inbox:
         self, chat_id: int | None, lane: deque[tuple[Received, Update | None]]
     ) -> None:
         """One chat's updates, one after another; the lane ends when it is empty."""
-        with on_loop():  # statements of this task (its context) on the loop
-            try:
-                while lane and not self._stopping:
-                    row, update = lane[0]
-                    async with self._slots:
-                        await self._handle(row, update)
-                    lane.popleft()
-                    self._finish(row.update_id)
-                    self._left(1)
-            finally:
-                # No await between the last check of ``lane`` and this: a row scheduled for this
-                # chat meanwhile was appended to the lane and handled above.
-                del self._lanes[chat_id]
-                for row, _ in lane:
-                    self._finish(row.update_id)
-                self._left(len(lane))
+        try:
+            while lane and not self._stopping:
+                row, update = lane[0]
+                async with self._slots:
+                    await self._handle(row, update)
+                lane.popleft()
+                self._finish(row.update_id)
+                self._left(1)
+        finally:
+            # No await between the last check of ``lane`` and this: a row scheduled for this
+            # chat meanwhile was appended to the lane and handled above.
+            del self._lanes[chat_id]
+            for row, _ in lane:
+                self._finish(row.update_id)
+            self._left(len(lane))
 
     def _finish(self, update_id: int) -> None:
         finished = self._finished.pop(update_id, None)
@@ -281,7 +280,8 @@ class Inbox:
             log.exception("update %s not handled: its person lock failed", row.update_id)
 
     async def _handle_locked(self, row: Received, update: Update | None) -> None:
-        with handling(row.update_id, self._clock.now()) as mark:
+        # The handling's statements run on the loop (a context variable: this task's only).
+        with on_loop(), handling(row.update_id, self._clock.now()) as mark:
             if not self._db.is_sqlite and await self._done_elsewhere(row):
                 return  # another process handled it while this one waited for the person
             if update is not None:
@@ -340,22 +340,22 @@ class DoneMarks:
         await asyncio.shield(done)
 
     async def _write(self) -> None:
-        with on_loop():  # in the batch's own context (see mark)
-            try:
-                while self._waiting:
-                    batch, self._waiting = self._waiting, {}
-                    try:
-                        # One UPDATE, whole on its own: no transaction around it.
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                try:
+                    # One UPDATE, whole on its own: no transaction around it; on the loop.
+                    with on_loop():
                         async with self._db.write_alone() as conn:
                             await rows.mark_all_done(conn, list(batch), self._clock.now())
-                    except Exception as exc:
-                        for waiting in batch.values():
-                            waiting.set_exception(exc)
-                    else:
-                        for waiting in batch.values():
-                            waiting.set_result(None)
-            finally:
-                self._writing = None
+                except Exception as exc:
+                    for waiting in batch.values():
+                        waiting.set_exception(exc)
+                else:
+                    for waiting in batch.values():
+                        waiting.set_result(None)
+        finally:
+            self._writing = None
 
 
 class UpdatesRequest(JsonRequest):

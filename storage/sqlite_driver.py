@@ -255,9 +255,8 @@ class Connection(aiosqlite.Connection):
         """
         if not _on_loop.get():
             return await self._trip(function)
-        self._wait_when_busy(False)
         try:
-            return function()
+            return await self.run(function)
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # BUSY and its extended codes
                 raise

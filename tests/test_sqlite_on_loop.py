@@ -45,7 +45,7 @@ class Traced:
             self.threads.append((sql, threading.get_ident()))
 
     def where(self, marker: str) -> set[str]:
-        """ "loop" or "thread" for every statement containing ``marker``."""
+        """Where each statement containing ``marker`` ran: "loop" or "thread"."""
         here = threading.get_ident()
         found = {
             "loop" if ident == here else "thread" for sql, ident in self.threads if marker in sql
